@@ -1,0 +1,393 @@
+import * as aws from "@pulumi/aws";
+import * as eks from "@pulumi/eks";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { awsTags, kmsKeyPolicy, serviceTrustPolicy } from "../shared/aws";
+import { addonVersions } from "./versions";
+
+/** The five EKS control-plane log types. https://docs.aws.amazon.com/eks/latest/userguide/control-plane-logs.html */
+export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"] as const;
+
+/** A Kubernetes taint of a managed node group. */
+export interface NodeTaint {
+  readonly key: string;
+  readonly value?: string;
+  /** `NO_SCHEDULE`, `NO_EXECUTE` or `PREFER_NO_SCHEDULE`. */
+  readonly effect: "NO_SCHEDULE" | "NO_EXECUTE" | "PREFER_NO_SCHEDULE";
+}
+
+/**
+ * One EKS managed node group. https://docs.aws.amazon.com/eks/latest/userguide/managed-node-groups.html
+ */
+export interface NodePoolArgs {
+  /** Node group name, unique in the cluster. */
+  readonly name: string;
+  /** EC2 instance types, e.g. `["t3.medium"]`. */
+  readonly instanceTypes: readonly string[];
+  /** EKS AMI type. @default "AL2023_x86_64_STANDARD" */
+  readonly amiType?: string;
+  /** `ON_DEMAND` or `SPOT`. @default "ON_DEMAND" */
+  readonly capacityType?: "ON_DEMAND" | "SPOT";
+  /** Minimum number of nodes. */
+  readonly minSize: number;
+  /** Desired number of nodes at creation (later left to the autoscaler). */
+  readonly desiredSize: number;
+  /** Maximum number of nodes. */
+  readonly maxSize: number;
+  /** Root volume size, GiB (gp3, encrypted with the cluster key). @default 50 */
+  readonly diskSizeGiB?: number;
+  /** Kubernetes node labels. @default {} */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Kubernetes taints. @default [] */
+  readonly taints?: readonly NodeTaint[];
+  /**
+   * A system pool: tainted `CriticalAddonsOnly=true:NoSchedule` and labelled `node-role=system`
+   * so only critical add-ons (which tolerate the taint) run there.
+   * @default false
+   */
+  readonly system?: boolean;
+}
+
+/** The EKS access policies an access entry may associate. https://docs.aws.amazon.com/eks/latest/userguide/access-policy-permissions.html */
+export type AccessPolicyName =
+  | "AmazonEKSClusterAdminPolicy"
+  | "AmazonEKSAdminPolicy"
+  | "AmazonEKSEditPolicy"
+  | "AmazonEKSViewPolicy";
+
+/** An EKS access entry. https://docs.aws.amazon.com/eks/latest/userguide/access-entries.html */
+export interface AccessEntryArgs {
+  /** Key of the entry. */
+  readonly name: string;
+  /** IAM role or user ARN. */
+  readonly principalArn: pulumi.Input<string>;
+  /** The access policy to associate. */
+  readonly accessPolicy: AccessPolicyName;
+  /** Namespaces the policy is limited to; empty means the whole cluster. @default [] */
+  readonly namespaces?: readonly string[];
+  /** Kubernetes groups for extra RBAC. @default [] */
+  readonly kubernetesGroups?: readonly string[];
+}
+
+/** Arguments of {@link Cluster}. */
+export interface ClusterArgs {
+  /** EKS cluster name (also names the control-plane log group `/aws/eks/<name>/cluster`). */
+  readonly clusterName: string;
+  /** Kubernetes minor version, e.g. `1.35`; add-on versions follow it (see versions.ts). */
+  readonly kubernetesVersion: string;
+  /** AWS region, e.g. `eu-west-1`. */
+  readonly region: string;
+  /** VPC id. */
+  readonly vpcId: pulumi.Input<string>;
+  /** Private subnet ids: control-plane ENIs and nodes. */
+  readonly privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  /** Node pools. */
+  readonly nodePools: readonly NodePoolArgs[];
+  /**
+   * Also open the public API endpoint (the private one is always on), restricted to
+   * `publicAccessCidrs`. https://docs.aws.amazon.com/eks/latest/userguide/cluster-endpoint.html
+   * @default false
+   */
+  readonly endpointPublicAccess?: boolean;
+  /** CIDR allowlist of the public endpoint. Must be non-empty when the endpoint is public. @default [] */
+  readonly publicAccessCidrs?: readonly string[];
+  /** Control-plane log retention, days. @default 90 */
+  readonly logRetentionDays?: number;
+  /** Access entries (authentication mode API). @default [] */
+  readonly accessEntries?: readonly AccessEntryArgs[];
+  /** IMDSv2 response hop limit of the nodes (2 lets pods on the pod network reach IMDS). @default 2 */
+  readonly metadataHopLimit?: number;
+  /** Protect stateful resources (KMS key, log group) and turn on EKS deletion protection. @default false */
+  readonly protect?: boolean;
+  /** Tags for every AWS resource, merged last. @default {} */
+  readonly tags?: Record<string, string>;
+}
+
+/** Module defaults of {@link Cluster}. */
+export const clusterDefaults = {
+  amiType: "AL2023_x86_64_STANDARD",
+  capacityType: "ON_DEMAND" as const,
+  diskSizeGiB: 50,
+  logRetentionDays: 90,
+  metadataHopLimit: 2,
+  kmsDeletionWindowDays: 30,
+  /** Taint of a system pool. https://kubernetes.io/docs/concepts/scheduling-eviction/taint-and-toleration/ */
+  systemTaint: { key: "CriticalAddonsOnly", value: "true", effect: "NO_SCHEDULE" } as NodeTaint,
+  /** Managed policies of the node role. https://docs.aws.amazon.com/eks/latest/userguide/create-node-role.html */
+  nodeRolePolicies: [
+    "AmazonEKSWorkerNodePolicy",
+    "AmazonEC2ContainerRegistryPullOnly",
+    "AmazonEKS_CNI_Policy",
+  ],
+};
+
+/** The eks.Cluster `accessEntries` input for the configured entries (cluster or namespace scope). */
+export function accessEntriesInput(
+  entries: readonly AccessEntryArgs[],
+  partition = "aws",
+): Record<string, eks.types.input.AccessEntryArgs> {
+  const result: Record<string, eks.types.input.AccessEntryArgs> = {};
+  for (const entry of entries) {
+    const namespaces = entry.namespaces ?? [];
+    result[entry.name] = {
+      principalArn: entry.principalArn,
+      kubernetesGroups: [...(entry.kubernetesGroups ?? [])],
+      accessPolicies: {
+        [entry.accessPolicy]: {
+          policyArn: `arn:${partition}:eks::aws:cluster-access-policy/${entry.accessPolicy}`,
+          accessScope: namespaces.length > 0 ? { type: "namespace", namespaces: [...namespaces] } : { type: "cluster" },
+        },
+      },
+    };
+  }
+  return result;
+}
+
+/** Labels and taints of a node pool, adding the system pool's own. */
+export function nodePoolPlacement(pool: NodePoolArgs): { labels: Record<string, string>; taints: NodeTaint[] } {
+  const labels: Record<string, string> = { ...(pool.labels ?? {}) };
+  const taints = [...(pool.taints ?? [])];
+  if (pool.system) {
+    labels["node-role"] = "system";
+    if (!taints.some((t) => t.key === clusterDefaults.systemTaint.key)) taints.push(clusterDefaults.systemTaint);
+  }
+  return { labels, taints };
+}
+
+/** coredns configuration: tolerate the system pool's taint and prefer it. */
+export const corednsConfiguration = {
+  tolerations: [{ key: "CriticalAddonsOnly", operator: "Exists" }],
+  affinity: {
+    nodeAffinity: {
+      preferredDuringSchedulingIgnoredDuringExecution: [
+        { weight: 100, preference: { matchExpressions: [{ key: "node-role", operator: "In", values: ["system"] }] } },
+      ],
+    },
+  },
+};
+
+/**
+ * An EKS cluster (over `eks.Cluster`) with managed node groups: private API endpoint, optional
+ * public endpoint limited to a CIDR allowlist, secrets envelope encryption with a rotating customer
+ * KMS key, all control-plane log types with retention, authentication mode API with access entries,
+ * an OIDC provider and the Pod Identity agent, pinned managed add-ons, node pools from launch
+ * templates that require IMDSv2 and encrypt the root volume, and a Kubernetes provider.
+ */
+export class Cluster extends pulumi.ComponentResource {
+  /** The @pulumi/eks cluster. */
+  public readonly cluster: eks.Cluster;
+  /** Cluster name. */
+  public readonly clusterName: pulumi.Output<string>;
+  /** API server endpoint URL. */
+  public readonly endpoint: pulumi.Output<string>;
+  /** Cluster ARN. */
+  public readonly arn: pulumi.Output<string>;
+  /** OIDC provider ARN (IRSA). */
+  public readonly oidcProviderArn: pulumi.Output<string>;
+  /** OIDC issuer without scheme, e.g. `oidc.eks.eu-west-1.amazonaws.com/id/ABC`. */
+  public readonly oidcIssuer: pulumi.Output<string>;
+  /** Security group of the nodes (the EKS cluster security group). */
+  public readonly nodeSecurityGroupId: pulumi.Output<string>;
+  /** Kubeconfig (JSON), a secret: it names the cluster and its CA. */
+  public readonly kubeconfig: pulumi.Output<string>;
+  /** Customer KMS key: secrets envelope encryption, node volumes, control-plane logs. */
+  public readonly key: aws.kms.Key;
+  /** The node IAM role. */
+  public readonly nodeRole: aws.iam.Role;
+  /** Managed node groups by pool name. */
+  public readonly nodeGroups: Record<string, eks.ManagedNodeGroup>;
+  /** Kubernetes provider for later components. */
+  public readonly provider: k8s.Provider;
+
+  constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("platform:cluster:Cluster", name, {}, opts);
+    const tags = args.tags ?? {};
+    const versions = addonVersions(args.kubernetesVersion);
+    const publicAccess = args.endpointPublicAccess ?? false;
+    const publicCidrs = [...(args.publicAccessCidrs ?? [])];
+    if (publicAccess && publicCidrs.length === 0) {
+      throw new Error(`${name}: a public endpoint needs a CIDR allowlist (publicAccessCidrs is empty)`);
+    }
+    const identity = aws.getCallerIdentityOutput({}, { parent: this });
+    const partition = aws.getPartitionOutput({}, { parent: this });
+
+    this.key = new aws.kms.Key(
+      `${name}-key`,
+      {
+        description: `${args.clusterName}: EKS secrets, node volumes and control-plane logs`,
+        enableKeyRotation: true,
+        deletionWindowInDays: clusterDefaults.kmsDeletionWindowDays,
+        policy: pulumi.all([identity.accountId, partition.partition]).apply(([accountId, part]) => {
+          const policy = kmsKeyPolicy({ accountId, partition: part, region: args.region, cloudWatchLogs: true });
+          // Managed node groups launch through Auto Scaling: its service-linked role must use the key
+          // for encrypted root volumes. https://docs.aws.amazon.com/autoscaling/ec2/userguide/key-policy-requirements-EBS-encryption.html
+          policy.Statement.push({
+            Sid: "AutoScalingEncryptedVolumes",
+            Effect: "Allow",
+            Principal: {
+              AWS: `arn:${part}:iam::${accountId}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`,
+            },
+            Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey", "kms:CreateGrant"],
+            Resource: "*",
+          });
+          return JSON.stringify(policy);
+        }),
+        tags: awsTags(`${name}-key`, tags),
+      },
+      { parent: this, protect: args.protect },
+    );
+    new aws.kms.Alias(`${name}-key`, { name: `alias/${args.clusterName}`, targetKeyId: this.key.keyId }, { parent: this });
+
+    // Created before the cluster so EKS writes into it instead of creating a never-expiring group.
+    const logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-control-plane`,
+      {
+        name: `/aws/eks/${args.clusterName}/cluster`,
+        retentionInDays: args.logRetentionDays ?? clusterDefaults.logRetentionDays,
+        kmsKeyId: this.key.arn,
+        tags: awsTags(`${name}-control-plane`, tags),
+      },
+      { parent: this, protect: args.protect },
+    );
+
+    this.nodeRole = new aws.iam.Role(
+      `${name}-node`,
+      {
+        description: `${args.clusterName}: EKS managed node groups`,
+        assumeRolePolicy: identity.accountId.apply((accountId) =>
+          JSON.stringify(serviceTrustPolicy("ec2.amazonaws.com", accountId)),
+        ),
+        tags: awsTags(`${name}-node`, tags),
+      },
+      { parent: this },
+    );
+    const nodePolicies = clusterDefaults.nodeRolePolicies.map(
+      (policy) =>
+        new aws.iam.RolePolicyAttachment(
+          `${name}-node-${policy}`,
+          { role: this.nodeRole.name, policyArn: pulumi.interpolate`arn:${partition.partition}:iam::aws:policy/${policy}` },
+          { parent: this },
+        ),
+    );
+
+    this.cluster = new eks.Cluster(
+      `${name}-eks`,
+      {
+        name: args.clusterName,
+        version: args.kubernetesVersion,
+        vpcId: args.vpcId,
+        privateSubnetIds: args.privateSubnetIds,
+        endpointPrivateAccess: true,
+        endpointPublicAccess: publicAccess,
+        publicAccessCidrs: publicAccess ? publicCidrs : undefined,
+        encryptionConfigKeyArn: this.key.arn,
+        enabledClusterLogTypes: [...CONTROL_PLANE_LOG_TYPES],
+        authenticationMode: "API",
+        accessEntries: accessEntriesInput(args.accessEntries ?? []),
+        createOidcProvider: true,
+        skipDefaultNodeGroup: true,
+        skipDefaultSecurityGroups: true,
+        nodeAssociatePublicIpAddress: false,
+        instanceRoles: [this.nodeRole],
+        bootstrapSelfManagedAddons: false,
+        deletionProtection: args.protect ?? false,
+        vpcCniOptions: { addonVersion: versions["vpc-cni"] },
+        corednsAddonOptions: { version: versions.coredns, configurationValues: corednsConfiguration },
+        kubeProxyAddonOptions: { version: versions["kube-proxy"] },
+        tags: awsTags(args.clusterName, tags),
+      },
+      { parent: this, dependsOn: [logGroup, ...nodePolicies] },
+    );
+    this.clusterName = this.cluster.eksCluster.name;
+    this.endpoint = this.cluster.eksCluster.endpoint;
+    this.arn = this.cluster.eksCluster.arn;
+    this.oidcProviderArn = this.cluster.oidcProviderArn;
+    this.oidcIssuer = this.cluster.oidcIssuer;
+    this.nodeSecurityGroupId = this.cluster.eksCluster.vpcConfig.clusterSecurityGroupId;
+    this.kubeconfig = pulumi.secret(this.cluster.kubeconfigJson);
+
+    new aws.eks.Addon(
+      `${name}-pod-identity-agent`,
+      {
+        clusterName: this.clusterName,
+        addonName: "eks-pod-identity-agent",
+        addonVersion: versions["eks-pod-identity-agent"],
+        resolveConflictsOnCreate: "OVERWRITE",
+        resolveConflictsOnUpdate: "OVERWRITE",
+        tags: awsTags(`${name}-pod-identity-agent`, tags),
+      },
+      { parent: this },
+    );
+
+    this.nodeGroups = {};
+    for (const pool of args.nodePools) {
+      const { labels, taints } = nodePoolPlacement(pool);
+      const launchTemplate = new aws.ec2.LaunchTemplate(
+        `${name}-${pool.name}`,
+        {
+          description: `${args.clusterName} node pool ${pool.name}: IMDSv2, encrypted root volume`,
+          updateDefaultVersion: true,
+          metadataOptions: {
+            httpEndpoint: "enabled",
+            httpTokens: "required",
+            httpPutResponseHopLimit: args.metadataHopLimit ?? clusterDefaults.metadataHopLimit,
+          },
+          blockDeviceMappings: [
+            {
+              deviceName: "/dev/xvda",
+              ebs: {
+                volumeSize: pool.diskSizeGiB ?? clusterDefaults.diskSizeGiB,
+                volumeType: "gp3",
+                encrypted: "true",
+                kmsKeyId: this.key.arn,
+                deleteOnTermination: "true",
+              },
+            },
+          ],
+          tagSpecifications: ["instance", "volume"].map((resourceType) => ({
+            resourceType,
+            tags: awsTags(`${args.clusterName}-${pool.name}`, tags),
+          })),
+          tags: awsTags(`${name}-${pool.name}`, tags),
+        },
+        { parent: this },
+      );
+      this.nodeGroups[pool.name] = new eks.ManagedNodeGroup(
+        `${name}-${pool.name}`,
+        {
+          cluster: this.cluster,
+          nodeGroupName: pool.name,
+          nodeRole: this.nodeRole,
+          subnetIds: args.privateSubnetIds,
+          instanceTypes: [...pool.instanceTypes],
+          amiType: pool.amiType ?? clusterDefaults.amiType,
+          capacityType: pool.capacityType ?? clusterDefaults.capacityType,
+          scalingConfig: { minSize: pool.minSize, desiredSize: pool.desiredSize, maxSize: pool.maxSize },
+          // The autoscaler owns the desired size after creation.
+          ignoreScalingChanges: true,
+          labels,
+          taints: taints.map((t) => ({ key: t.key, value: t.value, effect: t.effect })),
+          launchTemplate: { id: launchTemplate.id, version: pulumi.interpolate`${launchTemplate.latestVersion}` },
+          tags: awsTags(`${args.clusterName}-${pool.name}`, tags),
+        },
+        { parent: this },
+      );
+    }
+
+    this.provider = new k8s.Provider(
+      `${name}-k8s`,
+      { kubeconfig: this.kubeconfig, enableServerSideApply: true, deleteUnreachable: false },
+      { parent: this },
+    );
+
+    this.registerOutputs({
+      clusterName: this.clusterName,
+      endpoint: this.endpoint,
+      arn: this.arn,
+      oidcProviderArn: this.oidcProviderArn,
+      nodeSecurityGroupId: this.nodeSecurityGroupId,
+      kubeconfig: this.kubeconfig,
+      key: this.key,
+    });
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * The hub <-> spoke contract: the stack outputs each stack exports, declared once. Stacks export
+ * exactly these keys (flat camelCase) and spokes read the hub only through {@link readHubOutputs}.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+/** Outputs every stack exports (hub and spoke). */
+export interface CommonOutputs {
+  /** Stack role. */
+  role: "hub" | "spoke";
+  /** AWS region. */
+  region: string;
+  /** VPC id. */
+  vpcId: pulumi.Output<string>;
+  /** VPC CIDR block. */
+  vpcCidr: string;
+  /** Private subnet ids, one per AZ. */
+  privateSubnetIds: pulumi.Output<string[]>;
+  /** Public subnet ids, one per AZ. */
+  publicSubnetIds: pulumi.Output<string[]>;
+  /** EKS cluster name. */
+  clusterName: pulumi.Output<string>;
+  /** EKS API endpoint URL. */
+  clusterEndpoint: pulumi.Output<string>;
+  /** EKS cluster ARN. */
+  clusterArn: pulumi.Output<string>;
+  /** OIDC provider ARN (IRSA). */
+  oidcProviderArn: pulumi.Output<string>;
+  /** Kubeconfig JSON (a secret). */
+  kubeconfig: pulumi.Output<string>;
+}
+
+/** Outputs of the hub stack. Later capabilities add their keys here. */
+export interface HubOutputs extends CommonOutputs {
+  role: "hub";
+}
+
+/** Outputs of a spoke stack. */
+export interface SpokeOutputs extends CommonOutputs {
+  role: "spoke";
+  /** The hub stack this spoke is attached to. */
+  hubStackReference: string;
+}
+
+/** Keys of the hub outputs a spoke reads (the list is the contract; tests compare it to the hub). */
+export const HUB_OUTPUT_KEYS = [
+  "region",
+  "vpcId",
+  "vpcCidr",
+  "privateSubnetIds",
+  "clusterName",
+  "clusterEndpoint",
+  "clusterArn",
+  "oidcProviderArn",
+] as const satisfies readonly (keyof HubOutputs)[];
+
+/** What a spoke sees of the hub: each contract key as an Output. */
+export type HubView = { [K in (typeof HUB_OUTPUT_KEYS)[number]]: pulumi.Output<pulumi.Unwrap<HubOutputs[K]>> };
+
+/** Reads the hub outputs a spoke needs through its StackReference, by the contract keys. */
+export function readHubOutputs(ref: pulumi.StackReference): HubView {
+  const view: Record<string, pulumi.Output<unknown>> = {};
+  for (const key of HUB_OUTPUT_KEYS) view[key] = ref.requireOutput(key);
+  return view as HubView;
+}

@@ -1,0 +1,73 @@
+/**
+ * What every stack builds first: the network and the EKS cluster, from the validated config.
+ */
+import { Cluster } from "../components/cluster";
+import { Network } from "../components/networking";
+import type { PlatformConfig } from "./config";
+import type { CommonOutputs } from "./contract";
+
+/** Tags every AWS resource of the stack gets; the stack file's `platform:tags` win. */
+export function baseTags(config: PlatformConfig): Record<string, string> {
+  return {
+    environment: config.environment,
+    "platform:stack": config.stack,
+    "managed-by": "pulumi",
+    ...config.tags,
+  };
+}
+
+/** The network and cluster of one stack. */
+export interface Foundation {
+  readonly network: Network;
+  readonly cluster: Cluster;
+  readonly tags: Record<string, string>;
+}
+
+/** Builds the network and the cluster of a stack. */
+export function buildFoundation(config: PlatformConfig): Foundation {
+  const tags = baseTags(config);
+  const network = new Network(config.stack, {
+    cidrBlock: config.vpcCidr,
+    region: config.region,
+    clusterName: config.clusterName,
+    availabilityZoneCount: config.availabilityZoneCount,
+    natGateways: config.natGateways,
+    databaseSubnets: config.databaseSubnets,
+    vpcEndpoints: config.vpcEndpoints,
+    flowLogRetentionDays: config.flowLogRetentionDays,
+    protect: config.production,
+    tags,
+  });
+  const cluster = new Cluster(config.stack, {
+    clusterName: config.clusterName,
+    kubernetesVersion: config.kubernetesVersion,
+    region: config.region,
+    vpcId: network.vpcId,
+    privateSubnetIds: network.privateSubnetIds,
+    nodePools: config.nodePools,
+    endpointPublicAccess: config.endpointPublicAccess,
+    publicAccessCidrs: config.publicAccessCidrs,
+    logRetentionDays: config.controlPlaneLogRetentionDays,
+    accessEntries: config.accessEntries,
+    protect: config.production,
+    tags,
+  });
+  return { network, cluster, tags };
+}
+
+/** The outputs every stack exports, from its foundation. */
+export function commonOutputs(config: PlatformConfig, foundation: Foundation): Omit<CommonOutputs, "role"> {
+  const { network, cluster } = foundation;
+  return {
+    region: config.region,
+    vpcId: network.vpcId,
+    vpcCidr: network.cidrBlock,
+    privateSubnetIds: network.privateSubnetIds,
+    publicSubnetIds: network.publicSubnetIds,
+    clusterName: cluster.clusterName,
+    clusterEndpoint: cluster.endpoint,
+    clusterArn: cluster.arn,
+    oidcProviderArn: cluster.oidcProviderArn,
+    kubeconfig: cluster.kubeconfig,
+  };
+}

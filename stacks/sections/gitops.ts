@@ -1,0 +1,10 @@
+/**
+ * Config keys of the gitops capability (merged into the `platform` namespace by stacks/config.ts).
+ */
+import type { SectionConfig } from "./types";
+
+/** Keys of this section: zod schemas with TSDoc and @default. */
+export const gitopsSchema = {};
+
+/** Cross-key rules of this section; throws ConfigError on bad input. */
+export function gitopsChecks(_config: SectionConfig): void {}

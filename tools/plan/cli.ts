@@ -1,0 +1,59 @@
+/**
+ * `npm run plan -- --stack <name> [--json] [--policy-config <file>]`
+ *
+ * Exit status: 0 clean, 1 a mandatory policy failed, 2 bad input or a program error (one line on
+ * stderr, no stack trace; `--debug` adds the trace). See docs/plan.md.
+ */
+import { parseArgs } from "node:util";
+import { formatPlan } from "./format";
+
+const USAGE = "usage: npm run plan -- --stack <name> [--json] [--policy-config <file>] [--debug]";
+
+function fail(message: string, error?: unknown, debug = false): never {
+  process.stderr.write(`error: ${message}\n`);
+  if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  process.exit(2);
+}
+
+async function main(): Promise<void> {
+  let values: { stack?: string; json?: boolean; "policy-config"?: string; debug?: boolean; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      options: {
+        stack: { type: "string", short: "s" },
+        json: { type: "boolean", default: false },
+        "policy-config": { type: "string" },
+        debug: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    fail(`${(error as Error).message} (${USAGE})`);
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  if (!values.stack) fail(`--stack is required (${USAGE})`);
+  const debug = values.debug ?? false;
+
+  try {
+    const { planStack } = await import("./run");
+    let policyConfig: Record<string, unknown> | undefined;
+    if (values["policy-config"]) {
+      const { loadPolicyConfig } = await import("../../policy/engine");
+      policyConfig = loadPolicyConfig(values["policy-config"]);
+    }
+    const result = await planStack(values.stack, { policyConfig });
+    process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : formatPlan(result));
+    process.exit(result.summary.mandatory > 0 ? 1 : 0);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    fail(message.split("\n")[0], error, debug);
+  }
+}
+
+process.on("unhandledRejection", (error) => fail(error instanceof Error ? error.message.split("\n")[0] : String(error), error));
+void main();

@@ -1,0 +1,388 @@
+/**
+ * Pulumi mock runtime for the offline plan and the tests.
+ *
+ * `pulumi.runtime.setMocks` replaces the engine and the providers: every resource registration
+ * reaches {@link PlatformMocks.newResource}, every provider function call reaches
+ * {@link PlatformMocks.call}. The mocks return deterministic, realistic ids, ARNs and outputs so
+ * that downstream resources receive plausible inputs (a subnet id looks like `subnet-…`, a KMS key
+ * ARN like `arn:aws:kms:<region>:<account>:key/…`).
+ *
+ * `@pulumi/eks` and `@pulumi/awsx` are multi-language components: under mocks they register as one
+ * resource with no children, so their outputs (kubeconfig, OIDC provider, subnet ids) are made up
+ * here from their inputs.
+ */
+import { createHash } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+
+/** The placeholder AWS account the plan runs in (AWS documentation's example account). */
+export const PLAN_ACCOUNT_ID = "111122223333";
+
+/** A stable short hex digest of the given parts, so ids do not change between runs. */
+export function digest(...parts: string[]): string {
+  return createHash("sha1").update(parts.join("/")).digest("hex");
+}
+
+/** One resource as the mock engine saw it. */
+export interface RecordedResource {
+  readonly urn: string;
+  readonly type: string;
+  readonly name: string;
+  readonly parent?: string;
+  readonly custom: boolean;
+  readonly protect: boolean;
+  readonly provider?: string;
+  readonly dependencies: string[];
+  readonly inputs: Record<string, unknown>;
+  readonly outputs: Record<string, unknown>;
+  readonly id?: string;
+}
+
+/** Options of the mock runtime. */
+export interface MockOptions {
+  /** AWS region the ARNs name. @default "eu-west-1" */
+  readonly region?: string;
+  /** Outputs of stacks a StackReference may read, by stack reference name. */
+  readonly stackOutputs?: Record<string, Record<string, unknown>>;
+}
+
+type State = Record<string, unknown>;
+
+function arn(service: string, region: string, resource: string, global = false): string {
+  return `arn:aws:${service}:${global ? "" : region}:${PLAN_ACCOUNT_ID}:${resource}`;
+}
+
+function idFor(prefix: string, type: string, name: string, length = 17): string {
+  return `${prefix}-${digest(type, name).slice(0, length)}`;
+}
+
+function str(value: unknown, fallback: string): string {
+  return typeof value === "string" && value.length > 0 ? value : fallback;
+}
+
+/** Realistic outputs for the `@pulumi/eks` cluster component. */
+function eksClusterState(name: string, inputs: State, region: string): State {
+  const clusterName = str(inputs.name, `${name}-eksCluster-${digest(name).slice(0, 7)}`);
+  const oidcId = digest("oidc", name).slice(0, 32).toUpperCase();
+  const endpoint = `https://${oidcId}.gr7.${region}.eks.amazonaws.com`;
+  const issuer = `oidc.eks.${region}.amazonaws.com/id/${oidcId}`;
+  const certificateData = Buffer.from(`mock-ca-${name}`).toString("base64");
+  const kubeconfig = {
+    apiVersion: "v1",
+    kind: "Config",
+    clusters: [{ name: "kubernetes", cluster: { server: endpoint, "certificate-authority-data": certificateData } }],
+    contexts: [{ name: "aws", context: { cluster: "kubernetes", user: "aws" } }],
+    "current-context": "aws",
+    users: [
+      {
+        name: "aws",
+        user: {
+          exec: {
+            apiVersion: "client.authentication.k8s.io/v1beta1",
+            command: "aws",
+            args: ["eks", "get-token", "--cluster-name", clusterName, "--output", "json"],
+            env: [{ name: "KUBERNETES_EXEC_INFO", value: '{"apiVersion": "client.authentication.k8s.io/v1beta1"}' }],
+          },
+        },
+      },
+    ],
+  };
+  return {
+    ...inputs,
+    kubeconfig,
+    kubeconfigJson: JSON.stringify(kubeconfig),
+    eksCluster: {
+      id: clusterName,
+      name: clusterName,
+      arn: arn("eks", region, `cluster/${clusterName}`),
+      endpoint,
+      version: inputs.version,
+      certificateAuthority: { data: certificateData },
+      identities: [{ oidcs: [{ issuer: `https://${issuer}` }] }],
+      vpcConfig: { clusterSecurityGroupId: idFor("sg", "eks-cluster-sg", name) },
+    },
+    clusterSecurityGroupId: idFor("sg", "eks-cluster-sg", name),
+    nodeSecurityGroupId: idFor("sg", "eks-node-sg", name),
+    oidcProviderArn: arn("iam", region, `oidc-provider/${issuer}`, true),
+    oidcProviderUrl: `https://${issuer}`,
+    oidcIssuer: issuer,
+  };
+}
+
+/** Realistic outputs for the `@pulumi/awsx` VPC component: subnet ids per AZ and tier. */
+function awsxVpcState(name: string, inputs: State): State {
+  const azCount =
+    (Array.isArray(inputs.availabilityZoneNames) && inputs.availabilityZoneNames.length) ||
+    (typeof inputs.numberOfAvailabilityZones === "number" ? inputs.numberOfAvailabilityZones : 3);
+  const specs = Array.isArray(inputs.subnetSpecs) ? (inputs.subnetSpecs as State[]) : [];
+  const tiers = (kind: string) =>
+    specs.some((s) => s.type === kind) || (specs.length === 0 && kind !== "Isolated")
+      ? Array.from({ length: azCount }, (_, i) => idFor("subnet", `${kind}-${i}`, name))
+      : [];
+  const vpcId = idFor("vpc", "vpc", name);
+  return {
+    ...inputs,
+    vpcId,
+    vpc: { id: vpcId, cidrBlock: inputs.cidrBlock, arn: arn("ec2", "", `vpc/${vpcId}`) },
+    publicSubnetIds: tiers("Public"),
+    privateSubnetIds: tiers("Private"),
+    isolatedSubnetIds: tiers("Isolated"),
+  };
+}
+
+/**
+ * The mocks: ids and outputs by resource type, provider functions by token.
+ */
+export class PlatformMocks implements pulumi.runtime.Mocks {
+  private readonly region: string;
+  private readonly stackOutputs: Record<string, Record<string, unknown>>;
+
+  constructor(options: MockOptions = {}) {
+    this.region = options.region ?? "eu-west-1";
+    this.stackOutputs = options.stackOutputs ?? {};
+  }
+
+  newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: State } {
+    const { type, name } = args;
+    const inputs = args.inputs as State;
+    const region = this.region;
+    switch (type) {
+      case "pulumi:pulumi:StackReference": {
+        const ref = str(inputs.name, args.id ?? name);
+        const outputs = this.stackOutputs[ref];
+        if (!outputs) {
+          throw new Error(`stack reference "${ref}" has no planned outputs`);
+        }
+        return { id: ref, state: { name: ref, outputs, secretOutputNames: [] } };
+      }
+      case "eks:index:Cluster":
+        return { id: undefined, state: eksClusterState(name, inputs, region) };
+      case "eks:index:ManagedNodeGroup":
+        return {
+          id: undefined,
+          state: {
+            ...inputs,
+            nodeGroup: { id: `${name}`, arn: arn("eks", region, `nodegroup/${name}`), nodeGroupName: name },
+          },
+        };
+      case "awsx:ec2:Vpc":
+        return { id: undefined, state: awsxVpcState(name, inputs) };
+    }
+    if (!args.custom) {
+      return { id: undefined, state: inputs };
+    }
+    const [pkg, mod] = type.split(":");
+    const service = (mod ?? "").split("/")[0];
+    let id = args.id || `${name}-${digest(type, name).slice(0, 8)}`;
+    const extra: State = {};
+    if (pkg === "aws") {
+      switch (type) {
+        case "aws:kms/key:Key": {
+          const keyId = [8, 4, 4, 4, 12]
+            .map((n, i) => digest(type, name, String(i)).slice(0, n))
+            .join("-");
+          id = keyId;
+          extra.keyId = keyId;
+          extra.arn = arn("kms", region, `key/${keyId}`);
+          break;
+        }
+        case "aws:kms/alias:Alias":
+          extra.arn = arn("kms", region, str(inputs.name, `alias/${name}`));
+          break;
+        case "aws:iam/role:Role":
+          id = str(inputs.name, `${name}-${digest(name).slice(0, 7)}`);
+          extra.name = id;
+          extra.arn = arn("iam", region, `role/${id}`, true);
+          extra.uniqueId = `AROA${digest(name).slice(0, 17).toUpperCase()}`;
+          break;
+        case "aws:iam/policy:Policy":
+          id = arn("iam", region, `policy/${str(inputs.name, name)}`, true);
+          extra.arn = id;
+          break;
+        case "aws:cloudwatch/logGroup:LogGroup":
+          id = str(inputs.name, name);
+          extra.arn = arn("logs", region, `log-group:${id}`);
+          break;
+        case "aws:ec2transitgateway/transitGateway:TransitGateway":
+          id = idFor("tgw", type, name);
+          extra.arn = arn("ec2", region, `transit-gateway/${id}`);
+          extra.associationDefaultRouteTableId = idFor("tgw-rtb", "assoc", name);
+          extra.propagationDefaultRouteTableId = idFor("tgw-rtb", "prop", name);
+          extra.ownerId = PLAN_ACCOUNT_ID;
+          break;
+        case "aws:ec2transitgateway/vpcAttachment:VpcAttachment":
+          id = idFor("tgw-attach", type, name);
+          break;
+        case "aws:ram/resourceShare:ResourceShare":
+          id = arn("ram", region, `resource-share/${digest(name).slice(0, 36)}`);
+          extra.arn = id;
+          break;
+        case "aws:efs/fileSystem:FileSystem":
+          id = idFor("fs", type, name, 17);
+          extra.arn = arn("elasticfilesystem", region, `file-system/${id}`);
+          extra.dnsName = `${id}.efs.${region}.amazonaws.com`;
+          break;
+        case "aws:efs/accessPoint:AccessPoint":
+          id = idFor("fsap", type, name, 17);
+          extra.arn = arn("elasticfilesystem", region, `access-point/${id}`);
+          break;
+        case "aws:ec2/securityGroup:SecurityGroup":
+          id = idFor("sg", type, name);
+          extra.arn = arn("ec2", region, `security-group/${id}`);
+          break;
+        case "aws:ec2/launchTemplate:LaunchTemplate":
+          id = idFor("lt", type, name);
+          extra.latestVersion = 1;
+          extra.arn = arn("ec2", region, `launch-template/${id}`);
+          break;
+        case "aws:s3/bucket:Bucket":
+        case "aws:s3/bucketV2:BucketV2":
+          id = str(inputs.bucket, `${name}-${digest(name).slice(0, 7)}`);
+          extra.bucket = id;
+          extra.arn = `arn:aws:s3:::${id}`;
+          break;
+        case "aws:backup/vault:Vault":
+          id = str(inputs.name, name);
+          extra.arn = arn("backup", region, `backup-vault:${id}`);
+          break;
+        case "aws:backup/plan:Plan":
+          id = digest(type, name).slice(0, 36);
+          extra.arn = arn("backup", region, `backup-plan:${id}`);
+          break;
+        case "aws:eks/addon:Addon":
+          extra.arn = arn("eks", region, `addon/${str(inputs.clusterName, "cluster")}/${str(inputs.addonName, name)}`);
+          break;
+        case "aws:lb/loadBalancer:LoadBalancer":
+          extra.dnsName = `internal-${name}-${digest(name).slice(0, 10)}.${region}.elb.amazonaws.com`;
+          extra.arn = arn("elasticloadbalancing", region, `loadbalancer/net/${name}/${digest(name).slice(0, 16)}`);
+          break;
+        default:
+          extra.arn = arn(service, region, `${(mod ?? "").split("/")[1] ?? name}/${id}`);
+      }
+    } else if (pkg === "kubernetes") {
+      const metadata = (inputs.metadata as State | undefined) ?? {};
+      extra.metadata = { ...metadata, name: str(metadata.name, `${name}-${digest(type, name).slice(0, 8)}`) };
+      if (type === "kubernetes:core/v1:Service") {
+        extra.status = {
+          loadBalancer: { ingress: [{ hostname: `internal-${name}-${digest(name).slice(0, 10)}.${region}.elb.amazonaws.com` }] },
+        };
+      }
+    } else if (pkg === "random") {
+      extra.result = `mock-${digest(type, name).slice(0, 24)}`;
+    }
+    return { id, state: { ...inputs, id, ...extra } };
+  }
+
+  call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+    const inputs = args.inputs as State;
+    switch (args.token) {
+      case "aws:index/getCallerIdentity:getCallerIdentity":
+        return {
+          accountId: PLAN_ACCOUNT_ID,
+          arn: arn("iam", "", "role/plan", true),
+          userId: "AROAPLAN",
+          id: PLAN_ACCOUNT_ID,
+        };
+      case "aws:index/getRegion:getRegion":
+        return { name: this.region, region: this.region, id: this.region, endpoint: `ec2.${this.region}.amazonaws.com` };
+      case "aws:index/getPartition:getPartition":
+        return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
+      case "aws:index/getAvailabilityZones:getAvailabilityZones": {
+        const names = ["a", "b", "c"].map((z) => `${this.region}${z}`);
+        return { names, zoneIds: names.map((_, i) => `euw1-az${i + 1}`), id: this.region };
+      }
+      case "aws:iam/getPolicyDocument:getPolicyDocument":
+        return { json: JSON.stringify({ Version: "2012-10-17", Statement: inputs.statements ?? [] }), id: "doc" };
+      case "aws:ec2/getRouteTable:getRouteTable":
+        return { ...inputs, id: idFor("rtb", "rtb", String(inputs.subnetId ?? "main")), routeTableId: idFor("rtb", "rtb", String(inputs.subnetId ?? "main")) };
+    }
+    return inputs;
+  }
+}
+
+const SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
+const OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
+
+/**
+ * Plain JSON of serialized properties: secrets unwrapped to their value, resource references as
+ * their URN (what CrossGuard shows), output values as their value; unknowns stay Pulumi's sentinel.
+ */
+export function plainProperties(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(plainProperties);
+  if (value && typeof value === "object") {
+    const object = value as Record<string, unknown>;
+    switch (object[SIG]) {
+      case SECRET_SIG:
+        return plainProperties(object.value);
+      case RESOURCE_SIG:
+        return object.urn;
+      case OUTPUT_SIG:
+        return "value" in object ? plainProperties(object.value) : pulumi.runtime.unknownValue;
+    }
+    return Object.fromEntries(Object.entries(object).map(([k, v]) => [k, plainProperties(v)]));
+  }
+  return value;
+}
+
+function structToPlain(struct: unknown): Record<string, unknown> {
+  if (!struct || typeof (struct as { toJavaScript?: unknown }).toJavaScript !== "function") return {};
+  return plainProperties((struct as { toJavaScript(): unknown }).toJavaScript()) as Record<string, unknown>;
+}
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+/** Installs the recording wrapper around the mock monitor: fills `sink` with every registration. */
+export function recordRegistrations(sink: RecordedResource[]): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const settings = require("@pulumi/pulumi/runtime/settings");
+  const monitor = settings.getMonitor();
+  const original = monitor.registerResource.bind(monitor);
+  const originalRead = monitor.readResource.bind(monitor);
+  type Callback = (err: unknown, response: { getUrn(): string; getId(): string; getObject(): unknown }) => void;
+  const record = (req: any, response: any, custom: boolean, properties: any) => {
+    sink.push({
+      urn: response.getUrn(),
+      type: req.getType(),
+      name: req.getName(),
+      parent: req.getParent() || undefined,
+      custom,
+      protect: typeof req.getProtect === "function" ? Boolean(req.getProtect()) : false,
+      provider: req.getProvider() || undefined,
+      dependencies: typeof req.getDependenciesList === "function" ? req.getDependenciesList() : [],
+      inputs: structToPlain(properties),
+      outputs: response.getObject ? structToPlain(response.getObject()) : {},
+      id: (response.getId && response.getId()) || undefined,
+    });
+  };
+  monitor.registerResource = (req: any, callback: Callback) =>
+    original(req, (err: unknown, response: any) => {
+      if (!err && response) record(req, response, req.getCustom(), req.getObject());
+      callback(err, response);
+    });
+  monitor.readResource = (req: any, callback: Callback) =>
+    originalRead(req, (err: unknown, response: any) => {
+      if (!err && response) {
+        sink.push({
+          urn: response.getUrn(),
+          type: req.getType(),
+          name: req.getName(),
+          parent: req.getParent() || undefined,
+          custom: true,
+          protect: false,
+          provider: req.getProvider() || undefined,
+          dependencies: req.getDependenciesList ? req.getDependenciesList() : [],
+          inputs: structToPlain(req.getProperties()),
+          outputs: structToPlain(response.getProperties()),
+          id: req.getId() || undefined,
+        });
+      }
+      callback(err, response);
+    });
+}
+
+/** Waits until every pending resource registration of the mock runtime has settled. */
+export async function settle(): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const settings = require("@pulumi/pulumi/runtime/settings");
+  await settings.waitForRPCs();
+}
