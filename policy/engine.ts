@@ -21,58 +21,58 @@ import { validateJsonSchema } from "./config-schema";
 import packageJson from "./package.json";
 import { packEnforcementLevel, packName, policies as packPolicies, type PackPolicy } from "./policies";
 import {
-    freezeMap,
-    makeResourceArgs,
-    makeStackArgs,
-    NotApplicableError,
-    schemaDefaults,
-    toPlainProps,
-    UnknownValueError,
-    wrapProps,
-    type RawResource,
+  freezeMap,
+  makeResourceArgs,
+  makeStackArgs,
+  NotApplicableError,
+  schemaDefaults,
+  toPlainProps,
+  UnknownValueError,
+  wrapProps,
+  type RawResource,
 } from "./runtime";
 
 export interface PlannedResource {
-    urn: string;
-    type: string;
-    name: string;
-    parent?: string;
-    props: Record<string, unknown>;
-    protect: boolean;
-    provider?: string;
-    dependencies?: string[];
+  urn: string;
+  type: string;
+  name: string;
+  parent?: string;
+  props: Record<string, unknown>;
+  protect: boolean;
+  provider?: string;
+  dependencies?: string[];
 }
 
 export type EnforcementLevel = "advisory" | "mandatory" | "remediate" | "disabled";
 
 export interface Verdict {
-    policy: string;
-    enforcementLevel: Exclude<EnforcementLevel, "disabled">;
-    urn?: string;
-    message: string;
+  policy: string;
+  enforcementLevel: Exclude<EnforcementLevel, "disabled">;
+  urn?: string;
+  message: string;
 }
 
 export interface EvaluateOptions {
-    stack: string;
-    project: string;
-    /** Same JSON as `pulumi preview --policy-pack-config <file>`. */
-    policyConfig?: Record<string, unknown>;
-    stackTags?: Record<string, string>;
-    /** Policies to run (default: the whole pack). */
-    policies?: readonly PackPolicy[];
+  stack: string;
+  project: string;
+  /** Same JSON as `pulumi preview --policy-pack-config <file>`. */
+  policyConfig?: Record<string, unknown>;
+  stackTags?: Record<string, string>;
+  /** Policies to run (default: the whole pack). */
+  policies?: readonly PackPolicy[];
 }
 
 const levels: readonly EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
 
 interface EffectiveConfig {
-    enforcementLevel: EnforcementLevel;
-    properties: Record<string, unknown>;
+  enforcementLevel: EnforcementLevel;
+  properties: Record<string, unknown>;
 }
 
 /** A config key that names no policy and is not "all". */
 function unknownPolicyKeys(config: Record<string, unknown>, pack: readonly PackPolicy[]): string[] {
-    const names = new Set(pack.map((p) => p.name));
-    return Object.keys(config).filter((k) => k !== "all" && !names.has(k));
+  const names = new Set(pack.map((p) => p.name));
+  return Object.keys(config).filter((k) => k !== "all" && !names.has(k));
 }
 
 /**
@@ -81,73 +81,80 @@ function unknownPolicyKeys(config: Record<string, unknown>, pack: readonly PackP
  * Returns errors as `[key, expected]` pairs.
  */
 function parsePackConfig(config: Record<string, unknown>): {
-    parsed: Map<string, { enforcementLevel?: EnforcementLevel; properties: Record<string, unknown> }>;
-    errors: [string, string, unknown][];
+  parsed: Map<string, { enforcementLevel?: EnforcementLevel; properties: Record<string, unknown> }>;
+  errors: [string, string, unknown][];
 } {
-    const parsed = new Map<string, { enforcementLevel?: EnforcementLevel; properties: Record<string, unknown> }>();
-    const errors: [string, string, unknown][] = [];
-    for (const [key, value] of Object.entries(config)) {
-        if (typeof value === "string") {
-            if (!levels.includes(value as EnforcementLevel)) {
-                errors.push([key, `an enforcement level (${levels.join(", ")})`, value]);
-                continue;
-            }
-            parsed.set(key, { enforcementLevel: value as EnforcementLevel, properties: {} });
-        } else if (value && typeof value === "object" && !Array.isArray(value)) {
-            const { enforcementLevel, ...properties } = value as Record<string, unknown>;
-            if (enforcementLevel !== undefined && !levels.includes(enforcementLevel as EnforcementLevel)) {
-                errors.push([`${key}.enforcementLevel`, `an enforcement level (${levels.join(", ")})`, enforcementLevel]);
-                continue;
-            }
-            parsed.set(key, { enforcementLevel: enforcementLevel as EnforcementLevel | undefined, properties });
-        } else {
-            errors.push([key, "an enforcement level string or an object", value]);
-        }
+  const parsed = new Map<
+    string,
+    { enforcementLevel?: EnforcementLevel; properties: Record<string, unknown> }
+  >();
+  const errors: [string, string, unknown][] = [];
+  for (const [key, value] of Object.entries(config)) {
+    if (typeof value === "string") {
+      if (!levels.includes(value as EnforcementLevel)) {
+        errors.push([key, `an enforcement level (${levels.join(", ")})`, value]);
+        continue;
+      }
+      parsed.set(key, { enforcementLevel: value as EnforcementLevel, properties: {} });
+    } else if (value && typeof value === "object" && !Array.isArray(value)) {
+      const { enforcementLevel, ...properties } = value as Record<string, unknown>;
+      if (enforcementLevel !== undefined && !levels.includes(enforcementLevel as EnforcementLevel)) {
+        errors.push([
+          `${key}.enforcementLevel`,
+          `an enforcement level (${levels.join(", ")})`,
+          enforcementLevel,
+        ]);
+        continue;
+      }
+      parsed.set(key, { enforcementLevel: enforcementLevel as EnforcementLevel | undefined, properties });
+    } else {
+      errors.push([key, "an enforcement level string or an object", value]);
     }
-    return { parsed, errors };
+  }
+  return { parsed, errors };
 }
 
 /** Reconciles defaults and the given config (CLI `ReconcilePolicyPackConfig`); returns errors too. */
 function reconcile(
-    pack: readonly PackPolicy[],
-    config: Record<string, unknown> | undefined,
+  pack: readonly PackPolicy[],
+  config: Record<string, unknown> | undefined,
 ): { effective: Map<string, EffectiveConfig>; errors: [string, string, unknown][] } {
-    const effective = new Map<string, EffectiveConfig>();
-    for (const p of pack) {
-        effective.set(p.name, {
-            enforcementLevel: p.enforcementLevel ?? packEnforcementLevel,
-            properties: schemaDefaults(p.configSchema),
-        });
+  const effective = new Map<string, EffectiveConfig>();
+  for (const p of pack) {
+    effective.set(p.name, {
+      enforcementLevel: p.enforcementLevel ?? packEnforcementLevel,
+      properties: schemaDefaults(p.configSchema),
+    });
+  }
+  const { parsed, errors } = parsePackConfig(config ?? {});
+  const all = parsed.get("all");
+  if (all?.enforcementLevel) {
+    for (const c of effective.values()) c.enforcementLevel = all.enforcementLevel;
+  }
+  for (const [name, given] of parsed) {
+    const c = effective.get(name);
+    if (!c) continue; // the CLI ignores keys that name no policy
+    if (given.enforcementLevel) c.enforcementLevel = given.enforcementLevel;
+    Object.assign(c.properties, given.properties);
+  }
+  for (const p of pack) {
+    if (!p.configSchema) continue;
+    const schema = {
+      type: "object" as const,
+      properties: p.configSchema.properties,
+      ...(p.configSchema.required ? { required: p.configSchema.required } : {}),
+    };
+    for (const e of validateJsonSchema(effective.get(p.name)!.properties, schema)) {
+      errors.push([`${p.name}.${e.path}`, e.expected, e.actual]);
     }
-    const { parsed, errors } = parsePackConfig(config ?? {});
-    const all = parsed.get("all");
-    if (all?.enforcementLevel) {
-        for (const c of effective.values()) c.enforcementLevel = all.enforcementLevel;
-    }
-    for (const [name, given] of parsed) {
-        const c = effective.get(name);
-        if (!c) continue; // the CLI ignores keys that name no policy
-        if (given.enforcementLevel) c.enforcementLevel = given.enforcementLevel;
-        Object.assign(c.properties, given.properties);
-    }
-    for (const p of pack) {
-        if (!p.configSchema) continue;
-        const schema = {
-            type: "object" as const,
-            properties: p.configSchema.properties,
-            ...(p.configSchema.required ? { required: p.configSchema.required } : {}),
-        };
-        for (const e of validateJsonSchema(effective.get(p.name)!.properties, schema)) {
-            errors.push([`${p.name}.${e.path}`, e.expected, e.actual]);
-        }
-    }
-    return { effective, errors };
+  }
+  return { effective, errors };
 }
 
 function formatError(source: string, [key, expected, actual]: [string, string, unknown]): string {
-    const json = JSON.stringify(actual);
-    const got = actual === undefined ? "missing" : json.length > 60 ? `${json.slice(0, 57)}...` : json;
-    return `${source}: "${key}" is ${got}, expected ${expected}`;
+  const json = JSON.stringify(actual);
+  const got = actual === undefined ? "missing" : json.length > 60 ? `${json.slice(0, 57)}...` : json;
+  return `${source}: "${key}" is ${got}, expected ${expected}`;
 }
 
 /**
@@ -156,64 +163,73 @@ function formatError(source: string, [key, expected, actual]: [string, string, u
  * property keys, which are almost always typos). Throws a one-line Error naming the file, the key
  * and what is expected.
  */
-export function loadPolicyConfig(file: string, pack: readonly PackPolicy[] = packPolicies): Record<string, unknown> {
-    let text: string;
-    try {
-        text = fs.readFileSync(file, "utf8");
-    } catch (e) {
-        throw new Error(`${file}: cannot read policy config (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+export function loadPolicyConfig(
+  file: string,
+  pack: readonly PackPolicy[] = packPolicies,
+): Record<string, unknown> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (e) {
+    throw new Error(`${file}: cannot read policy config (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  if (text.trim() === "") return {};
+  let config: unknown;
+  try {
+    config = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${file}: not valid JSON (${(e as Error).message.split("\n")[0]})`);
+  }
+  if (!config || typeof config !== "object" || Array.isArray(config)) {
+    throw new Error(`${file}: expected a JSON object mapping policy names (or "all") to settings`);
+  }
+  const doc = config as Record<string, unknown>;
+  const unknown = unknownPolicyKeys(doc, pack);
+  if (unknown.length) {
+    throw new Error(
+      `${file}: "${unknown[0]}" is not a policy of the ${packName} pack, expected one of "all" or a policy name (see docs/policies.md)`,
+    );
+  }
+  for (const [name, value] of Object.entries(doc)) {
+    if (name === "all") {
+      if (value && typeof value === "object" && Object.keys(value).some((k) => k !== "enforcementLevel")) {
+        throw new Error(`${file}: "all" takes only an enforcementLevel, expected e.g. "all": "advisory"`);
+      }
+      continue;
     }
-    if (text.trim() === "") return {};
-    let config: unknown;
-    try {
-        config = JSON.parse(text);
-    } catch (e) {
-        throw new Error(`${file}: not valid JSON (${(e as Error).message.split("\n")[0]})`);
+    if (value && typeof value === "object" && !Array.isArray(value)) {
+      const policy = pack.find((p) => p.name === name)!;
+      const known = Object.keys(policy.configSchema?.properties ?? {});
+      const extra = Object.keys(value).filter((k) => k !== "enforcementLevel" && !known.includes(k));
+      if (extra.length) {
+        throw new Error(
+          `${file}: "${name}.${extra[0]}" is not a setting of ${name}, expected ${known.length ? `one of ${known.join(", ")}` : "only enforcementLevel"}`,
+        );
+      }
     }
-    if (!config || typeof config !== "object" || Array.isArray(config)) {
-        throw new Error(`${file}: expected a JSON object mapping policy names (or "all") to settings`);
-    }
-    const doc = config as Record<string, unknown>;
-    const unknown = unknownPolicyKeys(doc, pack);
-    if (unknown.length) {
-        throw new Error(`${file}: "${unknown[0]}" is not a policy of the ${packName} pack, expected one of "all" or a policy name (see docs/policies.md)`);
-    }
-    for (const [name, value] of Object.entries(doc)) {
-        if (name === "all") {
-            if (value && typeof value === "object" && Object.keys(value).some((k) => k !== "enforcementLevel")) {
-                throw new Error(`${file}: "all" takes only an enforcementLevel, expected e.g. "all": "advisory"`);
-            }
-            continue;
-        }
-        if (value && typeof value === "object" && !Array.isArray(value)) {
-            const policy = pack.find((p) => p.name === name)!;
-            const known = Object.keys(policy.configSchema?.properties ?? {});
-            const extra = Object.keys(value).filter((k) => k !== "enforcementLevel" && !known.includes(k));
-            if (extra.length) {
-                throw new Error(
-                    `${file}: "${name}.${extra[0]}" is not a setting of ${name}, expected ${known.length ? `one of ${known.join(", ")}` : "only enforcementLevel"}`,
-                );
-            }
-        }
-    }
-    const { errors } = reconcile(pack, doc);
-    if (errors.length) throw new Error(formatError(file, errors[0]!));
-    return doc;
+  }
+  const { errors } = reconcile(pack, doc);
+  if (errors.length) throw new Error(formatError(file, errors[0]!));
+  return doc;
 }
 
 function isResourcePolicy(p: PackPolicy): p is ResourceValidationPolicy {
-    const r = p as ResourceValidationPolicy;
-    return typeof r.validateResource === "function" || Array.isArray(r.validateResource) || typeof r.remediateResource === "function";
+  const r = p as ResourceValidationPolicy;
+  return (
+    typeof r.validateResource === "function" ||
+    Array.isArray(r.validateResource) ||
+    typeof r.remediateResource === "function"
+  );
 }
 
 function isStackPolicy(p: PackPolicy): p is StackValidationPolicy {
-    return typeof (p as StackValidationPolicy).validateStack === "function";
+  return typeof (p as StackValidationPolicy).validateStack === "function";
 }
 
 const packLabel = `'${packName}@v${packageJson.version}'`;
 
 function violationMessage(description: string, detail: string): string {
-    return detail ? `${description}\n${detail}` : description;
+  return detail ? `${description}\n${detail}` : description;
 }
 
 /**
@@ -221,96 +237,120 @@ function violationMessage(description: string, detail: string): string {
  * policies in pack order: remediations, then validations), then the stack policies.
  * Throws when the policy config is invalid (the CLI refuses to run too) or a policy crashes.
  */
-export async function evaluatePolicies(resources: PlannedResource[], options: EvaluateOptions): Promise<Verdict[]> {
-    const pack = options.policies ?? packPolicies;
-    const { effective, errors } = reconcile(pack, options.policyConfig);
-    if (errors.length) throw new Error(formatError("policy config", errors[0]!));
-    const stackTags = freezeMap(options.stackTags);
-    const verdicts: Verdict[] = [];
-    const finalProps = new Map<string, Record<string, unknown>>();
+export async function evaluatePolicies(
+  resources: PlannedResource[],
+  options: EvaluateOptions,
+): Promise<Verdict[]> {
+  const pack = options.policies ?? packPolicies;
+  const { effective, errors } = reconcile(pack, options.policyConfig);
+  if (errors.length) throw new Error(formatError("policy config", errors[0]!));
+  const stackTags = freezeMap(options.stackTags);
+  const verdicts: Verdict[] = [];
+  const finalProps = new Map<string, Record<string, unknown>>();
 
-    for (const r of resources) {
-        const raw: RawResource = { ...r, props: r.props ?? {} };
-        let props = (toPlainProps(raw.props) ?? {}) as Record<string, unknown>;
+  for (const r of resources) {
+    const raw: RawResource = { ...r, props: r.props ?? {} };
+    let props = (toPlainProps(raw.props) ?? {}) as Record<string, unknown>;
 
-        // 1. Remediations (the engine calls Remediate before Analyze).
-        for (const p of pack) {
-            const cfg = effective.get(p.name)!;
-            if (cfg.enforcementLevel !== "remediate" || !isResourcePolicy(p) || !p.remediateResource) continue;
-            const args = makeResourceArgs({ ...raw, props }, cfg.properties, stackTags, wrapProps(props));
-            try {
-                const result = await p.remediateResource(args);
-                if (result) {
-                    props = (toPlainProps(result) ?? {}) as Record<string, unknown>;
-                    verdicts.push({ policy: p.name, enforcementLevel: "remediate", urn: r.urn, message: p.description });
-                }
-            } catch (e) {
-                if (e instanceof UnknownValueError) {
-                    verdicts.push({
-                        policy: p.name,
-                        enforcementLevel: "advisory",
-                        urn: r.urn,
-                        message: `can't run remediation '${p.name}' from policy pack ${packLabel} during preview: ${e.message}`,
-                    });
-                } else if (!(e instanceof NotApplicableError)) {
-                    throw new Error(`Error remediating resource ${r.urn} with remediation '${p.name}' from policy pack ${packLabel}: ${(e as Error).message}`);
-                }
-            }
-        }
-        finalProps.set(r.urn, props);
-
-        // 2. Validations.
-        for (const p of pack) {
-            const cfg = effective.get(p.name)!;
-            if (cfg.enforcementLevel === "disabled" || !isResourcePolicy(p) || !p.validateResource) continue;
-            const level = cfg.enforcementLevel === "remediate" ? "mandatory" : cfg.enforcementLevel;
-            const validations = Array.isArray(p.validateResource) ? p.validateResource : [p.validateResource];
-            for (const validate of validations) {
-                const args = makeResourceArgs({ ...raw, props }, cfg.properties, stackTags, wrapProps(props));
-                try {
-                    await validate(args, (message: string) =>
-                        verdicts.push({ policy: p.name, enforcementLevel: level, urn: r.urn, message: violationMessage(p.description, message) }),
-                    );
-                } catch (e) {
-                    if (e instanceof UnknownValueError) {
-                        verdicts.push({
-                            policy: p.name,
-                            enforcementLevel: "advisory",
-                            urn: r.urn,
-                            message: `can't run policy '${p.name}' from policy pack ${packLabel} during preview: ${e.message}`,
-                        });
-                    } else if (!(e instanceof NotApplicableError)) {
-                        throw new Error(`Error validating resource ${r.urn} with policy '${p.name}' from policy pack ${packLabel}: ${(e as Error).message}`);
-                    }
-                }
-            }
-        }
-    }
-
-    // 3. Stack policies, over the (remediated) resources.
-    const stackResources: RawResource[] = resources.map((r) => ({ ...r, props: finalProps.get(r.urn) ?? {} }));
+    // 1. Remediations (the engine calls Remediate before Analyze).
     for (const p of pack) {
-        const cfg = effective.get(p.name)!;
-        if (cfg.enforcementLevel === "disabled" || !isStackPolicy(p)) continue;
-        const level = cfg.enforcementLevel === "remediate" ? "mandatory" : cfg.enforcementLevel;
-        const args = makeStackArgs(stackResources, cfg.properties, stackTags);
-        try {
-            await p.validateStack(args, (message: string, urn?: string) =>
-                verdicts.push({ policy: p.name, enforcementLevel: level, ...(urn ? { urn } : {}), message: violationMessage(p.description, message) }),
-            );
-        } catch (e) {
-            if (e instanceof UnknownValueError) {
-                verdicts.push({
-                    policy: p.name,
-                    enforcementLevel: "advisory",
-                    message: `can't run policy '${p.name}' from policy pack ${packLabel} during preview: ${e.message}`,
-                });
-            } else if (!(e instanceof NotApplicableError)) {
-                throw new Error(`Error validating stack with policy '${p.name}' from policy pack ${packLabel}: ${(e as Error).message}`);
-            }
+      const cfg = effective.get(p.name)!;
+      if (cfg.enforcementLevel !== "remediate" || !isResourcePolicy(p) || !p.remediateResource) continue;
+      const args = makeResourceArgs({ ...raw, props }, cfg.properties, stackTags, wrapProps(props));
+      try {
+        const result = await p.remediateResource(args);
+        if (result) {
+          props = (toPlainProps(result) ?? {}) as Record<string, unknown>;
+          verdicts.push({
+            policy: p.name,
+            enforcementLevel: "remediate",
+            urn: r.urn,
+            message: p.description,
+          });
         }
+      } catch (e) {
+        if (e instanceof UnknownValueError) {
+          verdicts.push({
+            policy: p.name,
+            enforcementLevel: "advisory",
+            urn: r.urn,
+            message: `can't run remediation '${p.name}' from policy pack ${packLabel} during preview: ${e.message}`,
+          });
+        } else if (!(e instanceof NotApplicableError)) {
+          throw new Error(
+            `Error remediating resource ${r.urn} with remediation '${p.name}' from policy pack ${packLabel}: ${(e as Error).message}`,
+          );
+        }
+      }
     }
-    return verdicts;
+    finalProps.set(r.urn, props);
+
+    // 2. Validations.
+    for (const p of pack) {
+      const cfg = effective.get(p.name)!;
+      if (cfg.enforcementLevel === "disabled" || !isResourcePolicy(p) || !p.validateResource) continue;
+      const level = cfg.enforcementLevel === "remediate" ? "mandatory" : cfg.enforcementLevel;
+      const validations = Array.isArray(p.validateResource) ? p.validateResource : [p.validateResource];
+      for (const validate of validations) {
+        const args = makeResourceArgs({ ...raw, props }, cfg.properties, stackTags, wrapProps(props));
+        try {
+          await validate(args, (message: string) =>
+            verdicts.push({
+              policy: p.name,
+              enforcementLevel: level,
+              urn: r.urn,
+              message: violationMessage(p.description, message),
+            }),
+          );
+        } catch (e) {
+          if (e instanceof UnknownValueError) {
+            verdicts.push({
+              policy: p.name,
+              enforcementLevel: "advisory",
+              urn: r.urn,
+              message: `can't run policy '${p.name}' from policy pack ${packLabel} during preview: ${e.message}`,
+            });
+          } else if (!(e instanceof NotApplicableError)) {
+            throw new Error(
+              `Error validating resource ${r.urn} with policy '${p.name}' from policy pack ${packLabel}: ${(e as Error).message}`,
+            );
+          }
+        }
+      }
+    }
+  }
+
+  // 3. Stack policies, over the (remediated) resources.
+  const stackResources: RawResource[] = resources.map((r) => ({ ...r, props: finalProps.get(r.urn) ?? {} }));
+  for (const p of pack) {
+    const cfg = effective.get(p.name)!;
+    if (cfg.enforcementLevel === "disabled" || !isStackPolicy(p)) continue;
+    const level = cfg.enforcementLevel === "remediate" ? "mandatory" : cfg.enforcementLevel;
+    const args = makeStackArgs(stackResources, cfg.properties, stackTags);
+    try {
+      await p.validateStack(args, (message: string, urn?: string) =>
+        verdicts.push({
+          policy: p.name,
+          enforcementLevel: level,
+          ...(urn ? { urn } : {}),
+          message: violationMessage(p.description, message),
+        }),
+      );
+    } catch (e) {
+      if (e instanceof UnknownValueError) {
+        verdicts.push({
+          policy: p.name,
+          enforcementLevel: "advisory",
+          message: `can't run policy '${p.name}' from policy pack ${packLabel} during preview: ${e.message}`,
+        });
+      } else if (!(e instanceof NotApplicableError)) {
+        throw new Error(
+          `Error validating stack with policy '${p.name}' from policy pack ${packLabel}: ${(e as Error).message}`,
+        );
+      }
+    }
+  }
+  return verdicts;
 }
 
 export { packName, packEnforcementLevel };

@@ -83,8 +83,7 @@ export const nodePoolSchema = z
       ctx.addIssue({
         code: "custom",
         path: ["minSize"],
-        input: { minSize: pool.minSize, desiredSize: pool.desiredSize, maxSize: pool.maxSize },
-        message: "minSize <= desiredSize <= maxSize",
+        message: `minSize <= desiredSize <= maxSize (got ${pool.minSize} / ${pool.desiredSize} / ${pool.maxSize})`,
       });
     }
   });

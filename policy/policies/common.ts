@@ -6,12 +6,12 @@
  * Only `@pulumi/policy` is imported: the pack runs from `policy/` with its own node_modules.
  */
 import type {
-    PolicyComplianceFramework,
-    PolicyResource,
-    ReportViolation,
-    ResourceValidationArgs,
-    ResourceValidationPolicy,
-    StackValidationPolicy,
+  PolicyComplianceFramework,
+  PolicyResource,
+  ReportViolation,
+  ResourceValidationArgs,
+  ResourceValidationPolicy,
+  StackValidationPolicy,
 } from "@pulumi/policy";
 import { UnknownValueError } from "./sdk";
 
@@ -19,94 +19,94 @@ export type PackPolicy = ResourceValidationPolicy | StackValidationPolicy;
 
 /** Type tokens the policies look at (aws:* children, component inputs, Kubernetes). */
 export const types = {
-    eksCluster: "aws:eks/cluster:Cluster",
-    eksComponent: "eks:index:Cluster",
-    eksNodeGroup: "aws:eks/nodeGroup:NodeGroup",
-    eksManagedNodeGroup: "eks:index:ManagedNodeGroup",
-    eksNodeGroupV2: "eks:index:NodeGroupV2",
-    eksNodeGroupComponent: "eks:index:NodeGroup",
-    eksAddon: "aws:eks/addon:Addon",
-    eksAddonComponent: "eks:index:Addon",
-    launchTemplate: "aws:ec2/launchTemplate:LaunchTemplate",
-    oidcProvider: "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
-    vpc: "aws:ec2/vpc:Vpc",
-    awsxVpc: "awsx:ec2:Vpc",
-    subnet: "aws:ec2/subnet:Subnet",
-    flowLog: "aws:ec2/flowLog:FlowLog",
-    securityGroup: "aws:ec2/securityGroup:SecurityGroup",
-    securityGroupRule: "aws:ec2/securityGroupRule:SecurityGroupRule",
-    vpcIngressRule: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
-    vpcEgressRule: "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
-    defaultSecurityGroup: "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
-    transitGateway: "aws:ec2transitgateway/transitGateway:TransitGateway",
-    ebsVolume: "aws:ebs/volume:Volume",
-    efsFileSystem: "aws:efs/fileSystem:FileSystem",
-    efsAccessPoint: "aws:efs/accessPoint:AccessPoint",
-    storageClass: "kubernetes:storage.k8s.io/v1:StorageClass",
-    kmsKey: "aws:kms/key:Key",
-    kmsKeyPolicy: "aws:kms/keyPolicy:KeyPolicy",
-    logGroup: "aws:cloudwatch/logGroup:LogGroup",
-    bucket: "aws:s3/bucket:Bucket",
-    bucketV2: "aws:s3/bucketV2:BucketV2",
-    bucketPublicAccessBlock: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
-    bucketSse: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-    bucketSseV2: "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
-    ecrRepository: "aws:ecr/repository:Repository",
-    iamPolicy: "aws:iam/policy:Policy",
-    iamRolePolicy: "aws:iam/rolePolicy:RolePolicy",
-    iamUserPolicy: "aws:iam/userPolicy:UserPolicy",
-    iamGroupPolicy: "aws:iam/groupPolicy:GroupPolicy",
-    iamRole: "aws:iam/role:Role",
-    backupVault: "aws:backup/vault:Vault",
-    helmRelease: "kubernetes:helm.sh/v3:Release",
-    helmChartV4: "kubernetes:helm.sh/v4:Chart",
+  eksCluster: "aws:eks/cluster:Cluster",
+  eksComponent: "eks:index:Cluster",
+  eksNodeGroup: "aws:eks/nodeGroup:NodeGroup",
+  eksManagedNodeGroup: "eks:index:ManagedNodeGroup",
+  eksNodeGroupV2: "eks:index:NodeGroupV2",
+  eksNodeGroupComponent: "eks:index:NodeGroup",
+  eksAddon: "aws:eks/addon:Addon",
+  eksAddonComponent: "eks:index:Addon",
+  launchTemplate: "aws:ec2/launchTemplate:LaunchTemplate",
+  oidcProvider: "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+  vpc: "aws:ec2/vpc:Vpc",
+  awsxVpc: "awsx:ec2:Vpc",
+  subnet: "aws:ec2/subnet:Subnet",
+  flowLog: "aws:ec2/flowLog:FlowLog",
+  securityGroup: "aws:ec2/securityGroup:SecurityGroup",
+  securityGroupRule: "aws:ec2/securityGroupRule:SecurityGroupRule",
+  vpcIngressRule: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+  vpcEgressRule: "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+  defaultSecurityGroup: "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+  transitGateway: "aws:ec2transitgateway/transitGateway:TransitGateway",
+  ebsVolume: "aws:ebs/volume:Volume",
+  efsFileSystem: "aws:efs/fileSystem:FileSystem",
+  efsAccessPoint: "aws:efs/accessPoint:AccessPoint",
+  storageClass: "kubernetes:storage.k8s.io/v1:StorageClass",
+  kmsKey: "aws:kms/key:Key",
+  kmsKeyPolicy: "aws:kms/keyPolicy:KeyPolicy",
+  logGroup: "aws:cloudwatch/logGroup:LogGroup",
+  bucket: "aws:s3/bucket:Bucket",
+  bucketV2: "aws:s3/bucketV2:BucketV2",
+  bucketPublicAccessBlock: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+  bucketSse: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+  bucketSseV2: "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+  ecrRepository: "aws:ecr/repository:Repository",
+  iamPolicy: "aws:iam/policy:Policy",
+  iamRolePolicy: "aws:iam/rolePolicy:RolePolicy",
+  iamUserPolicy: "aws:iam/userPolicy:UserPolicy",
+  iamGroupPolicy: "aws:iam/groupPolicy:GroupPolicy",
+  iamRole: "aws:iam/role:Role",
+  backupVault: "aws:backup/vault:Vault",
+  helmRelease: "kubernetes:helm.sh/v3:Release",
+  helmChartV4: "kubernetes:helm.sh/v4:Chart",
 } as const;
 
 /** Compliance frameworks the policies cite. */
 export const frameworks = {
-    cisEks: (control: string, specification: string): PolicyComplianceFramework => ({
-        name: "CIS Amazon EKS Benchmark",
-        version: "1.7.0",
-        reference: control,
-        specification,
-    }),
-    cisAws: (control: string, specification: string): PolicyComplianceFramework => ({
-        name: "CIS AWS Foundations Benchmark",
-        version: "3.0.0",
-        reference: control,
-        specification,
-    }),
-    eksBestPractices: (section: string, specification: string): PolicyComplianceFramework => ({
-        name: "Amazon EKS Best Practices Guide",
-        version: "2025",
-        reference: section,
-        specification,
-    }),
-    checkov: (id: string, specification: string): PolicyComplianceFramework => ({
-        name: "checkov",
-        version: "3",
-        reference: id,
-        specification,
-    }),
-    platform: (id: string, specification: string): PolicyComplianceFramework => ({
-        name: "platform conventions",
-        version: "1",
-        reference: id,
-        specification,
-    }),
+  cisEks: (control: string, specification: string): PolicyComplianceFramework => ({
+    name: "CIS Amazon EKS Benchmark",
+    version: "1.7.0",
+    reference: control,
+    specification,
+  }),
+  cisAws: (control: string, specification: string): PolicyComplianceFramework => ({
+    name: "CIS AWS Foundations Benchmark",
+    version: "3.0.0",
+    reference: control,
+    specification,
+  }),
+  eksBestPractices: (section: string, specification: string): PolicyComplianceFramework => ({
+    name: "Amazon EKS Best Practices Guide",
+    version: "2025",
+    reference: section,
+    specification,
+  }),
+  checkov: (id: string, specification: string): PolicyComplianceFramework => ({
+    name: "checkov",
+    version: "3",
+    reference: id,
+    specification,
+  }),
+  platform: (id: string, specification: string): PolicyComplianceFramework => ({
+    name: "platform conventions",
+    version: "1",
+    reference: id,
+    specification,
+  }),
 };
 
 export type ResourceCheck = (
-    props: Record<string, any>,
-    args: ResourceValidationArgs,
-    report: ReportViolation,
+  props: Record<string, any>,
+  args: ResourceValidationArgs,
+  report: ReportViolation,
 ) => void | Promise<void>;
 
 export type ResourcePolicySpec = Omit<ResourceValidationPolicy, "validateResource" | "remediateResource"> & {
-    /** The type tokens this policy checks; other types are reported as not applicable. */
-    readonly resourceTypes: readonly string[];
-    /** One check per type token (or "*" for all listed types). */
-    readonly checks: Partial<Record<string, ResourceCheck>>;
+  /** The type tokens this policy checks; other types are reported as not applicable. */
+  readonly resourceTypes: readonly string[];
+  /** One check per type token (or "*" for all listed types). */
+  readonly checks: Partial<Record<string, ResourceCheck>>;
 };
 
 /** Extra metadata our docs generator reads (not part of the Pulumi schema). */
@@ -117,45 +117,45 @@ export const resourceTypesOf = new WeakMap<object, readonly string[]>();
  * reports every other type as not applicable, like `validateResourceOfType` does.
  */
 export function resourcePolicy(spec: ResourcePolicySpec): ResourceValidationPolicy {
-    const { resourceTypes, checks, ...meta } = spec;
-    const policy: ResourceValidationPolicy = {
-        ...meta,
-        validateResource: (args, report) => {
-            if (!resourceTypes.includes(args.type)) {
-                args.notApplicable(`Policy only applies to ${resourceTypes.join(", ")}`);
-            }
-            const check = checks[args.type] ?? checks["*"];
-            if (!check) return args.notApplicable(`No check for ${args.type}`);
-            return check(args.props, args, report);
-        },
-    };
-    resourceTypesOf.set(policy, resourceTypes);
-    return policy;
+  const { resourceTypes, checks, ...meta } = spec;
+  const policy: ResourceValidationPolicy = {
+    ...meta,
+    validateResource: (args, report) => {
+      if (!resourceTypes.includes(args.type)) {
+        args.notApplicable(`Policy only applies to ${resourceTypes.join(", ")}`);
+      }
+      const check = checks[args.type] ?? checks["*"];
+      if (!check) return args.notApplicable(`No check for ${args.type}`);
+      return check(args.props, args, report);
+    },
+  };
+  resourceTypesOf.set(policy, resourceTypes);
+  return policy;
 }
 
 /** Registers the types a stack policy looks at (for the generated docs). */
 export function stackPolicy(
-    spec: StackValidationPolicy & { readonly resourceTypes: readonly string[] },
+  spec: StackValidationPolicy & { readonly resourceTypes: readonly string[] },
 ): StackValidationPolicy {
-    const { resourceTypes, ...policy } = spec;
-    resourceTypesOf.set(policy, resourceTypes);
-    return policy;
+  const { resourceTypes, ...policy } = spec;
+  resourceTypesOf.set(policy, resourceTypes);
+  return policy;
 }
 
 /** True when `v` is a non-empty string. */
 export function isSet(v: unknown): v is string {
-    return typeof v === "string" && v.trim().length > 0;
+  return typeof v === "string" && v.trim().length > 0;
 }
 
 /** Normalizes a value that may be a single item or a list. */
 export function asList<T>(v: T | T[] | undefined | null): T[] {
-    if (v === undefined || v === null) return [];
-    return Array.isArray(v) ? [...v] : [v];
+  if (v === undefined || v === null) return [];
+  return Array.isArray(v) ? [...v] : [v];
 }
 
 /** Boolean-ish values as the AWS provider encodes them (launch templates use "true"/"false"). */
 export function isTrue(v: unknown): boolean {
-    return v === true || v === "true";
+  return v === true || v === "true";
 }
 
 export const worldCidrs = ["0.0.0.0/0", "::/0"];
@@ -166,69 +166,69 @@ export const worldCidrs = ["0.0.0.0/0", "::/0"];
  * the other evidence (dependencies, parents).
  */
 export function tryGet(obj: Record<string, any> | undefined, key: string): unknown {
-    try {
-        return obj?.[key];
-    } catch (e) {
-        if (e instanceof UnknownValueError) return undefined;
-        throw e;
-    }
+  try {
+    return obj?.[key];
+  } catch (e) {
+    if (e instanceof UnknownValueError) return undefined;
+    throw e;
+  }
 }
 
 export interface IamStatement {
-    Sid?: string;
-    Effect?: string;
-    Action?: string | string[];
-    NotAction?: string | string[];
-    Resource?: string | string[];
-    NotResource?: string | string[];
-    Principal?: string | Record<string, string | string[]>;
-    NotPrincipal?: string | Record<string, string | string[]>;
-    Condition?: Record<string, Record<string, string | string[]>>;
+  Sid?: string;
+  Effect?: string;
+  Action?: string | string[];
+  NotAction?: string | string[];
+  Resource?: string | string[];
+  NotResource?: string | string[];
+  Principal?: string | Record<string, string | string[]>;
+  NotPrincipal?: string | Record<string, string | string[]>;
+  Condition?: Record<string, Record<string, string | string[]>>;
 }
 
 /** Parses an IAM/KMS policy document given as JSON text or an object; `undefined` if absent. */
 export function parseDocument(doc: unknown): { Statement?: IamStatement | IamStatement[] } | undefined {
-    if (doc === undefined || doc === null || doc === "") return undefined;
-    if (typeof doc === "string") {
-        try {
-            return JSON.parse(doc);
-        } catch {
-            throw new Error(`policy document is not valid JSON: ${doc.slice(0, 80)}`);
-        }
+  if (doc === undefined || doc === null || doc === "") return undefined;
+  if (typeof doc === "string") {
+    try {
+      return JSON.parse(doc);
+    } catch {
+      throw new Error(`policy document is not valid JSON: ${doc.slice(0, 80)}`);
     }
-    // Plain-ify (it may be the unknown-checking proxy).
-    return JSON.parse(JSON.stringify(doc));
+  }
+  // Plain-ify (it may be the unknown-checking proxy).
+  return JSON.parse(JSON.stringify(doc));
 }
 
 export function statementsOf(doc: unknown): IamStatement[] {
-    return asList(parseDocument(doc)?.Statement);
+  return asList(parseDocument(doc)?.Statement);
 }
 
 /** A label for a statement in messages: its Sid or its index. */
 export function stmtLabel(s: IamStatement, i: number): string {
-    return s.Sid ? `statement "${s.Sid}"` : `statement #${i + 1}`;
+  return s.Sid ? `statement "${s.Sid}"` : `statement #${i + 1}`;
 }
 
 /** True when an IAM principal is `*` or `{ AWS: "*" }` (any AWS principal). */
 export function isWildcardPrincipal(p: IamStatement["Principal"]): boolean {
-    if (p === "*") return true;
-    if (p && typeof p === "object") {
-        return Object.values(p).some((v) => asList(v).includes("*"));
-    }
-    return false;
+  if (p === "*") return true;
+  if (p && typeof p === "object") {
+    return Object.values(p).some((v) => asList(v).includes("*"));
+  }
+  return false;
 }
 
 /** Stack name from a URN (`urn:pulumi:<stack>::<project>::...`). */
 export function stackOfUrn(urn: string): string | undefined {
-    const m = /^urn:pulumi:([^:]+)::/.exec(urn);
-    return m?.[1];
+  const m = /^urn:pulumi:([^:]+)::/.exec(urn);
+  return m?.[1];
 }
 
 /** Ancestors of a resource (closest first). */
 export function ancestors(r: PolicyResource): PolicyResource[] {
-    const out: PolicyResource[] = [];
-    for (let p = r.parent; p; p = p.parent) out.push(p);
-    return out;
+  const out: PolicyResource[] = [];
+  for (let p = r.parent; p; p = p.parent) out.push(p);
+  return out;
 }
 
 /**
@@ -237,14 +237,14 @@ export function ancestors(r: PolicyResource): PolicyResource[] {
  * as their dependency.
  */
 export function identityUrns(r: PolicyResource): Set<string> {
-    const wrappers = ancestors(r).filter((a) => /^(awsx|eks):/.test(a.type));
-    return new Set([r.urn, ...wrappers.map((a) => a.urn)]);
+  const wrappers = ancestors(r).filter((a) => /^(awsx|eks):/.test(a.type));
+  return new Set([r.urn, ...wrappers.map((a) => a.urn)]);
 }
 
 /** True when `ref` depends on `target` (directly, through a property, or on one of its ancestors). */
 export function refersTo(ref: PolicyResource, target: PolicyResource): boolean {
-    const targets = identityUrns(target);
-    // A reference to a multi-language component (awsx:ec2:Vpc) counts for its aws:* children.
-    const deps = [...ref.dependencies, ...Object.values(ref.propertyDependencies).flat()];
-    return deps.some((d) => targets.has(d.urn) || ancestors(d).some((a) => a.urn === target.urn));
+  const targets = identityUrns(target);
+  // A reference to a multi-language component (awsx:ec2:Vpc) counts for its aws:* children.
+  const deps = [...ref.dependencies, ...Object.values(ref.propertyDependencies).flat()];
+  return deps.some((d) => targets.has(d.urn) || ancestors(d).some((a) => a.urn === target.urn));
 }

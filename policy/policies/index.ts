@@ -24,18 +24,18 @@ export const packName = "platform-guardrails";
 export const packEnforcementLevel: EnforcementLevel = "mandatory";
 
 export const policies: PackPolicy[] = [
-    ...eksPolicies,
-    ...nodesPolicies,
-    ...networkPolicies,
-    ...storagePolicies,
-    ...kmsIamPolicies,
-    ...loggingPolicies,
-    ...taggingPolicies,
-    ...versionsPolicies,
-    ...productionPolicies,
-    ...kubernetesWorkloadPolicies,
-    ...tenancyPolicies,
-    ...rbacPolicies,
+  ...eksPolicies,
+  ...nodesPolicies,
+  ...networkPolicies,
+  ...storagePolicies,
+  ...kmsIamPolicies,
+  ...loggingPolicies,
+  ...taggingPolicies,
+  ...versionsPolicies,
+  ...productionPolicies,
+  ...kubernetesWorkloadPolicies,
+  ...tenancyPolicies,
+  ...rbacPolicies,
 ];
 
 export type { PackPolicy };

@@ -10,56 +10,76 @@
 import type { StackValidationPolicy, StackValidationArgs } from "@pulumi/policy";
 import { frameworks, stackOfUrn, stackPolicy, types, type PackPolicy } from "./common";
 
-export const statefulTypes: readonly string[] = [types.kmsKey, types.efsFileSystem, types.backupVault, types.bucket, types.bucketV2];
+export const statefulTypes: readonly string[] = [
+  types.kmsKey,
+  types.efsFileSystem,
+  types.backupVault,
+  types.bucket,
+  types.bucketV2,
+];
 
 export interface ProductionConfig {
-    productionStacks: string[];
-    productionStackPattern: string;
+  productionStacks: string[];
+  productionStackPattern: string;
 }
 
 /** Whether the stack these args describe is a production stack. */
-export function isProductionStack(stack: string | undefined, args: Pick<StackValidationArgs, "stackTags">, config: ProductionConfig): boolean {
-    if (args.stackTags.get("environment") === "production") return true;
-    if (!stack) return false;
-    if (config.productionStacks.includes(stack)) return true;
-    return config.productionStackPattern !== "" && new RegExp(config.productionStackPattern, "i").test(stack);
+export function isProductionStack(
+  stack: string | undefined,
+  args: Pick<StackValidationArgs, "stackTags">,
+  config: ProductionConfig,
+): boolean {
+  if (args.stackTags.get("environment") === "production") return true;
+  if (!stack) return false;
+  if (config.productionStacks.includes(stack)) return true;
+  return config.productionStackPattern !== "" && new RegExp(config.productionStackPattern, "i").test(stack);
 }
 
 export const protectStatefulInProduction = (): StackValidationPolicy =>
-    stackPolicy({
-        name: "protect-stateful-in-production",
-        description: "In production stacks, KMS keys, EFS file systems, backup vaults and S3 buckets must be protected against deletion (protect: true).",
-        severity: "high",
-        framework: frameworks.platform("production-safety", "Unrecoverable state cannot be deleted by a single pulumi up/destroy"),
-        tags: ["production", "resilience"],
-        remediationSteps: "Pass { protect: true } (or retainOnDelete) in the resource options of the stateful resource or its parent component.",
-        url: "https://www.pulumi.com/docs/iac/concepts/options/protect/",
-        configSchema: {
-            properties: {
-                productionStacks: {
-                    type: "array",
-                    items: { type: "string", minLength: 1 },
-                    default: [],
-                    description: "Stack names that are production regardless of their name.",
-                },
-                productionStackPattern: {
-                    type: "string",
-                    default: "prod",
-                    description: 'Case-insensitive regular expression; matching stack names are production ("" disables).',
-                },
-            },
+  stackPolicy({
+    name: "protect-stateful-in-production",
+    description:
+      "In production stacks, KMS keys, EFS file systems, backup vaults and S3 buckets must be protected against deletion (protect: true).",
+    severity: "high",
+    framework: frameworks.platform(
+      "production-safety",
+      "Unrecoverable state cannot be deleted by a single pulumi up/destroy",
+    ),
+    tags: ["production", "resilience"],
+    remediationSteps:
+      "Pass { protect: true } (or retainOnDelete) in the resource options of the stateful resource or its parent component.",
+    url: "https://www.pulumi.com/docs/iac/concepts/options/protect/",
+    configSchema: {
+      properties: {
+        productionStacks: {
+          type: "array",
+          items: { type: "string", minLength: 1 },
+          default: [],
+          description: "Stack names that are production regardless of their name.",
         },
-        resourceTypes: statefulTypes,
-        validateStack: (args, report) => {
-            const config = args.getConfig<ProductionConfig>();
-            const stack = args.resources.map((r) => stackOfUrn(r.urn)).find((s) => s !== undefined);
-            if (!isProductionStack(stack, args, config)) return args.notApplicable(`stack ${stack ?? "(empty)"} is not a production stack`);
-            for (const r of args.resources) {
-                if (statefulTypes.includes(r.type) && !r.opts.protect) {
-                    report(`${r.type.split(":").pop()} ${r.name} is not protected in production stack ${stack}: a refactor or destroy would delete it (and the data or keys it holds) for good. Set protect: true.`, r.urn);
-                }
-            }
+        productionStackPattern: {
+          type: "string",
+          default: "prod",
+          description:
+            'Case-insensitive regular expression; matching stack names are production ("" disables).',
         },
-    });
+      },
+    },
+    resourceTypes: statefulTypes,
+    validateStack: (args, report) => {
+      const config = args.getConfig<ProductionConfig>();
+      const stack = args.resources.map((r) => stackOfUrn(r.urn)).find((s) => s !== undefined);
+      if (!isProductionStack(stack, args, config))
+        return args.notApplicable(`stack ${stack ?? "(empty)"} is not a production stack`);
+      for (const r of args.resources) {
+        if (statefulTypes.includes(r.type) && !r.opts.protect) {
+          report(
+            `${r.type.split(":").pop()} ${r.name} is not protected in production stack ${stack}: a refactor or destroy would delete it (and the data or keys it holds) for good. Set protect: true.`,
+            r.urn,
+          );
+        }
+      }
+    },
+  });
 
 export const productionPolicies: PackPolicy[] = [protectStatefulInProduction()];

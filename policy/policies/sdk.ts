@@ -6,8 +6,8 @@
 import * as policySdk from "@pulumi/policy";
 
 const sdk = policySdk as unknown as {
-    unknownCheckingProxy: <T extends object>(toProxy: T) => T;
-    UnknownValueError: new (sentinel: string, props: string[]) => Error;
+  unknownCheckingProxy: <T extends object>(toProxy: T) => T;
+  UnknownValueError: new (sentinel: string, props: string[]) => Error;
 };
 
 export const unknownCheckingProxy = sdk.unknownCheckingProxy;

@@ -1,10 +1,185 @@
 /**
- * Config keys of the tenancy capability (merged into the `platform` namespace by stacks/config.ts).
+ * Config keys of the tenancy capability (merged into the `platform` namespace by stacks/config.ts):
+ * the tenant organizations of a cluster and the stack-wide tenant defaults. Organizations are data:
+ * adding one is a stack-file change only. Reference: docs/tenancy.md.
  */
+import { z } from "zod";
+import {
+  RESERVED_NAMESPACES,
+  defaults,
+  isQuantity,
+  limitsProblem,
+  mergeLimits,
+  namespaceName,
+  type ContainerLimitsOverride,
+} from "../../components/tenancy/logic";
+import { ConfigError, NAMESPACE, iamPrincipalArn, isCidr, kubernetesName, structured } from "../schema";
 import type { SectionConfig } from "./types";
 
+/** A Kubernetes quantity (`4`, `500m`, `8Gi`); YAML numbers are accepted and kept as text. */
+const quantity = () =>
+  z
+    .union([z.string(), z.number()], { error: "a Kubernetes quantity such as 500m, 4 or 8Gi" })
+    .transform((v) => String(v))
+    .pipe(z.string().refine(isQuantity, { error: "a Kubernetes quantity such as 500m, 4 or 8Gi" }));
+
+/** ResourceQuota `hard` entries: resource name (`requests.cpu`, `pods`, `count/deployments.apps`) to quantity. https://kubernetes.io/docs/concepts/policy/resource-quotas/ */
+export const quotaSchema = z.record(
+  z.string().regex(/^[a-z0-9]([a-z0-9./-]*[a-z0-9])?$/, { error: "a ResourceQuota resource name such as requests.cpu" }),
+  quantity(),
+);
+
+const containerQuantities = z.record(
+  z.string().regex(/^[a-z0-9]([a-z0-9./-]*[a-z0-9])?$/, { error: "a resource name such as cpu or memory" }),
+  quantity(),
+);
+
+/** Per-container LimitRange fields, each merged over the defaults. https://kubernetes.io/docs/concepts/policy/limit-range/ */
+export const limitsSchema = z.strictObject({
+  /** Limits of a container that sets none. @default {cpu: 500m, memory: 512Mi} */
+  default: containerQuantities.optional(),
+  /** Requests of a container that sets none. @default {cpu: 100m, memory: 128Mi} */
+  defaultRequest: containerQuantities.optional(),
+  /** Largest limits a container may set. @default {cpu: "2", memory: 4Gi} */
+  max: containerQuantities.optional(),
+});
+
+/** One egress allowlist entry. */
+export const egressRuleSchema = z.strictObject({
+  /** Destination CIDR blocks. */
+  cidrs: z.array(z.string().refine(isCidr, { error: "CIDR blocks such as 10.0.0.0/16" })).min(1, { error: "at least one CIDR block" }),
+  /** Ports (TCP by default); empty means all ports. @default [] */
+  ports: z
+    .array(
+      z.strictObject({
+        port: z.number({ error: "a port number 1-65535" }).int().min(1, { error: "a port number 1-65535" }).max(65535, { error: "a port number 1-65535" }),
+        protocol: z.enum(["TCP", "UDP"], { error: "TCP or UDP" }).default("TCP"),
+      }),
+    )
+    .default([]),
+});
+
+/** One environment of an organization. */
+export const environmentSchema = z.strictObject({
+  /** Environment name, e.g. `pre` or `pro`. */
+  name: kubernetesName(),
+  /** Namespace. @default `<org>` for `pro`, `<org>-<env>` otherwise */
+  namespace: kubernetesName().optional(),
+  /** ResourceQuota entries over tenantDefaultQuota. @default {} */
+  quota: quotaSchema.optional(),
+  /** LimitRange fields over tenantDefaultLimits. @default {} */
+  limits: limitsSchema.optional(),
+  /** Egress destinations beyond DNS and the namespace. @default [] */
+  egressAllowlist: z.array(egressRuleSchema).default([]),
+  /** Flux Kustomization path. @default `<gitRepository.path>/<env>` */
+  path: z.string().regex(/^\.\/[\w./-]*$/, { error: "a repository path starting with ./" }).optional(),
+});
+
+/** EKS access policies an organization principal may get (namespace-scoped; never cluster admin). */
+export const TENANT_ACCESS_POLICIES = ["AmazonEKSEditPolicy", "AmazonEKSViewPolicy", "AmazonEKSAdminPolicy"] as const;
+
+/** One organization. */
+export const organizationSchema = z.strictObject({
+  /** Organization name (Flux tenant). */
+  name: kubernetesName(),
+  /** Environments, each with its own namespace. */
+  environments: z.array(environmentSchema).min(1, { error: "at least one environment" }),
+  /** The org's Git repository. @default the cluster's flux-system GitRepository */
+  gitRepository: z
+    .strictObject({
+      /** `ssh://git@host/owner/repo` or `https://host/owner/repo`. */
+      url: z.string().regex(/^(ssh|https):\/\/[^\s/]+\/\S+$/, { error: "a Git URL such as ssh://git@github.com/owner/repo or https://github.com/owner/repo" }),
+      /** @default "main" */
+      branch: z.string().regex(/^[\w./-]+$/, { error: "a Git branch name" }).default(defaults.gitBranch),
+      /** Base directory; `<org>` is replaced. @default "./clusters/prod-cluster/organizations/<org>" */
+      path: z.string().regex(/^\.\/[\w./<>-]*$/, { error: "a repository path starting with ./" }).optional(),
+      /** Secret with the Git credentials in each tenant namespace. @default "git-credentials" for ssh:// */
+      secretName: kubernetesName().optional(),
+    })
+    .optional(),
+  /** Flux interval. @default "5m" */
+  interval: z.string().regex(/^(\d+(\.\d+)?(ms|s|m|h))+$/, { error: "a Flux duration such as 5m or 1m30s" }).default(defaults.interval),
+  /** IAM principals with EKS access in the org's namespaces. @default [] */
+  principals: z
+    .array(
+      z.strictObject({
+        arn: iamPrincipalArn(),
+        accessPolicy: z.enum(TENANT_ACCESS_POLICIES, { error: `one of ${TENANT_ACCESS_POLICIES.join(", ")}` }).default(defaults.accessPolicy),
+      }),
+    )
+    .default([]),
+  /** Secrets Manager ARN prefixes the org may read; non-empty creates a Pod Identity role. @default [] */
+  secretArnPrefixes: z
+    .array(
+      z.string().regex(/^arn:aws[a-z-]*:secretsmanager:[a-z]{2}(-gov)?-[a-z]+-\d:\d{12}:secret:[\w/+=.@-]+[\w/+=.@*?-]*$/, {
+        error: "a Secrets Manager ARN prefix such as arn:aws:secretsmanager:eu-west-1:111122223333:secret:numinia/numinia/* (not secret:*)",
+      }),
+    )
+    .default([]),
+  /** ServiceAccount bound to the Secrets Manager role. @default "aws-secret-manager-sa" */
+  secretsServiceAccount: kubernetesName().default(defaults.secretsServiceAccount),
+});
+export type OrganizationConfig = z.infer<typeof organizationSchema>;
+
 /** Keys of this section: zod schemas with TSDoc and @default. */
-export const tenancySchema = {};
+export const tenancySchema = {
+  /** Tenant organizations (object array, see docs/tenancy.md). @default [] */
+  organizations: structured(z.array(organizationSchema)).default([]),
+  /** Namespace of the ingress controller allowed into tenant namespaces. @default "ingress-nginx" */
+  ingressNamespace: kubernetesName().default(defaults.ingressNamespace),
+  /** ResourceQuota entries of every tenant environment, over the built-in defaults (object). @default {} */
+  tenantDefaultQuota: structured(quotaSchema).default({}),
+  /** LimitRange fields of every tenant environment, over the built-in defaults (object). @default {} */
+  tenantDefaultLimits: structured(limitsSchema).default({}),
+};
+
+/** The keys of this section on the validated config. */
+export interface TenancyConfig {
+  readonly organizations: readonly OrganizationConfig[];
+  readonly ingressNamespace: string;
+  readonly tenantDefaultQuota: Readonly<Record<string, string>>;
+  readonly tenantDefaultLimits: ContainerLimitsOverride;
+}
 
 /** Cross-key rules of this section; throws ConfigError on bad input. */
-export function tenancyChecks(_config: SectionConfig): void {}
+export function tenancyChecks(config: SectionConfig): void {
+  const t = config as unknown as TenancyConfig & { accessEntries?: readonly { principalArn: string }[] };
+  const key = (rest: string) => `${NAMESPACE}:${rest}`;
+  const reserved = new Set([...RESERVED_NAMESPACES, t.ingressNamespace]);
+
+  const stackLimits = mergeLimits(t.tenantDefaultLimits);
+  const stackProblem = limitsProblem(stackLimits);
+  if (stackProblem) throw new ConfigError(key(`tenantDefaultLimits.${stackProblem.field}`), t.tenantDefaultLimits, stackProblem.reason);
+
+  const orgNames = new Set<string>();
+  const namespaces = new Map<string, string>();
+  const clusterPrincipals = new Set((t.accessEntries ?? []).map((e) => e.principalArn));
+  const principals = new Map<string, string>();
+  t.organizations.forEach((org, i) => {
+    const o = `organizations[${i}]`;
+    if (orgNames.has(org.name)) throw new ConfigError(key(`${o}.name`), org.name, "an organization name used once");
+    orgNames.add(org.name);
+    const envNames = new Set<string>();
+    org.environments.forEach((env, j) => {
+      const e = `${o}.environments[${j}]`;
+      if (envNames.has(env.name)) throw new ConfigError(key(`${e}.name`), env.name, `an environment name used once in organization ${org.name}`);
+      envNames.add(env.name);
+      const ns = namespaceName(org.name, env.name, env.namespace);
+      const nsKey = key(env.namespace ? `${e}.namespace` : `${e}.name`);
+      if (ns.length > 63) throw new ConfigError(nsKey, ns, "a namespace of at most 63 characters (set environments[].namespace)");
+      if (reserved.has(ns)) throw new ConfigError(nsKey, ns, `a namespace not reserved for the platform (${[...reserved].join(", ")})`);
+      const owner = namespaces.get(ns);
+      if (owner) throw new ConfigError(nsKey, ns, `a namespace unique across organizations (already used by ${owner})`);
+      namespaces.set(ns, `${org.name}/${env.name}`);
+      const problem = limitsProblem(mergeLimits(t.tenantDefaultLimits, env.limits));
+      if (problem) throw new ConfigError(key(`${e}.limits.${problem.field}`), env.limits ?? {}, problem.reason);
+    });
+    org.principals.forEach((p, k) => {
+      const pKey = key(`${o}.principals[${k}].arn`);
+      if (clusterPrincipals.has(p.arn)) throw new ConfigError(pKey, p.arn, "a principal without a cluster-wide entry in platform:accessEntries (EKS allows one access entry per principal)");
+      const other = principals.get(p.arn);
+      if (other) throw new ConfigError(pKey, p.arn, `a principal in one organization only (already in ${other})`);
+      principals.set(p.arn, org.name);
+    });
+  });
+}

@@ -12,146 +12,241 @@ import { makeUrn } from "../../policy/testing";
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const opts = { stack: "spoke-prod", project: "platform" };
 
-function res(type: string, name: string, props: Record<string, unknown>, extra: Partial<PlannedResource> = {}): PlannedResource {
-    return { urn: makeUrn(type, name, "spoke-prod"), type, name, props, protect: false, ...extra };
+function res(
+  type: string,
+  name: string,
+  props: Record<string, unknown>,
+  extra: Partial<PlannedResource> = {},
+): PlannedResource {
+  return { urn: makeUrn(type, name, "spoke-prod"), type, name, props, protect: false, ...extra };
 }
 
 const publicCluster = res("eks:index:Cluster", "spoke", { endpointPrivateAccess: false, version: "1.35" });
-const tgw = res("aws:ec2transitgateway/transitGateway:TransitGateway", "hub-tgw", { autoAcceptSharedAttachments: "enable" });
+const tgw = res("aws:ec2transitgateway/transitGateway:TransitGateway", "hub-tgw", {
+  autoAcceptSharedAttachments: "enable",
+});
 
 function tmpFile(content: string): string {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "policy-config-")), "config.json");
-    fs.writeFileSync(file, content);
-    return file;
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "policy-config-")), "config.json");
+  fs.writeFileSync(file, content);
+  return file;
 }
 
 describe("policy engine", () => {
-    const small = [eksPrivateEndpoint(), eksVersionAllowed(), tgwNoAutoAccept()];
+  const small = [eksPrivateEndpoint(), eksVersionAllowed(), tgwNoAutoAccept()];
 
-    it("reports violations at the pack's default level (mandatory) with the engine's message format", async () => {
-        const v = await evaluatePolicies([publicCluster], { ...opts, policies: small });
-        assert.deepStrictEqual(v, [
-            {
-                policy: "eks-private-endpoint",
-                enforcementLevel: "mandatory",
-                urn: publicCluster.urn,
-                message: `${eksPrivateEndpoint().description}\nendpointPrivateAccess is not true (the eks.Cluster default is false): nodes would reach the API over the internet. Set endpointPrivateAccess: true.`,
-            },
-        ]);
+  it("reports violations at the pack's default level (mandatory) with the engine's message format", async () => {
+    const v = await evaluatePolicies([publicCluster], { ...opts, policies: small });
+    assert.deepStrictEqual(v, [
+      {
+        policy: "eks-private-endpoint",
+        enforcementLevel: "mandatory",
+        urn: publicCluster.urn,
+        message: `${eksPrivateEndpoint().description}\nendpointPrivateAccess is not true (the eks.Cluster default is false): nodes would reach the API over the internet. Set endpointPrivateAccess: true.`,
+      },
+    ]);
+  });
+
+  it('applies "all", then per-policy levels, and skips disabled policies', async () => {
+    const v = await evaluatePolicies([publicCluster, tgw], {
+      ...opts,
+      policies: small,
+      policyConfig: {
+        all: "advisory",
+        "tgw-no-auto-accept": { enforcementLevel: "mandatory" },
+        "eks-version-allowed": "disabled",
+      },
     });
+    assert.deepStrictEqual(
+      v.map((x) => [x.policy, x.enforcementLevel]),
+      [
+        ["eks-private-endpoint", "advisory"],
+        ["tgw-no-auto-accept", "mandatory"],
+      ],
+    );
+    const disabled = await evaluatePolicies([publicCluster], {
+      ...opts,
+      policies: small,
+      policyConfig: { "eks-private-endpoint": "disabled" },
+    });
+    assert.deepStrictEqual(disabled, []);
+  });
 
-    it("applies \"all\", then per-policy levels, and skips disabled policies", async () => {
-        const v = await evaluatePolicies([publicCluster, tgw], {
-            ...opts,
-            policies: small,
-            policyConfig: { all: "advisory", "tgw-no-auto-accept": { enforcementLevel: "mandatory" }, "eks-version-allowed": "disabled" },
-        });
-        assert.deepStrictEqual(
-            v.map((x) => [x.policy, x.enforcementLevel]),
-            [
-                ["eks-private-endpoint", "advisory"],
-                ["tgw-no-auto-accept", "mandatory"],
-            ],
+  it("keeps a policy's own level (advisory) unless config overrides it", async () => {
+    const cluster = res("eks:index:Cluster", "c", { authenticationMode: "API_AND_CONFIG_MAP" });
+    const v = await evaluatePolicies([cluster], { ...opts });
+    assert.strictEqual(
+      v.find((x) => x.policy === "eks-authentication-mode-no-config-map")?.enforcementLevel,
+      "advisory",
+    );
+    const w = await evaluatePolicies([cluster], {
+      ...opts,
+      policyConfig: { "eks-authentication-mode-no-config-map": "mandatory" },
+    });
+    assert.strictEqual(
+      w.find((x) => x.policy === "eks-authentication-mode-no-config-map")?.enforcementLevel,
+      "mandatory",
+    );
+  });
+
+  it("applies config properties over schema defaults", async () => {
+    const old = res("eks:index:Cluster", "old", { endpointPrivateAccess: true, version: "1.31" });
+    assert.strictEqual((await evaluatePolicies([old], { ...opts, policies: small })).length, 1);
+    assert.deepStrictEqual(
+      await evaluatePolicies([old], {
+        ...opts,
+        policies: small,
+        policyConfig: { "eks-version-allowed": { allowedVersions: ["1.31"] } },
+      }),
+      [],
+    );
+  });
+
+  it("rejects config that fails a policy's configSchema", async () => {
+    await assert.rejects(
+      evaluatePolicies([old()], {
+        ...opts,
+        policies: small,
+        policyConfig: { "eks-version-allowed": { allowedVersions: "1.35" } },
+      }),
+      /"eks-version-allowed\.allowedVersions" is "1\.35", expected a value of type array/,
+    );
+    function old() {
+      return publicCluster;
+    }
+  });
+
+  it("turns an unknown value into an advisory can't-run verdict", async () => {
+    const v = await evaluatePolicies(
+      [res("eks:index:Cluster", "c", { endpointPrivateAccess: UNKNOWN, version: "1.35" })],
+      { ...opts, policies: small },
+    );
+    assert.deepStrictEqual(v, [
+      {
+        policy: "eks-private-endpoint",
+        enforcementLevel: "advisory",
+        urn: makeUrn("eks:index:Cluster", "c", "spoke-prod"),
+        message:
+          "can't run policy 'eks-private-endpoint' from policy pack 'platform-guardrails@v0.1.0' during preview: string value at .endpointPrivateAccess can't be known during preview",
+      },
+    ]);
+  });
+
+  it("runs remediations before validations when the level is remediate", async () => {
+    const fixer: ResourceValidationPolicy = {
+      ...tgwNoAutoAccept(),
+      remediateResource: (args) =>
+        args.type === tgw.type ? { ...args.props, autoAcceptSharedAttachments: "disable" } : undefined,
+    };
+    const v = await evaluatePolicies([tgw], {
+      ...opts,
+      policies: [fixer],
+      policyConfig: { "tgw-no-auto-accept": "remediate" },
+    });
+    assert.deepStrictEqual(v, [
+      {
+        policy: "tgw-no-auto-accept",
+        enforcementLevel: "remediate",
+        urn: tgw.urn,
+        message: fixer.description,
+      },
+    ]);
+    const notFixed = await evaluatePolicies([tgw], {
+      ...opts,
+      policies: [tgwNoAutoAccept()],
+      policyConfig: { "tgw-no-auto-accept": "remediate" },
+    });
+    assert.deepStrictEqual(
+      notFixed.map((x) => x.enforcementLevel),
+      ["mandatory"],
+      "a remediate-level violation left unfixed is mandatory",
+    );
+  });
+
+  it("runs stack policies and reports their URNs", async () => {
+    const v = await evaluatePolicies([res("awsx:ec2:Vpc", "hub", {})], {
+      ...opts,
+      policyConfig: { all: "disabled", "vpc-flow-logs": "mandatory" },
+    });
+    assert.deepStrictEqual(
+      v.map((x) => [x.policy, x.urn]),
+      [["vpc-flow-logs", makeUrn("awsx:ec2:Vpc", "hub", "spoke-prod")]],
+    );
+  });
+
+  it("passes stackTags through", async () => {
+    const key = res(
+      "aws:kms/key:Key",
+      "k",
+      { enableKeyRotation: true },
+      { urn: "urn:pulumi:hub::platform::aws:kms/key:Key::k" },
+    );
+    const tagged = await evaluatePolicies([key], {
+      ...opts,
+      stackTags: { environment: "production" },
+      policyConfig: { all: "disabled", "protect-stateful-in-production": "mandatory" },
+    });
+    assert.strictEqual(tagged.length, 1);
+  });
+
+  describe("loadPolicyConfig", () => {
+    it("accepts the shipped production and non-production files", () => {
+      for (const f of ["policy/config/production.json", "policy/config/non-production.json"]) {
+        assert.strictEqual(typeof loadPolicyConfig(f), "object", f);
+      }
+    });
+    it("names the file, the key and the expectation on a schema error", () => {
+      const f = tmpFile(JSON.stringify({ "nodes-imdsv2-required": { maxHopLimit: 0 } }));
+      assert.throws(
+        () => loadPolicyConfig(f),
+        (e: Error) => {
+          assert.strictEqual(
+            e.message,
+            `${f}: "nodes-imdsv2-required.maxHopLimit" is 0, expected a number >= 1`,
+          );
+          return true;
+        },
+      );
+    });
+    it("rejects bad enforcement levels, unknown policies and unknown settings", () => {
+      assert.throws(
+        () => loadPolicyConfig(tmpFile('{"all": "strict"}')),
+        /"all" is "strict", expected an enforcement level \(advisory, mandatory, remediate, disabled\)/,
+      );
+      assert.throws(
+        () => loadPolicyConfig(tmpFile('{"eks-privat-endpoint": "advisory"}')),
+        /"eks-privat-endpoint" is not a policy of the platform-guardrails pack/,
+      );
+      assert.throws(
+        () => loadPolicyConfig(tmpFile('{"eks-version-allowed": {"versions": ["1.35"]}}')),
+        /"eks-version-allowed\.versions" is not a setting of eks-version-allowed, expected one of allowedVersions/,
+      );
+      assert.throws(() => loadPolicyConfig(tmpFile("{oops")), /not valid JSON/);
+      assert.throws(
+        () => loadPolicyConfig("/nonexistent/policy.json"),
+        /\/nonexistent\/policy\.json: cannot read policy config \(ENOENT\)/,
+      );
+    });
+    it("every error is one line", () => {
+      try {
+        loadPolicyConfig(tmpFile('{"sg-no-world-ingress": {"allowedPorts": ["443"]}}'));
+        assert.fail("expected an error");
+      } catch (e) {
+        assert.match(
+          (e as Error).message,
+          /"sg-no-world-ingress\.allowedPorts\[0\]" is "443", expected a value of type integer/,
         );
-        const disabled = await evaluatePolicies([publicCluster], { ...opts, policies: small, policyConfig: { "eks-private-endpoint": "disabled" } });
-        assert.deepStrictEqual(disabled, []);
+        assert.ok(!(e as Error).message.includes("\n"));
+      }
     });
+  });
 
-    it("keeps a policy's own level (advisory) unless config overrides it", async () => {
-        const cluster = res("eks:index:Cluster", "c", { authenticationMode: "API_AND_CONFIG_MAP" });
-        const v = await evaluatePolicies([cluster], { ...opts });
-        assert.strictEqual(v.find((x) => x.policy === "eks-authentication-mode-no-config-map")?.enforcementLevel, "advisory");
-        const w = await evaluatePolicies([cluster], { ...opts, policyConfig: { "eks-authentication-mode-no-config-map": "mandatory" } });
-        assert.strictEqual(w.find((x) => x.policy === "eks-authentication-mode-no-config-map")?.enforcementLevel, "mandatory");
-    });
-
-    it("applies config properties over schema defaults", async () => {
-        const old = res("eks:index:Cluster", "old", { endpointPrivateAccess: true, version: "1.31" });
-        assert.strictEqual((await evaluatePolicies([old], { ...opts, policies: small })).length, 1);
-        assert.deepStrictEqual(await evaluatePolicies([old], { ...opts, policies: small, policyConfig: { "eks-version-allowed": { allowedVersions: ["1.31"] } } }), []);
-    });
-
-    it("rejects config that fails a policy's configSchema", async () => {
-        await assert.rejects(
-            evaluatePolicies([old()], { ...opts, policies: small, policyConfig: { "eks-version-allowed": { allowedVersions: "1.35" } } }),
-            /"eks-version-allowed\.allowedVersions" is "1\.35", expected a value of type array/,
-        );
-        function old() {
-            return publicCluster;
-        }
-    });
-
-    it("turns an unknown value into an advisory can't-run verdict", async () => {
-        const v = await evaluatePolicies([res("eks:index:Cluster", "c", { endpointPrivateAccess: UNKNOWN, version: "1.35" })], { ...opts, policies: small });
-        assert.deepStrictEqual(v, [
-            {
-                policy: "eks-private-endpoint",
-                enforcementLevel: "advisory",
-                urn: makeUrn("eks:index:Cluster", "c", "spoke-prod"),
-                message: "can't run policy 'eks-private-endpoint' from policy pack 'platform-guardrails@v0.1.0' during preview: string value at .endpointPrivateAccess can't be known during preview",
-            },
-        ]);
-    });
-
-    it("runs remediations before validations when the level is remediate", async () => {
-        const fixer: ResourceValidationPolicy = {
-            ...tgwNoAutoAccept(),
-            remediateResource: (args) => (args.type === tgw.type ? { ...args.props, autoAcceptSharedAttachments: "disable" } : undefined),
-        };
-        const v = await evaluatePolicies([tgw], { ...opts, policies: [fixer], policyConfig: { "tgw-no-auto-accept": "remediate" } });
-        assert.deepStrictEqual(v, [{ policy: "tgw-no-auto-accept", enforcementLevel: "remediate", urn: tgw.urn, message: fixer.description }]);
-        const notFixed = await evaluatePolicies([tgw], { ...opts, policies: [tgwNoAutoAccept()], policyConfig: { "tgw-no-auto-accept": "remediate" } });
-        assert.deepStrictEqual(notFixed.map((x) => x.enforcementLevel), ["mandatory"], "a remediate-level violation left unfixed is mandatory");
-    });
-
-    it("runs stack policies and reports their URNs", async () => {
-        const v = await evaluatePolicies([res("awsx:ec2:Vpc", "hub", {})], { ...opts, policyConfig: { all: "disabled", "vpc-flow-logs": "mandatory" } });
-        assert.deepStrictEqual(v.map((x) => [x.policy, x.urn]), [["vpc-flow-logs", makeUrn("awsx:ec2:Vpc", "hub", "spoke-prod")]]);
-    });
-
-    it("passes stackTags through", async () => {
-        const key = res("aws:kms/key:Key", "k", { enableKeyRotation: true }, { urn: "urn:pulumi:hub::platform::aws:kms/key:Key::k" });
-        const tagged = await evaluatePolicies([key], { ...opts, stackTags: { environment: "production" }, policyConfig: { all: "disabled", "protect-stateful-in-production": "mandatory" } });
-        assert.strictEqual(tagged.length, 1);
-    });
-
-    describe("loadPolicyConfig", () => {
-        it("accepts the shipped production and non-production files", () => {
-            for (const f of ["policy/config/production.json", "policy/config/non-production.json"]) {
-                assert.strictEqual(typeof loadPolicyConfig(f), "object", f);
-            }
-        });
-        it("names the file, the key and the expectation on a schema error", () => {
-            const f = tmpFile(JSON.stringify({ "nodes-imdsv2-required": { maxHopLimit: 0 } }));
-            assert.throws(() => loadPolicyConfig(f), (e: Error) => {
-                assert.strictEqual(e.message, `${f}: "nodes-imdsv2-required.maxHopLimit" is 0, expected a number >= 1`);
-                return true;
-            });
-        });
-        it("rejects bad enforcement levels, unknown policies and unknown settings", () => {
-            assert.throws(() => loadPolicyConfig(tmpFile('{"all": "strict"}')), /"all" is "strict", expected an enforcement level \(advisory, mandatory, remediate, disabled\)/);
-            assert.throws(() => loadPolicyConfig(tmpFile('{"eks-privat-endpoint": "advisory"}')), /"eks-privat-endpoint" is not a policy of the platform-guardrails pack/);
-            assert.throws(() => loadPolicyConfig(tmpFile('{"eks-version-allowed": {"versions": ["1.35"]}}')), /"eks-version-allowed\.versions" is not a setting of eks-version-allowed, expected one of allowedVersions/);
-            assert.throws(() => loadPolicyConfig(tmpFile("{oops")), /not valid JSON/);
-            assert.throws(() => loadPolicyConfig("/nonexistent/policy.json"), /\/nonexistent\/policy\.json: cannot read policy config \(ENOENT\)/);
-        });
-        it("every error is one line", () => {
-            try {
-                loadPolicyConfig(tmpFile('{"sg-no-world-ingress": {"allowedPorts": ["443"]}}'));
-                assert.fail("expected an error");
-            } catch (e) {
-                assert.match((e as Error).message, /"sg-no-world-ingress\.allowedPorts\[0\]" is "443", expected a value of type integer/);
-                assert.ok(!(e as Error).message.includes("\n"));
-            }
-        });
-    });
-
-    it("the pack has unique kebab-case names with description and metadata", () => {
-        const names = policies.map((p) => p.name);
-        assert.strictEqual(new Set(names).size, names.length);
-        for (const p of policies) {
-            assert.match(p.name, /^[a-z0-9]+(-[a-z0-9]+)*$/, p.name);
-            assert.ok(p.description.length > 20, `${p.name} has a description`);
-        }
-    });
+  it("the pack has unique kebab-case names with description and metadata", () => {
+    const names = policies.map((p) => p.name);
+    assert.strictEqual(new Set(names).size, names.length);
+    for (const p of policies) {
+      assert.match(p.name, /^[a-z0-9]+(-[a-z0-9]+)*$/, p.name);
+      assert.ok(p.description.length > 20, `${p.name} has a description`);
+    }
+  });
 });

@@ -10,70 +10,169 @@ const LG = "aws:cloudwatch/logGroup:LogGroup";
 const tags = { environment: "prod", owner: "platform", "cost-center": "cc-42" };
 
 describe("policy: logging", () => {
-    it("log-group-retention fires on unlimited and short retention", async () => {
-        assert.match((await messages(logGroupRetention(), LG, {}))[0]!, /retentionInDays is not set/);
-        assert.match((await messages(logGroupRetention(), LG, { retentionInDays: 7 }))[0]!, /7, below the minimum of 90/);
-    });
-    it("log-group-retention accepts the configured minimum", async () => {
-        assert.deepStrictEqual(await messages(logGroupRetention(), LG, { retentionInDays: 365 }), []);
-        assert.deepStrictEqual(await messages(logGroupRetention(), LG, { retentionInDays: 7 }, { minRetentionDays: 7 }), []);
-    });
-    it("log-group-kms fires without a key and accepts one", async () => {
-        assert.match((await messages(logGroupKms(), LG, { retentionInDays: 365 }))[0]!, /kmsKeyId is not set/);
-        assert.deepStrictEqual(await messages(logGroupKms(), LG, { kmsKeyId: "arn:aws:kms:eu-west-1:1:key/k" }), []);
-    });
+  it("log-group-retention fires on unlimited and short retention", async () => {
+    assert.match((await messages(logGroupRetention(), LG, {}))[0]!, /retentionInDays is not set/);
+    assert.match(
+      (await messages(logGroupRetention(), LG, { retentionInDays: 7 }))[0]!,
+      /7, below the minimum of 90/,
+    );
+  });
+  it("log-group-retention accepts the configured minimum", async () => {
+    assert.deepStrictEqual(await messages(logGroupRetention(), LG, { retentionInDays: 365 }), []);
+    assert.deepStrictEqual(
+      await messages(logGroupRetention(), LG, { retentionInDays: 7 }, { minRetentionDays: 7 }),
+      [],
+    );
+  });
+  it("log-group-kms fires without a key and accepts one", async () => {
+    assert.match((await messages(logGroupKms(), LG, { retentionInDays: 365 }))[0]!, /kmsKeyId is not set/);
+    assert.deepStrictEqual(
+      await messages(logGroupKms(), LG, { kmsKeyId: "arn:aws:kms:eu-west-1:1:key/k" }),
+      [],
+    );
+  });
 });
 
 describe("policy: tagging", () => {
-    it("required-tags names the missing tags of a taggable resource", async () => {
-        assert.match((await messages(requiredTags(), "aws:kms/key:Key", { tags: { owner: "platform" } }))[0]!, /missing tags environment, cost-center/);
-        assert.match((await messages(requiredTags(), "aws:eks/cluster:Cluster", {}))[0]!, /missing tags environment, owner, cost-center/);
+  it("required-tags names the missing tags of a taggable resource", async () => {
+    assert.match(
+      (await messages(requiredTags(), "aws:kms/key:Key", { tags: { owner: "platform" } }))[0]!,
+      /missing tags environment, cost-center/,
+    );
+    assert.match(
+      (await messages(requiredTags(), "aws:eks/cluster:Cluster", {}))[0]!,
+      /missing tags environment, owner, cost-center/,
+    );
+  });
+  it("required-tags counts tagsAll, provider defaultTags keys and the configured list", async () => {
+    assert.deepStrictEqual(await messages(requiredTags(), "aws:kms/key:Key", { tags }), []);
+    assert.deepStrictEqual(
+      await messages(requiredTags(), "aws:kms/key:Key", { tags: { owner: "p" }, tagsAll: tags }),
+      [],
+    );
+    assert.deepStrictEqual(
+      await messages(
+        requiredTags(),
+        "aws:kms/key:Key",
+        { tags: { owner: "p" } },
+        { providerDefaultTags: ["environment", "cost-center"] },
+      ),
+      [],
+    );
+    assert.deepStrictEqual(await messages(requiredTags(), "aws:kms/key:Key", {}, { requiredTags: [] }), []);
+  });
+  it("required-tags skips untaggable and non-AWS resources", async () => {
+    const r = await runResourcePolicy(requiredTags(), {
+      type: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+      props: { role: "r", policyArn: "arn" },
     });
-    it("required-tags counts tagsAll, provider defaultTags keys and the configured list", async () => {
-        assert.deepStrictEqual(await messages(requiredTags(), "aws:kms/key:Key", { tags }), []);
-        assert.deepStrictEqual(await messages(requiredTags(), "aws:kms/key:Key", { tags: { owner: "p" }, tagsAll: tags }), []);
-        assert.deepStrictEqual(await messages(requiredTags(), "aws:kms/key:Key", { tags: { owner: "p" } }, { providerDefaultTags: ["environment", "cost-center"] }), []);
-        assert.deepStrictEqual(await messages(requiredTags(), "aws:kms/key:Key", {}, { requiredTags: [] }), []);
-    });
-    it("required-tags skips untaggable and non-AWS resources", async () => {
-        const r = await runResourcePolicy(requiredTags(), { type: "aws:iam/rolePolicyAttachment:RolePolicyAttachment", props: { role: "r", policyArn: "arn" } });
-        assert.strictEqual(r.notApplicable, "not a taggable AWS resource");
-        assert.strictEqual((await runResourcePolicy(requiredTags(), { type: "kubernetes:core/v1:Namespace", props: { metadata: {} } })).notApplicable, "not a taggable AWS resource");
-    });
+    assert.strictEqual(r.notApplicable, "not a taggable AWS resource");
+    assert.strictEqual(
+      (
+        await runResourcePolicy(requiredTags(), {
+          type: "kubernetes:core/v1:Namespace",
+          props: { metadata: {} },
+        })
+      ).notApplicable,
+      "not a taggable AWS resource",
+    );
+  });
 });
 
 describe("policy: versions", () => {
-    it("eks-addon-version-pinned fires without addonVersion and accepts a pinned one", async () => {
-        assert.match((await messages(eksAddonVersionPinned(), "aws:eks/addon:Addon", { addonName: "coredns" }))[0]!, /addonVersion is not set for coredns/);
-        assert.deepStrictEqual(await messages(eksAddonVersionPinned(), "aws:eks/addon:Addon", { addonName: "coredns", addonVersion: "v1.11.4-eksbuild.2" }), []);
-    });
-    it("helm-chart-version-pinned fires on missing versions and ranges", async () => {
-        const R = "kubernetes:helm.sh/v3:Release";
-        assert.match((await messages(helmChartVersionPinned(), R, { chart: "flux2" }))[0]!, /version is not set for chart flux2/);
-        assert.match((await messages(helmChartVersionPinned(), R, { chart: "flux2", version: "^2.12.0" }))[0]!, /"\^2\.12\.0" is not an exact version/);
-        assert.match((await messages(helmChartVersionPinned(), "kubernetes:helm.sh/v4:Chart", { chart: "x", version: "2.x" }))[0]!, /not an exact version/);
-    });
-    it("helm-chart-version-pinned accepts exact versions and OCI digests", async () => {
-        assert.deepStrictEqual(await messages(helmChartVersionPinned(), "kubernetes:helm.sh/v3:Release", { chart: "kube-prometheus-stack", version: "75.15.1" }), []);
-        assert.deepStrictEqual(await messages(helmChartVersionPinned(), "kubernetes:helm.sh/v4:Chart", { chart: "oci://r/c@sha256:abc" }), []);
-    });
+  it("eks-addon-version-pinned fires without addonVersion and accepts a pinned one", async () => {
+    assert.match(
+      (await messages(eksAddonVersionPinned(), "aws:eks/addon:Addon", { addonName: "coredns" }))[0]!,
+      /addonVersion is not set for coredns/,
+    );
+    assert.deepStrictEqual(
+      await messages(eksAddonVersionPinned(), "aws:eks/addon:Addon", {
+        addonName: "coredns",
+        addonVersion: "v1.11.4-eksbuild.2",
+      }),
+      [],
+    );
+  });
+  it("helm-chart-version-pinned fires on missing versions and ranges", async () => {
+    const R = "kubernetes:helm.sh/v3:Release";
+    assert.match(
+      (await messages(helmChartVersionPinned(), R, { chart: "flux2" }))[0]!,
+      /version is not set for chart flux2/,
+    );
+    assert.match(
+      (await messages(helmChartVersionPinned(), R, { chart: "flux2", version: "^2.12.0" }))[0]!,
+      /"\^2\.12\.0" is not an exact version/,
+    );
+    assert.match(
+      (
+        await messages(helmChartVersionPinned(), "kubernetes:helm.sh/v4:Chart", {
+          chart: "x",
+          version: "2.x",
+        })
+      )[0]!,
+      /not an exact version/,
+    );
+  });
+  it("helm-chart-version-pinned accepts exact versions and OCI digests", async () => {
+    assert.deepStrictEqual(
+      await messages(helmChartVersionPinned(), "kubernetes:helm.sh/v3:Release", {
+        chart: "kube-prometheus-stack",
+        version: "75.15.1",
+      }),
+      [],
+    );
+    assert.deepStrictEqual(
+      await messages(helmChartVersionPinned(), "kubernetes:helm.sh/v4:Chart", {
+        chart: "oci://r/c@sha256:abc",
+      }),
+      [],
+    );
+  });
 });
 
 describe("policy: production", () => {
-    const key = (stack: string, protect: boolean) => ({ type: "aws:kms/key:Key", name: "eks", urn: `urn:pulumi:${stack}::platform::aws:kms/key:Key::eks`, props: {}, protect });
-    it("protect-stateful-in-production fires on an unprotected key in spoke-prod", async () => {
-        const r = await runStackPolicy(protectStatefulInProduction(), { resources: [key("spoke-prod", false)] });
-        assert.strictEqual(r.violations.length, 1);
-        assert.match(r.violations[0]!.message, /Key eks is not protected in production stack spoke-prod/);
+  const key = (stack: string, protect: boolean) => ({
+    type: "aws:kms/key:Key",
+    name: "eks",
+    urn: `urn:pulumi:${stack}::platform::aws:kms/key:Key::eks`,
+    props: {},
+    protect,
+  });
+  it("protect-stateful-in-production fires on an unprotected key in spoke-prod", async () => {
+    const r = await runStackPolicy(protectStatefulInProduction(), { resources: [key("spoke-prod", false)] });
+    assert.strictEqual(r.violations.length, 1);
+    assert.match(r.violations[0]!.message, /Key eks is not protected in production stack spoke-prod/);
+  });
+  it("treats stack tag environment=production and productionStacks as production", async () => {
+    assert.strictEqual(
+      (
+        await runStackPolicy(protectStatefulInProduction(), {
+          resources: [key("hub", false)],
+          stackTags: { environment: "production" },
+        })
+      ).violations.length,
+      1,
+    );
+    assert.strictEqual(
+      (
+        await runStackPolicy(protectStatefulInProduction(), {
+          resources: [key("hub", false)],
+          config: { productionStacks: ["hub"] },
+        })
+      ).violations.length,
+      1,
+    );
+  });
+  it("is quiet on protected resources and not applicable outside production", async () => {
+    assert.deepStrictEqual(
+      (await runStackPolicy(protectStatefulInProduction(), { resources: [key("spoke-prod", true)] }))
+        .violations,
+      [],
+    );
+    const staging = await runStackPolicy(protectStatefulInProduction(), {
+      resources: [key("spoke-staging", false)],
     });
-    it("treats stack tag environment=production and productionStacks as production", async () => {
-        assert.strictEqual((await runStackPolicy(protectStatefulInProduction(), { resources: [key("hub", false)], stackTags: { environment: "production" } })).violations.length, 1);
-        assert.strictEqual((await runStackPolicy(protectStatefulInProduction(), { resources: [key("hub", false)], config: { productionStacks: ["hub"] } })).violations.length, 1);
-    });
-    it("is quiet on protected resources and not applicable outside production", async () => {
-        assert.deepStrictEqual((await runStackPolicy(protectStatefulInProduction(), { resources: [key("spoke-prod", true)] })).violations, []);
-        const staging = await runStackPolicy(protectStatefulInProduction(), { resources: [key("spoke-staging", false)] });
-        assert.deepStrictEqual(staging.violations, []);
-        assert.match(staging.notApplicable!, /spoke-staging is not a production stack/);
-    });
+    assert.deepStrictEqual(staging.violations, []);
+    assert.match(staging.notApplicable!, /spoke-staging is not a production stack/);
+  });
 });

@@ -7,7 +7,7 @@
 import { parseArgs } from "node:util";
 import { formatPlan } from "./format";
 
-const USAGE = "usage: npm run plan -- --stack <name> [--json] [--policy-config <file>] [--debug]";
+const USAGE = "usage: npm run plan -- --stack <name> [--json] [--policy-config <file>] [--root <dir>] [--debug]";
 
 function fail(message: string, error?: unknown, debug = false): never {
   process.stderr.write(`error: ${message}\n`);
@@ -16,13 +16,14 @@ function fail(message: string, error?: unknown, debug = false): never {
 }
 
 async function main(): Promise<void> {
-  let values: { stack?: string; json?: boolean; "policy-config"?: string; debug?: boolean; help?: boolean };
+  let values: { stack?: string; json?: boolean; "policy-config"?: string; root?: string; debug?: boolean; help?: boolean };
   try {
     ({ values } = parseArgs({
       options: {
         stack: { type: "string", short: "s" },
         json: { type: "boolean", default: false },
         "policy-config": { type: "string" },
+        root: { type: "string" },
         debug: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -46,7 +47,7 @@ async function main(): Promise<void> {
       const { loadPolicyConfig } = await import("../../policy/engine");
       policyConfig = loadPolicyConfig(values["policy-config"]);
     }
-    const result = await planStack(values.stack, { policyConfig });
+    const result = await planStack(values.stack, { policyConfig, root: values.root });
     process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : formatPlan(result));
     process.exit(result.summary.mandatory > 0 ? 1 : 0);
   } catch (error) {

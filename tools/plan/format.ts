@@ -72,7 +72,9 @@ export function formatPlan(result: PlanResult): string {
   lines.push("", "Policy verdicts:");
   if (result.violations.length === 0) lines.push("  none: every policy passed");
   for (const v of result.violations) {
-    lines.push(`  [${v.enforcementLevel}] ${v.policy}: ${v.message.split("\n")[0]}`);
+    const [summary, ...detail] = v.message.split("\n");
+    lines.push(`  [${v.enforcementLevel}] ${v.policy}: ${summary}`);
+    for (const line of detail) if (line.trim()) lines.push(`      ${line.trim()}`);
     if (v.urn) lines.push(`      ${v.urn}`);
   }
   const s = result.summary;

@@ -1,0 +1,2 @@
+export * from "./logic";
+export * from "./organization";

@@ -1,0 +1,195 @@
+import * as assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { parse } from "yaml";
+import { ConfigError, cidrsOverlap, isIpv4Cidr, loadConfig, platformSchema } from "../stacks/config";
+import { checkAgainstHub } from "../stacks/spoke";
+
+const hub = { "aws:region": "eu-west-1", "platform:role": "hub", "platform:vpcCidr": "10.100.0.0/16" };
+const spoke = {
+  "aws:region": "eu-west-1",
+  "platform:role": "spoke",
+  "platform:vpcCidr": "10.0.0.0/16",
+  "platform:hubStackReference": "acme/platform/hub",
+};
+
+/** Asserts loadConfig rejects the raw config with a one-line message naming the key and the value. */
+function rejects(raw: Record<string, string>, key: string, valueText: string, expected: RegExp): void {
+  assert.throws(
+    () => loadConfig(raw, "test"),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
+      assert.equal(error.key, key);
+      assert.ok(!error.message.includes("\n"), "the message is one line");
+      assert.ok(error.message.includes(key), `message names the key: ${error.message}`);
+      assert.ok(error.message.includes(valueText), `message names the value ${valueText}: ${error.message}`);
+      assert.match(error.message, expected);
+      return true;
+    },
+  );
+}
+
+describe("configuration", () => {
+  it("applies documented defaults to a minimal hub", () => {
+    const config = loadConfig(hub, "hub");
+    assert.equal(config.environment, "development");
+    assert.equal(config.kubernetesVersion, "1.35");
+    assert.equal(config.availabilityZoneCount, 3);
+    assert.equal(config.natGateways, "Single");
+    assert.equal(config.clusterName, "platform-hub");
+    assert.equal(config.endpointPublicAccess, false);
+    assert.deepEqual(config.vpcEndpoints, ["s3"]);
+    assert.deepEqual(config.nodePools.map((p) => [p.name, p.system]), [["system", true], ["general", false]]);
+  });
+
+  it("uses one NAT gateway per AZ in production unless told otherwise", () => {
+    assert.equal(loadConfig({ ...hub, "platform:environment": "production" }, "hub").natGateways, "OnePerAz");
+    assert.equal(
+      loadConfig({ ...hub, "platform:environment": "production", "platform:natGateways": "Single" }, "hub").natGateways,
+      "Single",
+    );
+  });
+
+  it("returns a deeply frozen object", () => {
+    const config = loadConfig(hub, "hub");
+    assert.ok(Object.isFrozen(config));
+    assert.ok(Object.isFrozen(config.nodePools[0]));
+    assert.throws(() => ((config as { vpcCidr: string }).vpcCidr = "10.1.0.0/16"), TypeError);
+  });
+
+  it("parses structured values the way Pulumi passes them (JSON text)", () => {
+    const config = loadConfig(
+      {
+        ...hub,
+        "platform:nodePools": JSON.stringify([{ name: "base-apps", instanceTypes: ["m5.large"], minSize: 0, desiredSize: 0, maxSize: 1, labels: { "node-group": "base-apps" } }]),
+        "platform:availabilityZoneCount": "2",
+        "platform:endpointPublicAccess": "false",
+      },
+      "hub",
+    );
+    assert.equal(config.availabilityZoneCount, 2);
+    assert.deepEqual(config.nodePools[0].labels, { "node-group": "base-apps" });
+    assert.equal(config.nodePools[0].diskSizeGiB, 50);
+    assert.equal(config.nodePools[0].amiType, "AL2023_x86_64_STANDARD");
+  });
+
+  it("rejects an unknown role", () => {
+    rejects({ ...hub, "platform:role": "edge" }, "platform:role", '"edge"', /expected hub or spoke/);
+  });
+
+  it("rejects a malformed CIDR (prefix /33)", () => {
+    rejects({ ...hub, "platform:vpcCidr": "10.0.0.0/33" }, "platform:vpcCidr", '"10.0.0.0/33"', /IPv4 CIDR block/);
+  });
+
+  it("rejects a CIDR with host bits set", () => {
+    rejects({ ...hub, "platform:vpcCidr": "10.0.1.0/16" }, "platform:vpcCidr", '"10.0.1.0/16"', /host bits zero/);
+  });
+
+  it("rejects a VPC prefix too small for three tiers of subnets", () => {
+    rejects({ ...hub, "platform:vpcCidr": "10.0.0.0/24" }, "platform:vpcCidr", '"10.0.0.0/24"', /between \/16 and \/20/);
+  });
+
+  it("rejects fewer than 2 availability zones", () => {
+    rejects({ ...hub, "platform:availabilityZoneCount": "1" }, "platform:availabilityZoneCount", "1", /between 2 and 6/);
+  });
+
+  it("rejects a node pool whose sizes are not min <= desired <= max", () => {
+    const pools = JSON.stringify([{ name: "general", instanceTypes: ["t3.medium"], minSize: 5, desiredSize: 3, maxSize: 8 }]);
+    rejects({ ...hub, "platform:nodePools": pools }, "platform:nodePools[0].minSize", "= 5", /minSize <= desiredSize <= maxSize \(got 5 \/ 3 \/ 8\)/);
+  });
+
+  it("rejects an unknown Kubernetes version format", () => {
+    rejects({ ...hub, "platform:kubernetesVersion": "v1.35.2" }, "platform:kubernetesVersion", '"v1.35.2"', /minor version such as 1\.35/);
+  });
+
+  it("rejects a Kubernetes version without pinned add-ons", () => {
+    rejects({ ...hub, "platform:kubernetesVersion": "1.29" }, "platform:kubernetesVersion", '"1.29"', /supported Kubernetes version/);
+  });
+
+  it("rejects a missing required key", () => {
+    const { "platform:vpcCidr": _omitted, ...raw } = hub;
+    rejects(raw, "platform:vpcCidr", "(not set)", /required/);
+  });
+
+  it("rejects a missing region", () => {
+    const { "aws:region": _omitted, ...raw } = hub;
+    rejects(raw, "aws:region", "(not set)", /AWS region/);
+  });
+
+  it("rejects a spoke without a hub stack reference", () => {
+    const { "platform:hubStackReference": _omitted, ...raw } = spoke;
+    rejects(raw, "platform:hubStackReference", "(not set)", /required for spokes/);
+  });
+
+  it("rejects a malformed hub stack reference", () => {
+    rejects({ ...spoke, "platform:hubStackReference": "hub" }, "platform:hubStackReference", '"hub"', /<organization>\/<project>\/<stack>/);
+  });
+
+  it("rejects a public endpoint without a CIDR allowlist", () => {
+    rejects({ ...hub, "platform:endpointPublicAccess": "true" }, "platform:publicAccessCidrs", "[]", /at least one CIDR/);
+  });
+
+  it("accepts an explicit world-open allowlist so the policy pack can judge it", () => {
+    const config = loadConfig({ ...hub, "platform:endpointPublicAccess": "true", "platform:publicAccessCidrs": '["0.0.0.0/0"]' }, "hub");
+    assert.deepEqual(config.publicAccessCidrs, ["0.0.0.0/0"]);
+  });
+
+  it("rejects an unknown key, naming it", () => {
+    rejects({ ...hub, "platform:vpcCIDR": "10.0.0.0/16" }, "platform:vpcCIDR", '"10.0.0.0/16"', /known key/);
+  });
+
+  it("rejects an access entry with a malformed principal ARN", () => {
+    const entries = JSON.stringify([{ name: "bastion", principalArn: "bastion", accessPolicy: "AmazonEKSClusterAdminPolicy" }]);
+    rejects({ ...hub, "platform:accessEntries": entries }, "platform:accessEntries[0].principalArn", '"bastion"', /IAM role or user ARN/);
+  });
+
+  it("rejects a spoke whose CIDR overlaps the hub's", () => {
+    const config = loadConfig({ ...spoke, "platform:vpcCidr": "10.100.128.0/17" }, "spoke");
+    assert.throws(() => checkAgainstHub(config, "10.100.0.0/16"), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.equal(error.message, 'invalid configuration platform:vpcCidr = "10.100.128.0/17": expected a CIDR block that does not overlap the hub\'s 10.100.0.0/16');
+      return true;
+    });
+    assert.doesNotThrow(() => checkAgainstHub(loadConfig(spoke, "spoke"), "10.100.0.0/16"));
+  });
+});
+
+describe("CIDR maths", () => {
+  it("recognizes canonical IPv4 CIDR blocks only", () => {
+    assert.equal(isIpv4Cidr("10.0.0.0/16"), true);
+    assert.equal(isIpv4Cidr("10.0.0.0/33"), false);
+    assert.equal(isIpv4Cidr("10.0.0.1/16"), false);
+    assert.equal(isIpv4Cidr("10.0.0/16"), false);
+  });
+  it("detects overlapping blocks in both directions", () => {
+    assert.equal(cidrsOverlap("10.0.0.0/16", "10.0.128.0/17"), true);
+    assert.equal(cidrsOverlap("10.0.128.0/17", "10.0.0.0/16"), true);
+    assert.equal(cidrsOverlap("10.0.0.0/16", "10.1.0.0/16"), false);
+  });
+});
+
+describe("Pulumi.yaml config block", () => {
+  const project = parse(readFileSync("Pulumi.yaml", "utf8")) as { config: Record<string, { type: string; default?: unknown }> };
+  const objectKeys = new Set(["nodePools", "accessEntries", "tags", "organizations", "alertmanagerReceivers"]);
+
+  it("declares every scalar and array key of the schema with a type and a description", () => {
+    for (const key of Object.keys(platformSchema.shape)) {
+      if (objectKeys.has(key)) continue;
+      const decl = project.config[key] as { type?: string; description?: string } | undefined;
+      assert.ok(decl, `Pulumi.yaml declares ${key}`);
+      assert.ok(decl.type, `${key} has a type`);
+      assert.ok(decl.description, `${key} has a description`);
+    }
+  });
+
+  it("declares only keys the schema knows", () => {
+    for (const key of Object.keys(project.config)) assert.ok(key in platformSchema.shape, `${key} is in the schema`);
+  });
+
+  it("gives the same defaults as the schema", () => {
+    const base = loadConfig(hub, "hub") as unknown as Record<string, unknown>;
+    for (const [key, decl] of Object.entries(project.config)) {
+      if (!("default" in decl) || decl.default === "" || key in hub) continue;
+      assert.deepEqual(base[key], decl.default, `default of ${key}`);
+    }
+  });
+});

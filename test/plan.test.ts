@@ -1,0 +1,133 @@
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { planStack, type PlanResult } from "../tools/plan/run";
+
+const repo = path.resolve(__dirname, "..");
+const cli = path.join(repo, "tools/plan/cli.ts");
+
+/** Runs the plan CLI from the repository (where tsx resolves) on the project in `root`. */
+function runCli(root: string, ...args: string[]) {
+  return spawnSync(process.execPath, ["--import", "tsx", cli, "--root", root, ...args], {
+    cwd: repo,
+    encoding: "utf8",
+    env: { ...process.env, NODE_OPTIONS: "" },
+  });
+}
+
+/** A scratch project: the real Pulumi.yaml and hub file, plus a spoke file edited by `edit`. */
+function scratch(edit: (spoke: string) => string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "plan-"));
+  copyFileSync(path.join(repo, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+  copyFileSync(path.join(repo, "Pulumi.hub.yaml"), path.join(dir, "Pulumi.hub.yaml"));
+  writeFileSync(path.join(dir, "Pulumi.spoke-prod.yaml"), edit(readFileSync(path.join(repo, "Pulumi.spoke-prod.yaml"), "utf8")));
+  return dir;
+}
+
+const byName = (plan: PlanResult, type: string, name: string) => {
+  const found = plan.resources.find((r) => r.type === type && r.name === name);
+  assert.ok(found, `${type} ${name} is planned`);
+  return found;
+};
+
+describe("offline plan of the real stack files", () => {
+  let hub: PlanResult;
+  let spoke: PlanResult;
+  before(async () => {
+    hub = await planStack("hub", { root: repo });
+    spoke = await planStack("spoke-prod", { root: repo });
+  });
+
+  it("plans the hub with zero mandatory violations", () => {
+    assert.equal(hub.summary.mandatory, 0, JSON.stringify(hub.violations.filter((v) => v.enforcementLevel === "mandatory")));
+    assert.equal(byName(hub, "awsx:ec2:Vpc", "hub-vpc").inputs.cidrBlock, "10.100.0.0/16");
+    assert.equal(byName(hub, "eks:index:Cluster", "hub-eks").inputs.name, "platform-hub");
+    assert.equal(hub.outputs.vpcCidr, "10.100.0.0/16");
+    assert.equal(hub.outputs.kubeconfig, "[secret]");
+  });
+
+  it("plans spoke-prod as numinia's production cluster", () => {
+    assert.equal(spoke.summary.mandatory, 0, JSON.stringify(spoke.violations.filter((v) => v.enforcementLevel === "mandatory")));
+    const vpc = byName(spoke, "awsx:ec2:Vpc", "spoke-prod-vpc");
+    assert.equal(vpc.inputs.cidrBlock, "10.0.0.0/16");
+    assert.equal(vpc.inputs.numberOfAvailabilityZones, 3);
+    assert.deepEqual(vpc.inputs.natGateways, { strategy: "Single" });
+    const eks = byName(spoke, "eks:index:Cluster", "spoke-prod-eks");
+    assert.equal(eks.inputs.name, "production-numinia");
+    assert.equal(eks.inputs.version, "1.35");
+    assert.equal(eks.inputs.endpointPublicAccess, false);
+    assert.equal(eks.inputs.endpointPrivateAccess, true);
+    assert.equal(eks.inputs.encryptionConfigKeyArn, spoke.resources.find((r) => r.name === "spoke-prod-key")?.inputs && (eks.inputs.encryptionConfigKeyArn as string));
+    assert.match(String(eks.inputs.encryptionConfigKeyArn), /^arn:aws:kms:eu-west-1:111122223333:key\//);
+    assert.equal((eks.inputs.enabledClusterLogTypes as string[]).length, 5);
+    const entries = eks.inputs.accessEntries as Record<string, { principalArn: string; accessPolicies: Record<string, unknown> }>;
+    assert.equal(entries.bastion.principalArn, "arn:aws:iam::111122223333:role/bastion");
+    assert.deepEqual(Object.keys(entries.bastion.accessPolicies), ["AmazonEKSClusterAdminPolicy"]);
+    const general = byName(spoke, "eks:index:ManagedNodeGroup", "spoke-prod-general");
+    const baseApps = byName(spoke, "eks:index:ManagedNodeGroup", "spoke-prod-base-apps");
+    assert.deepEqual([general.inputs.instanceTypes, general.inputs.scalingConfig], [["t3.medium"], { minSize: 1, desiredSize: 3, maxSize: 8 }]);
+    assert.deepEqual([baseApps.inputs.instanceTypes, baseApps.inputs.scalingConfig], [["m5.large"], { minSize: 0, desiredSize: 0, maxSize: 1 }]);
+    assert.deepEqual(baseApps.inputs.labels, { "node-group": "base-apps" });
+    assert.equal(general.inputs.amiType, "AL2023_x86_64_STANDARD");
+    assert.equal(byName(spoke, "aws:eks/addon:Addon", "spoke-prod-pod-identity-agent").inputs.addonName, "eks-pod-identity-agent");
+  });
+
+  it("resolves the spoke's StackReference to the hub's planned outputs", () => {
+    const ref = spoke.resources.find((r) => r.type === "pulumi:pulumi:StackReference");
+    assert.equal(ref?.name, "numengames/platform/hub");
+    assert.equal(spoke.outputs.hubStackReference, "numengames/platform/hub");
+  });
+
+  it("protects stateful resources of production stacks", () => {
+    assert.equal(byName(spoke, "aws:kms/key:Key", "spoke-prod-key").protect, true);
+  });
+});
+
+describe("offline plan command line", function () {
+  this.timeout(120000);
+
+  it("prints one JSON document with --json", () => {
+    const result = runCli(repo, "--stack", "hub", "--json");
+    assert.equal(result.status, 0, result.stderr);
+    const doc = JSON.parse(result.stdout);
+    assert.equal(doc.stack, "hub");
+    assert.ok(doc.resources.length > 20);
+    for (const r of doc.resources) assert.deepEqual(["inputs", "name", "type", "urn"].filter((k) => !(k in r)), []);
+    assert.ok(Array.isArray(doc.violations));
+    assert.equal(doc.summary.mandatory, 0);
+    assert.equal(doc.outputs.clusterName, "platform-hub");
+  });
+
+  it("exits 2 with one line naming the key on a broken stack file", () => {
+    const dir = scratch((text) => text.replace("platform:vpcCidr: 10.0.0.0/16", "platform:vpcCidr: 10.0.0.0/33"));
+    const result = runCli(dir, "--stack", "spoke-prod");
+    assert.equal(result.status, 2);
+    assert.equal(result.stdout, "");
+    assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
+    assert.match(result.stderr, /^error: invalid configuration platform:vpcCidr = "10\.0\.0\.0\/33": expected an IPv4 CIDR block/);
+  });
+
+  it("exits 2 when the spoke overlaps the hub, before creating anything", () => {
+    const dir = scratch((text) => text.replace("platform:vpcCidr: 10.0.0.0/16", "platform:vpcCidr: 10.100.0.0/16"));
+    const result = runCli(dir, "--stack", "spoke-prod");
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /platform:vpcCidr = "10\.100\.0\.0\/16": expected a CIDR block that does not overlap the hub's 10\.100\.0\.0\/16/);
+  });
+
+  it("exits 1 naming the policy when the spoke opens its API endpoint to the world", () => {
+    const dir = scratch((text) =>
+      text.replace("platform:endpointPublicAccess: false", 'platform:endpointPublicAccess: true\n  platform:publicAccessCidrs: ["0.0.0.0/0"]'),
+    );
+    const result = runCli(dir, "--stack", "spoke-prod");
+    assert.equal(result.status, 1, result.stderr);
+    assert.match(result.stdout, /\[mandatory\] eks-public-endpoint-restricted/);
+  });
+
+  it("exits 2 on a stack that has no file", () => {
+    const result = runCli(repo, "--stack", "nope");
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /^error: stack file Pulumi\.nope\.yaml not found/);
+  });
+});
