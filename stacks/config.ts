@@ -52,17 +52,22 @@ export const nodePoolSchema = z
     /** Node group name, unique in the cluster. */
     name: kubernetesName(),
     /** EC2 instance types, e.g. ["t3.medium"]. */
-    instanceTypes: z.array(z.string().regex(/^[a-z0-9-]+\.[a-z0-9]+$/, { error: "EC2 instance types such as t3.medium" })).min(1),
+    instanceTypes: z
+      .array(z.string().regex(/^[a-z0-9-]+\.[a-z0-9]+$/, { error: "EC2 instance types such as t3.medium" }))
+      .min(1),
     /** EKS AMI type. @default "AL2023_x86_64_STANDARD" */
     amiType: z
-      .enum([
-        "AL2023_x86_64_STANDARD",
-        "AL2023_ARM_64_STANDARD",
-        "AL2023_x86_64_NVIDIA",
-        "AL2023_x86_64_NEURON",
-        "BOTTLEROCKET_x86_64",
-        "BOTTLEROCKET_ARM_64",
-      ], { error: "an EKS AMI type such as AL2023_x86_64_STANDARD" })
+      .enum(
+        [
+          "AL2023_x86_64_STANDARD",
+          "AL2023_ARM_64_STANDARD",
+          "AL2023_x86_64_NVIDIA",
+          "AL2023_x86_64_NEURON",
+          "BOTTLEROCKET_x86_64",
+          "BOTTLEROCKET_ARM_64",
+        ],
+        { error: "an EKS AMI type such as AL2023_x86_64_STANDARD" },
+      )
       .default("AL2023_x86_64_STANDARD"),
     /** ON_DEMAND or SPOT. @default "ON_DEMAND" */
     capacityType: z.enum(["ON_DEMAND", "SPOT"], { error: "ON_DEMAND or SPOT" }).default("ON_DEMAND"),
@@ -164,9 +169,16 @@ export const coreSchema = {
   /** `hub` (management cluster) or `spoke` (workload cluster). Required. */
   role: z.enum(["hub", "spoke"], { error: "hub or spoke" }),
   /** Environment class; `production` turns on NAT per AZ, Retain volumes and deletion protection. @default "development" */
-  environment: z.enum(["production", "staging", "development"], { error: "production, staging or development" }).default("development"),
+  environment: z
+    .enum(["production", "staging", "development"], { error: "production, staging or development" })
+    .default("development"),
   /** EKS cluster name. @default "<project>-<stack>" */
-  clusterName: z.string().regex(/^[a-zA-Z][a-zA-Z0-9_-]{0,99}$/, { error: "a cluster name of letters, digits, '-' and '_' (max 100)" }).optional(),
+  clusterName: z
+    .string()
+    .regex(/^[a-zA-Z][a-zA-Z0-9_-]{0,99}$/, {
+      error: "a cluster name of letters, digits, '-' and '_' (max 100)",
+    })
+    .optional(),
   /** Kubernetes minor version, e.g. "1.35". https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html @default "1.35" */
   kubernetesVersion: z
     .string()
@@ -190,21 +202,36 @@ export const coreSchema = {
   /** Add isolated database subnets (no route to the internet). @default false */
   databaseSubnets: boolean().default(false),
   /** VPC endpoints to create (s3 is a gateway endpoint, the rest interface endpoints). @default ["s3"] */
-  vpcEndpoints: structured(z.array(z.enum(VPC_ENDPOINT_SERVICES, { error: `VPC endpoint services among ${VPC_ENDPOINT_SERVICES.join(", ")}` }))).default(["s3"]),
+  vpcEndpoints: structured(
+    z.array(
+      z.enum(VPC_ENDPOINT_SERVICES, {
+        error: `VPC endpoint services among ${VPC_ENDPOINT_SERVICES.join(", ")}`,
+      }),
+    ),
+  ).default(["s3"]),
   /** Retention of VPC flow logs in CloudWatch Logs, days. @default 365 */
   flowLogRetentionDays: retentionDays().default(365),
   /** Open the EKS public API endpoint too (restricted to publicAccessCidrs). @default false */
   endpointPublicAccess: boolean().default(false),
   /** CIDR allowlist of the public API endpoint; required when endpointPublicAccess is true. @default [] */
-  publicAccessCidrs: structured(z.array(z.string().refine(isCidr, { error: "CIDR blocks such as 203.0.113.0/24" }))).default([]),
+  publicAccessCidrs: structured(
+    z.array(z.string().refine(isCidr, { error: "CIDR blocks such as 203.0.113.0/24" })),
+  ).default([]),
   /** Retention of the EKS control-plane log group, days. @default 90 */
   controlPlaneLogRetentionDays: retentionDays().default(90),
   /** Node pools (object array, see docs/configuration.md). @default a system pool and a general pool */
-  nodePools: structured(z.array(nodePoolSchema).min(1, { error: "at least one node pool" })).default(DEFAULT_NODE_POOLS),
+  nodePools: structured(z.array(nodePoolSchema).min(1, { error: "at least one node pool" })).default(
+    DEFAULT_NODE_POOLS,
+  ),
   /** EKS access entries (object array, see docs/configuration.md). @default [] */
   accessEntries: structured(z.array(accessEntrySchema)).default([]),
   /** Spoke only: the hub's stack reference `<org>/<project>/<stack>`. Required for spokes. */
-  hubStackReference: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, { error: "a stack reference <organization>/<project>/<stack>" }).optional(),
+  hubStackReference: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, {
+      error: "a stack reference <organization>/<project>/<stack>",
+    })
+    .optional(),
   /** Tags applied to every AWS resource (object). @default {} */
   tags: structured(z.record(z.string(), z.string())).default({}),
 };
@@ -272,7 +299,9 @@ function expectation(issue: z.core.$ZodIssue): string {
     case "invalid_type":
       return issue.message.startsWith("Invalid input") ? `a value of type ${issue.expected}` : issue.message;
     case "invalid_value":
-      return issue.message.startsWith("Invalid") ? `one of ${issue.values.map(String).join(", ")}` : issue.message;
+      return issue.message.startsWith("Invalid")
+        ? `one of ${issue.values.map(String).join(", ")}`
+        : issue.message;
     case "unrecognized_keys":
       return `no unknown keys (${issue.keys.join(", ")})`;
     default:
@@ -289,7 +318,11 @@ function expectation(issue: z.core.$ZodIssue): string {
  * @param project The Pulumi project name. @default "platform"
  * @throws ConfigError with a one-line message naming the key, the value and what was expected.
  */
-export function loadConfig(raw: Record<string, string | undefined>, stack: string, project = NAMESPACE): PlatformConfig {
+export function loadConfig(
+  raw: Record<string, string | undefined>,
+  stack: string,
+  project = NAMESPACE,
+): PlatformConfig {
   const prefix = `${NAMESPACE}:`;
   const own: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(raw)) {
@@ -298,11 +331,13 @@ export function loadConfig(raw: Record<string, string | undefined>, stack: strin
   }
   const known = new Set(Object.keys(platformSchema.shape));
   for (const key of Object.keys(own)) {
-    if (!known.has(key)) throw new ConfigError(`${prefix}${key}`, own[key], `a known key (see docs/configuration.md)`);
+    if (!known.has(key))
+      throw new ConfigError(`${prefix}${key}`, own[key], `a known key (see docs/configuration.md)`);
   }
   const region = raw["aws:region"];
   if (!region) throw new ConfigError("aws:region", undefined, "an AWS region such as eu-west-1");
-  if (!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(region)) throw new ConfigError("aws:region", region, "an AWS region such as eu-west-1");
+  if (!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(region))
+    throw new ConfigError("aws:region", region, "an AWS region such as eu-west-1");
 
   const result = platformSchema.safeParse(own);
   if (!result.success) {
@@ -332,7 +367,11 @@ export function loadConfig(raw: Record<string, string | undefined>, stack: strin
 /** Rules that relate several keys. */
 function crossChecks(config: PlatformConfig): void {
   if (config.role === "spoke" && !config.hubStackReference) {
-    throw new ConfigError(`${NAMESPACE}:hubStackReference`, undefined, "the hub's stack reference <organization>/<project>/<stack> (required for spokes)");
+    throw new ConfigError(
+      `${NAMESPACE}:hubStackReference`,
+      undefined,
+      "the hub's stack reference <organization>/<project>/<stack> (required for spokes)",
+    );
   }
   if (config.endpointPublicAccess && config.publicAccessCidrs.length === 0) {
     throw new ConfigError(
@@ -342,23 +381,34 @@ function crossChecks(config: PlatformConfig): void {
     );
   }
   if (!config.endpointPublicAccess && config.publicAccessCidrs.length > 0) {
-    throw new ConfigError(`${NAMESPACE}:publicAccessCidrs`, config.publicAccessCidrs, "no CIDR blocks while endpointPublicAccess is false");
+    throw new ConfigError(
+      `${NAMESPACE}:publicAccessCidrs`,
+      config.publicAccessCidrs,
+      "no CIDR blocks while endpointPublicAccess is false",
+    );
   }
   const names = new Set<string>();
   config.nodePools.forEach((pool, i) => {
-    if (names.has(pool.name)) throw new ConfigError(`${NAMESPACE}:nodePools[${i}].name`, pool.name, "a node pool name used once");
+    if (names.has(pool.name))
+      throw new ConfigError(`${NAMESPACE}:nodePools[${i}].name`, pool.name, "a node pool name used once");
     names.add(pool.name);
   });
   const entries = new Set<string>();
   config.accessEntries.forEach((entry, i) => {
-    if (entries.has(entry.name)) throw new ConfigError(`${NAMESPACE}:accessEntries[${i}].name`, entry.name, "an access entry name used once");
+    if (entries.has(entry.name))
+      throw new ConfigError(
+        `${NAMESPACE}:accessEntries[${i}].name`,
+        entry.name,
+        "an access entry name used once",
+      );
     entries.add(entry.name);
   });
   crossCheckSections(config);
 }
 
 function crossCheckSections(config: PlatformConfig): void {
-  for (const check of [transitChecks, gitopsChecks, tenancyChecks, storageChecks, observabilityChecks]) check(config);
+  for (const check of [transitChecks, gitopsChecks, tenancyChecks, storageChecks, observabilityChecks])
+    check(config);
 }
 
 export { ConfigError, NAMESPACE, cidrsOverlap, isCidr, isIpv4Cidr } from "./schema";

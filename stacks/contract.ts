@@ -55,7 +55,9 @@ export const HUB_OUTPUT_KEYS = [
 ] as const satisfies readonly (keyof HubOutputs)[];
 
 /** What a spoke sees of the hub: each contract key as an Output. */
-export type HubView = { [K in (typeof HUB_OUTPUT_KEYS)[number]]: pulumi.Output<pulumi.Unwrap<HubOutputs[K]>> };
+export type HubView = {
+  [K in (typeof HUB_OUTPUT_KEYS)[number]]: pulumi.Output<pulumi.Unwrap<HubOutputs[K]>>;
+};
 
 /** Reads the hub outputs a spoke needs through its StackReference, by the contract keys. */
 export function readHubOutputs(ref: pulumi.StackReference): HubView {

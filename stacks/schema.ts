@@ -106,7 +106,9 @@ export const retentionDays = () =>
   );
 
 export const kubernetesName = () =>
-  z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, {
-    error: "a Kubernetes name (lowercase letters, digits and '-', at most 63 characters)",
-  }).max(63, { error: "a Kubernetes name of at most 63 characters" });
-
+  z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, {
+      error: "a Kubernetes name (lowercase letters, digits and '-', at most 63 characters)",
+    })
+    .max(63, { error: "a Kubernetes name of at most 63 characters" });

@@ -13,7 +13,11 @@ import { buildFoundation, commonOutputs } from "./foundation";
  */
 export function checkAgainstHub(config: PlatformConfig, hubVpcCidr: string): void {
   if (cidrsOverlap(config.vpcCidr, hubVpcCidr)) {
-    throw new ConfigError(`${NAMESPACE}:vpcCidr`, config.vpcCidr, `a CIDR block that does not overlap the hub's ${hubVpcCidr}`);
+    throw new ConfigError(
+      `${NAMESPACE}:vpcCidr`,
+      config.vpcCidr,
+      `a CIDR block that does not overlap the hub's ${hubVpcCidr}`,
+    );
   }
 }
 
@@ -23,10 +27,18 @@ export async function spokeStack(config: PlatformConfig): Promise<SpokeOutputs> 
   // Read before any resource is registered, so a CIDR clash creates nothing.
   const hubVpcCidr = (await hubRef.getOutputValue("vpcCidr")) as string | undefined;
   if (typeof hubVpcCidr !== "string") {
-    throw new ConfigError(`${NAMESPACE}:hubStackReference`, config.hubStackReference, "a hub stack that exports vpcCidr (deploy the hub first)");
+    throw new ConfigError(
+      `${NAMESPACE}:hubStackReference`,
+      config.hubStackReference,
+      "a hub stack that exports vpcCidr (deploy the hub first)",
+    );
   }
   checkAgainstHub(config, hubVpcCidr);
   readHubOutputs(hubRef);
   const foundation = buildFoundation(config);
-  return { role: "spoke", hubStackReference: config.hubStackReference!, ...commonOutputs(config, foundation) };
+  return {
+    role: "spoke",
+    hubStackReference: config.hubStackReference!,
+    ...commonOutputs(config, foundation),
+  };
 }

@@ -11,7 +11,15 @@ import { recorded, recordedResource, setupMocks } from "./mocks";
 
 const pools = [
   { name: "general", instanceTypes: ["t3.medium"], minSize: 1, desiredSize: 3, maxSize: 8 },
-  { name: "base-apps", instanceTypes: ["m5.large"], minSize: 0, desiredSize: 0, maxSize: 1, labels: { "node-group": "base-apps" }, diskSizeGiB: 80 },
+  {
+    name: "base-apps",
+    instanceTypes: ["m5.large"],
+    minSize: 0,
+    desiredSize: 0,
+    maxSize: 1,
+    labels: { "node-group": "base-apps" },
+    diskSizeGiB: 80,
+  },
   { name: "system", instanceTypes: ["m6i.large"], minSize: 2, desiredSize: 2, maxSize: 3, system: true },
 ];
 
@@ -28,8 +36,17 @@ describe("cluster: Cluster", () => {
       logRetentionDays: 30,
       protect: true,
       accessEntries: [
-        { name: "bastion", principalArn: "arn:aws:iam::111122223333:role/bastion", accessPolicy: "AmazonEKSClusterAdminPolicy" },
-        { name: "dev", principalArn: "arn:aws:iam::111122223333:role/dev", accessPolicy: "AmazonEKSEditPolicy", namespaces: ["numinia-pre"] },
+        {
+          name: "bastion",
+          principalArn: "arn:aws:iam::111122223333:role/bastion",
+          accessPolicy: "AmazonEKSClusterAdminPolicy",
+        },
+        {
+          name: "dev",
+          principalArn: "arn:aws:iam::111122223333:role/dev",
+          accessPolicy: "AmazonEKSEditPolicy",
+          namespaces: ["numinia-pre"],
+        },
       ],
     });
     await recorded();
@@ -55,7 +72,13 @@ describe("cluster: Cluster", () => {
   it("turns on all five control-plane log types into a retained, encrypted log group", async () => {
     const eks = await recordedResource("eks:index:Cluster", "prod-eks");
     const group = await recordedResource("aws:cloudwatch/logGroup:LogGroup", "prod-control-plane");
-    assert.deepEqual(eks.inputs.enabledClusterLogTypes, ["api", "audit", "authenticator", "controllerManager", "scheduler"]);
+    assert.deepEqual(eks.inputs.enabledClusterLogTypes, [
+      "api",
+      "audit",
+      "authenticator",
+      "controllerManager",
+      "scheduler",
+    ]);
     assert.equal(CONTROL_PLANE_LOG_TYPES.length, 5);
     assert.equal(group.inputs.name, "/aws/eks/production-numinia/cluster");
     assert.equal(group.inputs.retentionInDays, 30);
@@ -65,13 +88,19 @@ describe("cluster: Cluster", () => {
   it("uses API authentication with the configured access entries", async () => {
     const eks = await recordedResource("eks:index:Cluster", "prod-eks");
     assert.equal(eks.inputs.authenticationMode, "API");
-    const entries = eks.inputs.accessEntries as Record<string, { principalArn: string; accessPolicies: Record<string, { accessScope: unknown; policyArn: string }> }>;
+    const entries = eks.inputs.accessEntries as Record<
+      string,
+      { principalArn: string; accessPolicies: Record<string, { accessScope: unknown; policyArn: string }> }
+    >;
     assert.equal(entries.bastion.principalArn, "arn:aws:iam::111122223333:role/bastion");
     assert.deepEqual(entries.bastion.accessPolicies.AmazonEKSClusterAdminPolicy, {
       policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
       accessScope: { type: "cluster" },
     });
-    assert.deepEqual(entries.dev.accessPolicies.AmazonEKSEditPolicy.accessScope, { type: "namespace", namespaces: ["numinia-pre"] });
+    assert.deepEqual(entries.dev.accessPolicies.AmazonEKSEditPolicy.accessScope, {
+      type: "namespace",
+      namespaces: ["numinia-pre"],
+    });
   });
 
   it("creates the OIDC provider and the Pod Identity agent", async () => {
@@ -106,7 +135,9 @@ describe("cluster: Cluster", () => {
 
   it("taints the system pool for critical add-ons only", async () => {
     const system = await recordedResource("eks:index:ManagedNodeGroup", "prod-system");
-    assert.deepEqual(system.inputs.taints, [{ key: "CriticalAddonsOnly", value: "true", effect: "NO_SCHEDULE" }]);
+    assert.deepEqual(system.inputs.taints, [
+      { key: "CriticalAddonsOnly", value: "true", effect: "NO_SCHEDULE" },
+    ]);
     assert.equal((system.inputs.labels as Record<string, string>)["node-role"], "system");
     const general = await recordedResource("eks:index:ManagedNodeGroup", "prod-general");
     assert.deepEqual(general.inputs.taints, []);
@@ -116,7 +147,11 @@ describe("cluster: Cluster", () => {
     const key = await recordedResource("aws:kms/key:Key", "prod-key");
     const lt = await recordedResource("aws:ec2/launchTemplate:LaunchTemplate", "prod-base-apps");
     const group = await recordedResource("eks:index:ManagedNodeGroup", "prod-base-apps");
-    assert.deepEqual(lt.inputs.metadataOptions, { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 2 });
+    assert.deepEqual(lt.inputs.metadataOptions, {
+      httpEndpoint: "enabled",
+      httpTokens: "required",
+      httpPutResponseHopLimit: 2,
+    });
     const ebs = (lt.inputs.blockDeviceMappings as { ebs: Record<string, unknown> }[])[0].ebs;
     assert.equal(ebs.encrypted, "true");
     assert.equal(ebs.kmsKeyId, key.outputs.arn);
@@ -130,7 +165,12 @@ describe("cluster: Cluster", () => {
     const provider = (await recorded()).find((r) => r.type === "pulumi:providers:kubernetes");
     assert.ok(provider, "a kubernetes provider is registered");
     const kubeconfig = JSON.parse(String(provider.inputs.kubeconfig));
-    assert.deepEqual(kubeconfig.users[0].user.exec.args.slice(0, 4), ["eks", "get-token", "--cluster-name", "production-numinia"]);
+    assert.deepEqual(kubeconfig.users[0].user.exec.args.slice(0, 4), [
+      "eks",
+      "get-token",
+      "--cluster-name",
+      "production-numinia",
+    ]);
   });
 });
 
@@ -154,7 +194,8 @@ describe("cluster: pure helpers", () => {
 
   it("has an exact version for every managed add-on of every supported Kubernetes version", () => {
     for (const [k8s, versions] of Object.entries(ADDON_VERSIONS)) {
-      for (const [addon, version] of Object.entries(versions)) assert.match(version, /^v\d+\.\d+\.\d+-eksbuild\.\d+$/, `${k8s} ${addon}`);
+      for (const [addon, version] of Object.entries(versions))
+        assert.match(version, /^v\d+\.\d+\.\d+-eksbuild\.\d+$/, `${k8s} ${addon}`);
       assert.ok(versions["kube-proxy"].startsWith(`v${k8s}.`), `kube-proxy follows Kubernetes ${k8s}`);
     }
     assert.throws(() => addonVersions("1.20"), /no pinned EKS add-on versions \(supported: 1\.34, 1\.35\)/);
@@ -162,16 +203,34 @@ describe("cluster: pure helpers", () => {
 
   it("does not duplicate a system taint the user already set", () => {
     const placement = nodePoolPlacement({
-      name: "s", instanceTypes: ["m5.large"], minSize: 1, desiredSize: 1, maxSize: 1, system: true,
+      name: "s",
+      instanceTypes: ["m5.large"],
+      minSize: 1,
+      desiredSize: 1,
+      maxSize: 1,
+      system: true,
       taints: [{ key: "CriticalAddonsOnly", value: "true", effect: "NO_EXECUTE" }],
     });
     assert.deepEqual(placement.taints, [{ key: "CriticalAddonsOnly", value: "true", effect: "NO_EXECUTE" }]);
   });
 
   it("maps namespaced and cluster-wide access entries", () => {
-    const input = accessEntriesInput([{ name: "v", principalArn: "arn:aws:iam::1:role/v", accessPolicy: "AmazonEKSViewPolicy", namespaces: [] }], "aws-cn");
+    const input = accessEntriesInput(
+      [
+        {
+          name: "v",
+          principalArn: "arn:aws:iam::1:role/v",
+          accessPolicy: "AmazonEKSViewPolicy",
+          namespaces: [],
+        },
+      ],
+      "aws-cn",
+    );
     assert.deepEqual(input.v.accessPolicies, {
-      AmazonEKSViewPolicy: { policyArn: "arn:aws-cn:eks::aws:cluster-access-policy/AmazonEKSViewPolicy", accessScope: { type: "cluster" } },
+      AmazonEKSViewPolicy: {
+        policyArn: "arn:aws-cn:eks::aws:cluster-access-policy/AmazonEKSViewPolicy",
+        accessScope: { type: "cluster" },
+      },
     });
   });
 });

@@ -38,13 +38,20 @@ describe("configuration", () => {
     assert.equal(config.clusterName, "platform-hub");
     assert.equal(config.endpointPublicAccess, false);
     assert.deepEqual(config.vpcEndpoints, ["s3"]);
-    assert.deepEqual(config.nodePools.map((p) => [p.name, p.system]), [["system", true], ["general", false]]);
+    assert.deepEqual(
+      config.nodePools.map((p) => [p.name, p.system]),
+      [
+        ["system", true],
+        ["general", false],
+      ],
+    );
   });
 
   it("uses one NAT gateway per AZ in production unless told otherwise", () => {
     assert.equal(loadConfig({ ...hub, "platform:environment": "production" }, "hub").natGateways, "OnePerAz");
     assert.equal(
-      loadConfig({ ...hub, "platform:environment": "production", "platform:natGateways": "Single" }, "hub").natGateways,
+      loadConfig({ ...hub, "platform:environment": "production", "platform:natGateways": "Single" }, "hub")
+        .natGateways,
       "Single",
     );
   });
@@ -60,7 +67,16 @@ describe("configuration", () => {
     const config = loadConfig(
       {
         ...hub,
-        "platform:nodePools": JSON.stringify([{ name: "base-apps", instanceTypes: ["m5.large"], minSize: 0, desiredSize: 0, maxSize: 1, labels: { "node-group": "base-apps" } }]),
+        "platform:nodePools": JSON.stringify([
+          {
+            name: "base-apps",
+            instanceTypes: ["m5.large"],
+            minSize: 0,
+            desiredSize: 0,
+            maxSize: 1,
+            labels: { "node-group": "base-apps" },
+          },
+        ]),
         "platform:availabilityZoneCount": "2",
         "platform:endpointPublicAccess": "false",
       },
@@ -77,32 +93,69 @@ describe("configuration", () => {
   });
 
   it("rejects a malformed CIDR (prefix /33)", () => {
-    rejects({ ...hub, "platform:vpcCidr": "10.0.0.0/33" }, "platform:vpcCidr", '"10.0.0.0/33"', /IPv4 CIDR block/);
+    rejects(
+      { ...hub, "platform:vpcCidr": "10.0.0.0/33" },
+      "platform:vpcCidr",
+      '"10.0.0.0/33"',
+      /IPv4 CIDR block/,
+    );
   });
 
   it("rejects a CIDR with host bits set", () => {
-    rejects({ ...hub, "platform:vpcCidr": "10.0.1.0/16" }, "platform:vpcCidr", '"10.0.1.0/16"', /host bits zero/);
+    rejects(
+      { ...hub, "platform:vpcCidr": "10.0.1.0/16" },
+      "platform:vpcCidr",
+      '"10.0.1.0/16"',
+      /host bits zero/,
+    );
   });
 
   it("rejects a VPC prefix too small for three tiers of subnets", () => {
-    rejects({ ...hub, "platform:vpcCidr": "10.0.0.0/24" }, "platform:vpcCidr", '"10.0.0.0/24"', /between \/16 and \/20/);
+    rejects(
+      { ...hub, "platform:vpcCidr": "10.0.0.0/24" },
+      "platform:vpcCidr",
+      '"10.0.0.0/24"',
+      /between \/16 and \/20/,
+    );
   });
 
   it("rejects fewer than 2 availability zones", () => {
-    rejects({ ...hub, "platform:availabilityZoneCount": "1" }, "platform:availabilityZoneCount", "1", /between 2 and 6/);
+    rejects(
+      { ...hub, "platform:availabilityZoneCount": "1" },
+      "platform:availabilityZoneCount",
+      "1",
+      /between 2 and 6/,
+    );
   });
 
   it("rejects a node pool whose sizes are not min <= desired <= max", () => {
-    const pools = JSON.stringify([{ name: "general", instanceTypes: ["t3.medium"], minSize: 5, desiredSize: 3, maxSize: 8 }]);
-    rejects({ ...hub, "platform:nodePools": pools }, "platform:nodePools[0].minSize", "= 5", /minSize <= desiredSize <= maxSize \(got 5 \/ 3 \/ 8\)/);
+    const pools = JSON.stringify([
+      { name: "general", instanceTypes: ["t3.medium"], minSize: 5, desiredSize: 3, maxSize: 8 },
+    ]);
+    rejects(
+      { ...hub, "platform:nodePools": pools },
+      "platform:nodePools[0].minSize",
+      "= 5",
+      /minSize <= desiredSize <= maxSize \(got 5 \/ 3 \/ 8\)/,
+    );
   });
 
   it("rejects an unknown Kubernetes version format", () => {
-    rejects({ ...hub, "platform:kubernetesVersion": "v1.35.2" }, "platform:kubernetesVersion", '"v1.35.2"', /minor version such as 1\.35/);
+    rejects(
+      { ...hub, "platform:kubernetesVersion": "v1.35.2" },
+      "platform:kubernetesVersion",
+      '"v1.35.2"',
+      /minor version such as 1\.35/,
+    );
   });
 
   it("rejects a Kubernetes version without pinned add-ons", () => {
-    rejects({ ...hub, "platform:kubernetesVersion": "1.29" }, "platform:kubernetesVersion", '"1.29"', /supported Kubernetes version/);
+    rejects(
+      { ...hub, "platform:kubernetesVersion": "1.29" },
+      "platform:kubernetesVersion",
+      '"1.29"',
+      /supported Kubernetes version/,
+    );
   });
 
   it("rejects a missing required key", () => {
@@ -121,15 +174,28 @@ describe("configuration", () => {
   });
 
   it("rejects a malformed hub stack reference", () => {
-    rejects({ ...spoke, "platform:hubStackReference": "hub" }, "platform:hubStackReference", '"hub"', /<organization>\/<project>\/<stack>/);
+    rejects(
+      { ...spoke, "platform:hubStackReference": "hub" },
+      "platform:hubStackReference",
+      '"hub"',
+      /<organization>\/<project>\/<stack>/,
+    );
   });
 
   it("rejects a public endpoint without a CIDR allowlist", () => {
-    rejects({ ...hub, "platform:endpointPublicAccess": "true" }, "platform:publicAccessCidrs", "[]", /at least one CIDR/);
+    rejects(
+      { ...hub, "platform:endpointPublicAccess": "true" },
+      "platform:publicAccessCidrs",
+      "[]",
+      /at least one CIDR/,
+    );
   });
 
   it("accepts an explicit world-open allowlist so the policy pack can judge it", () => {
-    const config = loadConfig({ ...hub, "platform:endpointPublicAccess": "true", "platform:publicAccessCidrs": '["0.0.0.0/0"]' }, "hub");
+    const config = loadConfig(
+      { ...hub, "platform:endpointPublicAccess": "true", "platform:publicAccessCidrs": '["0.0.0.0/0"]' },
+      "hub",
+    );
     assert.deepEqual(config.publicAccessCidrs, ["0.0.0.0/0"]);
   });
 
@@ -138,17 +204,30 @@ describe("configuration", () => {
   });
 
   it("rejects an access entry with a malformed principal ARN", () => {
-    const entries = JSON.stringify([{ name: "bastion", principalArn: "bastion", accessPolicy: "AmazonEKSClusterAdminPolicy" }]);
-    rejects({ ...hub, "platform:accessEntries": entries }, "platform:accessEntries[0].principalArn", '"bastion"', /IAM role or user ARN/);
+    const entries = JSON.stringify([
+      { name: "bastion", principalArn: "bastion", accessPolicy: "AmazonEKSClusterAdminPolicy" },
+    ]);
+    rejects(
+      { ...hub, "platform:accessEntries": entries },
+      "platform:accessEntries[0].principalArn",
+      '"bastion"',
+      /IAM role or user ARN/,
+    );
   });
 
   it("rejects a spoke whose CIDR overlaps the hub's", () => {
     const config = loadConfig({ ...spoke, "platform:vpcCidr": "10.100.128.0/17" }, "spoke");
-    assert.throws(() => checkAgainstHub(config, "10.100.0.0/16"), (error: unknown) => {
-      assert.ok(error instanceof ConfigError);
-      assert.equal(error.message, 'invalid configuration platform:vpcCidr = "10.100.128.0/17": expected a CIDR block that does not overlap the hub\'s 10.100.0.0/16');
-      return true;
-    });
+    assert.throws(
+      () => checkAgainstHub(config, "10.100.0.0/16"),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.equal(
+          error.message,
+          'invalid configuration platform:vpcCidr = "10.100.128.0/17": expected a CIDR block that does not overlap the hub\'s 10.100.0.0/16',
+        );
+        return true;
+      },
+    );
     assert.doesNotThrow(() => checkAgainstHub(loadConfig(spoke, "spoke"), "10.100.0.0/16"));
   });
 });
@@ -168,8 +247,16 @@ describe("CIDR maths", () => {
 });
 
 describe("Pulumi.yaml config block", () => {
-  const project = parse(readFileSync("Pulumi.yaml", "utf8")) as { config: Record<string, { type: string; default?: unknown }> };
-  const objectKeys = new Set(["nodePools", "accessEntries", "tags", "organizations", "alertmanagerReceivers"]);
+  const project = parse(readFileSync("Pulumi.yaml", "utf8")) as {
+    config: Record<string, { type: string; default?: unknown }>;
+  };
+  const objectKeys = new Set([
+    "nodePools",
+    "accessEntries",
+    "tags",
+    "organizations",
+    "alertmanagerReceivers",
+  ]);
 
   it("declares every scalar and array key of the schema with a type and a description", () => {
     for (const key of Object.keys(platformSchema.shape)) {
@@ -182,7 +269,8 @@ describe("Pulumi.yaml config block", () => {
   });
 
   it("declares only keys the schema knows", () => {
-    for (const key of Object.keys(project.config)) assert.ok(key in platformSchema.shape, `${key} is in the schema`);
+    for (const key of Object.keys(project.config))
+      assert.ok(key in platformSchema.shape, `${key} is in the schema`);
   });
 
   it("gives the same defaults as the schema", () => {

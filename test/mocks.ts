@@ -2,7 +2,13 @@
  * Shared test helpers: the plan's mock runtime, the recorded resources and Output helpers.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { PlatformMocks, recordRegistrations, settle, type MockOptions, type RecordedResource } from "../tools/plan/mocks";
+import {
+  PlatformMocks,
+  recordRegistrations,
+  settle,
+  type MockOptions,
+  type RecordedResource,
+} from "../tools/plan/mocks";
 
 export type { RecordedResource };
 
@@ -14,7 +20,12 @@ let sink: RecordedResource[] = [];
  */
 export function setupMocks(options: MockOptions & { stack?: string; project?: string } = {}): void {
   sink = [];
-  void pulumi.runtime.setMocks(new PlatformMocks(options), options.project ?? "platform", options.stack ?? "test", false);
+  void pulumi.runtime.setMocks(
+    new PlatformMocks(options),
+    options.project ?? "platform",
+    options.stack ?? "test",
+    false,
+  );
   recordRegistrations(sink);
 }
 
@@ -43,8 +54,10 @@ export async function recordedResource(type: string, name: string): Promise<Reco
 
 /** The value of an Output (or a plain value). */
 export function promiseOf<T>(output: pulumi.Input<T>): Promise<T> {
-  return new Promise((resolve) => pulumi.output(output).apply((v) => {
-    resolve(v as T);
-    return v;
-  }));
+  return new Promise((resolve) =>
+    pulumi.output(output).apply((v) => {
+      resolve(v as T);
+      return v;
+    }),
+  );
 }

@@ -29,7 +29,11 @@ describe("networking: Network", () => {
 
   it("tags subnets for load balancers and the cluster, and adds database subnets", async () => {
     const vpc = await recordedResource("awsx:ec2:Vpc", "net-vpc");
-    const specs = vpc.inputs.subnetSpecs as { type: string; cidrMask: number; tags: Record<string, string> }[];
+    const specs = vpc.inputs.subnetSpecs as {
+      type: string;
+      cidrMask: number;
+      tags: Record<string, string>;
+    }[];
     const byType = Object.fromEntries(specs.map((s) => [s.type, s]));
     assert.equal(byType.Private.tags["kubernetes.io/role/internal-elb"], "1");
     assert.equal(byType.Public.tags["kubernetes.io/role/elb"], "1");
@@ -40,9 +44,14 @@ describe("networking: Network", () => {
 
   it("routes S3 through a gateway endpoint and the rest through private interface endpoints", async () => {
     const vpc = await recordedResource("awsx:ec2:Vpc", "net-vpc");
-    assert.deepEqual(vpc.inputs.vpcEndpointSpecs, [{ serviceName: "com.amazonaws.eu-west-1.s3", vpcEndpointType: "Gateway" }]);
+    assert.deepEqual(vpc.inputs.vpcEndpointSpecs, [
+      { serviceName: "com.amazonaws.eu-west-1.s3", vpcEndpointType: "Gateway" },
+    ]);
     const endpoints = (await recorded()).filter((r) => r.type === "aws:ec2/vpcEndpoint:VpcEndpoint");
-    assert.deepEqual(endpoints.map((e) => e.inputs.serviceName).sort(), ["com.amazonaws.eu-west-1.ecr.api", "com.amazonaws.eu-west-1.sts"]);
+    assert.deepEqual(endpoints.map((e) => e.inputs.serviceName).sort(), [
+      "com.amazonaws.eu-west-1.ecr.api",
+      "com.amazonaws.eu-west-1.sts",
+    ]);
     for (const e of endpoints) {
       assert.equal(e.inputs.privateDnsEnabled, true);
       assert.equal((e.inputs.subnetIds as string[]).length, 3);
@@ -73,7 +82,9 @@ describe("networking: Network", () => {
 
   it("scopes the flow-log role's permissions to its own log group", async () => {
     const group = await recordedResource("aws:cloudwatch/logGroup:LogGroup", "net-flow-logs");
-    const policy = JSON.parse((await recordedResource("aws:iam/rolePolicy:RolePolicy", "net-flow-logs")).inputs.policy as string);
+    const policy = JSON.parse(
+      (await recordedResource("aws:iam/rolePolicy:RolePolicy", "net-flow-logs")).inputs.policy as string,
+    );
     assert.deepEqual(policy.Statement[0].Resource, [group.outputs.arn, `${group.outputs.arn}:*`]);
     assert.ok(!JSON.stringify(policy).includes('"*"'));
   });
@@ -98,7 +109,13 @@ describe("networking: subnet maths", () => {
     assert.throws(() => subnetMasks(24), /outside \/16\.\.\/20/);
   });
   it("adds database subnets only when asked", () => {
-    assert.deepEqual(subnetSpecs("10.0.0.0/16", "c", false).map((s) => s.type), ["Private", "Public"]);
-    assert.deepEqual(subnetSpecs("10.0.0.0/16", "c", true).map((s) => s.type), ["Private", "Public", "Isolated"]);
+    assert.deepEqual(
+      subnetSpecs("10.0.0.0/16", "c", false).map((s) => s.type),
+      ["Private", "Public"],
+    );
+    assert.deepEqual(
+      subnetSpecs("10.0.0.0/16", "c", true).map((s) => s.type),
+      ["Private", "Public", "Isolated"],
+    );
   });
 });

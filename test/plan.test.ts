@@ -22,7 +22,10 @@ function scratch(edit: (spoke: string) => string): string {
   const dir = mkdtempSync(path.join(tmpdir(), "plan-"));
   copyFileSync(path.join(repo, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
   copyFileSync(path.join(repo, "Pulumi.hub.yaml"), path.join(dir, "Pulumi.hub.yaml"));
-  writeFileSync(path.join(dir, "Pulumi.spoke-prod.yaml"), edit(readFileSync(path.join(repo, "Pulumi.spoke-prod.yaml"), "utf8")));
+  writeFileSync(
+    path.join(dir, "Pulumi.spoke-prod.yaml"),
+    edit(readFileSync(path.join(repo, "Pulumi.spoke-prod.yaml"), "utf8")),
+  );
   return dir;
 }
 
@@ -41,7 +44,11 @@ describe("offline plan of the real stack files", () => {
   });
 
   it("plans the hub with zero mandatory violations", () => {
-    assert.equal(hub.summary.mandatory, 0, JSON.stringify(hub.violations.filter((v) => v.enforcementLevel === "mandatory")));
+    assert.equal(
+      hub.summary.mandatory,
+      0,
+      JSON.stringify(hub.violations.filter((v) => v.enforcementLevel === "mandatory")),
+    );
     assert.equal(byName(hub, "awsx:ec2:Vpc", "hub-vpc").inputs.cidrBlock, "10.100.0.0/16");
     assert.equal(byName(hub, "eks:index:Cluster", "hub-eks").inputs.name, "platform-hub");
     assert.equal(hub.outputs.vpcCidr, "10.100.0.0/16");
@@ -49,7 +56,11 @@ describe("offline plan of the real stack files", () => {
   });
 
   it("plans spoke-prod as numinia's production cluster", () => {
-    assert.equal(spoke.summary.mandatory, 0, JSON.stringify(spoke.violations.filter((v) => v.enforcementLevel === "mandatory")));
+    assert.equal(
+      spoke.summary.mandatory,
+      0,
+      JSON.stringify(spoke.violations.filter((v) => v.enforcementLevel === "mandatory")),
+    );
     const vpc = byName(spoke, "awsx:ec2:Vpc", "spoke-prod-vpc");
     assert.equal(vpc.inputs.cidrBlock, "10.0.0.0/16");
     assert.equal(vpc.inputs.numberOfAvailabilityZones, 3);
@@ -59,19 +70,35 @@ describe("offline plan of the real stack files", () => {
     assert.equal(eks.inputs.version, "1.35");
     assert.equal(eks.inputs.endpointPublicAccess, false);
     assert.equal(eks.inputs.endpointPrivateAccess, true);
-    assert.equal(eks.inputs.encryptionConfigKeyArn, spoke.resources.find((r) => r.name === "spoke-prod-key")?.inputs && (eks.inputs.encryptionConfigKeyArn as string));
+    assert.equal(
+      eks.inputs.encryptionConfigKeyArn,
+      spoke.resources.find((r) => r.name === "spoke-prod-key")?.inputs &&
+        (eks.inputs.encryptionConfigKeyArn as string),
+    );
     assert.match(String(eks.inputs.encryptionConfigKeyArn), /^arn:aws:kms:eu-west-1:111122223333:key\//);
     assert.equal((eks.inputs.enabledClusterLogTypes as string[]).length, 5);
-    const entries = eks.inputs.accessEntries as Record<string, { principalArn: string; accessPolicies: Record<string, unknown> }>;
+    const entries = eks.inputs.accessEntries as Record<
+      string,
+      { principalArn: string; accessPolicies: Record<string, unknown> }
+    >;
     assert.equal(entries.bastion.principalArn, "arn:aws:iam::111122223333:role/bastion");
     assert.deepEqual(Object.keys(entries.bastion.accessPolicies), ["AmazonEKSClusterAdminPolicy"]);
     const general = byName(spoke, "eks:index:ManagedNodeGroup", "spoke-prod-general");
     const baseApps = byName(spoke, "eks:index:ManagedNodeGroup", "spoke-prod-base-apps");
-    assert.deepEqual([general.inputs.instanceTypes, general.inputs.scalingConfig], [["t3.medium"], { minSize: 1, desiredSize: 3, maxSize: 8 }]);
-    assert.deepEqual([baseApps.inputs.instanceTypes, baseApps.inputs.scalingConfig], [["m5.large"], { minSize: 0, desiredSize: 0, maxSize: 1 }]);
+    assert.deepEqual(
+      [general.inputs.instanceTypes, general.inputs.scalingConfig],
+      [["t3.medium"], { minSize: 1, desiredSize: 3, maxSize: 8 }],
+    );
+    assert.deepEqual(
+      [baseApps.inputs.instanceTypes, baseApps.inputs.scalingConfig],
+      [["m5.large"], { minSize: 0, desiredSize: 0, maxSize: 1 }],
+    );
     assert.deepEqual(baseApps.inputs.labels, { "node-group": "base-apps" });
     assert.equal(general.inputs.amiType, "AL2023_x86_64_STANDARD");
-    assert.equal(byName(spoke, "aws:eks/addon:Addon", "spoke-prod-pod-identity-agent").inputs.addonName, "eks-pod-identity-agent");
+    assert.equal(
+      byName(spoke, "aws:eks/addon:Addon", "spoke-prod-pod-identity-agent").inputs.addonName,
+      "eks-pod-identity-agent",
+    );
   });
 
   it("resolves the spoke's StackReference to the hub's planned outputs", () => {
@@ -94,31 +121,48 @@ describe("offline plan command line", function () {
     const doc = JSON.parse(result.stdout);
     assert.equal(doc.stack, "hub");
     assert.ok(doc.resources.length > 20);
-    for (const r of doc.resources) assert.deepEqual(["inputs", "name", "type", "urn"].filter((k) => !(k in r)), []);
+    for (const r of doc.resources)
+      assert.deepEqual(
+        ["inputs", "name", "type", "urn"].filter((k) => !(k in r)),
+        [],
+      );
     assert.ok(Array.isArray(doc.violations));
     assert.equal(doc.summary.mandatory, 0);
     assert.equal(doc.outputs.clusterName, "platform-hub");
   });
 
   it("exits 2 with one line naming the key on a broken stack file", () => {
-    const dir = scratch((text) => text.replace("platform:vpcCidr: 10.0.0.0/16", "platform:vpcCidr: 10.0.0.0/33"));
+    const dir = scratch((text) =>
+      text.replace("platform:vpcCidr: 10.0.0.0/16", "platform:vpcCidr: 10.0.0.0/33"),
+    );
     const result = runCli(dir, "--stack", "spoke-prod");
     assert.equal(result.status, 2);
     assert.equal(result.stdout, "");
     assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
-    assert.match(result.stderr, /^error: invalid configuration platform:vpcCidr = "10\.0\.0\.0\/33": expected an IPv4 CIDR block/);
+    assert.match(
+      result.stderr,
+      /^error: invalid configuration platform:vpcCidr = "10\.0\.0\.0\/33": expected an IPv4 CIDR block/,
+    );
   });
 
   it("exits 2 when the spoke overlaps the hub, before creating anything", () => {
-    const dir = scratch((text) => text.replace("platform:vpcCidr: 10.0.0.0/16", "platform:vpcCidr: 10.100.0.0/16"));
+    const dir = scratch((text) =>
+      text.replace("platform:vpcCidr: 10.0.0.0/16", "platform:vpcCidr: 10.100.0.0/16"),
+    );
     const result = runCli(dir, "--stack", "spoke-prod");
     assert.equal(result.status, 2);
-    assert.match(result.stderr, /platform:vpcCidr = "10\.100\.0\.0\/16": expected a CIDR block that does not overlap the hub's 10\.100\.0\.0\/16/);
+    assert.match(
+      result.stderr,
+      /platform:vpcCidr = "10\.100\.0\.0\/16": expected a CIDR block that does not overlap the hub's 10\.100\.0\.0\/16/,
+    );
   });
 
   it("exits 1 naming the policy when the spoke opens its API endpoint to the world", () => {
     const dir = scratch((text) =>
-      text.replace("platform:endpointPublicAccess: false", 'platform:endpointPublicAccess: true\n  platform:publicAccessCidrs: ["0.0.0.0/0"]'),
+      text.replace(
+        "platform:endpointPublicAccess: false",
+        'platform:endpointPublicAccess: true\n  platform:publicAccessCidrs: ["0.0.0.0/0"]',
+      ),
     );
     const result = runCli(dir, "--stack", "spoke-prod");
     assert.equal(result.status, 1, result.stderr);

@@ -6,7 +6,13 @@ import { awsTags, kmsKeyPolicy, serviceTrustPolicy } from "../shared/aws";
 import { addonVersions } from "./versions";
 
 /** The five EKS control-plane log types. https://docs.aws.amazon.com/eks/latest/userguide/control-plane-logs.html */
-export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"] as const;
+export const CONTROL_PLANE_LOG_TYPES = [
+  "api",
+  "audit",
+  "authenticator",
+  "controllerManager",
+  "scheduler",
+] as const;
 
 /** A Kubernetes taint of a managed node group. */
 export interface NodeTaint {
@@ -50,10 +56,7 @@ export interface NodePoolArgs {
 
 /** The EKS access policies an access entry may associate. https://docs.aws.amazon.com/eks/latest/userguide/access-policy-permissions.html */
 export type AccessPolicyName =
-  | "AmazonEKSClusterAdminPolicy"
-  | "AmazonEKSAdminPolicy"
-  | "AmazonEKSEditPolicy"
-  | "AmazonEKSViewPolicy";
+  "AmazonEKSClusterAdminPolicy" | "AmazonEKSAdminPolicy" | "AmazonEKSEditPolicy" | "AmazonEKSViewPolicy";
 
 /** An EKS access entry. https://docs.aws.amazon.com/eks/latest/userguide/access-entries.html */
 export interface AccessEntryArgs {
@@ -135,7 +138,8 @@ export function accessEntriesInput(
       accessPolicies: {
         [entry.accessPolicy]: {
           policyArn: `arn:${partition}:eks::aws:cluster-access-policy/${entry.accessPolicy}`,
-          accessScope: namespaces.length > 0 ? { type: "namespace", namespaces: [...namespaces] } : { type: "cluster" },
+          accessScope:
+            namespaces.length > 0 ? { type: "namespace", namespaces: [...namespaces] } : { type: "cluster" },
         },
       },
     };
@@ -144,12 +148,16 @@ export function accessEntriesInput(
 }
 
 /** Labels and taints of a node pool, adding the system pool's own. */
-export function nodePoolPlacement(pool: NodePoolArgs): { labels: Record<string, string>; taints: NodeTaint[] } {
+export function nodePoolPlacement(pool: NodePoolArgs): {
+  labels: Record<string, string>;
+  taints: NodeTaint[];
+} {
   const labels: Record<string, string> = { ...(pool.labels ?? {}) };
   const taints = [...(pool.taints ?? [])];
   if (pool.system) {
     labels["node-role"] = "system";
-    if (!taints.some((t) => t.key === clusterDefaults.systemTaint.key)) taints.push(clusterDefaults.systemTaint);
+    if (!taints.some((t) => t.key === clusterDefaults.systemTaint.key))
+      taints.push(clusterDefaults.systemTaint);
   }
   return { labels, taints };
 }
@@ -160,7 +168,10 @@ export const corednsConfiguration = {
   affinity: {
     nodeAffinity: {
       preferredDuringSchedulingIgnoredDuringExecution: [
-        { weight: 100, preference: { matchExpressions: [{ key: "node-role", operator: "In", values: ["system"] }] } },
+        {
+          weight: 100,
+          preference: { matchExpressions: [{ key: "node-role", operator: "In", values: ["system"] }] },
+        },
       ],
     },
   },
@@ -218,7 +229,12 @@ export class Cluster extends pulumi.ComponentResource {
         enableKeyRotation: true,
         deletionWindowInDays: clusterDefaults.kmsDeletionWindowDays,
         policy: pulumi.all([identity.accountId, partition.partition]).apply(([accountId, part]) => {
-          const policy = kmsKeyPolicy({ accountId, partition: part, region: args.region, cloudWatchLogs: true });
+          const policy = kmsKeyPolicy({
+            accountId,
+            partition: part,
+            region: args.region,
+            cloudWatchLogs: true,
+          });
           // Managed node groups launch through Auto Scaling: its service-linked role must use the key
           // for encrypted root volumes. https://docs.aws.amazon.com/autoscaling/ec2/userguide/key-policy-requirements-EBS-encryption.html
           policy.Statement.push({
@@ -227,7 +243,14 @@ export class Cluster extends pulumi.ComponentResource {
             Principal: {
               AWS: `arn:${part}:iam::${accountId}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`,
             },
-            Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey", "kms:CreateGrant"],
+            Action: [
+              "kms:Encrypt",
+              "kms:Decrypt",
+              "kms:ReEncrypt*",
+              "kms:GenerateDataKey*",
+              "kms:DescribeKey",
+              "kms:CreateGrant",
+            ],
             Resource: "*",
           });
           return JSON.stringify(policy);
@@ -236,7 +259,11 @@ export class Cluster extends pulumi.ComponentResource {
       },
       { parent: this, protect: args.protect },
     );
-    new aws.kms.Alias(`${name}-key`, { name: `alias/${args.clusterName}`, targetKeyId: this.key.keyId }, { parent: this });
+    new aws.kms.Alias(
+      `${name}-key`,
+      { name: `alias/${args.clusterName}`, targetKeyId: this.key.keyId },
+      { parent: this },
+    );
 
     // Created before the cluster so EKS writes into it instead of creating a never-expiring group.
     const logGroup = new aws.cloudwatch.LogGroup(
@@ -265,7 +292,10 @@ export class Cluster extends pulumi.ComponentResource {
       (policy) =>
         new aws.iam.RolePolicyAttachment(
           `${name}-node-${policy}`,
-          { role: this.nodeRole.name, policyArn: pulumi.interpolate`arn:${partition.partition}:iam::aws:policy/${policy}` },
+          {
+            role: this.nodeRole.name,
+            policyArn: pulumi.interpolate`arn:${partition.partition}:iam::aws:policy/${policy}`,
+          },
           { parent: this },
         ),
     );
@@ -367,7 +397,10 @@ export class Cluster extends pulumi.ComponentResource {
           ignoreScalingChanges: true,
           labels,
           taints: taints.map((t) => ({ key: t.key, value: t.value, effect: t.effect })),
-          launchTemplate: { id: launchTemplate.id, version: pulumi.interpolate`${launchTemplate.latestVersion}` },
+          launchTemplate: {
+            id: launchTemplate.id,
+            version: pulumi.interpolate`${launchTemplate.latestVersion}`,
+          },
           tags: awsTags(`${args.clusterName}-${pool.name}`, tags),
         },
         { parent: this },

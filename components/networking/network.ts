@@ -5,15 +5,7 @@ import { awsTags, kmsKeyPolicy, serviceTrustPolicy } from "../shared/aws";
 
 /** Service names of the VPC endpoints a private cluster may need (`com.amazonaws.<region>.<name>`). */
 export type VpcEndpointService =
-  | "s3"
-  | "ecr.api"
-  | "ecr.dkr"
-  | "sts"
-  | "logs"
-  | "ec2"
-  | "elasticloadbalancing"
-  | "eks"
-  | "eks-auth";
+  "s3" | "ecr.api" | "ecr.dkr" | "sts" | "logs" | "ec2" | "elasticloadbalancing" | "eks" | "eks-auth";
 
 /** Arguments of {@link Network}. */
 export interface NetworkArgs {
@@ -96,10 +88,21 @@ export function subnetSpecs(
   const masks = subnetMasks(Number(cidrBlock.split("/")[1]));
   const cluster = { [`kubernetes.io/cluster/${clusterName}`]: "shared" };
   const specs: awsx.types.input.ec2.SubnetSpecArgs[] = [
-    { type: "Private", name: "private", cidrMask: masks.private, tags: { ...cluster, "kubernetes.io/role/internal-elb": "1" } },
-    { type: "Public", name: "public", cidrMask: masks.public, tags: { ...cluster, "kubernetes.io/role/elb": "1" } },
+    {
+      type: "Private",
+      name: "private",
+      cidrMask: masks.private,
+      tags: { ...cluster, "kubernetes.io/role/internal-elb": "1" },
+    },
+    {
+      type: "Public",
+      name: "public",
+      cidrMask: masks.public,
+      tags: { ...cluster, "kubernetes.io/role/elb": "1" },
+    },
   ];
-  if (databaseSubnets) specs.push({ type: "Isolated", name: "database", cidrMask: masks.database, tags: { tier: "database" } });
+  if (databaseSubnets)
+    specs.push({ type: "Isolated", name: "database", cidrMask: masks.database, tags: { tier: "database" } });
   return specs;
 }
 
@@ -148,7 +151,11 @@ export class Network extends pulumi.ComponentResource {
         enableDnsSupport: true,
         natGateways: { strategy: nat },
         subnetStrategy: "Auto",
-        subnetSpecs: subnetSpecs(args.cidrBlock, args.clusterName, args.databaseSubnets ?? networkDefaults.databaseSubnets),
+        subnetSpecs: subnetSpecs(
+          args.cidrBlock,
+          args.clusterName,
+          args.databaseSubnets ?? networkDefaults.databaseSubnets,
+        ),
         // The S3 gateway endpoint goes through awsx, which attaches it to the VPC's route tables.
         vpcEndpointStrategy: "Auto",
         vpcEndpointSpecs: endpoints.includes("s3")
@@ -178,7 +185,13 @@ export class Network extends pulumi.ComponentResource {
           description: "VPC interface endpoints: HTTPS from inside the VPC",
           vpcId: this.vpcId,
           ingress: [
-            { description: "HTTPS from the VPC", protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: [args.cidrBlock] },
+            {
+              description: "HTTPS from the VPC",
+              protocol: "tcp",
+              fromPort: 443,
+              toPort: 443,
+              cidrBlocks: [args.cidrBlock],
+            },
           ],
           tags: awsTags(`${name}-endpoints`, tags),
         },
@@ -213,7 +226,9 @@ export class Network extends pulumi.ComponentResource {
         policy: pulumi
           .all([identity.accountId, partition.partition])
           .apply(([accountId, part]) =>
-            JSON.stringify(kmsKeyPolicy({ accountId, partition: part, region: args.region, cloudWatchLogs: true })),
+            JSON.stringify(
+              kmsKeyPolicy({ accountId, partition: part, region: args.region, cloudWatchLogs: true }),
+            ),
           ),
         tags: awsTags(`${name}-logs`, tags),
       },

@@ -23,7 +23,10 @@ export interface PolicyStatement {
  * Tags for an AWS resource: the `Name` tag first, then the component's tags, then the user's tags
  * (DESIGN.md §5.7: user tags merged last so they win).
  */
-export function awsTags(name: string, ...tagSets: (Record<string, string> | undefined)[]): Record<string, string> {
+export function awsTags(
+  name: string,
+  ...tagSets: (Record<string, string> | undefined)[]
+): Record<string, string> {
   return Object.assign({ Name: name }, ...tagSets.filter(Boolean));
 }
 
@@ -100,7 +103,9 @@ export function kmsKeyPolicy(args: KmsKeyPolicyArgs): PolicyDocument {
       Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
       Resource: "*",
       Condition: {
-        ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:${args.partition}:logs:${args.region}:${args.accountId}:*` },
+        ArnLike: {
+          "kms:EncryptionContext:aws:logs:arn": `arn:${args.partition}:logs:${args.region}:${args.accountId}:*`,
+        },
       },
     });
   }
@@ -109,7 +114,14 @@ export function kmsKeyPolicy(args: KmsKeyPolicyArgs): PolicyDocument {
       Sid: `Service${service.split(".")[0].replace(/[^A-Za-z0-9]/g, "")}`,
       Effect: "Allow",
       Principal: { Service: service },
-      Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey", "kms:CreateGrant"],
+      Action: [
+        "kms:Encrypt",
+        "kms:Decrypt",
+        "kms:ReEncrypt*",
+        "kms:GenerateDataKey*",
+        "kms:DescribeKey",
+        "kms:CreateGrant",
+      ],
       Resource: "*",
       Condition: { StringEquals: { "aws:SourceAccount": args.accountId } },
     });

@@ -233,16 +233,34 @@ export function limitsProblem(limits: ContainerLimits): { field: string; reason:
 // ---------------------------------------------------------------------------------------------
 // NetworkPolicy specs (https://kubernetes.io/docs/concepts/services-networking/network-policies/)
 
+type Selector = { matchLabels?: Record<string, string> };
+/** A NetworkPolicy peer. */
+export interface NetworkPolicyPeer {
+  podSelector?: Selector;
+  namespaceSelector?: Selector;
+  ipBlock?: { cidr: string };
+}
+/** A NetworkPolicy port. */
+export interface NetworkPolicyPort {
+  protocol: "TCP" | "UDP";
+  port: number;
+}
+
 /** A NetworkPolicy: its name and spec. */
 export interface NetworkPolicySpec {
   readonly name: string;
-  readonly spec: Record<string, unknown>;
+  readonly spec: {
+    podSelector: Selector;
+    policyTypes: ("Ingress" | "Egress")[];
+    ingress?: { from: NetworkPolicyPeer[]; ports?: NetworkPolicyPort[] }[];
+    egress?: { to: NetworkPolicyPeer[]; ports?: NetworkPolicyPort[] }[];
+  };
 }
 
 /** Options of {@link networkPolicies}. */
 export interface NetworkPolicyOptions {
-  /** Namespace of the ingress controller allowed in. */
-  readonly ingressNamespace: string;
+  /** Namespaces of the ingress controllers allowed in (e.g. `ingress-nginx`). */
+  readonly ingressNamespaces: readonly string[];
   /** Extra egress destinations. */
   readonly egressAllowlist: readonly EgressRule[];
   /** Allow the EKS Pod Identity agent (when the organization has a Secrets Manager role). */
@@ -289,7 +307,7 @@ export function networkPolicies(options: NetworkPolicyOptions): NetworkPolicySpe
       spec: {
         podSelector: {},
         policyTypes: ["Ingress"],
-        ingress: [{ from: [{ namespaceSelector: byName(options.ingressNamespace) }] }],
+        ingress: [{ from: options.ingressNamespaces.map((ns) => ({ namespaceSelector: byName(ns) })) }],
       },
     },
   ];

@@ -94,8 +94,8 @@ export interface OrganizationArgs {
   readonly quota?: Quantities;
   /** LimitRange fields for every environment (under each environment's own). @default {} */
   readonly limits?: ContainerLimitsOverride;
-  /** Namespace of the ingress controller allowed into tenant namespaces. @default "ingress-nginx" */
-  readonly ingressNamespace?: string;
+  /** Namespaces of the ingress controllers allowed into tenant namespaces (matched by `kubernetes.io/metadata.name`). @default ["ingress-nginx"] */
+  readonly ingressNamespaces?: readonly string[];
   /** Kubernetes minor version of the cluster (Pod Security label version), e.g. `1.35`. */
   readonly kubernetesVersion: string;
   /** EKS cluster name (access entries, Pod Identity associations). */
@@ -139,7 +139,7 @@ export class Organization extends pulumi.ComponentResource {
     const provider = args.provider;
     const k8sOpts: pulumi.CustomResourceOptions = { parent: this, provider };
     const org = args.name;
-    const ingressNamespace = args.ingressNamespace ?? defaults.ingressNamespace;
+    const ingressNamespaces = args.ingressNamespaces ?? [defaults.ingressNamespace];
     const interval = args.interval ?? defaults.interval;
     const secretArnPrefixes = args.secretArnPrefixes ?? [];
     const secretsServiceAccount = args.secretsServiceAccount ?? defaults.secretsServiceAccount;
@@ -181,7 +181,7 @@ export class Organization extends pulumi.ComponentResource {
         inNs,
       );
       for (const policy of networkPolicies({
-        ingressNamespace,
+        ingressNamespaces,
         egressAllowlist: env.egressAllowlist ?? [],
         podIdentityAgent: secretArnPrefixes.length > 0,
       })) {

@@ -1,10 +1,117 @@
 /**
- * Config keys of the gitops capability (merged into the `platform` namespace by stacks/config.ts).
+ * Config keys of the gitops capability (merged into the `platform` namespace by stacks/config.ts):
+ * where Flux syncs from (repository, branch, path, interval) and how it authenticates.
+ *
+ * Secrets (`gitSshPrivateKey`, `githubAppPrivateKey`) are set with `pulumi config set --secret`;
+ * the stack program wraps them in `pulumi.secret` before they reach a resource.
+ * Reference: https://fluxcd.io/flux/components/source/gitrepositories/
  */
+import { z } from "zod";
+import { ConfigError, NAMESPACE, boolean } from "../schema";
 import type { SectionConfig } from "./types";
 
+/** Git authentication modes: none (public HTTPS), SSH deploy key, GitHub App (Flux 2.5+ `provider: github`). */
+export const GIT_AUTH_MODES = ["none", "ssh", "github-app"] as const;
+export type GitAuthMode = (typeof GIT_AUTH_MODES)[number];
+
+/** A Go duration as Flux accepts it (`time.ParseDuration`): `1m`, `10m0s`, `1h30m`, `90s`. */
+export function isGoDuration(value: string): boolean {
+  return /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(value) && !/^0+(\.0+)?[a-zµ]+$/.test(value);
+}
+
+/** A Git URL Flux can clone: `https://host/path` or `ssh://user@host[:port]/path`. */
+export function isGitUrl(value: string): boolean {
+  return /^https:\/\/[A-Za-z0-9.-]+(:\d+)?\/[^\s]+$/.test(value) || /^ssh:\/\/[A-Za-z0-9._-]+@[A-Za-z0-9.-]+(:\d+)?\/[^\s]+$/.test(value);
+}
+
+/** A branch name (git check-ref-format, simplified): no spaces, no `..`, no leading `-` or `/`. */
+const branchName = () =>
+  z.string().regex(/^(?!-|\/)(?!.*\.\.)(?!.*\/\/)[A-Za-z0-9._/-]+(?<!\/|\.lock)$/, { error: "a Git branch name such as main" });
+
 /** Keys of this section: zod schemas with TSDoc and @default. */
-export const gitopsSchema = {};
+export const gitopsSchema = {
+  /**
+   * URL of the Git repository Flux syncs (`https://...` or `ssh://git@host/org/repo`). Required to
+   * build Flux; empty means "not set" and the gitops wiring reports the key.
+   * https://fluxcd.io/flux/components/source/gitrepositories/#url
+   */
+  gitRepositoryUrl: z.string().refine(isGitUrl, { error: "a Git URL such as https://github.com/org/repo or ssh://git@github.com/org/repo" }).optional(),
+  /** Branch Flux follows. @default "main" */
+  gitBranch: branchName().default("main"),
+  /** Path of this cluster's root in the repository. @default "./gitops/clusters/<stack>" */
+  gitPath: z.string().regex(/^\.\/[A-Za-z0-9._/-]*$/, { error: "a repository path starting with ./ such as ./gitops/clusters/hub" }).optional(),
+  /** How often Flux fetches the repository and reconciles the root Kustomization (a Go duration). @default "1m" */
+  gitInterval: z.string().refine(isGoDuration, { error: "a Go duration such as 1m, 10m0s or 1h" }).default("1m"),
+  /** Git authentication: none, ssh (deploy key) or github-app. @default "none" */
+  gitAuth: z.enum(GIT_AUTH_MODES, { error: `one of ${GIT_AUTH_MODES.join(", ")}` }).default("none"),
+  /** SSH deploy key (OpenSSH private key), a Pulumi secret. Required when gitAuth is ssh. */
+  gitSshPrivateKey: z.string().optional(),
+  /** SSH public key of the deploy key (`identity.pub`), informational. @default "" */
+  gitSshPublicKey: z.string().optional(),
+  /** known_hosts lines of the Git server (`ssh-keyscan github.com`). Required when gitAuth is ssh. */
+  gitKnownHosts: z.string().optional(),
+  /** GitHub App ID. Required when gitAuth is github-app. */
+  githubAppId: z.string().regex(/^\d+$/, { error: "a numeric GitHub App ID" }).optional(),
+  /** GitHub App installation ID. Required when gitAuth is github-app. */
+  githubAppInstallationId: z.string().regex(/^\d+$/, { error: "a numeric GitHub App installation ID" }).optional(),
+  /** GitHub App private key (PEM), a Pulumi secret. Required when gitAuth is github-app. */
+  githubAppPrivateKey: z.string().optional(),
+  /**
+   * Hub only: path of the platform baseline the hub's Flux applies to every registered spoke
+   * (in the hub's repository). @default "./gitops/infrastructure/baseline"
+   */
+  gitBaselinePath: z
+    .string()
+    .regex(/^\.\/[A-Za-z0-9._/-]*$/, { error: "a repository path starting with ./ such as ./gitops/infrastructure/baseline" })
+    .default("./gitops/infrastructure/baseline"),
+  /**
+   * Allow Flux objects to reference sources in other namespaces (turns off the multi-tenancy
+   * lockdown flag `--no-cross-namespace-refs`). @default false
+   * https://fluxcd.io/flux/installation/configuration/multitenancy/
+   */
+  fluxCrossNamespaceRefs: boolean().default(false),
+};
+
+/** The gitops keys as parsed (a view of the stack config). */
+export interface GitOpsConfig {
+  readonly stack: string;
+  readonly role: "hub" | "spoke";
+  readonly gitRepositoryUrl?: string;
+  readonly gitBranch: string;
+  readonly gitPath?: string;
+  readonly gitInterval: string;
+  readonly gitAuth: GitAuthMode;
+  readonly gitSshPrivateKey?: string;
+  readonly gitSshPublicKey?: string;
+  readonly gitKnownHosts?: string;
+  readonly githubAppId?: string;
+  readonly githubAppInstallationId?: string;
+  readonly githubAppPrivateKey?: string;
+  readonly gitBaselinePath: string;
+  readonly fluxCrossNamespaceRefs: boolean;
+}
+
+const key = (name: string) => `${NAMESPACE}:${name}`;
 
 /** Cross-key rules of this section; throws ConfigError on bad input. */
-export function gitopsChecks(_config: SectionConfig): void {}
+export function gitopsChecks(config: SectionConfig): void {
+  const c = config as unknown as GitOpsConfig;
+  if (c.gitAuth === "ssh") {
+    if (!c.gitSshPrivateKey) throw new ConfigError(key("gitSshPrivateKey"), undefined, "an SSH private key (pulumi config set --secret) when gitAuth is ssh");
+    if (!c.gitKnownHosts) throw new ConfigError(key("gitKnownHosts"), undefined, "known_hosts lines of the Git server when gitAuth is ssh");
+    if (c.gitRepositoryUrl && !c.gitRepositoryUrl.startsWith("ssh://")) {
+      throw new ConfigError(key("gitRepositoryUrl"), c.gitRepositoryUrl, "an ssh:// URL when gitAuth is ssh");
+    }
+  }
+  if (c.gitAuth === "github-app") {
+    if (!c.githubAppId) throw new ConfigError(key("githubAppId"), undefined, "the GitHub App ID when gitAuth is github-app");
+    if (!c.githubAppInstallationId) throw new ConfigError(key("githubAppInstallationId"), undefined, "the GitHub App installation ID when gitAuth is github-app");
+    if (!c.githubAppPrivateKey) throw new ConfigError(key("githubAppPrivateKey"), undefined, "the GitHub App private key (pulumi config set --secret) when gitAuth is github-app");
+    if (c.gitRepositoryUrl && !c.gitRepositoryUrl.startsWith("https://")) {
+      throw new ConfigError(key("gitRepositoryUrl"), c.gitRepositoryUrl, "an https:// URL when gitAuth is github-app (Flux's github provider)");
+    }
+  }
+  if (c.gitAuth === "none" && c.gitRepositoryUrl?.startsWith("ssh://")) {
+    throw new ConfigError(key("gitAuth"), c.gitAuth, "ssh when gitRepositoryUrl is an ssh:// URL");
+  }
+}

@@ -127,6 +127,8 @@ export const tenancySchema = {
   organizations: structured(z.array(organizationSchema)).default([]),
   /** Namespace of the ingress controller allowed into tenant namespaces. @default "ingress-nginx" */
   ingressNamespace: kubernetesName().default(defaults.ingressNamespace),
+  /** More namespaces allowed into tenant namespaces (e.g. `knative-serving` for Knative/Kourier). @default [] */
+  tenantExtraIngressNamespaces: structured(z.array(kubernetesName())).default([]),
   /** ResourceQuota entries of every tenant environment, over the built-in defaults (object). @default {} */
   tenantDefaultQuota: structured(quotaSchema).default({}),
   /** LimitRange fields of every tenant environment, over the built-in defaults (object). @default {} */
@@ -137,6 +139,7 @@ export const tenancySchema = {
 export interface TenancyConfig {
   readonly organizations: readonly OrganizationConfig[];
   readonly ingressNamespace: string;
+  readonly tenantExtraIngressNamespaces: readonly string[];
   readonly tenantDefaultQuota: Readonly<Record<string, string>>;
   readonly tenantDefaultLimits: ContainerLimitsOverride;
 }
@@ -145,7 +148,7 @@ export interface TenancyConfig {
 export function tenancyChecks(config: SectionConfig): void {
   const t = config as unknown as TenancyConfig & { accessEntries?: readonly { principalArn: string }[] };
   const key = (rest: string) => `${NAMESPACE}:${rest}`;
-  const reserved = new Set([...RESERVED_NAMESPACES, t.ingressNamespace]);
+  const reserved = new Set([...RESERVED_NAMESPACES, t.ingressNamespace, ...t.tenantExtraIngressNamespaces]);
 
   const stackLimits = mergeLimits(t.tenantDefaultLimits);
   const stackProblem = limitsProblem(stackLimits);

@@ -42,7 +42,10 @@ export function keyInputs(resource: PlanResource): string[] {
 /** Renders the plan as text. */
 export function formatPlan(result: PlanResult): string {
   const lines: string[] = [];
-  lines.push(`Plan: stack ${result.stack} (project ${result.project}), ${result.summary.resources} resources`, "");
+  lines.push(
+    `Plan: stack ${result.stack} (project ${result.project}), ${result.summary.resources} resources`,
+    "",
+  );
   const children = new Map<string | undefined, PlanResource[]>();
   const urns = new Set(result.resources.map((r) => r.urn));
   for (const r of result.resources) {

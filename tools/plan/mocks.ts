@@ -69,7 +69,9 @@ function eksClusterState(name: string, inputs: State, region: string): State {
   const kubeconfig = {
     apiVersion: "v1",
     kind: "Config",
-    clusters: [{ name: "kubernetes", cluster: { server: endpoint, "certificate-authority-data": certificateData } }],
+    clusters: [
+      { name: "kubernetes", cluster: { server: endpoint, "certificate-authority-data": certificateData } },
+    ],
     contexts: [{ name: "aws", context: { cluster: "kubernetes", user: "aws" } }],
     "current-context": "aws",
     users: [
@@ -80,7 +82,12 @@ function eksClusterState(name: string, inputs: State, region: string): State {
             apiVersion: "client.authentication.k8s.io/v1beta1",
             command: "aws",
             args: ["eks", "get-token", "--cluster-name", clusterName, "--output", "json"],
-            env: [{ name: "KUBERNETES_EXEC_INFO", value: '{"apiVersion": "client.authentication.k8s.io/v1beta1"}' }],
+            env: [
+              {
+                name: "KUBERNETES_EXEC_INFO",
+                value: '{"apiVersion": "client.authentication.k8s.io/v1beta1"}',
+              },
+            ],
           },
         },
       },
@@ -177,9 +184,7 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
     if (pkg === "aws") {
       switch (type) {
         case "aws:kms/key:Key": {
-          const keyId = [8, 4, 4, 4, 12]
-            .map((n, i) => digest(type, name, String(i)).slice(0, n))
-            .join("-");
+          const keyId = [8, 4, 4, 4, 12].map((n, i) => digest(type, name, String(i)).slice(0, n)).join("-");
           id = keyId;
           extra.keyId = keyId;
           extra.arn = arn("kms", region, `key/${keyId}`);
@@ -211,6 +216,19 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
           break;
         case "aws:ec2transitgateway/vpcAttachment:VpcAttachment":
           id = idFor("tgw-attach", type, name);
+          break;
+        case "aws:ec2transitgateway/vpcAttachmentAccepter:VpcAttachmentAccepter":
+          // The accepter's id is the attachment it accepts.
+          id = str(inputs.transitGatewayAttachmentId, idFor("tgw-attach", type, name));
+          break;
+        case "aws:ec2transitgateway/routeTable:RouteTable":
+          id = idFor("tgw-rtb", type, name);
+          extra.arn = arn("ec2", region, `transit-gateway-route-table/${id}`);
+          break;
+        case "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
+          id = idFor("sgr", type, name);
+          extra.securityGroupRuleId = id;
+          extra.arn = arn("ec2", region, `security-group-rule/${id}`);
           break;
         case "aws:ram/resourceShare:ResourceShare":
           id = arn("ram", region, `resource-share/${digest(name).slice(0, 36)}`);
@@ -249,11 +267,19 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
           extra.arn = arn("backup", region, `backup-plan:${id}`);
           break;
         case "aws:eks/addon:Addon":
-          extra.arn = arn("eks", region, `addon/${str(inputs.clusterName, "cluster")}/${str(inputs.addonName, name)}`);
+          extra.arn = arn(
+            "eks",
+            region,
+            `addon/${str(inputs.clusterName, "cluster")}/${str(inputs.addonName, name)}`,
+          );
           break;
         case "aws:lb/loadBalancer:LoadBalancer":
           extra.dnsName = `internal-${name}-${digest(name).slice(0, 10)}.${region}.elb.amazonaws.com`;
-          extra.arn = arn("elasticloadbalancing", region, `loadbalancer/net/${name}/${digest(name).slice(0, 16)}`);
+          extra.arn = arn(
+            "elasticloadbalancing",
+            region,
+            `loadbalancer/net/${name}/${digest(name).slice(0, 16)}`,
+          );
           break;
         default:
           extra.arn = arn(service, region, `${(mod ?? "").split("/")[1] ?? name}/${id}`);
@@ -263,7 +289,11 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
       extra.metadata = { ...metadata, name: str(metadata.name, `${name}-${digest(type, name).slice(0, 8)}`) };
       if (type === "kubernetes:core/v1:Service") {
         extra.status = {
-          loadBalancer: { ingress: [{ hostname: `internal-${name}-${digest(name).slice(0, 10)}.${region}.elb.amazonaws.com` }] },
+          loadBalancer: {
+            ingress: [
+              { hostname: `internal-${name}-${digest(name).slice(0, 10)}.${region}.elb.amazonaws.com` },
+            ],
+          },
         };
       }
     } else if (pkg === "random") {
@@ -283,7 +313,12 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
           id: PLAN_ACCOUNT_ID,
         };
       case "aws:index/getRegion:getRegion":
-        return { name: this.region, region: this.region, id: this.region, endpoint: `ec2.${this.region}.amazonaws.com` };
+        return {
+          name: this.region,
+          region: this.region,
+          id: this.region,
+          endpoint: `ec2.${this.region}.amazonaws.com`,
+        };
       case "aws:index/getPartition:getPartition":
         return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
       case "aws:index/getAvailabilityZones:getAvailabilityZones": {
@@ -291,9 +326,16 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
         return { names, zoneIds: names.map((_, i) => `euw1-az${i + 1}`), id: this.region };
       }
       case "aws:iam/getPolicyDocument:getPolicyDocument":
-        return { json: JSON.stringify({ Version: "2012-10-17", Statement: inputs.statements ?? [] }), id: "doc" };
+        return {
+          json: JSON.stringify({ Version: "2012-10-17", Statement: inputs.statements ?? [] }),
+          id: "doc",
+        };
       case "aws:ec2/getRouteTable:getRouteTable":
-        return { ...inputs, id: idFor("rtb", "rtb", String(inputs.subnetId ?? "main")), routeTableId: idFor("rtb", "rtb", String(inputs.subnetId ?? "main")) };
+        return {
+          ...inputs,
+          id: idFor("rtb", "rtb", String(inputs.subnetId ?? "main")),
+          routeTableId: idFor("rtb", "rtb", String(inputs.subnetId ?? "main")),
+        };
     }
     return inputs;
   }
@@ -338,7 +380,10 @@ export function recordRegistrations(sink: RecordedResource[]): void {
   const monitor = settings.getMonitor();
   const original = monitor.registerResource.bind(monitor);
   const originalRead = monitor.readResource.bind(monitor);
-  type Callback = (err: unknown, response: { getUrn(): string; getId(): string; getObject(): unknown }) => void;
+  type Callback = (
+    err: unknown,
+    response: { getUrn(): string; getId(): string; getObject(): unknown },
+  ) => void;
   const record = (req: any, response: any, custom: boolean, properties: any) => {
     sink.push({
       urn: response.getUrn(),

@@ -77,7 +77,9 @@ function readYaml(file: string): unknown {
   try {
     return parseYaml(readFileSync(file, "utf8"));
   } catch (error) {
-    throw new PlanInputError(`${path.basename(file)}: not valid YAML (${(error as Error).message.split("\n")[0]})`);
+    throw new PlanInputError(
+      `${path.basename(file)}: not valid YAML (${(error as Error).message.split("\n")[0]})`,
+    );
   }
 }
 
@@ -109,7 +111,11 @@ export function readProject(root: string): ProjectFile {
  * Reads a stack's raw config the way the Pulumi CLI hands it to the program: project defaults,
  * overridden by the stack file; structured values as JSON; `secure:` values as a placeholder.
  */
-export function readStackConfig(root: string, stack: string, project: ProjectFile): { raw: Record<string, string>; secretKeys: string[] } {
+export function readStackConfig(
+  root: string,
+  stack: string,
+  project: ProjectFile,
+): { raw: Record<string, string>; secretKeys: string[] } {
   const file = path.join(root, `Pulumi.${stack}.yaml`);
   if (!existsSync(file)) throw new PlanInputError(`stack file Pulumi.${stack}.yaml not found in ${root}`);
   const doc = (readYaml(file) ?? {}) as { config?: Record<string, unknown> };
@@ -117,7 +123,13 @@ export function readStackConfig(root: string, stack: string, project: ProjectFil
   const secretKeys: string[] = [];
   for (const [key, value] of Object.entries(doc.config ?? {})) {
     const fullKey = key.includes(":") ? key : `${project.name}:${key}`;
-    if (value && typeof value === "object" && !Array.isArray(value) && "secure" in value && Object.keys(value).length === 1) {
+    if (
+      value &&
+      typeof value === "object" &&
+      !Array.isArray(value) &&
+      "secure" in value &&
+      Object.keys(value).length === 1
+    ) {
       raw[fullKey] = SECRET_PLACEHOLDER;
       secretKeys.push(fullKey);
     } else {
@@ -130,7 +142,11 @@ export function readStackConfig(root: string, stack: string, project: ProjectFil
 /** Resolves Outputs (and nested ones) to plain values; secrets stay marked. */
 async function resolveDeep(value: unknown): Promise<unknown> {
   if (pulumi.Output.isInstance(value)) {
-    const output = value as unknown as { promise(): Promise<unknown>; isKnown: Promise<boolean>; isSecret: Promise<boolean> };
+    const output = value as unknown as {
+      promise(): Promise<unknown>;
+      isKnown: Promise<boolean>;
+      isSecret: Promise<boolean>;
+    };
     const [inner, known, secret] = await Promise.all([output.promise(), output.isKnown, output.isSecret]);
     if (!known) return "[unknown]";
     if (secret) return SECRET_PLACEHOLDER;
@@ -139,7 +155,9 @@ async function resolveDeep(value: unknown): Promise<unknown> {
   if (pulumi.Resource.isInstance(value)) return `[resource]`;
   if (Array.isArray(value)) return Promise.all(value.map(resolveDeep));
   if (value && typeof value === "object") {
-    const entries = await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await resolveDeep(v)] as const));
+    const entries = await Promise.all(
+      Object.entries(value).map(async ([k, v]) => [k, await resolveDeep(v)] as const),
+    );
     return Object.fromEntries(entries);
   }
   return value;
@@ -152,7 +170,9 @@ async function resolveForReference(value: unknown): Promise<unknown> {
   }
   if (Array.isArray(value)) return Promise.all(value.map(resolveForReference));
   if (value && typeof value === "object" && !pulumi.Resource.isInstance(value)) {
-    const entries = await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await resolveForReference(v)] as const));
+    const entries = await Promise.all(
+      Object.entries(value).map(async ([k, v]) => [k, await resolveForReference(v)] as const),
+    );
     return Object.fromEntries(entries);
   }
   return value;
@@ -256,7 +276,8 @@ export async function planStack(stack: string, options: PlanOptions = {}): Promi
 
   const byType: Record<string, number> = {};
   for (const r of resources) byType[r.type] = (byType[r.type] ?? 0) + 1;
-  const count = (level: PlanViolation["enforcementLevel"]) => violations.filter((v) => v.enforcementLevel === level).length;
+  const count = (level: PlanViolation["enforcementLevel"]) =>
+    violations.filter((v) => v.enforcementLevel === level).length;
   return {
     stack,
     project: outcome.project,

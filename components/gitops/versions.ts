@@ -1,0 +1,40 @@
+/**
+ * Pinned versions and shared names of the gitops capability, in one place.
+ *
+ * Flux is installed from the fluxcd-community `flux2` Helm chart. Chart 2.18.3 ships Flux v2.8.5
+ * (kustomize-controller v1.8.3, source-controller v1.8.2): `Kustomization.spec.kubeConfig.configMapRef`
+ * (secret-less remote clusters) needs Flux 2.7+, `GitRepository.spec.provider: github` needs 2.5+.
+ * https://github.com/fluxcd-community/helm-charts/tree/main/charts/flux2
+ */
+
+/** The Flux chart and version. Bump `chartVersion` and `fluxVersion` together. */
+export const fluxVersions = {
+  /** Helm chart name. */
+  chart: "flux2",
+  /** Exact chart version. */
+  chartVersion: "2.18.3",
+  /** The Flux release the chart installs (its appVersion). */
+  fluxVersion: "2.8.5",
+  /** Chart repository. */
+  repository: "https://fluxcd-community.github.io/helm-charts",
+} as const;
+
+/** Names shared with other areas (tenancy, observability) and with the Git content. */
+export const FLUX_NAMESPACE = "flux-system";
+/** The root GitRepository (and root Kustomization) name, as `flux bootstrap` names them. */
+export const FLUX_GIT_REPOSITORY = "flux-system";
+/** The root Kustomization name. */
+export const FLUX_ROOT_KUSTOMIZATION = "flux-system";
+/** The Secret holding Git credentials. */
+export const FLUX_GIT_SECRET = "flux-system";
+/** The ConfigMap of platform facts Flux substitutes into Git content. */
+export const PLATFORM_FACTS_CONFIGMAP = "platform-facts";
+/** The kustomize-controller's ServiceAccount (the hub's Flux identity for spokes uses it). */
+export const KUSTOMIZE_CONTROLLER_SA = "kustomize-controller";
+/**
+ * Service account multi-tenancy lockdown impersonates when a Kustomization names none
+ * (`--default-service-account`). https://fluxcd.io/flux/installation/configuration/multitenancy/
+ */
+export const FLUX_DEFAULT_SERVICE_ACCOUNT = "default";
+/** Label Flux uses to mark tenant objects. */
+export const FLUX_TENANT_LABEL = "toolkit.fluxcd.io/tenant";

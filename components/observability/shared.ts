@@ -1,0 +1,119 @@
+/**
+ * Building blocks shared by the hub and spoke observability components: labelled namespaces,
+ * credential Secrets (given or generated once), the Fluent Bit release.
+ */
+import { randomBytes } from "node:crypto";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { fluentBitValues, type FluentBitValuesArgs } from "./values";
+import { versions, type ChartPin } from "./versions";
+
+/** Options of a Kubernetes child. */
+export type K8sOpts = { parent: pulumi.Resource; provider: k8s.Provider; dependsOn?: pulumi.Input<pulumi.Resource>[] };
+
+/**
+ * A platform namespace. `privileged` namespaces host node agents (node-exporter's host network and
+ * PID, Fluent Bit's hostPath volumes); the Pod Security label says so explicitly.
+ */
+export function platformNamespace(name: string, namespace: string, podSecurity: "privileged" | "baseline" | "restricted", opts: K8sOpts): k8s.core.v1.Namespace {
+  return new k8s.core.v1.Namespace(
+    name,
+    {
+      metadata: {
+        name: namespace,
+        labels: {
+          "app.kubernetes.io/part-of": "platform-observability",
+          "pod-security.kubernetes.io/enforce": podSecurity,
+          "pod-security.kubernetes.io/enforce-version": "v1.35",
+          "pod-security.kubernetes.io/audit": "restricted",
+          "pod-security.kubernetes.io/audit-version": "v1.35",
+          "pod-security.kubernetes.io/warn": "restricted",
+          "pod-security.kubernetes.io/warn-version": "v1.35",
+        },
+      },
+    },
+    opts,
+  );
+}
+
+/** A Helm v3 Release of a pinned chart (house rule: exact version, own namespace, no createNamespace). */
+export function release(
+  name: string,
+  pin: ChartPin,
+  namespace: pulumi.Input<string>,
+  values: pulumi.Input<Record<string, unknown>>,
+  opts: K8sOpts,
+  releaseName?: string,
+): k8s.helm.v3.Release {
+  return new k8s.helm.v3.Release(
+    name,
+    {
+      name: releaseName ?? pin.chart,
+      chart: pin.chart,
+      version: pin.version,
+      repositoryOpts: { repo: pin.repo },
+      namespace,
+      createNamespace: false,
+      atomic: true,
+      cleanupOnFail: true,
+      timeout: 900,
+      values,
+    },
+    opts,
+  );
+}
+
+/** A fresh 32-byte URL-safe password. */
+export function generatePassword(): string {
+  return randomBytes(32).toString("base64url");
+}
+
+/**
+ * A credential Secret whose password is given (a Pulumi secret from config) or, when absent,
+ * generated on the first `pulumi up` and kept afterwards (`ignoreChanges: ["data"]`: later runs
+ * generate a new candidate that is never applied). Returns the Secret and the stored password, read
+ * back from the Secret's own output so every consumer sees the persisted value.
+ */
+export function credentialSecret(
+  name: string,
+  args: {
+    namespace: pulumi.Input<string>;
+    secretName: string;
+    username: string;
+    password?: pulumi.Input<string>;
+    type?: string;
+    passwordKey?: string;
+    usernameKey?: string;
+    extra?: Record<string, string>;
+  },
+  opts: K8sOpts,
+): { secret: k8s.core.v1.Secret; password: pulumi.Output<string> } {
+  const passwordKey = args.passwordKey ?? "password";
+  const usernameKey = args.usernameKey ?? "username";
+  const given = args.password !== undefined;
+  const password = pulumi.secret(pulumi.output(args.password ?? generatePassword()));
+  const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64");
+  const secret = new k8s.core.v1.Secret(
+    name,
+    {
+      metadata: { name: args.secretName, namespace: args.namespace, labels: { "app.kubernetes.io/part-of": "platform-observability" } },
+      type: args.type ?? "Opaque",
+      data: password.apply((p) => ({
+        [usernameKey]: b64(args.username),
+        [passwordKey]: b64(p),
+        ...Object.fromEntries(Object.entries(args.extra ?? {}).map(([k, v]) => [k, b64(v)])),
+      })),
+    },
+    { ...opts, ...(given ? {} : { ignoreChanges: ["data"] }), additionalSecretOutputs: ["data"] },
+  );
+  const stored = pulumi.secret(secret.data.apply((d) => Buffer.from(d[passwordKey], "base64").toString("utf8")));
+  return { secret, password: stored };
+}
+
+/** Arguments of {@link logShipperRelease}. */
+export type LogShipperArgs = FluentBitValuesArgs & { readonly namespace: pulumi.Input<string> };
+
+/** The Fluent Bit DaemonSet of a cluster (chart fluent/fluent-bit). */
+export function logShipperRelease(name: string, args: LogShipperArgs, opts: K8sOpts): k8s.helm.v3.Release {
+  return release(`${name}-fluent-bit`, versions.fluentBit, args.namespace, fluentBitValues(args), opts);
+}

@@ -1,0 +1,665 @@
+/**
+ * Pure logic of the observability capability: Helm values, ECK specs, Fluent Bit configuration,
+ * Alertmanager routing, ILM policy and load balancer annotations. No resources are created here, so
+ * everything is tested without mocks. Value keys follow each chart's values.yaml at the version
+ * pinned in versions.ts.
+ */
+import lbcPolicy from "./aws-load-balancer-controller-iam-policy.json";
+import type { PolicyDocument, PolicyStatement } from "../shared/aws";
+
+/** Namespaces (shared names, see docs/CONVENTIONS). */
+export const namespaces = { monitoring: "monitoring", logging: "logging" } as const;
+
+/** Names the components give to things other parts (and spokes) rely on. */
+export const names = {
+  /** Helm release (and fullnameOverride) of kube-prometheus-stack. */
+  prometheusStack: "kube-prometheus-stack",
+  /** Prometheus custom resource created by the chart: `<fullname>-prometheus`. */
+  prometheusCr: "kube-prometheus-stack-prometheus",
+  /** Grafana fullname (the subchart's fullnameOverride). */
+  grafana: "grafana",
+  /** Elasticsearch and Kibana custom resources (ECK derives `logs-es-http`, `logs-es-elastic-user`, ...). */
+  elastic: "logs",
+  /** The file-realm user Fluent Bit ships logs with. */
+  logShipperUser: "log-shipper",
+  /** The Elasticsearch role of that user. */
+  logShipperRole: "log-shipper",
+  /** Index prefix family of all shipped logs (`k8s-<cluster>-YYYY.MM.DD`). Not `logs-*-*`: that is a built-in data stream template. */
+  indexFamily: "k8s",
+  /** ILM policy and index template applied to the index family. */
+  ilmPolicy: "k8s-logs",
+} as const;
+
+/** Ports of the hub endpoints behind the internal load balancers. */
+export const ports = { prometheus: 9090, elasticsearch: 9200, grafana: 80, grafanaTarget: 3000, kibana: 5601 } as const;
+
+/** CPU and memory requests and limits of a container. */
+export interface Resources {
+  requests: { cpu: string; memory: string };
+  limits: { cpu?: string; memory: string };
+}
+
+/** Requests/limits of the platform's observability containers. */
+export const resourceDefaults = {
+  prometheusOperator: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "512Mi" } },
+  prometheus: { requests: { cpu: "500m", memory: "2Gi" }, limits: { memory: "4Gi" } },
+  prometheusAgent: { requests: { cpu: "200m", memory: "512Mi" }, limits: { memory: "1Gi" } },
+  alertmanager: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+  grafana: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "512Mi" } },
+  kubeStateMetrics: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "512Mi" } },
+  nodeExporter: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
+  eckOperator: { requests: { cpu: "100m", memory: "150Mi" }, limits: { cpu: "1", memory: "1Gi" } },
+  kibana: { requests: { cpu: "500m", memory: "1Gi" }, limits: { memory: "1Gi" } },
+  fluentBit: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+  loadBalancerController: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } },
+  job: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
+} satisfies Record<string, Resources>;
+
+/** Restricted container security context (Pod Security Standards "restricted"). */
+export const restrictedContainer = {
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ["ALL"] },
+  runAsNonRoot: true,
+  readOnlyRootFilesystem: true,
+  seccompProfile: { type: "RuntimeDefault" },
+};
+
+/** Replicas of a horizontally scalable component: 2 in production, 1 otherwise. */
+export function replicasFor(production: boolean): number {
+  return production ? 2 : 1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Load balancers
+
+/**
+ * Annotations of a Service of type LoadBalancer that the AWS Load Balancer Controller turns into an
+ * internal NLB with IP targets, fronted by the given security group.
+ * https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/guide/service/annotations/
+ */
+export function internalLoadBalancerAnnotations(securityGroupId: string): Record<string, string> {
+  return {
+    "service.beta.kubernetes.io/aws-load-balancer-type": "external",
+    "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal",
+    "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
+    "service.beta.kubernetes.io/aws-load-balancer-security-groups": securityGroupId,
+    // With our own security group, the controller must still open the pods' ENIs to the NLB.
+    "service.beta.kubernetes.io/aws-load-balancer-manage-backend-security-group-rules": "true",
+    "service.beta.kubernetes.io/aws-load-balancer-cross-zone-load-balancing-enabled": "true",
+  };
+}
+
+/** The remote-write URL of a Prometheus reached at `host` (plain HTTP on 9090, see docs/observability.md). */
+export function remoteWriteUrl(host: string): string {
+  return `http://${host}:${ports.prometheus}/api/v1/write`;
+}
+
+/** The host name of an URL (`https://x.elb.amazonaws.com:9200` -> `x.elb.amazonaws.com`). */
+export function hostOf(url: string): string {
+  return new URL(url).hostname;
+}
+
+/**
+ * The AWS Load Balancer Controller's IAM policy (docs/install/iam_policy.json of the controller at
+ * v3.5.0), with every unconditioned `Resource: "*"` statement limited to the cluster's region by an
+ * `aws:RequestedRegion` condition (Describe*/Get* calls support no resource ARNs).
+ */
+export function loadBalancerControllerPolicy(region: string): PolicyDocument {
+  const source = lbcPolicy as unknown as { Statement: PolicyStatement[] };
+  return {
+    Version: "2012-10-17",
+    Statement: source.Statement.map((statement) => {
+      const resources = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
+      if (statement.Effect !== "Allow" || statement.Condition || !resources.includes("*")) return statement;
+      return { ...statement, Condition: { StringEquals: { "aws:RequestedRegion": region } } };
+    }),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Alertmanager
+
+/** One Alertmanager receiver from config. */
+export interface AlertReceiver {
+  /** Receiver name, unique. */
+  readonly name: string;
+  /** `slack` or `webhook`. */
+  readonly type: "slack" | "webhook";
+  /** Slack incoming-webhook URL or webhook endpoint (a secret: written to a Kubernetes Secret, never into Helm values). */
+  readonly url: string;
+  /** Slack channel (slack only). */
+  readonly channel?: string;
+  /** Alert label matchers routed to this receiver (e.g. `severity = critical`); empty = every alert. @default [] */
+  readonly matchers?: readonly string[];
+  /** Also notify when alerts resolve. @default true */
+  readonly sendResolved?: boolean;
+}
+
+/** Name of the Secret holding the receiver URLs (mounted by Alertmanager under /etc/alertmanager/secrets/<name>/). */
+export const receiverUrlsSecret = "alertmanager-receiver-urls";
+
+/** Key of a receiver's URL in {@link receiverUrlsSecret}. */
+export function receiverUrlKey(receiver: Pick<AlertReceiver, "name">): string {
+  return `${receiver.name}-url`;
+}
+
+/**
+ * The Alertmanager configuration: a route per receiver (first match wins, `continue` so several can
+ * match), a `null` default receiver, URLs read from files of the mounted Secret (`api_url_file` /
+ * `url_file`), so no URL appears in the Helm values. https://prometheus.io/docs/alerting/latest/configuration/
+ */
+export function alertmanagerConfig(receivers: readonly AlertReceiver[]): Record<string, unknown> {
+  const file = (r: AlertReceiver) => `/etc/alertmanager/secrets/${receiverUrlsSecret}/${receiverUrlKey(r)}`;
+  return {
+    global: { resolve_timeout: "5m" },
+    inhibit_rules: [
+      { source_matchers: ["severity = critical"], target_matchers: ["severity =~ warning|info"], equal: ["namespace", "alertname", "cluster"] },
+      { source_matchers: ["alertname = InfoInhibitor"], target_matchers: ["severity = info"], equal: ["namespace", "cluster"] },
+    ],
+    route: {
+      group_by: ["cluster", "namespace", "alertname"],
+      group_wait: "30s",
+      group_interval: "5m",
+      repeat_interval: "12h",
+      receiver: "null",
+      routes: [
+        { receiver: "null", matchers: ['alertname = "Watchdog"'] },
+        ...receivers.map((r) => ({ receiver: r.name, matchers: [...(r.matchers ?? [])], continue: true })),
+      ],
+    },
+    receivers: [
+      { name: "null" },
+      ...receivers.map((r) =>
+        r.type === "slack"
+          ? {
+              name: r.name,
+              slack_configs: [
+                { api_url_file: file(r), send_resolved: r.sendResolved ?? true, ...(r.channel ? { channel: r.channel } : {}) },
+              ],
+            }
+          : { name: r.name, webhook_configs: [{ url_file: file(r), send_resolved: r.sendResolved ?? true }] },
+      ),
+    ],
+    templates: ["/etc/alertmanager/config/*.tmpl"],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// kube-prometheus-stack
+
+/** Inputs of {@link hubPrometheusStackValues}. */
+export interface HubPrometheusValuesArgs {
+  readonly clusterName: string;
+  readonly production: boolean;
+  /** Prometheus retention, a Prometheus duration such as `15d`. */
+  readonly retention: string;
+  /** Prometheus volume size, GiB. */
+  readonly storageGiB: number;
+  /** StorageClass of the volumes. */
+  readonly storageClass: string;
+  readonly receivers: readonly AlertReceiver[];
+  /** Secret with the Grafana admin user and password (keys `admin-user`, `admin-password`). */
+  readonly grafanaAdminSecret: string;
+  /** In-cluster URL of Elasticsearch for Grafana's data source. */
+  readonly elasticsearchUrl: string;
+  /** Secret in `monitoring` with `username` and `password` Grafana queries Elasticsearch with. */
+  readonly elasticsearchCredentialsSecret: string;
+}
+
+/**
+ * Values of the hub's kube-prometheus-stack: a full Prometheus that also receives remote writes from
+ * the spokes, Alertmanager with receivers from config, Grafana with an existing admin Secret and
+ * Prometheus + Elasticsearch data sources, dashboards with a cluster filter.
+ */
+export function hubPrometheusStackValues(args: HubPrometheusValuesArgs): Record<string, unknown> {
+  const replicas = replicasFor(args.production);
+  return {
+    fullnameOverride: names.prometheusStack,
+    cleanPrometheusOperatorObjectNames: false,
+    crds: { enabled: true },
+    defaultRules: { create: true },
+    prometheusOperator: { resources: resourceDefaults.prometheusOperator },
+    "kube-state-metrics": { resources: resourceDefaults.kubeStateMetrics },
+    "prometheus-node-exporter": { resources: resourceDefaults.nodeExporter },
+    prometheus: {
+      agentMode: false,
+      podDisruptionBudget: { enabled: false },
+      prometheusSpec: {
+        // One replica: spokes remote-write through one load balancer, so a second replica would hold
+        // a different half of their series (see docs/observability.md).
+        replicas: 1,
+        retention: args.retention,
+        enableRemoteWriteReceiver: true,
+        externalLabels: { cluster: args.clusterName },
+        // Pick up ServiceMonitors/rules of every release, not only this chart's.
+        serviceMonitorSelectorNilUsesHelmValues: false,
+        podMonitorSelectorNilUsesHelmValues: false,
+        ruleSelectorNilUsesHelmValues: false,
+        resources: resourceDefaults.prometheus,
+        storageSpec: {
+          volumeClaimTemplate: {
+            spec: {
+              storageClassName: args.storageClass,
+              accessModes: ["ReadWriteOnce"],
+              resources: { requests: { storage: `${args.storageGiB}Gi` } },
+            },
+          },
+        },
+      },
+    },
+    alertmanager: {
+      enabled: true,
+      config: alertmanagerConfig(args.receivers),
+      podDisruptionBudget: { enabled: args.production, minAvailable: 1 },
+      alertmanagerSpec: {
+        replicas,
+        secrets: [receiverUrlsSecret],
+        resources: resourceDefaults.alertmanager,
+        storage: {
+          volumeClaimTemplate: {
+            spec: { storageClassName: args.storageClass, accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "10Gi" } } },
+          },
+        },
+      },
+    },
+    grafana: {
+      enabled: true,
+      fullnameOverride: names.grafana,
+      // One replica: Grafana's default SQLite database is per pod (sessions, users); HA needs an external database.
+      replicas: 1,
+      resources: resourceDefaults.grafana,
+      admin: { existingSecret: args.grafanaAdminSecret, userKey: "admin-user", passwordKey: "admin-password" },
+      persistence: { enabled: true, storageClassName: args.storageClass, size: "10Gi" },
+      sidecar: {
+        dashboards: { enabled: true, multicluster: { global: { enabled: true }, etcd: { enabled: true } } },
+        datasources: { enabled: true },
+      },
+      additionalDataSources: [
+        {
+          name: "Elasticsearch",
+          uid: "elasticsearch",
+          type: "elasticsearch",
+          access: "proxy",
+          url: args.elasticsearchUrl,
+          basicAuth: true,
+          basicAuthUser: "$ES_USER",
+          editable: false,
+          // In-cluster hop to ECK's self-signed endpoint: its CA Secret lives in another namespace
+          // (see docs/observability.md); spokes verify the CA, Grafana does not.
+          jsonData: { index: `${names.indexFamily}-*`, timeField: "@timestamp", logMessageField: "log", tlsSkipVerify: true },
+          secureJsonData: { basicAuthPassword: "$ES_PASSWORD" },
+        },
+      ],
+      // Grafana expands $VAR in provisioning files from its environment: the values hold no credential.
+      envValueFrom: {
+        ES_USER: { secretKeyRef: { name: args.elasticsearchCredentialsSecret, key: "username" } },
+        ES_PASSWORD: { secretKeyRef: { name: args.elasticsearchCredentialsSecret, key: "password" } },
+      },
+    },
+  };
+}
+
+/** Inputs of {@link spokePrometheusAgentValues}. */
+export interface SpokePrometheusValuesArgs {
+  readonly clusterName: string;
+  readonly production: boolean;
+  /** The hub's remote-write URL. */
+  readonly remoteWriteUrl: string;
+  readonly storageClass: string;
+}
+
+/**
+ * Values of a spoke's kube-prometheus-stack: Prometheus in agent mode (scrape and forward only, no
+ * rules, no alerting, no Grafana), every series labelled `cluster`, remote-written to the hub.
+ */
+export function spokePrometheusAgentValues(args: SpokePrometheusValuesArgs): Record<string, unknown> {
+  return {
+    fullnameOverride: names.prometheusStack,
+    cleanPrometheusOperatorObjectNames: false,
+    crds: { enabled: true },
+    // Rules are evaluated on the hub (an agent cannot evaluate them); the hub's rules see every cluster.
+    defaultRules: { create: false },
+    alertmanager: { enabled: false },
+    grafana: { enabled: false },
+    prometheusOperator: { resources: resourceDefaults.prometheusOperator },
+    "kube-state-metrics": { resources: resourceDefaults.kubeStateMetrics },
+    "prometheus-node-exporter": { resources: resourceDefaults.nodeExporter },
+    prometheus: {
+      agentMode: true,
+      podDisruptionBudget: { enabled: false },
+      prometheusSpec: {
+        // One agent: two would send every series twice (the hub does not deduplicate).
+        replicas: 1,
+        externalLabels: { cluster: args.clusterName },
+        serviceMonitorSelectorNilUsesHelmValues: false,
+        podMonitorSelectorNilUsesHelmValues: false,
+        resources: resourceDefaults.prometheusAgent,
+        remoteWrite: [
+          {
+            url: args.remoteWriteUrl,
+            queueConfig: { maxSamplesPerSend: 2000, capacity: 10000, maxShards: 50 },
+          },
+        ],
+        // The WAL survives restarts, so a hub outage of a few hours loses nothing.
+        storageSpec: {
+          volumeClaimTemplate: {
+            spec: { storageClassName: args.storageClass, accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "20Gi" } } },
+          },
+        },
+      },
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// ECK
+
+/** Values of the eck-operator chart. */
+export function eckOperatorValues(production: boolean): Record<string, unknown> {
+  return {
+    installCRDs: true,
+    replicaCount: replicasFor(production),
+    podDisruptionBudget: { enabled: production, minAvailable: 1 },
+    resources: resourceDefaults.eckOperator,
+    podSecurityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+    securityContext: restrictedContainer,
+    managedNamespaces: [namespaces.logging],
+    config: { logVerbosity: "0" },
+  };
+}
+
+/** Inputs of {@link elasticsearchSpec}. */
+export interface ElasticsearchSpecArgs {
+  readonly version: string;
+  readonly nodeCount: number;
+  readonly storageGiB: number;
+  readonly memoryGiB: number;
+  readonly storageClass: string;
+  /** Extra DNS names of the self-signed HTTP certificate (the internal load balancer's host name). */
+  readonly subjectAltNames: readonly string[];
+  /** Secret of the log-shipper file-realm user (type kubernetes.io/basic-auth with `roles`). */
+  readonly fileRealmSecrets: readonly string[];
+  /** Secret with `roles.yml`. */
+  readonly rolesSecret: string;
+}
+
+/**
+ * The spec of the `elasticsearch.k8s.elastic.co/v1` Elasticsearch: one node set of `nodeCount`
+ * master+data nodes on gp3 volumes, memory requests = limits (the JVM heap is derived from it),
+ * HTTP TLS on with ECK's self-signed CA, the file-realm log-shipper user.
+ * https://www.elastic.co/docs/deploy-manage/deploy/cloud-on-k8s/elasticsearch-configuration
+ */
+export function elasticsearchSpec(args: ElasticsearchSpecArgs): Record<string, unknown> {
+  return {
+    version: args.version,
+    http: {
+      tls: { selfSignedCertificate: { disabled: false, subjectAltNames: args.subjectAltNames.map((dns) => ({ dns })) } },
+    },
+    auth: {
+      fileRealm: args.fileRealmSecrets.map((secretName) => ({ secretName })),
+      roles: [{ secretName: args.rolesSecret }],
+    },
+    nodeSets: [
+      {
+        name: "default",
+        count: args.nodeCount,
+        // No mmap: no privileged init container raising vm.max_map_count.
+        config: { "node.store.allow_mmap": false },
+        podTemplate: {
+          spec: {
+            securityContext: { runAsNonRoot: true, fsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } },
+            containers: [
+              {
+                name: "elasticsearch",
+                resources: {
+                  requests: { cpu: "500m", memory: `${args.memoryGiB}Gi` },
+                  limits: { memory: `${args.memoryGiB}Gi` },
+                },
+                securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, runAsNonRoot: true },
+              },
+            ],
+          },
+        },
+        volumeClaimTemplates: [
+          {
+            metadata: { name: "elasticsearch-data" },
+            spec: {
+              accessModes: ["ReadWriteOnce"],
+              storageClassName: args.storageClass,
+              resources: { requests: { storage: `${args.storageGiB}Gi` } },
+            },
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/** The spec of the `kibana.k8s.elastic.co/v1` Kibana, connected to {@link names.elastic}. */
+export function kibanaSpec(args: { version: string; count: number; subjectAltNames: readonly string[] }): Record<string, unknown> {
+  return {
+    version: args.version,
+    count: args.count,
+    elasticsearchRef: { name: names.elastic },
+    http: {
+      tls: { selfSignedCertificate: { disabled: false, subjectAltNames: args.subjectAltNames.map((dns) => ({ dns })) } },
+    },
+    podTemplate: {
+      spec: {
+        securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+        containers: [
+          {
+            name: "kibana",
+            resources: resourceDefaults.kibana,
+            securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, runAsNonRoot: true },
+          },
+        ],
+      },
+    },
+  };
+}
+
+/** The `roles.yml` of the log-shipper role: write daily indices of the index family, nothing else. */
+export function logShipperRolesYaml(): string {
+  return [
+    `${names.logShipperRole}:`,
+    `  cluster: ["monitor"]`,
+    `  indices:`,
+    `    - names: ["${names.indexFamily}-*"]`,
+    `      privileges: ["create_doc", "create_index", "auto_configure", "view_index_metadata", "read"]`,
+    "",
+  ].join("\n");
+}
+
+/** The ILM policy: roll nothing (daily indices), delete an index `days` after creation. */
+export function ilmPolicy(days: number): Record<string, unknown> {
+  return {
+    policy: {
+      phases: {
+        hot: { min_age: "0ms", actions: { set_priority: { priority: 100 } } },
+        delete: { min_age: `${days}d`, actions: { delete: { delete_searchable_snapshot: true } } },
+      },
+    },
+  };
+}
+
+/** The index template that attaches the ILM policy to every shipped index. */
+export function logIndexTemplate(replicas: number): Record<string, unknown> {
+  return {
+    index_patterns: [`${names.indexFamily}-*`],
+    priority: 200,
+    template: {
+      settings: { "index.lifecycle.name": names.ilmPolicy, "index.number_of_replicas": replicas },
+    },
+  };
+}
+
+/** The shell script of the ILM bootstrap Job (idempotent PUTs, retried until Elasticsearch answers). */
+export function ilmBootstrapScript(esUrl: string, days: number, replicas: number): string {
+  const policy = JSON.stringify(ilmPolicy(days));
+  const template = JSON.stringify(logIndexTemplate(replicas));
+  return [
+    "set -eu",
+    `ES='${esUrl}'`,
+    `CURL="curl -sS --fail --cacert /ca/ca.crt -u elastic:$ELASTIC_PASSWORD -H Content-Type:application/json"`,
+    `until $CURL "$ES/_cluster/health?wait_for_status=yellow&timeout=30s" >/dev/null; do echo waiting for Elasticsearch; sleep 10; done`,
+    `$CURL -X PUT "$ES/_ilm/policy/${names.ilmPolicy}" -d '${policy}'`,
+    `$CURL -X PUT "$ES/_index_template/${names.ilmPolicy}" -d '${template}'`,
+    `echo done`,
+  ].join("\n");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fluent Bit
+
+/** Inputs of {@link fluentBitValues}. */
+export interface FluentBitValuesArgs {
+  readonly clusterName: string;
+  /** Elasticsearch host name. */
+  readonly esHost: string;
+  /** Elasticsearch port. @default 9200 */
+  readonly esPort?: number;
+  /** Secret with `username` and `password` of the shipping user. */
+  readonly credentialsSecret: string;
+  /** Secret with the Elasticsearch CA (`ca.crt`); without it TLS is on but the server is not verified. */
+  readonly caSecret?: string;
+}
+
+/** The lowercase index prefix of a cluster's container logs (`k8s-<cluster>`). */
+export function indexPrefix(clusterName: string): string {
+  return `${names.indexFamily}-${clusterName.toLowerCase().replace(/[^a-z0-9-]/g, "-")}`;
+}
+
+function esOutput(match: string, prefix: string, args: FluentBitValuesArgs): string {
+  const lines = [
+    "[OUTPUT]",
+    "    Name es",
+    `    Match ${match}`,
+    `    Host ${args.esHost}`,
+    `    Port ${args.esPort ?? ports.elasticsearch}`,
+    "    HTTP_User ${ES_USER}",
+    "    HTTP_Passwd ${ES_PASSWORD}",
+    "    tls On",
+    `    tls.verify ${args.caSecret ? "On" : "Off"}`,
+    ...(args.caSecret ? ["    tls.ca_file /fluent-bit/tls/ca.crt"] : []),
+    "    Logstash_Format On",
+    `    Logstash_Prefix ${prefix}`,
+    "    Suppress_Type_Name On",
+    "    Replace_Dots On",
+    "    Trace_Error On",
+    "    Retry_Limit False",
+    "    storage.total_limit_size 1G",
+  ];
+  return lines.join("\n");
+}
+
+/**
+ * Values of the fluent-bit chart: a DaemonSet tailing container logs and the kubelet journal,
+ * enriched with Kubernetes metadata and a `cluster` field, shipped to Elasticsearch over TLS with
+ * basic auth (credentials from a Secret, as environment variables).
+ * https://docs.fluentbit.io/manual/pipeline/outputs/elasticsearch
+ */
+export function fluentBitValues(args: FluentBitValuesArgs): Record<string, unknown> {
+  const prefix = indexPrefix(args.clusterName);
+  return {
+    kind: "DaemonSet",
+    resources: resourceDefaults.fluentBit,
+    // Root without capabilities: reads the root-owned files under /var/log, can do nothing else.
+    podSecurityContext: { seccompProfile: { type: "RuntimeDefault" } },
+    securityContext: {
+      runAsUser: 0,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ["ALL"] },
+    },
+    tolerations: [{ operator: "Exists" }],
+    priorityClassName: "system-node-critical",
+    env: [
+      { name: "ES_USER", valueFrom: { secretKeyRef: { name: args.credentialsSecret, key: "username" } } },
+      { name: "ES_PASSWORD", valueFrom: { secretKeyRef: { name: args.credentialsSecret, key: "password" } } },
+    ],
+    extraVolumes: args.caSecret ? [{ name: "es-ca", secret: { secretName: args.caSecret, items: [{ key: "ca.crt", path: "ca.crt" }] } }] : [],
+    extraVolumeMounts: args.caSecret ? [{ name: "es-ca", mountPath: "/fluent-bit/tls", readOnly: true }] : [],
+    config: {
+      service: [
+        "[SERVICE]",
+        "    Daemon Off",
+        "    Flush {{ .Values.flush }}",
+        "    Log_Level {{ .Values.logLevel }}",
+        "    Parsers_File /fluent-bit/etc/parsers.conf",
+        "    Parsers_File /fluent-bit/etc/conf/custom_parsers.conf",
+        "    HTTP_Server On",
+        "    HTTP_Listen 0.0.0.0",
+        "    HTTP_Port {{ .Values.metricsPort }}",
+        "    Health_Check On",
+        "    storage.path /var/log/flb-storage/",
+        "    storage.sync normal",
+        "",
+      ].join("\n"),
+      inputs: [
+        "[INPUT]",
+        "    Name tail",
+        "    Path /var/log/containers/*.log",
+        "    multiline.parser docker, cri",
+        "    Tag kube.*",
+        "    DB /var/log/flb_kube.db",
+        "    Mem_Buf_Limit 5MB",
+        "    Skip_Long_Lines On",
+        "    storage.type filesystem",
+        "",
+        "[INPUT]",
+        "    Name systemd",
+        "    Tag host.*",
+        "    Systemd_Filter _SYSTEMD_UNIT=kubelet.service",
+        "    Systemd_Filter _SYSTEMD_UNIT=containerd.service",
+        "    Read_From_Tail On",
+        "    storage.type filesystem",
+        "",
+      ].join("\n"),
+      filters: [
+        "[FILTER]",
+        "    Name kubernetes",
+        "    Match kube.*",
+        "    Merge_Log On",
+        "    Keep_Log Off",
+        "    K8S-Logging.Parser On",
+        "    K8S-Logging.Exclude On",
+        "",
+        "[FILTER]",
+        "    Name record_modifier",
+        "    Match *",
+        `    Record cluster ${args.clusterName}`,
+        "",
+      ].join("\n"),
+      outputs: [esOutput("kube.*", prefix, args), "", esOutput("host.*", `${prefix}-node`, args), ""].join("\n"),
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// AWS Load Balancer Controller
+
+/** Values of the aws-load-balancer-controller chart. */
+export function loadBalancerControllerValues(args: {
+  clusterName: string;
+  region: string;
+  vpcId: string;
+  serviceAccount: string;
+  production: boolean;
+}): Record<string, unknown> {
+  const replicas = replicasFor(args.production);
+  return {
+    clusterName: args.clusterName,
+    region: args.region,
+    vpcId: args.vpcId,
+    replicaCount: replicas,
+    podDisruptionBudget: replicas > 1 ? { maxUnavailable: 1 } : {},
+    serviceAccount: { create: true, name: args.serviceAccount },
+    resources: resourceDefaults.loadBalancerController,
+    podSecurityContext: { fsGroup: 65534, seccompProfile: { type: "RuntimeDefault" } },
+    securityContext: restrictedContainer,
+    // New Services default to internal; an internet-facing load balancer must be asked for.
+    defaultLoadBalancerScheme: "internal",
+    defaultTargetType: "ip",
+  };
+}

@@ -1,0 +1,3 @@
+export * from "./logic";
+export * from "./storage";
+export * from "./versions";

@@ -1,0 +1,315 @@
+/**
+ * Pure logic of the storage capability: StorageClass specifications, IAM and EFS policy documents,
+ * the AWS Backup rule and resource names. No resources are created here, so everything is tested
+ * without mocks.
+ */
+import type * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { PolicyDocument } from "../shared/aws";
+
+/** What happens to a released PersistentVolume. https://kubernetes.io/docs/concepts/storage/persistent-volumes/#reclaiming */
+export type ReclaimPolicy = "Retain" | "Delete";
+
+/** EFS throughput modes the platform offers. https://docs.aws.amazon.com/efs/latest/ug/performance.html#throughput-modes */
+export type EfsThroughputMode = "elastic" | "bursting";
+
+/** CSI driver names (the StorageClass `provisioner`). */
+export const provisioners = {
+  ebs: "ebs.csi.aws.com",
+  efs: "efs.csi.aws.com",
+} as const;
+
+/** The platform's shared StorageClass names (docs/CONVENTIONS-FOR-HELPERS.md "Shared names"). */
+export const storageClassNames = {
+  /** Default class: EBS gp3. */
+  default: "gp3",
+  /** EBS io2 with provisioned IOPS. */
+  performance: "performance",
+  /** EFS access points (ReadWriteMany). */
+  efs: "efs-sc",
+} as const;
+
+/** Name of the EBS VolumeSnapshotClass. */
+export const volumeSnapshotClassName = "ebs-snapshots";
+
+/** Kubernetes service accounts of the CSI controllers (the EKS add-ons create them in kube-system). */
+export const csiServiceAccounts = {
+  namespace: "kube-system",
+  ebs: "ebs-csi-controller-sa",
+  efs: "efs-csi-controller-sa",
+} as const;
+
+/** The tag AWS Backup selects EBS volumes by (set through the StorageClasses' tagSpecification_N). */
+export const backupTag = { key: "backup", value: "daily" } as const;
+
+/** The tag that ties a dynamically provisioned EBS volume to its cluster (scopes the backup selection). */
+export const clusterTagKey = "platform:cluster";
+
+/** AWS-managed policies the storage roles use. https://docs.aws.amazon.com/aws-managed-policy/latest/reference/ */
+export const managedPolicies = {
+  ebsCsi: "service-role/AmazonEBSCSIDriverPolicy",
+  efsCsi: "service-role/AmazonEFSCSIDriverPolicy",
+  backup: "service-role/AWSBackupServiceRolePolicyForBackup",
+  restore: "service-role/AWSBackupServiceRolePolicyForRestores",
+} as const;
+
+/** One StorageClass, as the component creates it. */
+export interface StorageClassSpec {
+  readonly name: string;
+  readonly annotations: Record<string, string>;
+  readonly provisioner: string;
+  readonly parameters: Record<string, pulumi.Input<string>>;
+  readonly reclaimPolicy: ReclaimPolicy;
+  readonly volumeBindingMode: "WaitForFirstConsumer" | "Immediate";
+  readonly allowVolumeExpansion: boolean;
+}
+
+/** Inputs of {@link storageClassSpecs}. */
+export interface StorageClassSpecArgs {
+  /** ARN of the customer KMS key that encrypts EBS volumes. */
+  readonly kmsKeyArn: pulumi.Input<string>;
+  /** The EFS file system id (`fs-…`). */
+  readonly fileSystemId: pulumi.Input<string>;
+  /** Reclaim policy of every class. */
+  readonly reclaimPolicy: ReclaimPolicy;
+  /** The cluster name, tagged on every EBS volume as `platform:cluster`. */
+  readonly clusterName: pulumi.Input<string>;
+  /** io2 IOPS per GiB of the `performance` class (ignored when `performanceIops` is set). */
+  readonly performanceIopsPerGB?: number;
+  /** Fixed io2 IOPS of the `performance` class. */
+  readonly performanceIops?: number;
+  /** Extra tags for every EBS volume (cost allocation), after the backup and cluster tags. @default {} */
+  readonly volumeTags?: Readonly<Record<string, string>>;
+}
+
+/** Defaults of the StorageClasses. */
+export const storageClassDefaults = {
+  /** io2 IOPS per GiB of `performance`. https://github.com/kubernetes-sigs/aws-ebs-csi-driver/blob/master/docs/parameters.md */
+  performanceIopsPerGB: 50,
+  fsType: "ext4",
+  /** GIDs the EFS CSI driver hands out to access points. https://github.com/kubernetes-sigs/aws-efs-csi-driver/blob/master/docs/README.md#storage-class-parameters-for-dynamic-provisioning */
+  efsGidRangeStart: "1000",
+  efsGidRangeEnd: "2000",
+  efsBasePath: "/dynamic_provisioning",
+  efsDirectoryPerms: "700",
+} as const;
+
+/**
+ * The EBS CSI `tagSpecification_N` parameters: the backup tag, the cluster tag, then `volumeTags`.
+ * https://github.com/kubernetes-sigs/aws-ebs-csi-driver/blob/master/docs/tagging.md
+ */
+export function volumeTagParameters(
+  clusterName: pulumi.Input<string>,
+  volumeTags: Readonly<Record<string, string>> = {},
+): Record<string, pulumi.Input<string>> {
+  const entries: [string, pulumi.Input<string>][] = [
+    [backupTag.key, backupTag.value],
+    [clusterTagKey, clusterName],
+    ...Object.entries(volumeTags).filter(([key]) => key !== backupTag.key && key !== clusterTagKey),
+  ];
+  const result: Record<string, pulumi.Input<string>> = {};
+  entries.forEach(([key, value], i) => {
+    result[`tagSpecification_${i + 1}`] =
+      typeof value === "string" ? `${key}=${value}` : pulumi.output(value).apply((v) => `${key}=${v}`);
+  });
+  return result;
+}
+
+/**
+ * The three platform StorageClasses: `gp3` (default), `performance` (io2) and `efs-sc` (EFS access
+ * points, directory permissions 700 as in the production platform's seed).
+ * https://github.com/kubernetes-sigs/aws-ebs-csi-driver/blob/master/docs/parameters.md
+ */
+export function storageClassSpecs(args: StorageClassSpecArgs): StorageClassSpec[] {
+  const tags = volumeTagParameters(args.clusterName, args.volumeTags ?? {});
+  const ebsCommon = {
+    "csi.storage.k8s.io/fstype": storageClassDefaults.fsType,
+    encrypted: "true",
+    kmsKeyId: args.kmsKeyArn,
+    ...tags,
+  };
+  const iops: Record<string, string> =
+    args.performanceIops !== undefined
+      ? { iops: String(args.performanceIops) }
+      : {
+          iopsPerGB: String(args.performanceIopsPerGB ?? storageClassDefaults.performanceIopsPerGB),
+          allowAutoIOPSPerGBIncrease: "true",
+        };
+  return [
+    {
+      name: storageClassNames.default,
+      annotations: { "storageclass.kubernetes.io/is-default-class": "true" },
+      provisioner: provisioners.ebs,
+      parameters: { type: "gp3", ...ebsCommon },
+      reclaimPolicy: args.reclaimPolicy,
+      volumeBindingMode: "WaitForFirstConsumer",
+      allowVolumeExpansion: true,
+    },
+    {
+      name: storageClassNames.performance,
+      annotations: {},
+      provisioner: provisioners.ebs,
+      parameters: { type: "io2", ...iops, ...ebsCommon },
+      reclaimPolicy: args.reclaimPolicy,
+      volumeBindingMode: "WaitForFirstConsumer",
+      allowVolumeExpansion: true,
+    },
+    {
+      name: storageClassNames.efs,
+      annotations: {},
+      provisioner: provisioners.efs,
+      parameters: {
+        provisioningMode: "efs-ap",
+        fileSystemId: args.fileSystemId,
+        directoryPerms: storageClassDefaults.efsDirectoryPerms,
+        gidRangeStart: storageClassDefaults.efsGidRangeStart,
+        gidRangeEnd: storageClassDefaults.efsGidRangeEnd,
+        basePath: storageClassDefaults.efsBasePath,
+      },
+      reclaimPolicy: args.reclaimPolicy,
+      // EFS is regional: a volume is reachable from every AZ, no need to wait for the pod.
+      volumeBindingMode: "Immediate",
+      allowVolumeExpansion: false,
+    },
+  ];
+}
+
+/**
+ * The inline policy that lets the EBS CSI controller use a customer KMS key for encrypted volumes
+ * (grants only for AWS resources, i.e. EC2 attaching the volume).
+ * https://docs.aws.amazon.com/eks/latest/userguide/ebs-csi.html (customer managed KMS key)
+ */
+export function ebsCsiKmsPolicy(keyArn: string): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "GrantsForEbs",
+        Effect: "Allow",
+        Action: ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
+        Resource: keyArn,
+        Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } },
+      },
+      {
+        Sid: "UseKeyForVolumes",
+        Effect: "Allow",
+        Action: ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncrypt*"],
+        Resource: keyArn,
+      },
+    ],
+  };
+}
+
+/**
+ * The inline policy that lets AWS Backup use the storage key: encrypt recovery points in the vault
+ * and restore encrypted EBS volumes and EFS file systems.
+ * https://docs.aws.amazon.com/aws-backup/latest/devguide/encryption.html
+ */
+export function backupKmsPolicy(keyArn: string): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "GrantsForBackup",
+        Effect: "Allow",
+        Action: ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
+        Resource: keyArn,
+        Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } },
+      },
+      {
+        Sid: "UseKeyForRecoveryPoints",
+        Effect: "Allow",
+        Action: ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
+        Resource: keyArn,
+      },
+    ],
+  };
+}
+
+/**
+ * The EFS file system policy: clients may mount and write only through a mount target, and every
+ * request without TLS is denied. Root access is not granted (access points set the POSIX identity).
+ * https://docs.aws.amazon.com/efs/latest/ug/iam-access-control-nfs-efs.html
+ */
+export function efsFileSystemPolicy(fileSystemArn: string): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "MountThroughMountTargets",
+        Effect: "Allow",
+        Principal: { AWS: "*" },
+        Action: ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+        Resource: fileSystemArn,
+        Condition: { Bool: { "elasticfilesystem:AccessedViaMountTarget": "true" } },
+      },
+      {
+        Sid: "DenyWithoutTls",
+        Effect: "Deny",
+        Principal: { AWS: "*" },
+        Action: "*",
+        Resource: fileSystemArn,
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
+    ],
+  };
+}
+
+/** Inputs of {@link backupRule}. */
+export interface BackupRuleArgs {
+  /** AWS Backup cron expression (UTC), e.g. `cron(0 3 * * ? *)`. */
+  readonly schedule: string;
+  /** Days a recovery point is kept. */
+  readonly retentionDays: number;
+  /** Vault ARN to copy every recovery point to (another region or account). */
+  readonly copyVaultArn?: pulumi.Input<string>;
+  /** Days the copy is kept. @default retentionDays */
+  readonly copyRetentionDays?: number;
+  /** Tags of the recovery points. @default {} */
+  readonly recoveryPointTags?: Record<string, string>;
+}
+
+/** Backup windows: start within 1 hour, finish within 8. https://docs.aws.amazon.com/aws-backup/latest/devguide/creating-a-backup-plan.html */
+export const backupDefaults = {
+  schedule: "cron(0 3 * * ? *)",
+  retentionDays: 35,
+  startWindowMinutes: 60,
+  completionWindowMinutes: 480,
+} as const;
+
+/** The daily rule of the backup plan, with an optional copy action. */
+export function backupRule(vaultName: pulumi.Input<string>, args: BackupRuleArgs): aws.types.input.backup.PlanRule {
+  return {
+    ruleName: "daily",
+    targetVaultName: vaultName,
+    schedule: args.schedule,
+    startWindow: backupDefaults.startWindowMinutes,
+    completionWindow: backupDefaults.completionWindowMinutes,
+    lifecycle: { deleteAfter: args.retentionDays },
+    recoveryPointTags: { ...(args.recoveryPointTags ?? {}) },
+    copyActions:
+      args.copyVaultArn !== undefined
+        ? [
+            {
+              destinationVaultArn: args.copyVaultArn,
+              lifecycle: { deleteAfter: args.copyRetentionDays ?? args.retentionDays },
+            },
+          ]
+        : [],
+  };
+}
+
+/**
+ * An AWS Backup name (vault, plan, selection): letters, digits, `-` and `_`, at most 50 characters.
+ * https://docs.aws.amazon.com/aws-backup/latest/devguide/API_CreateBackupVault.html
+ */
+export function backupName(clusterName: string, suffix: string): string {
+  const clean = clusterName.replace(/[^A-Za-z0-9_-]/g, "-");
+  const tail = `-${suffix}`;
+  return `${clean.slice(0, 50 - tail.length)}${tail}`;
+}
+
+/** Default reclaim policy: Retain when the stack is protected (production), Delete otherwise. */
+export function defaultReclaimPolicy(production: boolean): ReclaimPolicy {
+  return production ? "Retain" : "Delete";
+}

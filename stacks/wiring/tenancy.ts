@@ -1,0 +1,64 @@
+/**
+ * Wiring of the tenancy capability: one `Organization` component per configured organization, on
+ * the cluster of the stack (spokes host tenants; the hub normally declares none).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { Organization } from "../../components/tenancy";
+import type { PlatformConfig } from "../config";
+import type { Foundation } from "../foundation";
+
+/** Outputs the tenancy capability adds to a stack. */
+export interface TenancyOutputs {
+  /** Every tenant namespace of the cluster, in configuration order. */
+  readonly organizationNamespaces: string[];
+  /** ARN of each organization's Secrets Manager role (Pod Identity), by organization name. */
+  readonly organizationSecretsRoleArns: pulumi.Output<Record<string, string>>;
+}
+
+/** Stack output keys of the tenancy capability (none is read by spokes from the hub). */
+export const tenancyOutputKeys = ["organizationNamespaces", "organizationSecretsRoleArns"] as const;
+
+/** Hub output keys a spoke must read for tenancy: none. */
+export const tenancyHubKeys = [] as const;
+
+/** Options of {@link buildTenancy}. */
+export interface BuildTenancyOptions {
+  /** Resources the Flux GitRepository/Kustomization objects wait for (the Flux install: its CRDs). */
+  readonly fluxDependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/** The Organization components of a stack, by organization name. */
+export function buildOrganizations(config: PlatformConfig, foundation: Foundation, options: BuildTenancyOptions = {}): Organization[] {
+  const { cluster, tags } = foundation;
+  return config.organizations.map(
+    (org) =>
+      new Organization(`tenant-${org.name}`, {
+        name: org.name,
+        environments: org.environments,
+        gitRepository: org.gitRepository,
+        interval: org.interval,
+        principals: org.principals,
+        secretArnPrefixes: org.secretArnPrefixes,
+        secretsServiceAccount: org.secretsServiceAccount,
+        quota: config.tenantDefaultQuota,
+        limits: config.tenantDefaultLimits,
+        ingressNamespaces: [config.ingressNamespace, ...config.tenantExtraIngressNamespaces],
+        kubernetesVersion: config.kubernetesVersion,
+        clusterName: cluster.clusterName,
+        provider: cluster.provider,
+        fluxDependsOn: options.fluxDependsOn,
+        tags,
+      }),
+  );
+}
+
+/** Builds the tenant organizations of a stack and returns the outputs tenancy adds. */
+export function buildTenancy(config: PlatformConfig, foundation: Foundation, options: BuildTenancyOptions = {}): TenancyOutputs {
+  const organizations = buildOrganizations(config, foundation, options);
+  const roles: Record<string, pulumi.Output<string>> = {};
+  for (const org of organizations) if (org.secretsRoleArn) roles[org.organization] = org.secretsRoleArn;
+  return {
+    organizationNamespaces: organizations.flatMap((o) => o.namespaces),
+    organizationSecretsRoleArns: pulumi.output(roles),
+  };
+}
