@@ -3,9 +3,17 @@
  * exactly these keys (flat camelCase) and spokes read the hub only through {@link readHubOutputs}.
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { GitOpsHubOutputs, GitOpsSpokeOutputs } from "./wiring/gitops";
+import { GITOPS_HUB_OUTPUT_KEYS } from "./wiring/gitops";
+import type { ObservabilityHubOutputs, ObservabilitySpokeOutputs } from "./wiring/observability";
+import { OBSERVABILITY_HUB_OUTPUT_KEYS } from "./wiring/observability";
+import type { StorageOutputs } from "./wiring/storage";
+import type { TenancyOutputs } from "./wiring/tenancy";
+import type { TransitHubOutputs, TransitSpokeOutputs } from "./wiring/transit";
+import { TRANSIT_HUB_OUTPUT_KEYS } from "./wiring/transit";
 
 /** Outputs every stack exports (hub and spoke). */
-export interface CommonOutputs {
+export interface CommonOutputs extends StorageOutputs, TenancyOutputs {
   /** Stack role. */
   role: "hub" | "spoke";
   /** AWS region. */
@@ -30,13 +38,14 @@ export interface CommonOutputs {
   kubeconfig: pulumi.Output<string>;
 }
 
-/** Outputs of the hub stack. Later capabilities add their keys here. */
-export interface HubOutputs extends CommonOutputs {
+/** Outputs of the hub stack: the common ones plus transit, gitops and observability. */
+export interface HubOutputs extends CommonOutputs, TransitHubOutputs, GitOpsHubOutputs, ObservabilityHubOutputs {
   role: "hub";
 }
 
 /** Outputs of a spoke stack. */
-export interface SpokeOutputs extends CommonOutputs {
+export interface SpokeOutputs
+  extends CommonOutputs, TransitSpokeOutputs, Omit<GitOpsSpokeOutputs, never>, ObservabilitySpokeOutputs {
   role: "spoke";
   /** The hub stack this spoke is attached to. */
   hubStackReference: string;
@@ -52,6 +61,9 @@ export const HUB_OUTPUT_KEYS = [
   "clusterEndpoint",
   "clusterArn",
   "oidcProviderArn",
+  ...TRANSIT_HUB_OUTPUT_KEYS,
+  ...GITOPS_HUB_OUTPUT_KEYS,
+  ...OBSERVABILITY_HUB_OUTPUT_KEYS,
 ] as const satisfies readonly (keyof HubOutputs)[];
 
 /** What a spoke sees of the hub: each contract key as an Output. */

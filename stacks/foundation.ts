@@ -5,6 +5,8 @@ import { Cluster } from "../components/cluster";
 import { Network } from "../components/networking";
 import type { PlatformConfig } from "./config";
 import type { CommonOutputs } from "./contract";
+import type { StorageOutputs } from "./wiring/storage";
+import type { TenancyOutputs } from "./wiring/tenancy";
 
 /** Tags every AWS resource of the stack gets; the stack file's `platform:tags` win. */
 export function baseTags(config: PlatformConfig): Record<string, string> {
@@ -56,7 +58,10 @@ export function buildFoundation(config: PlatformConfig): Foundation {
 }
 
 /** The outputs every stack exports, from its foundation. */
-export function commonOutputs(config: PlatformConfig, foundation: Foundation): Omit<CommonOutputs, "role"> {
+export function commonOutputs(
+  config: PlatformConfig,
+  foundation: Foundation,
+): Omit<CommonOutputs, "role" | keyof StorageOutputs | keyof TenancyOutputs> {
   const { network, cluster } = foundation;
   return {
     region: config.region,

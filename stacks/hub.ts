@@ -5,9 +5,34 @@
 import type { PlatformConfig } from "./config";
 import type { HubOutputs } from "./contract";
 import { buildFoundation, commonOutputs } from "./foundation";
+import { buildGitOpsHub, gitSource } from "./wiring/gitops";
+import { buildObservabilityHub } from "./wiring/observability";
+import { buildStorage } from "./wiring/storage";
+import { buildTenancy } from "./wiring/tenancy";
+import { buildTransitHub } from "./wiring/transit";
 
 /** Builds the hub and returns its outputs (the contract's {@link HubOutputs}). */
 export async function hubStack(config: PlatformConfig): Promise<HubOutputs> {
+  gitSource(config); // validates the Git source before anything is created
   const foundation = buildFoundation(config);
-  return { role: "hub", ...commonOutputs(config, foundation) };
+  const transit = buildTransitHub(config, foundation);
+  const storage = buildStorage(config, foundation);
+  const observability = buildObservabilityHub(config, foundation);
+  const { flux, ...gitops } = buildGitOpsHub(config, foundation, {
+    efs_file_system_id: storage.efsFileSystemId,
+    prometheus_remote_write_url: observability.prometheusRemoteWriteUrl,
+    elasticsearch_url: observability.elasticsearchUrl,
+    grafana_url: observability.grafanaUrl,
+    kibana_url: observability.kibanaUrl,
+  });
+  const tenancy = buildTenancy(config, foundation, { fluxDependsOn: [flux] });
+  return {
+    role: "hub",
+    ...commonOutputs(config, foundation),
+    ...storage,
+    ...tenancy,
+    ...transit,
+    ...observability,
+    ...gitops,
+  };
 }

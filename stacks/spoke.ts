@@ -1,15 +1,22 @@
 /**
  * A spoke stack: a workload cluster attached to the hub. It reads the hub through a StackReference
- * named in `platform:hubStackReference`, attaches itself, and hosts tenant organizations.
+ * named in `platform:hubStackReference`, attaches itself to the hub's Transit Gateway, ships metrics
+ * and logs to the hub, registers with the hub's Flux, and hosts tenant organizations.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, NAMESPACE, cidrsOverlap, type PlatformConfig } from "./config";
 import { readHubOutputs, type SpokeOutputs } from "./contract";
 import { buildFoundation, commonOutputs } from "./foundation";
+import { checkTransitAgainstHub } from "./sections/transit";
+import { buildGitOpsSpoke, gitSource } from "./wiring/gitops";
+import { buildObservabilitySpoke } from "./wiring/observability";
+import { buildStorage } from "./wiring/storage";
+import { buildTenancy } from "./wiring/tenancy";
+import { buildTransitSpoke } from "./wiring/transit";
 
 /**
  * Checks the spoke against the hub before anything is created.
- * @throws ConfigError when the spoke's VPC CIDR overlaps the hub's or the regions differ.
+ * @throws ConfigError when the spoke's VPC CIDR overlaps the hub's.
  */
 export function checkAgainstHub(config: PlatformConfig, hubVpcCidr: string): void {
   if (cidrsOverlap(config.vpcCidr, hubVpcCidr)) {
@@ -23,9 +30,14 @@ export function checkAgainstHub(config: PlatformConfig, hubVpcCidr: string): voi
 
 /** Builds a spoke and returns its outputs (the contract's {@link SpokeOutputs}). */
 export async function spokeStack(config: PlatformConfig): Promise<SpokeOutputs> {
+  gitSource(config); // validates the Git source before anything is created
   const hubRef = new pulumi.StackReference(config.hubStackReference!);
-  // Read before any resource is registered, so a CIDR clash creates nothing.
-  const hubVpcCidr = (await hubRef.getOutputValue("vpcCidr")) as string | undefined;
+  // Read before any resource is registered, so a clash with the hub creates nothing.
+  const [hubVpcCidr, hubRegion, hubRouteTables] = await Promise.all([
+    hubRef.getOutputValue("vpcCidr"),
+    hubRef.getOutputValue("region"),
+    hubRef.getOutputValue("privateRouteTableIds"),
+  ]);
   if (typeof hubVpcCidr !== "string") {
     throw new ConfigError(
       `${NAMESPACE}:hubStackReference`,
@@ -34,11 +46,29 @@ export async function spokeStack(config: PlatformConfig): Promise<SpokeOutputs> 
     );
   }
   checkAgainstHub(config, hubVpcCidr);
-  readHubOutputs(hubRef);
+  checkTransitAgainstHub(config, hubRegion, hubRouteTables);
+  const hub = readHubOutputs(hubRef);
+
   const foundation = buildFoundation(config);
+  const transit = buildTransitSpoke(config, foundation, hub);
+  const storage = buildStorage(config, foundation);
+  const observability = buildObservabilitySpoke(config, foundation, hub);
+  const { flux, ...gitops } = buildGitOpsSpoke(config, foundation, hub, {
+    efs_file_system_id: storage.efsFileSystemId,
+    prometheus_remote_write_url: hub.prometheusRemoteWriteUrl,
+    elasticsearch_url: hub.elasticsearchUrl,
+    grafana_url: hub.grafanaUrl,
+    kibana_url: hub.kibanaUrl,
+  });
+  const tenancy = buildTenancy(config, foundation, { fluxDependsOn: [flux] });
   return {
     role: "spoke",
     hubStackReference: config.hubStackReference!,
     ...commonOutputs(config, foundation),
+    ...storage,
+    ...tenancy,
+    ...transit,
+    ...observability,
+    ...gitops,
   };
 }

@@ -255,6 +255,8 @@ describe("Pulumi.yaml config block", () => {
     "accessEntries",
     "tags",
     "organizations",
+    "tenantDefaultQuota",
+    "tenantDefaultLimits",
     "alertmanagerReceivers",
   ]);
 

@@ -1,6 +1,13 @@
 import * as assert from "node:assert/strict";
+import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { isPrivateAsn, pickRouteTable, principalSuffix, ramPrincipalKind, TransitHub } from "../components/networking";
+import {
+  isPrivateAsn,
+  pickRouteTable,
+  principalSuffix,
+  ramPrincipalKind,
+  TransitHub,
+} from "../components/networking";
 import { ConfigError, loadConfig, type PlatformConfig } from "../stacks/config";
 import { buildFoundation } from "../stacks/foundation";
 import { checkTransitAgainstHub } from "../stacks/sections/transit";
@@ -11,7 +18,7 @@ import {
   type TransitHubOutputs,
   type TransitSpokeOutputs,
 } from "../stacks/wiring/transit";
-import { promiseOf, recorded, recordedOfType, recordedResource, resetRecorded, setupMocks, type RecordedResource } from "./mocks";
+import { promiseOf, recorded, resetRecorded, setupMocks, type RecordedResource } from "./mocks";
 
 const TGW = "aws:ec2transitgateway/transitGateway:TransitGateway";
 const TGW_RT = "aws:ec2transitgateway/routeTable:RouteTable";
@@ -85,7 +92,10 @@ describe("transit: pure rules", () => {
 
   it("refuses a route table list whose length differs from the count fixed at config time", () => {
     assert.equal(pickRouteTable(["a", "b"], 1, 2, "x"), "b");
-    assert.throws(() => pickRouteTable(["a", "b"], 0, 3, "hub privateRouteTableIds"), /expected 3 route tables, found 2/);
+    assert.throws(
+      () => pickRouteTable(["a", "b"], 0, 3, "hub privateRouteTableIds"),
+      /expected 3 route tables, found 2/,
+    );
   });
 });
 
@@ -109,7 +119,10 @@ describe("transit: configuration", () => {
     assert.equal(c.transitGatewayAsn, 4200000001);
     assert.deepEqual(c.ramSharePrincipals, ["444455556666", ORG]);
     assert.equal(c.ramAllowExternalPrincipals, true);
-    assert.deepEqual(config("spoke", "s", { "platform:hubEndpointPorts": "[443,9090]" }).hubEndpointPorts, [443, 9090]);
+    assert.deepEqual(
+      config("spoke", "s", { "platform:hubEndpointPorts": "[443,9090]" }).hubEndpointPorts,
+      [443, 9090],
+    );
   });
 
   it("rejects a public or malformed ASN, naming the key", () => {
@@ -121,41 +134,67 @@ describe("transit: configuration", () => {
   });
 
   it("rejects principals that are not account ids, organization or OU ARNs", () => {
-    const error = configError(() => config("hub", "hub", { "platform:ramSharePrincipals": '["arn:aws:iam::444455556666:root"]' }));
+    const error = configError(() =>
+      config("hub", "hub", { "platform:ramSharePrincipals": '["arn:aws:iam::444455556666:root"]' }),
+    );
     assert.equal(error.key, "platform:ramSharePrincipals[0]");
   });
 
   it("rejects a principal or a port listed twice", () => {
-    const p = configError(() => config("hub", "hub", { "platform:ramSharePrincipals": '["444455556666","444455556666"]' }));
+    const p = configError(() =>
+      config("hub", "hub", { "platform:ramSharePrincipals": '["444455556666","444455556666"]' }),
+    );
     assert.equal(p.key, "platform:ramSharePrincipals[1]");
     const q = configError(() => config("spoke", "s", { "platform:hubEndpointPorts": "[443,443]" }));
     assert.equal(q.key, "platform:hubEndpointPorts[1]");
   });
 
   it("rejects ports outside 1-65535 and an empty port list", () => {
-    assert.equal(configError(() => config("spoke", "s", { "platform:hubEndpointPorts": "[0]" })).key, "platform:hubEndpointPorts[0]");
-    assert.equal(configError(() => config("spoke", "s", { "platform:hubEndpointPorts": "[]" })).key, "platform:hubEndpointPorts");
+    assert.equal(
+      configError(() => config("spoke", "s", { "platform:hubEndpointPorts": "[0]" })).key,
+      "platform:hubEndpointPorts[0]",
+    );
+    assert.equal(
+      configError(() => config("spoke", "s", { "platform:hubEndpointPorts": "[]" })).key,
+      "platform:hubEndpointPorts",
+    );
   });
 
   it("keeps hub-only keys off spokes and spoke-only keys off the hub", () => {
-    assert.equal(configError(() => config("spoke", "s", { "platform:ramSharePrincipals": '["444455556666"]' })).key, "platform:ramSharePrincipals");
     assert.equal(
-      configError(() => config("hub", "hub", { "platform:hubAccountRoleArn": "arn:aws:iam::111122223333:role/transit" })).key,
+      configError(() => config("spoke", "s", { "platform:ramSharePrincipals": '["444455556666"]' })).key,
+      "platform:ramSharePrincipals",
+    );
+    assert.equal(
+      configError(() =>
+        config("hub", "hub", { "platform:hubAccountRoleArn": "arn:aws:iam::111122223333:role/transit" }),
+      ).key,
       "platform:hubAccountRoleArn",
     );
   });
 
   it("requires hubAccountRoleArn when a spoke accepts the RAM invitation", () => {
-    const error = configError(() => config("spoke", "s", { "platform:transitAcceptShareInvitation": "true" }));
+    const error = configError(() =>
+      config("spoke", "s", { "platform:transitAcceptShareInvitation": "true" }),
+    );
     assert.equal(error.key, "platform:hubAccountRoleArn");
   });
 
   it("checks the hub's route table count and region before anything is created", () => {
     const c = config("spoke", "s", { "platform:hubPrivateRouteTableCount": "2" });
     assert.doesNotThrow(() => checkTransitAgainstHub(c, "eu-west-1", ["rtb-a", "rtb-b"]));
-    assert.equal(configError(() => checkTransitAgainstHub(c, "eu-west-1", ["rtb-a", "rtb-b", "rtb-c"])).key, "platform:hubPrivateRouteTableCount");
-    assert.equal(configError(() => checkTransitAgainstHub(c, "us-east-1", ["rtb-a", "rtb-b"])).key, "aws:region");
-    assert.equal(configError(() => checkTransitAgainstHub(c, "eu-west-1", undefined)).key, "platform:hubStackReference");
+    assert.equal(
+      configError(() => checkTransitAgainstHub(c, "eu-west-1", ["rtb-a", "rtb-b", "rtb-c"])).key,
+      "platform:hubPrivateRouteTableCount",
+    );
+    assert.equal(
+      configError(() => checkTransitAgainstHub(c, "us-east-1", ["rtb-a", "rtb-b"])).key,
+      "aws:region",
+    );
+    assert.equal(
+      configError(() => checkTransitAgainstHub(c, "eu-west-1", undefined)).key,
+      "platform:hubStackReference",
+    );
   });
 });
 
@@ -192,7 +231,7 @@ describe("transit: hub", () => {
 
   it("attaches the hub VPC on its private subnets, outside any default route table", async () => {
     assert.equal(hubPrivateSubnets.length, 3);
-    const attachment = only(resources, ATTACHMENT, "hub-hub");
+    const attachment = only(resources, ATTACHMENT, "hub-attachment");
     assert.deepEqual(attachment.inputs.subnetIds, hubPrivateSubnets);
     assert.equal(attachment.inputs.transitGatewayId, await promiseOf(outputs.transitGatewayId));
     assert.equal(attachment.inputs.dnsSupport, "enable");
@@ -201,11 +240,11 @@ describe("transit: hub", () => {
   });
 
   it("associates the hub with the hub table and propagates the hub CIDR into the spokes table only", async () => {
-    const hubTable = only(resources, TGW_RT, "hub-hub");
-    const spokeTable = only(resources, TGW_RT, "hub-spokes");
+    const hubTable = only(resources, TGW_RT, "hub-tgw-hub");
+    const spokeTable = only(resources, TGW_RT, "hub-tgw-spokes");
     assert.equal(await promiseOf(outputs.transitGatewayHubRouteTableId), hubTable.id);
     assert.equal(await promiseOf(outputs.transitGatewayRouteTableId), spokeTable.id);
-    const attachment = only(resources, ATTACHMENT, "hub-hub");
+    const attachment = only(resources, ATTACHMENT, "hub-attachment");
     const associations = resources.filter((r) => r.type === ASSOCIATION);
     assert.deepEqual(
       associations.map((a) => [a.inputs.transitGatewayAttachmentId, a.inputs.transitGatewayRouteTableId]),
@@ -231,8 +270,13 @@ describe("transit: hub", () => {
     assert.equal(await promiseOf(outputs.transitGatewayShareArn), share.id);
     const tgw = only(resources, TGW, "hub-tgw");
     const association = only(resources, "aws:ram/resourceAssociation:ResourceAssociation", "hub-tgw");
-    assert.deepEqual([association.inputs.resourceArn, association.inputs.resourceShareArn], [tgw.outputs.arn, share.id]);
-    const principals = resources.filter((r) => r.type === "aws:ram/principalAssociation:PrincipalAssociation");
+    assert.deepEqual(
+      [association.inputs.resourceArn, association.inputs.resourceShareArn],
+      [tgw.outputs.arn, share.id],
+    );
+    const principals = resources.filter(
+      (r) => r.type === "aws:ram/principalAssociation:PrincipalAssociation",
+    );
     assert.deepEqual(principals.map((p) => p.inputs.principal).sort(), ["444455556666", OU].sort());
     for (const p of principals) assert.equal(p.inputs.resourceShareArn, share.id);
   });
@@ -243,18 +287,24 @@ describe("transit: hub", () => {
 
   it("creates no RAM share without principals", async () => {
     resetRecorded();
-    const hub = new TransitHub("lonely", { vpcId: "vpc-1", privateSubnetIds: ["subnet-a", "subnet-b"], privateSubnetCount: 2 });
+    const hub = new TransitHub("lonely", {
+      vpcId: "vpc-1",
+      privateSubnetIds: ["subnet-a", "subnet-b"],
+      privateSubnetCount: 2,
+    });
     const all = await recorded();
     assert.equal(all.filter((r) => r.type.startsWith("aws:ram/")).length, 0);
     assert.equal(await promiseOf(hub.resourceShareArn), "");
-    assert.deepEqual(await promiseOf(hub.privateRouteTableIds), [await rtbOf("subnet-a"), await rtbOf("subnet-b")].map((x) => x));
+    assert.deepEqual(await promiseOf(hub.privateRouteTableIds), [
+      await rtbOf("subnet-a"),
+      await rtbOf("subnet-b"),
+    ]);
   });
 });
 
 /** The route table id the mocks answer for a subnet (the same invoke the component makes). */
 async function rtbOf(subnetId: string): Promise<string> {
-  const { getRouteTableOutput } = await import("@pulumi/aws/ec2");
-  return promiseOf(getRouteTableOutput({ subnetId }).routeTableId);
+  return promiseOf(aws.ec2.getRouteTableOutput({ subnetId }).routeTableId);
 }
 
 describe("transit: spoke (same account)", () => {
@@ -275,7 +325,7 @@ describe("transit: spoke (same account)", () => {
   });
 
   it("attaches the spoke's private subnets to the hub's TGW", async () => {
-    const attachment = only(resources, ATTACHMENT, "spoke-prod-spoke");
+    const attachment = only(resources, ATTACHMENT, "spoke-prod-attachment");
     assert.equal(spokePrivateSubnets.length, 3);
     assert.deepEqual(attachment.inputs.subnetIds, spokePrivateSubnets);
     assert.equal(attachment.inputs.transitGatewayId, "tgw-0123456789abcdef0");
@@ -284,13 +334,13 @@ describe("transit: spoke (same account)", () => {
   });
 
   it("associates with the spokes table and propagates into the hub table (isolated from other spokes)", () => {
-    const attachment = only(resources, ATTACHMENT, "spoke-prod-spoke");
-    const association = only(resources, ASSOCIATION, "spoke-prod-spoke");
+    const attachment = only(resources, ATTACHMENT, "spoke-prod-attachment");
+    const association = only(resources, ASSOCIATION, "spoke-prod-attachment");
     assert.deepEqual(
       [association.inputs.transitGatewayAttachmentId, association.inputs.transitGatewayRouteTableId],
       [attachment.id, "tgw-rtb-0spokes000000000"],
     );
-    const propagation = only(resources, PROPAGATION, "spoke-prod-spoke-to-hub");
+    const propagation = only(resources, PROPAGATION, "spoke-prod-propagate-to-hub");
     assert.deepEqual(
       [propagation.inputs.transitGatewayAttachmentId, propagation.inputs.transitGatewayRouteTableId],
       [attachment.id, "tgw-rtb-0hub00000000000"],
@@ -310,7 +360,11 @@ describe("transit: spoke (same account)", () => {
 
   it("routes the spoke CIDR from each hub private route table to the TGW", () => {
     const fromHub = resources.filter((r) => r.type === ROUTE && r.name.startsWith("spoke-prod-from-hub-"));
-    assert.deepEqual(fromHub.map((r) => r.inputs.routeTableId).sort(), ["rtb-0hub0000000000a", "rtb-0hub0000000000b", "rtb-0hub0000000000c"]);
+    assert.deepEqual(fromHub.map((r) => r.inputs.routeTableId).sort(), [
+      "rtb-0hub0000000000a",
+      "rtb-0hub0000000000b",
+      "rtb-0hub0000000000c",
+    ]);
     for (const r of fromHub) {
       assert.equal(r.inputs.destinationCidrBlock, "10.0.0.0/16");
       assert.equal(r.inputs.transitGatewayId, "tgw-0123456789abcdef0");
@@ -320,23 +374,38 @@ describe("transit: spoke (same account)", () => {
   it("opens the spoke's EKS API (443) to the hub CIDR only", () => {
     const rule = only(resources, INGRESS, "spoke-prod-api-from-hub");
     assert.deepEqual(
-      [rule.inputs.securityGroupId, rule.inputs.ipProtocol, rule.inputs.fromPort, rule.inputs.toPort, rule.inputs.cidrIpv4],
+      [
+        rule.inputs.securityGroupId,
+        rule.inputs.ipProtocol,
+        rule.inputs.fromPort,
+        rule.inputs.toPort,
+        rule.inputs.cidrIpv4,
+      ],
       [clusterSg, "tcp", 443, 443, "10.100.0.0/16"],
     );
     assert.match(String(rule.inputs.description), /hub/);
   });
 
   it("lets the spoke CIDR reach the hub endpoints security group on each endpoint port", () => {
-    const rules = resources.filter((r) => r.type === INGRESS && r.name.startsWith("spoke-prod-hub-endpoints-"));
+    const rules = resources.filter(
+      (r) => r.type === INGRESS && r.name.startsWith("spoke-prod-hub-endpoints-"),
+    );
     assert.deepEqual(
-      rules.map((r) => [r.inputs.securityGroupId, r.inputs.ipProtocol, r.inputs.fromPort, r.inputs.toPort, r.inputs.cidrIpv4]),
+      rules.map((r) => [
+        r.inputs.securityGroupId,
+        r.inputs.ipProtocol,
+        r.inputs.fromPort,
+        r.inputs.toPort,
+        r.inputs.cidrIpv4,
+      ]),
       [443, 9090, 9200].map((p) => ["sg-0hubendpoints0000", "tcp", p, p, "10.0.0.0/16"]),
     );
     for (const r of rules) assert.ok(String(r.inputs.description).length > 0);
   });
 
   it("adds nothing else to the hub's security groups (no world-open rule)", () => {
-    for (const r of resources.filter((x) => x.type === INGRESS)) assert.notEqual(r.inputs.cidrIpv4, "0.0.0.0/0");
+    for (const r of resources.filter((x) => x.type === INGRESS))
+      assert.notEqual(r.inputs.cidrIpv4, "0.0.0.0/0");
   });
 });
 
@@ -358,9 +427,13 @@ describe("transit: spoke in another account", () => {
   });
 
   it("accepts the RAM invitation before attaching", async () => {
-    const accepter = only(resources, "aws:ram/resourceShareAccepter:ResourceShareAccepter", "spoke-x-tgw-share");
+    const accepter = only(
+      resources,
+      "aws:ram/resourceShareAccepter:ResourceShareAccepter",
+      "spoke-x-tgw-share",
+    );
     assert.equal(accepter.inputs.shareArn, await promiseOf(hubView.transitGatewayShareArn));
-    const attachment = only(resources, ATTACHMENT, "spoke-x-spoke");
+    const attachment = only(resources, ATTACHMENT, "spoke-x-attachment");
     assert.ok(attachment.dependencies.includes(accepter.urn));
     // The owner-only settings are left to the accepter on a shared gateway.
     assert.equal(attachment.inputs.transitGatewayDefaultRouteTableAssociation, undefined);
@@ -370,33 +443,39 @@ describe("transit: spoke in another account", () => {
     const provider = only(resources, "pulumi:providers:aws", "spoke-x-hub-account");
     // Provider inputs reach the engine as JSON text.
     const assumeRoles = provider.inputs.assumeRoles;
-    const roles = (typeof assumeRoles === "string" ? JSON.parse(assumeRoles) : assumeRoles) as { roleArn: string }[];
-    assert.deepEqual(roles.map((r) => r.roleArn), [role]);
+    const roles = (typeof assumeRoles === "string" ? JSON.parse(assumeRoles) : assumeRoles) as {
+      roleArn: string;
+    }[];
+    assert.deepEqual(
+      roles.map((r) => r.roleArn),
+      [role],
+    );
     assert.equal(provider.inputs.region, "eu-west-1");
-    const accepter = only(resources, ACCEPTER, "spoke-x-spoke");
+    const accepter = only(resources, ACCEPTER, "spoke-x-attachment");
     assert.equal(accepter.inputs.transitGatewayDefaultRouteTableAssociation, false);
     assert.equal(accepter.inputs.transitGatewayDefaultRouteTablePropagation, false);
     const hubSide = [
       accepter,
-      only(resources, ASSOCIATION, "spoke-x-spoke"),
-      only(resources, PROPAGATION, "spoke-x-spoke-to-hub"),
+      only(resources, ASSOCIATION, "spoke-x-attachment"),
+      only(resources, PROPAGATION, "spoke-x-propagate-to-hub"),
       only(resources, INGRESS, "spoke-x-hub-endpoints-443"),
       ...resources.filter((r) => r.type === ROUTE && r.name.startsWith("spoke-x-from-hub-")),
     ];
     assert.equal(hubSide.length, 7);
-    for (const r of hubSide) assert.match(String(r.provider), /spoke-x-hub-account/, `${r.name} uses the hub provider`);
-    const spokeSide = [only(resources, INGRESS, "spoke-x-api-from-hub"), ...resources.filter((r) => r.type === ROUTE && r.name.startsWith("spoke-x-to-hub-"))];
-    for (const r of spokeSide) assert.doesNotMatch(String(r.provider ?? ""), /hub-account/, `${r.name} uses the spoke's provider`);
+    for (const r of hubSide)
+      assert.match(String(r.provider), /spoke-x-hub-account/, `${r.name} uses the hub provider`);
+    const spokeSide = [
+      only(resources, INGRESS, "spoke-x-api-from-hub"),
+      ...resources.filter((r) => r.type === ROUTE && r.name.startsWith("spoke-x-to-hub-")),
+    ];
+    for (const r of spokeSide)
+      assert.doesNotMatch(String(r.provider ?? ""), /hub-account/, `${r.name} uses the spoke's provider`);
   });
 
   it("associates the accepted attachment", () => {
-    const accepter = only(resources, ACCEPTER, "spoke-x-spoke");
-    const association = only(resources, ASSOCIATION, "spoke-x-spoke");
+    const accepter = only(resources, ACCEPTER, "spoke-x-attachment");
+    const association = only(resources, ASSOCIATION, "spoke-x-attachment");
     assert.equal(association.inputs.transitGatewayAttachmentId, accepter.id);
     assert.ok(association.dependencies.includes(accepter.urn));
   });
 });
-
-// Keep the helper used (recordedOfType/recordedResource are part of the shared toolbox).
-void recordedOfType;
-void recordedResource;

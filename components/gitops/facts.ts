@@ -64,8 +64,11 @@ export function fluxVariables(text: string): string[] {
 
 /** The full data of the facts ConfigMap: every known key, "" where no value is given. */
 export function factsData(facts: PlatformFacts): Record<PlatformFactKey, pulumi.Input<string>> {
-  const unknownKeys = Object.keys(facts).filter((k) => !(PLATFORM_FACT_KEYS as readonly string[]).includes(k));
-  if (unknownKeys.length > 0) throw new Error(`unknown platform fact keys: ${unknownKeys.join(", ")} (add them to PLATFORM_FACT_KEYS)`);
+  const unknownKeys = Object.keys(facts).filter(
+    (k) => !(PLATFORM_FACT_KEYS as readonly string[]).includes(k),
+  );
+  if (unknownKeys.length > 0)
+    throw new Error(`unknown platform fact keys: ${unknownKeys.join(", ")} (add them to PLATFORM_FACT_KEYS)`);
   const data = {} as Record<PlatformFactKey, pulumi.Input<string>>;
   for (const key of PLATFORM_FACT_KEYS) data[key] = facts[key] ?? "";
   return data;

@@ -81,9 +81,15 @@ export const fluxDefaults = {
   /** Controller resources (requests/limits). */
   resources: {
     sourceController: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "1000m", memory: "1Gi" } },
-    kustomizeController: { requests: { cpu: "100m", memory: "64Mi" }, limits: { cpu: "1000m", memory: "1Gi" } },
+    kustomizeController: {
+      requests: { cpu: "100m", memory: "64Mi" },
+      limits: { cpu: "1000m", memory: "1Gi" },
+    },
     helmController: { requests: { cpu: "100m", memory: "64Mi" }, limits: { cpu: "1000m", memory: "1Gi" } },
-    notificationController: { requests: { cpu: "100m", memory: "64Mi" }, limits: { cpu: "1000m", memory: "1Gi" } },
+    notificationController: {
+      requests: { cpu: "100m", memory: "64Mi" },
+      limits: { cpu: "1000m", memory: "1Gi" },
+    },
   },
 };
 
@@ -112,7 +118,10 @@ export function fluxHelmValues(options: { crossNamespaceRefs?: boolean } = {}): 
       serviceAccount: { create: true, automount: true, annotations: {} },
     },
     helmController: { resources: r.helmController, container: { additionalArgs: [...crossNs] } },
-    notificationController: { resources: r.notificationController, container: { additionalArgs: [...crossNs] } },
+    notificationController: {
+      resources: r.notificationController,
+      container: { additionalArgs: [...crossNs] },
+    },
     imageAutomationController: { create: false },
     imageReflectionController: { create: false },
   };
@@ -125,10 +134,18 @@ export function gitSecretData(auth: GitAuth): Record<string, pulumi.Input<string
       return undefined;
     case "ssh":
       // https://fluxcd.io/flux/components/source/gitrepositories/#ssh-authentication
-      return { identity: auth.privateKey, "identity.pub": auth.publicKey ?? "", known_hosts: auth.knownHosts };
+      return {
+        identity: auth.privateKey,
+        "identity.pub": auth.publicKey ?? "",
+        known_hosts: auth.knownHosts,
+      };
     case "github-app":
       // https://fluxcd.io/flux/components/source/gitrepositories/#github
-      return { githubAppID: auth.appId, githubAppInstallationID: auth.installationId, githubAppPrivateKey: auth.privateKey };
+      return {
+        githubAppID: auth.appId,
+        githubAppInstallationID: auth.installationId,
+        githubAppPrivateKey: auth.privateKey,
+      };
   }
 }
 
@@ -145,7 +162,10 @@ export function gitRepositorySpec(git: GitSourceArgs): Record<string, unknown> {
 }
 
 /** The spec of the root Kustomization (`kustomize.toolkit.fluxcd.io/v1`). */
-export function rootKustomizationSpec(path: string, interval = fluxDefaults.kustomizationInterval): Record<string, unknown> {
+export function rootKustomizationSpec(
+  path: string,
+  interval = fluxDefaults.kustomizationInterval,
+): Record<string, unknown> {
   return {
     interval,
     path,
@@ -235,7 +255,11 @@ export class Flux extends pulumi.ComponentResource {
       ? new k8s.core.v1.Secret(
           `${name}-git-auth`,
           {
-            metadata: { name: FLUX_GIT_SECRET, namespace: FLUX_NAMESPACE, labels: { "app.kubernetes.io/managed-by": "pulumi" } },
+            metadata: {
+              name: FLUX_GIT_SECRET,
+              namespace: FLUX_NAMESPACE,
+              labels: { "app.kubernetes.io/managed-by": "pulumi" },
+            },
             type: "Opaque",
             stringData: pulumi.secret(secretData) as pulumi.Input<Record<string, pulumi.Input<string>>>,
           },

@@ -55,8 +55,11 @@ export class FluxHubIdentity extends pulumi.ComponentResource {
     this.role = new aws.iam.Role(
       `${name}-flux`,
       {
-        description: "Flux kustomize-controller of the hub: reconciles the platform baseline on registered spokes",
-        assumeRolePolicy: identity.accountId.apply((accountId) => JSON.stringify(podIdentityTrustPolicy(accountId))),
+        description:
+          "Flux kustomize-controller of the hub: reconciles the platform baseline on registered spokes",
+        assumeRolePolicy: identity.accountId.apply((accountId) =>
+          JSON.stringify(podIdentityTrustPolicy(accountId)),
+        ),
         maxSessionDuration: 3600,
         tags: awsTags(`${name}-flux`, tags),
       },
@@ -66,7 +69,9 @@ export class FluxHubIdentity extends pulumi.ComponentResource {
       `${name}-flux`,
       {
         role: this.role.name,
-        policy: pulumi.all([partition.partition, identity.accountId]).apply(([part, accountId]) => JSON.stringify(fluxHubPolicy(part, accountId))),
+        policy: pulumi
+          .all([partition.partition, identity.accountId])
+          .apply(([part, accountId]) => JSON.stringify(fluxHubPolicy(part, accountId))),
       },
       { parent: this },
     );

@@ -35,6 +35,15 @@ export interface SpokeRegistrationArgs {
   readonly interval?: string;
   /** The spoke's platform facts, substituted into the baseline inline (`postBuild.substitute`). @default {} */
   readonly facts?: PlatformFacts;
+  /**
+   * The spoke's cluster security group and the hub's VPC CIDR: when both are set, the hub's Flux may
+   * reach the spoke's private API endpoint (HTTPS 443 from the hub VPC). @default no rule
+   * https://docs.aws.amazon.com/eks/latest/userguide/sec-group-reqs.html
+   */
+  readonly apiAccess?: {
+    readonly clusterSecurityGroupId: pulumi.Input<string>;
+    readonly hubCidrBlock: pulumi.Input<string>;
+  };
   /** Tags for every AWS resource, merged last. @default {} */
   readonly tags?: Record<string, string>;
 }
@@ -61,8 +70,17 @@ export function caPem(base64: string): string {
  * cluster through workload identity (Flux 2.7+). Keys: `provider`, `cluster`, `address`, `ca.crt`.
  * https://fluxcd.io/flux/components/kustomize/kustomizations/#secret-less-authentication
  */
-export function kubeConfigData(args: { clusterArn: string; endpoint: string; caBase64: string }): Record<string, string> {
-  return { provider: "aws", cluster: args.clusterArn, address: args.endpoint, "ca.crt": caPem(args.caBase64) };
+export function kubeConfigData(args: {
+  clusterArn: string;
+  endpoint: string;
+  caBase64: string;
+}): Record<string, string> {
+  return {
+    provider: "aws",
+    cluster: args.clusterArn,
+    address: args.endpoint,
+    "ca.crt": caPem(args.caBase64),
+  };
 }
 
 /** The spec of the hub-side Kustomization that applies the baseline on a spoke. */
@@ -130,6 +148,22 @@ export class SpokeRegistration extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    if (args.apiAccess) {
+      new aws.vpc.SecurityGroupIngressRule(
+        `${name}-hub-api`,
+        {
+          securityGroupId: args.apiAccess.clusterSecurityGroupId,
+          description: "Hub Flux (kustomize-controller) to the spoke's Kubernetes API",
+          ipProtocol: "tcp",
+          fromPort: 443,
+          toPort: 443,
+          cidrIpv4: args.apiAccess.hubCidrBlock,
+          tags: awsTags(`${name}-hub-api`, tags),
+        },
+        { parent: this },
+      );
+    }
+
     const hubOpts = { parent: this, provider: args.hubProvider };
     this.kubeConfig = new k8s.core.v1.ConfigMap(
       `${name}-kubeconfig`,
@@ -137,7 +171,11 @@ export class SpokeRegistration extends pulumi.ComponentResource {
         metadata: {
           name: names.configMap,
           namespace: FLUX_NAMESPACE,
-          labels: { "app.kubernetes.io/managed-by": "pulumi", "platform.io/spoke": args.spokeName, "reconcile.fluxcd.io/watch": "Enabled" },
+          labels: {
+            "app.kubernetes.io/managed-by": "pulumi",
+            "platform.io/spoke": args.spokeName,
+            "reconcile.fluxcd.io/watch": "Enabled",
+          },
         },
         data: pulumi
           .all([args.clusterArn, args.endpoint, args.certificateAuthority])
@@ -150,7 +188,11 @@ export class SpokeRegistration extends pulumi.ComponentResource {
       {
         apiVersion: "kustomize.toolkit.fluxcd.io/v1",
         kind: "Kustomization",
-        metadata: { name: names.kustomization, namespace: FLUX_NAMESPACE, labels: { "platform.io/spoke": args.spokeName } },
+        metadata: {
+          name: names.kustomization,
+          namespace: FLUX_NAMESPACE,
+          labels: { "platform.io/spoke": args.spokeName },
+        },
         spec: baselineKustomizationSpec({
           configMapName: names.configMap,
           path: args.baselinePath ?? registrationDefaults.baselinePath,
@@ -176,11 +218,21 @@ export class SpokeRegistration extends pulumi.ComponentResource {
  * cluster's name, endpoint and CA, so a stack can reach another cluster without reading its
  * (secret) kubeconfig output. https://docs.aws.amazon.com/eks/latest/userguide/create-kubeconfig.html
  */
-export function eksKubeconfig(args: { clusterName: string; endpoint: string; caBase64: string; region: string }): string {
+export function eksKubeconfig(args: {
+  clusterName: string;
+  endpoint: string;
+  caBase64: string;
+  region: string;
+}): string {
   return JSON.stringify({
     apiVersion: "v1",
     kind: "Config",
-    clusters: [{ name: args.clusterName, cluster: { server: args.endpoint, "certificate-authority-data": args.caBase64 } }],
+    clusters: [
+      {
+        name: args.clusterName,
+        cluster: { server: args.endpoint, "certificate-authority-data": args.caBase64 },
+      },
+    ],
     contexts: [{ name: args.clusterName, context: { cluster: args.clusterName, user: args.clusterName } }],
     "current-context": args.clusterName,
     users: [
@@ -190,7 +242,16 @@ export function eksKubeconfig(args: { clusterName: string; endpoint: string; caB
           exec: {
             apiVersion: "client.authentication.k8s.io/v1beta1",
             command: "aws",
-            args: ["eks", "get-token", "--cluster-name", args.clusterName, "--region", args.region, "--output", "json"],
+            args: [
+              "eks",
+              "get-token",
+              "--cluster-name",
+              args.clusterName,
+              "--region",
+              args.region,
+              "--output",
+              "json",
+            ],
           },
         },
       },
@@ -200,5 +261,10 @@ export function eksKubeconfig(args: { clusterName: string; endpoint: string; caB
 
 /** A Kubernetes name for a spoke from its cluster name (lowercase, '-' for other characters, at most 50). */
 export function spokeNameOf(clusterName: string): string {
-  return clusterName.toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/^-+|-+$/g, "").slice(0, 50).replace(/-+$/g, "");
+  return clusterName
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 50)
+    .replace(/-+$/g, "");
 }

@@ -35,14 +35,23 @@ export const transitDefaults = {
 
 /** The private ASN ranges AWS accepts for a TGW's Amazon side. */
 export function isPrivateAsn(asn: number): boolean {
-  return Number.isInteger(asn) && ((asn >= 64512 && asn <= 65534) || (asn >= 4200000000 && asn <= 4294967294));
+  return (
+    Number.isInteger(asn) && ((asn >= 64512 && asn <= 65534) || (asn >= 4200000000 && asn <= 4294967294))
+  );
 }
 
 /** The kind of RAM principal a string names, or undefined when it is none of them. https://docs.aws.amazon.com/ram/latest/userguide/working-with-sharing-create.html */
-export function ramPrincipalKind(principal: string): "account" | "organization" | "organizationalUnit" | undefined {
+export function ramPrincipalKind(
+  principal: string,
+): "account" | "organization" | "organizationalUnit" | undefined {
   if (/^\d{12}$/.test(principal)) return "account";
-  if (/^arn:aws[a-z-]*:organizations::\d{12}:organization\/o-[a-z0-9]{10,32}$/.test(principal)) return "organization";
-  if (/^arn:aws[a-z-]*:organizations::\d{12}:ou\/o-[a-z0-9]{10,32}\/ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$/.test(principal)) {
+  if (/^arn:aws[a-z-]*:organizations::\d{12}:organization\/o-[a-z0-9]{10,32}$/.test(principal))
+    return "organization";
+  if (
+    /^arn:aws[a-z-]*:organizations::\d{12}:ou\/o-[a-z0-9]{10,32}\/ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$/.test(
+      principal,
+    )
+  ) {
     return "organizationalUnit";
   }
   return undefined;
@@ -50,14 +59,22 @@ export function ramPrincipalKind(principal: string): "account" | "organization" 
 
 /** A stable, name-safe suffix for a RAM principal (`111122223333`, `o-abc...`, `ou-abcd-...`). */
 export function principalSuffix(principal: string): string {
-  return principal.split("/").pop()!.replace(/[^a-zA-Z0-9-]/g, "-");
+  return principal
+    .split("/")
+    .pop()!
+    .replace(/[^a-zA-Z0-9-]/g, "-");
 }
 
 /**
  * Picks the i-th id of a list whose length was fixed at config time; throws (failing the preview)
  * when the list has another length, so a wrong count never leaves routes missing or dangling.
  */
-export function pickRouteTable(ids: readonly string[], index: number, expected: number, what: string): string {
+export function pickRouteTable(
+  ids: readonly string[],
+  index: number,
+  expected: number,
+  what: string,
+): string {
   if (ids.length !== expected) {
     throw new Error(`${what}: expected ${expected} route tables, found ${ids.length} (${ids.join(", ")})`);
   }
@@ -129,10 +146,12 @@ export class TransitHub extends pulumi.ComponentResource {
   constructor(name: string, args: TransitHubArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:networking:TransitHub", name, {}, opts);
     const asn = args.amazonSideAsn ?? transitDefaults.amazonSideAsn;
-    if (!isPrivateAsn(asn)) throw new Error(`amazonSideAsn ${asn} is not a private ASN (64512-65534, 4200000000-4294967294)`);
+    if (!isPrivateAsn(asn))
+      throw new Error(`amazonSideAsn ${asn} is not a private ASN (64512-65534, 4200000000-4294967294)`);
     const principals = args.ramPrincipals ?? [];
     for (const p of principals) {
-      if (!ramPrincipalKind(p)) throw new Error(`RAM principal ${p} is not an account id, organization ARN or OU ARN`);
+      if (!ramPrincipalKind(p))
+        throw new Error(`RAM principal ${p} is not an account id, organization ARN or OU ARN`);
     }
     const tags = args.tags ?? {};
 
@@ -141,7 +160,10 @@ export class TransitHub extends pulumi.ComponentResource {
       {
         description: `${name}: hub-and-spoke transit gateway`,
         amazonSideAsn: asn,
-        autoAcceptSharedAttachments: (args.autoAcceptSharedAttachments ?? transitDefaults.autoAcceptSharedAttachments) ? "enable" : "disable",
+        autoAcceptSharedAttachments:
+          (args.autoAcceptSharedAttachments ?? transitDefaults.autoAcceptSharedAttachments)
+            ? "enable"
+            : "disable",
         // Explicit route tables only: a new attachment lands nowhere until associated on purpose.
         defaultRouteTableAssociation: "disable",
         defaultRouteTablePropagation: "disable",
@@ -156,20 +178,26 @@ export class TransitHub extends pulumi.ComponentResource {
     this.transitGatewayArn = this.transitGateway.arn;
 
     const hubTable = new aws.ec2transitgateway.RouteTable(
-      `${name}-hub`,
-      { transitGatewayId: this.transitGatewayId, tags: awsTags(`${name}-hub`, tags, { "platform.io/tgw-route-table": "hub" }) },
+      `${name}-tgw-hub`,
+      {
+        transitGatewayId: this.transitGatewayId,
+        tags: awsTags(`${name}-tgw-hub`, tags, { "platform.io/tgw-route-table": "hub" }),
+      },
       { parent: this },
     );
     const spokeTable = new aws.ec2transitgateway.RouteTable(
-      `${name}-spokes`,
-      { transitGatewayId: this.transitGatewayId, tags: awsTags(`${name}-spokes`, tags, { "platform.io/tgw-route-table": "spokes" }) },
+      `${name}-tgw-spokes`,
+      {
+        transitGatewayId: this.transitGatewayId,
+        tags: awsTags(`${name}-tgw-spokes`, tags, { "platform.io/tgw-route-table": "spokes" }),
+      },
       { parent: this },
     );
     this.hubRouteTableId = hubTable.id;
     this.spokeRouteTableId = spokeTable.id;
 
     this.attachment = new aws.ec2transitgateway.VpcAttachment(
-      `${name}-hub`,
+      `${name}-attachment`,
       {
         transitGatewayId: this.transitGatewayId,
         vpcId: args.vpcId,
@@ -177,29 +205,35 @@ export class TransitHub extends pulumi.ComponentResource {
         dnsSupport: "enable",
         transitGatewayDefaultRouteTableAssociation: false,
         transitGatewayDefaultRouteTablePropagation: false,
-        tags: awsTags(`${name}-hub`, tags),
+        tags: awsTags(`${name}-attachment`, tags),
       },
       { parent: this },
     );
     new aws.ec2transitgateway.RouteTableAssociation(
-      `${name}-hub`,
+      `${name}-attachment`,
       { transitGatewayAttachmentId: this.attachment.id, transitGatewayRouteTableId: hubTable.id },
       { parent: this },
     );
     // Spokes learn the hub's CIDR (and only it) from the spokes route table.
     new aws.ec2transitgateway.RouteTablePropagation(
-      `${name}-hub-to-spokes`,
+      `${name}-propagate-to-spokes`,
       { transitGatewayAttachmentId: this.attachment.id, transitGatewayRouteTableId: spokeTable.id },
       { parent: this },
     );
 
     // The route table associated with each private subnet (awsx gives every subnet its own).
     const subnetIds = pulumi.output(args.privateSubnetIds);
-    const tables = Array.from({ length: args.privateSubnetCount }, (_, i) =>
-      aws.ec2.getRouteTableOutput(
-        { subnetId: subnetIds.apply((ids) => pickRouteTable(ids, i, args.privateSubnetCount, `${name} private subnets`)) },
-        { parent: this },
-      ).routeTableId,
+    const tables = Array.from(
+      { length: args.privateSubnetCount },
+      (_, i) =>
+        aws.ec2.getRouteTableOutput(
+          {
+            subnetId: subnetIds.apply((ids) =>
+              pickRouteTable(ids, i, args.privateSubnetCount, `${name} private subnets`),
+            ),
+          },
+          { parent: this },
+        ).routeTableId,
     );
     this.privateRouteTableIds = pulumi.all(tables);
 
@@ -208,7 +242,8 @@ export class TransitHub extends pulumi.ComponentResource {
         `${name}-tgw`,
         {
           name: `${name}-transit-gateway`,
-          allowExternalPrincipals: args.ramAllowExternalPrincipals ?? transitDefaults.ramAllowExternalPrincipals,
+          allowExternalPrincipals:
+            args.ramAllowExternalPrincipals ?? transitDefaults.ramAllowExternalPrincipals,
           tags: awsTags(`${name}-tgw`, tags),
         },
         { parent: this },
@@ -220,7 +255,7 @@ export class TransitHub extends pulumi.ComponentResource {
       );
       for (const principal of principals) {
         new aws.ram.PrincipalAssociation(
-          `${name}-${principalSuffix(principal)}`,
+          `${name}-share-${principalSuffix(principal)}`,
           { principal, resourceShareArn: share.arn },
           { parent: this },
         );
@@ -320,11 +355,15 @@ export class TransitSpoke extends pulumi.ComponentResource {
 
     const shareAccepter =
       args.acceptShareArn !== undefined
-        ? new aws.ram.ResourceShareAccepter(`${name}-tgw-share`, { shareArn: args.acceptShareArn }, { parent: this })
+        ? new aws.ram.ResourceShareAccepter(
+            `${name}-tgw-share`,
+            { shareArn: args.acceptShareArn },
+            { parent: this },
+          )
         : undefined;
 
     this.attachment = new aws.ec2transitgateway.VpcAttachment(
-      `${name}-spoke`,
+      `${name}-attachment`,
       {
         transitGatewayId: args.transitGatewayId,
         vpcId: args.vpcId,
@@ -333,8 +372,11 @@ export class TransitSpoke extends pulumi.ComponentResource {
         // Only the TGW owner may set these; on a shared gateway the accepter sets them.
         ...(crossAccount
           ? {}
-          : { transitGatewayDefaultRouteTableAssociation: false, transitGatewayDefaultRouteTablePropagation: false }),
-        tags: awsTags(`${name}-spoke`, tags),
+          : {
+              transitGatewayDefaultRouteTableAssociation: false,
+              transitGatewayDefaultRouteTablePropagation: false,
+            }),
+        tags: awsTags(`${name}-attachment`, tags),
       },
       { parent: this, dependsOn: shareAccepter ? [shareAccepter] : [] },
     );
@@ -342,12 +384,12 @@ export class TransitSpoke extends pulumi.ComponentResource {
 
     const accepter = crossAccount
       ? new aws.ec2transitgateway.VpcAttachmentAccepter(
-          `${name}-spoke`,
+          `${name}-attachment`,
           {
             transitGatewayAttachmentId: this.attachment.id,
             transitGatewayDefaultRouteTableAssociation: false,
             transitGatewayDefaultRouteTablePropagation: false,
-            tags: awsTags(`${name}-spoke`, tags),
+            tags: awsTags(`${name}-attachment`, tags),
           },
           hubOpts,
         )
@@ -357,23 +399,29 @@ export class TransitSpoke extends pulumi.ComponentResource {
     const attachmentId = accepter ? accepter.id : this.attachment.id;
 
     new aws.ec2transitgateway.RouteTableAssociation(
-      `${name}-spoke`,
+      `${name}-attachment`,
       { transitGatewayAttachmentId: attachmentId, transitGatewayRouteTableId: args.spokeRouteTableId },
       { ...hubOpts, dependsOn: ready },
     );
     new aws.ec2transitgateway.RouteTablePropagation(
-      `${name}-spoke-to-hub`,
+      `${name}-propagate-to-hub`,
       { transitGatewayAttachmentId: attachmentId, transitGatewayRouteTableId: args.hubRouteTableId },
       { ...hubOpts, dependsOn: ready },
     );
 
     // Spoke -> hub: each spoke private route table sends the hub CIDR to the TGW.
     const subnetIds = pulumi.output(args.privateSubnetIds);
-    const spokeTables = Array.from({ length: args.privateSubnetCount }, (_, i) =>
-      aws.ec2.getRouteTableOutput(
-        { subnetId: subnetIds.apply((ids) => pickRouteTable(ids, i, args.privateSubnetCount, `${name} private subnets`)) },
-        { parent: this },
-      ).routeTableId,
+    const spokeTables = Array.from(
+      { length: args.privateSubnetCount },
+      (_, i) =>
+        aws.ec2.getRouteTableOutput(
+          {
+            subnetId: subnetIds.apply((ids) =>
+              pickRouteTable(ids, i, args.privateSubnetCount, `${name} private subnets`),
+            ),
+          },
+          { parent: this },
+        ).routeTableId,
     );
     this.privateRouteTableIds = pulumi.all(spokeTables);
     spokeTables.forEach((routeTableId, i) => {
@@ -390,7 +438,9 @@ export class TransitSpoke extends pulumi.ComponentResource {
       new aws.ec2.Route(
         `${name}-from-hub-${i}`,
         {
-          routeTableId: hubTables.apply((ids) => pickRouteTable(ids, i, args.hubPrivateRouteTableCount, "hub privateRouteTableIds")),
+          routeTableId: hubTables.apply((ids) =>
+            pickRouteTable(ids, i, args.hubPrivateRouteTableCount, "hub privateRouteTableIds"),
+          ),
           destinationCidrBlock: args.vpcCidr,
           transitGatewayId: args.transitGatewayId,
         },
@@ -403,7 +453,8 @@ export class TransitSpoke extends pulumi.ComponentResource {
       `${name}-api-from-hub`,
       {
         securityGroupId: args.clusterSecurityGroupId,
-        description: "EKS API (443) from the hub VPC: the hub's Flux manages this spoke over the Transit Gateway",
+        description:
+          "EKS API (443) from the hub VPC: the hub's Flux manages this spoke over the Transit Gateway",
         ipProtocol: "tcp",
         fromPort: transitDefaults.kubernetesApiPort,
         toPort: transitDefaults.kubernetesApiPort,

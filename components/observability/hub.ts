@@ -118,14 +118,20 @@ export class ObservabilityHub extends pulumi.ComponentResource {
     const sg = new aws.ec2.SecurityGroup(
       `${name}-endpoints`,
       {
-        description: "Hub observability endpoints (internal NLBs): Prometheus remote write, Elasticsearch, Grafana, Kibana",
+        description:
+          "Hub observability endpoints (internal NLBs): Prometheus remote write, Elasticsearch, Grafana, Kibana",
         vpcId: args.vpcId,
         tags: awsTags(`${name}-endpoints`, tags),
       },
       { parent: this },
     );
     this.endpointsSecurityGroupId = sg.id;
-    const listeners = { prometheus: ports.prometheus, elasticsearch: ports.elasticsearch, grafana: ports.grafana, kibana: ports.kibana };
+    const listeners = {
+      prometheus: ports.prometheus,
+      elasticsearch: ports.elasticsearch,
+      grafana: ports.grafana,
+      kibana: ports.kibana,
+    };
     for (const [endpoint, port] of Object.entries(listeners)) {
       new aws.vpc.SecurityGroupIngressRule(
         `${name}-endpoints-${endpoint}-hub`,
@@ -141,7 +147,12 @@ export class ObservabilityHub extends pulumi.ComponentResource {
         { parent: this },
       );
     }
-    const targets = { prometheus: ports.prometheus, elasticsearch: ports.elasticsearch, grafana: ports.grafanaTarget, kibana: ports.kibana };
+    const targets = {
+      prometheus: ports.prometheus,
+      elasticsearch: ports.elasticsearch,
+      grafana: ports.grafanaTarget,
+      kibana: ports.kibana,
+    };
     for (const [endpoint, port] of Object.entries(targets)) {
       new aws.vpc.SecurityGroupEgressRule(
         `${name}-endpoints-${endpoint}-targets`,
@@ -166,7 +177,9 @@ export class ObservabilityHub extends pulumi.ComponentResource {
         `${name}-lb-controller`,
         {
           description: `${args.clusterName}: AWS Load Balancer Controller (EKS Pod Identity)`,
-          assumeRolePolicy: identity.accountId.apply((accountId) => JSON.stringify(podIdentityTrustPolicy(accountId))),
+          assumeRolePolicy: identity.accountId.apply((accountId) =>
+            JSON.stringify(podIdentityTrustPolicy(accountId)),
+          ),
           tags: awsTags(`${name}-lb-controller`, tags),
         },
         { parent: this },
@@ -180,7 +193,11 @@ export class ObservabilityHub extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-      const attachment = new aws.iam.RolePolicyAttachment(`${name}-lb-controller`, { role: role.name, policyArn: policy.arn }, { parent: this });
+      const attachment = new aws.iam.RolePolicyAttachment(
+        `${name}-lb-controller`,
+        { role: role.name, policyArn: policy.arn },
+        { parent: this },
+      );
       const association = new aws.eks.PodIdentityAssociation(
         `${name}-lb-controller`,
         {
@@ -211,14 +228,24 @@ export class ObservabilityHub extends pulumi.ComponentResource {
       );
     }
 
-    const loadBalancer = (endpoint: string, namespace: string, nsResource: k8s.core.v1.Namespace, selector: Record<string, string>, port: number, targetPort: number) =>
+    const loadBalancer = (
+      endpoint: string,
+      namespace: string,
+      nsResource: k8s.core.v1.Namespace,
+      selector: Record<string, string>,
+      port: number,
+      targetPort: number,
+    ) =>
       new k8s.core.v1.Service(
         `${name}-${endpoint}-lb`,
         {
           metadata: {
             name: `${endpoint}-internal`,
             namespace,
-            labels: { "app.kubernetes.io/part-of": "platform-observability", "platform.io/endpoint": endpoint },
+            labels: {
+              "app.kubernetes.io/part-of": "platform-observability",
+              "platform.io/endpoint": endpoint,
+            },
             annotations: sg.id.apply((id) => internalLoadBalancerAnnotations(id)),
           },
           spec: {
@@ -252,7 +279,10 @@ export class ObservabilityHub extends pulumi.ComponentResource {
       "elasticsearch",
       namespaces.logging,
       logging,
-      { "common.k8s.elastic.co/type": "elasticsearch", "elasticsearch.k8s.elastic.co/cluster-name": names.elastic },
+      {
+        "common.k8s.elastic.co/type": "elasticsearch",
+        "elasticsearch.k8s.elastic.co/cluster-name": names.elastic,
+      },
       ports.elasticsearch,
       ports.elasticsearch,
     );
@@ -321,7 +351,13 @@ export class ObservabilityHub extends pulumi.ComponentResource {
     );
 
     // --- Elasticsearch and Kibana (ECK) -------------------------------------------------------
-    const eck = release(`${name}-eck-operator`, versions.eckOperator, namespaces.logging, eckOperatorValues(production), inLogging);
+    const eck = release(
+      `${name}-eck-operator`,
+      versions.eckOperator,
+      namespaces.logging,
+      eckOperatorValues(production),
+      inLogging,
+    );
     const elasticsearch = new k8s.apiextensions.CustomResource(
       `${name}-elasticsearch`,
       {
@@ -350,7 +386,11 @@ export class ObservabilityHub extends pulumi.ComponentResource {
         kind: "Kibana",
         metadata: { name: names.elastic, namespace: namespaces.logging },
         spec: hostOf(kibanaLb).apply((host) =>
-          kibanaSpec({ version: versions.elasticStack, count: replicasFor(production), subjectAltNames: [host] }),
+          kibanaSpec({
+            version: versions.elasticStack,
+            count: replicasFor(production),
+            subjectAltNames: [host],
+          }),
         ),
       },
       { ...k8sOpts, dependsOn: [eck, elasticsearch] },
@@ -369,14 +409,32 @@ export class ObservabilityHub extends pulumi.ComponentResource {
             spec: {
               restartPolicy: "OnFailure",
               automountServiceAccountToken: false,
-              securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } },
+              securityContext: {
+                runAsNonRoot: true,
+                runAsUser: 1000,
+                runAsGroup: 1000,
+                seccompProfile: { type: "RuntimeDefault" },
+              },
               containers: [
                 {
                   name: "ilm",
                   image: elasticsearchImage,
                   command: ["/bin/bash", "-c"],
-                  args: [ilmBootstrapScript(inClusterEs, args.logRetentionDays ?? hubDefaults.logRetentionDays, nodeCount > 1 ? 1 : 0)],
-                  env: [{ name: "ELASTIC_PASSWORD", valueFrom: { secretKeyRef: { name: `${names.elastic}-es-elastic-user`, key: "elastic" } } }],
+                  args: [
+                    ilmBootstrapScript(
+                      inClusterEs,
+                      args.logRetentionDays ?? hubDefaults.logRetentionDays,
+                      nodeCount > 1 ? 1 : 0,
+                    ),
+                  ],
+                  env: [
+                    {
+                      name: "ELASTIC_PASSWORD",
+                      valueFrom: {
+                        secretKeyRef: { name: `${names.elastic}-es-elastic-user`, key: "elastic" },
+                      },
+                    },
+                  ],
                   volumeMounts: [{ name: "ca", mountPath: "/ca", readOnly: true }],
                   resources: resourceDefaults.job,
                   securityContext: {

@@ -9,13 +9,22 @@ import { fluentBitValues, type FluentBitValuesArgs } from "./values";
 import { versions, type ChartPin } from "./versions";
 
 /** Options of a Kubernetes child. */
-export type K8sOpts = { parent: pulumi.Resource; provider: k8s.Provider; dependsOn?: pulumi.Input<pulumi.Resource>[] };
+export type K8sOpts = {
+  parent: pulumi.Resource;
+  provider: k8s.Provider;
+  dependsOn?: pulumi.Input<pulumi.Resource>[];
+};
 
 /**
  * A platform namespace. `privileged` namespaces host node agents (node-exporter's host network and
  * PID, Fluent Bit's hostPath volumes); the Pod Security label says so explicitly.
  */
-export function platformNamespace(name: string, namespace: string, podSecurity: "privileged" | "baseline" | "restricted", opts: K8sOpts): k8s.core.v1.Namespace {
+export function platformNamespace(
+  name: string,
+  namespace: string,
+  podSecurity: "privileged" | "baseline" | "restricted",
+  opts: K8sOpts,
+): k8s.core.v1.Namespace {
   return new k8s.core.v1.Namespace(
     name,
     {
@@ -96,7 +105,11 @@ export function credentialSecret(
   const secret = new k8s.core.v1.Secret(
     name,
     {
-      metadata: { name: args.secretName, namespace: args.namespace, labels: { "app.kubernetes.io/part-of": "platform-observability" } },
+      metadata: {
+        name: args.secretName,
+        namespace: args.namespace,
+        labels: { "app.kubernetes.io/part-of": "platform-observability" },
+      },
       type: args.type ?? "Opaque",
       data: password.apply((p) => ({
         [usernameKey]: b64(args.username),
@@ -106,7 +119,9 @@ export function credentialSecret(
     },
     { ...opts, ...(given ? {} : { ignoreChanges: ["data"] }), additionalSecretOutputs: ["data"] },
   );
-  const stored = pulumi.secret(secret.data.apply((d) => Buffer.from(d[passwordKey], "base64").toString("utf8")));
+  const stored = pulumi.secret(
+    secret.data.apply((d) => Buffer.from(d[passwordKey], "base64").toString("utf8")),
+  );
   return { secret, password: stored };
 }
 

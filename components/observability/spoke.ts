@@ -1,7 +1,15 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { platformNamespace, release, type K8sOpts } from "./shared";
-import { fluentBitValues, hostOf, indexPrefix, names, namespaces, ports, spokePrometheusAgentValues } from "./values";
+import {
+  fluentBitValues,
+  hostOf,
+  indexPrefix,
+  names,
+  namespaces,
+  ports,
+  spokePrometheusAgentValues,
+} from "./values";
 import { versions } from "./versions";
 
 /** Module defaults of {@link ObservabilitySpoke}. */
@@ -79,7 +87,10 @@ export class ObservabilitySpoke extends pulumi.ComponentResource {
       dependsOn.push(
         new k8s.core.v1.Secret(
           `${name}-elasticsearch-ca`,
-          { metadata: { name: spokeDefaults.caSecret, namespace: namespaces.logging }, stringData: { "ca.crt": args.elasticsearchCaCertificate } },
+          {
+            metadata: { name: spokeDefaults.caSecret, namespace: namespaces.logging },
+            stringData: { "ca.crt": args.elasticsearchCaCertificate },
+          },
           { ...k8sOpts, dependsOn: [logging] },
         ),
       );
@@ -88,7 +99,9 @@ export class ObservabilitySpoke extends pulumi.ComponentResource {
       `${name}-fluent-bit`,
       versions.fluentBit,
       namespaces.logging,
-      pulumi.output(args.elasticsearchUrl).apply((u) => logShipperValues(args.clusterName, u, args.elasticsearchCaCertificate !== undefined)),
+      pulumi
+        .output(args.elasticsearchUrl)
+        .apply((u) => logShipperValues(args.clusterName, u, args.elasticsearchCaCertificate !== undefined)),
       { ...k8sOpts, dependsOn },
     );
     this.logIndexPrefix = indexPrefix(args.clusterName);
@@ -97,7 +110,11 @@ export class ObservabilitySpoke extends pulumi.ComponentResource {
 }
 
 /** The spoke's Fluent Bit values for the hub's Elasticsearch URL. */
-export function logShipperValues(clusterName: string, elasticsearchUrl: string, withCa: boolean): Record<string, unknown> {
+export function logShipperValues(
+  clusterName: string,
+  elasticsearchUrl: string,
+  withCa: boolean,
+): Record<string, unknown> {
   const url = new URL(elasticsearchUrl);
   return fluentBitValues({
     clusterName,

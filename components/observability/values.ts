@@ -31,7 +31,13 @@ export const names = {
 } as const;
 
 /** Ports of the hub endpoints behind the internal load balancers. */
-export const ports = { prometheus: 9090, elasticsearch: 9200, grafana: 80, grafanaTarget: 3000, kibana: 5601 } as const;
+export const ports = {
+  prometheus: 9090,
+  elasticsearch: 9200,
+  grafana: 80,
+  grafanaTarget: 3000,
+  kibana: 5601,
+} as const;
 
 /** CPU and memory requests and limits of a container. */
 export interface Resources {
@@ -102,7 +108,7 @@ export function hostOf(url: string): string {
 /**
  * The AWS Load Balancer Controller's IAM policy (docs/install/iam_policy.json of the controller at
  * v3.5.0), with every unconditioned `Resource: "*"` statement limited to the cluster's region by an
- * `aws:RequestedRegion` condition (Describe*/Get* calls support no resource ARNs).
+ * `aws:RequestedRegion` condition (Describe and Get calls support no resource ARNs).
  */
 export function loadBalancerControllerPolicy(region: string): PolicyDocument {
   const source = lbcPolicy as unknown as { Statement: PolicyStatement[] };
@@ -153,8 +159,16 @@ export function alertmanagerConfig(receivers: readonly AlertReceiver[]): Record<
   return {
     global: { resolve_timeout: "5m" },
     inhibit_rules: [
-      { source_matchers: ["severity = critical"], target_matchers: ["severity =~ warning|info"], equal: ["namespace", "alertname", "cluster"] },
-      { source_matchers: ["alertname = InfoInhibitor"], target_matchers: ["severity = info"], equal: ["namespace", "cluster"] },
+      {
+        source_matchers: ["severity = critical"],
+        target_matchers: ["severity =~ warning|info"],
+        equal: ["namespace", "alertname", "cluster"],
+      },
+      {
+        source_matchers: ["alertname = InfoInhibitor"],
+        target_matchers: ["severity = info"],
+        equal: ["namespace", "cluster"],
+      },
     ],
     route: {
       group_by: ["cluster", "namespace", "alertname"],
@@ -174,7 +188,11 @@ export function alertmanagerConfig(receivers: readonly AlertReceiver[]): Record<
           ? {
               name: r.name,
               slack_configs: [
-                { api_url_file: file(r), send_resolved: r.sendResolved ?? true, ...(r.channel ? { channel: r.channel } : {}) },
+                {
+                  api_url_file: file(r),
+                  send_resolved: r.sendResolved ?? true,
+                  ...(r.channel ? { channel: r.channel } : {}),
+                },
               ],
             }
           : { name: r.name, webhook_configs: [{ url_file: file(r), send_resolved: r.sendResolved ?? true }] },
@@ -257,7 +275,11 @@ export function hubPrometheusStackValues(args: HubPrometheusValuesArgs): Record<
         resources: resourceDefaults.alertmanager,
         storage: {
           volumeClaimTemplate: {
-            spec: { storageClassName: args.storageClass, accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "10Gi" } } },
+            spec: {
+              storageClassName: args.storageClass,
+              accessModes: ["ReadWriteOnce"],
+              resources: { requests: { storage: "10Gi" } },
+            },
           },
         },
       },
@@ -268,7 +290,11 @@ export function hubPrometheusStackValues(args: HubPrometheusValuesArgs): Record<
       // One replica: Grafana's default SQLite database is per pod (sessions, users); HA needs an external database.
       replicas: 1,
       resources: resourceDefaults.grafana,
-      admin: { existingSecret: args.grafanaAdminSecret, userKey: "admin-user", passwordKey: "admin-password" },
+      admin: {
+        existingSecret: args.grafanaAdminSecret,
+        userKey: "admin-user",
+        passwordKey: "admin-password",
+      },
       persistence: { enabled: true, storageClassName: args.storageClass, size: "10Gi" },
       sidecar: {
         dashboards: { enabled: true, multicluster: { global: { enabled: true }, etcd: { enabled: true } } },
@@ -286,7 +312,12 @@ export function hubPrometheusStackValues(args: HubPrometheusValuesArgs): Record<
           editable: false,
           // In-cluster hop to ECK's self-signed endpoint: its CA Secret lives in another namespace
           // (see docs/observability.md); spokes verify the CA, Grafana does not.
-          jsonData: { index: `${names.indexFamily}-*`, timeField: "@timestamp", logMessageField: "log", tlsSkipVerify: true },
+          jsonData: {
+            index: `${names.indexFamily}-*`,
+            timeField: "@timestamp",
+            logMessageField: "log",
+            tlsSkipVerify: true,
+          },
           secureJsonData: { basicAuthPassword: "$ES_PASSWORD" },
         },
       ],
@@ -343,7 +374,11 @@ export function spokePrometheusAgentValues(args: SpokePrometheusValuesArgs): Rec
         // The WAL survives restarts, so a hub outage of a few hours loses nothing.
         storageSpec: {
           volumeClaimTemplate: {
-            spec: { storageClassName: args.storageClass, accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "20Gi" } } },
+            spec: {
+              storageClassName: args.storageClass,
+              accessModes: ["ReadWriteOnce"],
+              resources: { requests: { storage: "20Gi" } },
+            },
           },
         },
       },
@@ -393,7 +428,12 @@ export function elasticsearchSpec(args: ElasticsearchSpecArgs): Record<string, u
   return {
     version: args.version,
     http: {
-      tls: { selfSignedCertificate: { disabled: false, subjectAltNames: args.subjectAltNames.map((dns) => ({ dns })) } },
+      tls: {
+        selfSignedCertificate: {
+          disabled: false,
+          subjectAltNames: args.subjectAltNames.map((dns) => ({ dns })),
+        },
+      },
     },
     auth: {
       fileRealm: args.fileRealmSecrets.map((secretName) => ({ secretName })),
@@ -407,7 +447,11 @@ export function elasticsearchSpec(args: ElasticsearchSpecArgs): Record<string, u
         config: { "node.store.allow_mmap": false },
         podTemplate: {
           spec: {
-            securityContext: { runAsNonRoot: true, fsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } },
+            securityContext: {
+              runAsNonRoot: true,
+              fsGroup: 1000,
+              seccompProfile: { type: "RuntimeDefault" },
+            },
             containers: [
               {
                 name: "elasticsearch",
@@ -415,7 +459,11 @@ export function elasticsearchSpec(args: ElasticsearchSpecArgs): Record<string, u
                   requests: { cpu: "500m", memory: `${args.memoryGiB}Gi` },
                   limits: { memory: `${args.memoryGiB}Gi` },
                 },
-                securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, runAsNonRoot: true },
+                securityContext: {
+                  allowPrivilegeEscalation: false,
+                  capabilities: { drop: ["ALL"] },
+                  runAsNonRoot: true,
+                },
               },
             ],
           },
@@ -436,13 +484,22 @@ export function elasticsearchSpec(args: ElasticsearchSpecArgs): Record<string, u
 }
 
 /** The spec of the `kibana.k8s.elastic.co/v1` Kibana, connected to {@link names.elastic}. */
-export function kibanaSpec(args: { version: string; count: number; subjectAltNames: readonly string[] }): Record<string, unknown> {
+export function kibanaSpec(args: {
+  version: string;
+  count: number;
+  subjectAltNames: readonly string[];
+}): Record<string, unknown> {
   return {
     version: args.version,
     count: args.count,
     elasticsearchRef: { name: names.elastic },
     http: {
-      tls: { selfSignedCertificate: { disabled: false, subjectAltNames: args.subjectAltNames.map((dns) => ({ dns })) } },
+      tls: {
+        selfSignedCertificate: {
+          disabled: false,
+          subjectAltNames: args.subjectAltNames.map((dns) => ({ dns })),
+        },
+      },
     },
     podTemplate: {
       spec: {
@@ -451,7 +508,11 @@ export function kibanaSpec(args: { version: string; count: number; subjectAltNam
           {
             name: "kibana",
             resources: resourceDefaults.kibana,
-            securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, runAsNonRoot: true },
+            securityContext: {
+              allowPrivilegeEscalation: false,
+              capabilities: { drop: ["ALL"] },
+              runAsNonRoot: true,
+            },
           },
         ],
       },
@@ -578,7 +639,9 @@ export function fluentBitValues(args: FluentBitValuesArgs): Record<string, unkno
       { name: "ES_USER", valueFrom: { secretKeyRef: { name: args.credentialsSecret, key: "username" } } },
       { name: "ES_PASSWORD", valueFrom: { secretKeyRef: { name: args.credentialsSecret, key: "password" } } },
     ],
-    extraVolumes: args.caSecret ? [{ name: "es-ca", secret: { secretName: args.caSecret, items: [{ key: "ca.crt", path: "ca.crt" }] } }] : [],
+    extraVolumes: args.caSecret
+      ? [{ name: "es-ca", secret: { secretName: args.caSecret, items: [{ key: "ca.crt", path: "ca.crt" }] } }]
+      : [],
     extraVolumeMounts: args.caSecret ? [{ name: "es-ca", mountPath: "/fluent-bit/tls", readOnly: true }] : [],
     config: {
       service: [
@@ -631,7 +694,9 @@ export function fluentBitValues(args: FluentBitValuesArgs): Record<string, unkno
         `    Record cluster ${args.clusterName}`,
         "",
       ].join("\n"),
-      outputs: [esOutput("kube.*", prefix, args), "", esOutput("host.*", `${prefix}-node`, args), ""].join("\n"),
+      outputs: [esOutput("kube.*", prefix, args), "", esOutput("host.*", `${prefix}-node`, args), ""].join(
+        "\n",
+      ),
     },
   };
 }

@@ -25,7 +25,11 @@ export const versions = {
   /** ECK operator 3.5.0. https://www.elastic.co/docs/deploy-manage/deploy/cloud-on-k8s/install-using-helm-chart */
   eckOperator: { chart: "eck-operator", version: "3.5.0", repo: "https://helm.elastic.co" } as ChartPin,
   /** Fluent Bit chart 0.58.1 (Fluent Bit 5.1.1). https://github.com/fluent/helm-charts/tree/main/charts/fluent-bit */
-  fluentBit: { chart: "fluent-bit", version: "0.58.1", repo: "https://fluent.github.io/helm-charts" } as ChartPin,
+  fluentBit: {
+    chart: "fluent-bit",
+    version: "0.58.1",
+    repo: "https://fluent.github.io/helm-charts",
+  } as ChartPin,
   /** AWS Load Balancer Controller chart 3.5.0 (controller v3.5.0). https://github.com/aws/eks-charts/tree/master/stable/aws-load-balancer-controller */
   awsLoadBalancerController: {
     chart: "aws-load-balancer-controller",

@@ -278,7 +278,10 @@ export const backupDefaults = {
 } as const;
 
 /** The daily rule of the backup plan, with an optional copy action. */
-export function backupRule(vaultName: pulumi.Input<string>, args: BackupRuleArgs): aws.types.input.backup.PlanRule {
+export function backupRule(
+  vaultName: pulumi.Input<string>,
+  args: BackupRuleArgs,
+): aws.types.input.backup.PlanRule {
   return {
     ruleName: "daily",
     targetVaultName: vaultName,

@@ -89,7 +89,10 @@ export const storageDefaults = {
   efsThroughputMode: "elastic" as EfsThroughputMode,
   efsPerformanceMode: "generalPurpose",
   /** Files untouched for 30 days move to Infrequent Access; back to Standard on first access. */
-  efsLifecyclePolicies: [{ transitionToIa: "AFTER_30_DAYS" }, { transitionToPrimaryStorageClass: "AFTER_1_ACCESS" }],
+  efsLifecyclePolicies: [
+    { transitionToIa: "AFTER_30_DAYS" },
+    { transitionToPrimaryStorageClass: "AFTER_1_ACCESS" },
+  ],
   nfsPort: 2049,
   kmsDeletionWindowDays: 30,
   backupSchedule: backupDefaults.schedule,
@@ -131,13 +134,19 @@ export class Storage extends pulumi.ComponentResource {
     const protect = args.protect ?? false;
     const provider = args.provider;
     if (!Number.isInteger(args.availabilityZoneCount) || args.availabilityZoneCount < 1) {
-      throw new Error(`${name}: availabilityZoneCount must be a positive integer (got ${args.availabilityZoneCount})`);
+      throw new Error(
+        `${name}: availabilityZoneCount must be a positive integer (got ${args.availabilityZoneCount})`,
+      );
     }
     this.reclaimPolicy = args.reclaimPolicy ?? defaultReclaimPolicy(protect);
-    const versions = { ...addonVersions(args.kubernetesVersion), ...storageAddonVersions(args.kubernetesVersion) };
+    const versions = {
+      ...addonVersions(args.kubernetesVersion),
+      ...storageAddonVersions(args.kubernetesVersion),
+    };
     const identity = aws.getCallerIdentityOutput({}, { parent: this });
     const partition = aws.getPartitionOutput({}, { parent: this }).partition;
-    const managedPolicyArn = (policy: string) => pulumi.interpolate`arn:${partition}:iam::aws:policy/${policy}`;
+    const managedPolicyArn = (policy: string) =>
+      pulumi.interpolate`arn:${partition}:iam::aws:policy/${policy}`;
     const clusterName = pulumi.output(args.clusterName);
 
     // -------------------------------------------------------------------------------------------
@@ -150,7 +159,9 @@ export class Storage extends pulumi.ComponentResource {
         deletionWindowInDays: storageDefaults.kmsDeletionWindowDays,
         policy: pulumi
           .all([identity.accountId, partition])
-          .apply(([accountId, part]) => JSON.stringify(kmsKeyPolicy({ accountId, partition: part, region: args.region }))),
+          .apply(([accountId, part]) =>
+            JSON.stringify(kmsKeyPolicy({ accountId, partition: part, region: args.region })),
+          ),
         tags: awsTags(`${name}-storage-key`, tags),
       },
       { parent: this, protect },
@@ -168,7 +179,9 @@ export class Storage extends pulumi.ComponentResource {
         `${name}-${suffix}`,
         {
           description,
-          assumeRolePolicy: identity.accountId.apply((accountId) => JSON.stringify(podIdentityTrustPolicy(accountId))),
+          assumeRolePolicy: identity.accountId.apply((accountId) =>
+            JSON.stringify(podIdentityTrustPolicy(accountId)),
+          ),
           tags: awsTags(`${name}-${suffix}`, tags),
         },
         { parent: this },
@@ -192,7 +205,10 @@ export class Storage extends pulumi.ComponentResource {
       { parent: this, dependsOn: addonDependsOn },
     );
 
-    const ebsRole = podIdentityRole("ebs-csi", pulumi.interpolate`${clusterName}: EBS CSI controller (Pod Identity)`);
+    const ebsRole = podIdentityRole(
+      "ebs-csi",
+      pulumi.interpolate`${clusterName}: EBS CSI controller (Pod Identity)`,
+    );
     const ebsPolicies: pulumi.Resource[] = [
       new aws.iam.RolePolicyAttachment(
         `${name}-ebs-csi-driver-policy`,
@@ -217,7 +233,10 @@ export class Storage extends pulumi.ComponentResource {
       { parent: this, dependsOn: [...addonDependsOn, ...ebsPolicies, snapshotController] },
     );
 
-    const efsRole = podIdentityRole("efs-csi", pulumi.interpolate`${clusterName}: EFS CSI controller (Pod Identity)`);
+    const efsRole = podIdentityRole(
+      "efs-csi",
+      pulumi.interpolate`${clusterName}: EFS CSI controller (Pod Identity)`,
+    );
     const efsPolicy = new aws.iam.RolePolicyAttachment(
       `${name}-efs-csi-driver-policy`,
       { role: efsRole.name, policyArn: managedPolicyArn(managedPolicies.efsCsi) },
@@ -296,7 +315,9 @@ export class Storage extends pulumi.ComponentResource {
             fileSystemId: this.fileSystem.id,
             subnetId: pulumi.output(args.privateSubnetIds).apply((ids) => {
               if (ids.length < args.availabilityZoneCount) {
-                throw new Error(`${name}: ${ids.length} private subnets for ${args.availabilityZoneCount} EFS mount targets`);
+                throw new Error(
+                  `${name}: ${ids.length} private subnets for ${args.availabilityZoneCount} EFS mount targets`,
+                );
               }
               return ids[i];
             }),

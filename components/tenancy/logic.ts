@@ -198,7 +198,11 @@ export function mergeQuota(...layers: (Quantities | undefined)[]): Record<string
 
 /** A LimitRange's container limits: the defaults, then each layer, merged per field. */
 export function mergeLimits(...layers: (ContainerLimitsOverride | undefined)[]): ContainerLimits {
-  const result = { default: { ...defaults.limits.default }, defaultRequest: { ...defaults.limits.defaultRequest }, max: { ...defaults.limits.max } };
+  const result = {
+    default: { ...defaults.limits.default },
+    defaultRequest: { ...defaults.limits.defaultRequest },
+    max: { ...defaults.limits.max },
+  };
   for (const layer of layers) {
     if (!layer) continue;
     Object.assign(result.default, layer.default);
@@ -223,7 +227,10 @@ export function limitsProblem(limits: ContainerLimits): { field: string; reason:
       const highValue = limits[high][resource];
       if (highValue === undefined) continue;
       if (parseQuantity(lowValue) > parseQuantity(highValue)) {
-        return { field: `${low}.${resource}`, reason: `${low}.${resource} (${lowValue}) at most ${high}.${resource} (${highValue})` };
+        return {
+          field: `${low}.${resource}`,
+          reason: `${low}.${resource} (${lowValue}) at most ${high}.${resource} (${highValue})`,
+        };
       }
     }
   }
@@ -284,7 +291,12 @@ export function networkPolicies(options: NetworkPolicyOptions): NetworkPolicySpe
         policyTypes: ["Egress"],
         egress: [
           {
-            to: [{ namespaceSelector: byName("kube-system"), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+            to: [
+              {
+                namespaceSelector: byName("kube-system"),
+                podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+              },
+            ],
             ports: [
               { protocol: "UDP", port: 53 },
               { protocol: "TCP", port: 53 },
@@ -317,7 +329,12 @@ export function networkPolicies(options: NetworkPolicyOptions): NetworkPolicySpe
       spec: {
         podSelector: {},
         policyTypes: ["Egress"],
-        egress: [{ to: defaults.podIdentityAgentCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [{ protocol: "TCP", port: 80 }] }],
+        egress: [
+          {
+            to: defaults.podIdentityAgentCidrs.map((cidr) => ({ ipBlock: { cidr } })),
+            ports: [{ protocol: "TCP", port: 80 }],
+          },
+        ],
       },
     });
   }

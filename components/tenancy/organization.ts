@@ -135,7 +135,8 @@ export class Organization extends pulumi.ComponentResource {
 
   constructor(name: string, args: OrganizationArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:tenancy:Organization", name, {}, opts);
-    if (args.environments.length === 0) throw new Error(`organization ${args.name}: at least one environment`);
+    if (args.environments.length === 0)
+      throw new Error(`organization ${args.name}: at least one environment`);
     const provider = args.provider;
     const k8sOpts: pulumi.CustomResourceOptions = { parent: this, provider };
     const org = args.name;
@@ -144,7 +145,9 @@ export class Organization extends pulumi.ComponentResource {
     const secretArnPrefixes = args.secretArnPrefixes ?? [];
     const secretsServiceAccount = args.secretsServiceAccount ?? defaults.secretsServiceAccount;
     const git = args.gitRepository;
-    const gitSecret = git ? (git.secretName ?? (git.url.startsWith("ssh://") ? defaults.gitSecretName : undefined)) : undefined;
+    const gitSecret = git
+      ? (git.secretName ?? (git.url.startsWith("ssh://") ? defaults.gitSecretName : undefined))
+      : undefined;
     const fluxOpts: pulumi.CustomResourceOptions = { ...k8sOpts, dependsOn: args.fluxDependsOn ?? [] };
 
     this.organization = org;
@@ -160,15 +163,26 @@ export class Organization extends pulumi.ComponentResource {
       const ns = this.environments[i].namespace;
       const prefix = `${name}-${env.name}`;
       const labels = tenantLabels(org, env.name, args.kubernetesVersion);
-      const common = { "toolkit.fluxcd.io/tenant": org, "platform.io/organization": org, "platform.io/environment": env.name };
+      const common = {
+        "toolkit.fluxcd.io/tenant": org,
+        "platform.io/organization": org,
+        "platform.io/environment": env.name,
+      };
 
-      const namespace = new k8s.core.v1.Namespace(`${prefix}-namespace`, { metadata: { name: ns, labels } }, k8sOpts);
+      const namespace = new k8s.core.v1.Namespace(
+        `${prefix}-namespace`,
+        { metadata: { name: ns, labels } },
+        k8sOpts,
+      );
       namespaceResources.push(namespace);
       const inNs: pulumi.CustomResourceOptions = { ...k8sOpts, dependsOn: [namespace] };
 
       new k8s.core.v1.ResourceQuota(
         `${prefix}-quota`,
-        { metadata: { name: "tenant-quota", namespace: ns, labels: common }, spec: { hard: mergeQuota(args.quota, env.quota) } },
+        {
+          metadata: { name: "tenant-quota", namespace: ns, labels: common },
+          spec: { hard: mergeQuota(args.quota, env.quota) },
+        },
         inNs,
       );
       const limits = mergeLimits(args.limits, env.limits);
@@ -176,7 +190,16 @@ export class Organization extends pulumi.ComponentResource {
         `${prefix}-limits`,
         {
           metadata: { name: "tenant-limits", namespace: ns, labels: common },
-          spec: { limits: [{ type: "Container", default: limits.default, defaultRequest: limits.defaultRequest, max: limits.max }] },
+          spec: {
+            limits: [
+              {
+                type: "Container",
+                default: limits.default,
+                defaultRequest: limits.defaultRequest,
+                max: limits.max,
+              },
+            ],
+          },
         },
         inNs,
       );
@@ -202,7 +225,11 @@ export class Organization extends pulumi.ComponentResource {
         `${prefix}-reconciler`,
         {
           metadata: { name: defaults.reconcilerServiceAccount, namespace: ns, labels: common },
-          roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: defaults.reconcilerClusterRole },
+          roleRef: {
+            apiGroup: "rbac.authorization.k8s.io",
+            kind: "ClusterRole",
+            name: defaults.reconcilerClusterRole,
+          },
           subjects: [{ kind: "ServiceAccount", name: defaults.reconcilerServiceAccount, namespace: ns }],
         },
         inNs,
@@ -257,7 +284,12 @@ export class Organization extends pulumi.ComponentResource {
     (args.principals ?? []).forEach((principal, i) => {
       const entry = new aws.eks.AccessEntry(
         `${name}-access-${i}`,
-        { clusterName: args.clusterName, principalArn: principal.arn, type: "STANDARD", tags: awsTags(`${name}-access-${i}`, args.tags) },
+        {
+          clusterName: args.clusterName,
+          principalArn: principal.arn,
+          type: "STANDARD",
+          tags: awsTags(`${name}-access-${i}`, args.tags),
+        },
         { parent: this },
       );
       new aws.eks.AccessPolicyAssociation(
@@ -265,7 +297,9 @@ export class Organization extends pulumi.ComponentResource {
         {
           clusterName: args.clusterName,
           principalArn: principal.arn,
-          policyArn: partition.apply((p) => accessPolicyArn(p, principal.accessPolicy ?? defaults.accessPolicy)),
+          policyArn: partition.apply((p) =>
+            accessPolicyArn(p, principal.accessPolicy ?? defaults.accessPolicy),
+          ),
           accessScope: { type: "namespace", namespaces: this.namespaces },
         },
         { parent: this, dependsOn: [entry] },
@@ -292,7 +326,11 @@ export class Organization extends pulumi.ComponentResource {
       );
       this.environments.forEach((env, i) => {
         const prefix = `${name}-${env.name}`;
-        const labels = { "toolkit.fluxcd.io/tenant": org, "platform.io/organization": org, "platform.io/environment": env.name };
+        const labels = {
+          "toolkit.fluxcd.io/tenant": org,
+          "platform.io/organization": org,
+          "platform.io/environment": env.name,
+        };
         const sa = new k8s.core.v1.ServiceAccount(
           `${prefix}-secrets`,
           { metadata: { name: secretsServiceAccount, namespace: env.namespace, labels } },

@@ -21,12 +21,19 @@ export function isGoDuration(value: string): boolean {
 
 /** A Git URL Flux can clone: `https://host/path` or `ssh://user@host[:port]/path`. */
 export function isGitUrl(value: string): boolean {
-  return /^https:\/\/[A-Za-z0-9.-]+(:\d+)?\/[^\s]+$/.test(value) || /^ssh:\/\/[A-Za-z0-9._-]+@[A-Za-z0-9.-]+(:\d+)?\/[^\s]+$/.test(value);
+  return (
+    /^https:\/\/[A-Za-z0-9.-]+(:\d+)?\/[^\s]+$/.test(value) ||
+    /^ssh:\/\/[A-Za-z0-9._-]+@[A-Za-z0-9.-]+(:\d+)?\/[^\s]+$/.test(value)
+  );
 }
 
 /** A branch name (git check-ref-format, simplified): no spaces, no `..`, no leading `-` or `/`. */
 const branchName = () =>
-  z.string().regex(/^(?!-|\/)(?!.*\.\.)(?!.*\/\/)[A-Za-z0-9._/-]+(?<!\/|\.lock)$/, { error: "a Git branch name such as main" });
+  z
+    .string()
+    .regex(/^(?!-|\/)(?!.*\.\.)(?!.*\/\/)[A-Za-z0-9._/-]+(?<!\/|\.lock)$/, {
+      error: "a Git branch name such as main",
+    });
 
 /** Keys of this section: zod schemas with TSDoc and @default. */
 export const gitopsSchema = {
@@ -35,13 +42,26 @@ export const gitopsSchema = {
    * build Flux; empty means "not set" and the gitops wiring reports the key.
    * https://fluxcd.io/flux/components/source/gitrepositories/#url
    */
-  gitRepositoryUrl: z.string().refine(isGitUrl, { error: "a Git URL such as https://github.com/org/repo or ssh://git@github.com/org/repo" }).optional(),
+  gitRepositoryUrl: z
+    .string()
+    .refine(isGitUrl, {
+      error: "a Git URL such as https://github.com/org/repo or ssh://git@github.com/org/repo",
+    })
+    .optional(),
   /** Branch Flux follows. @default "main" */
   gitBranch: branchName().default("main"),
   /** Path of this cluster's root in the repository. @default "./gitops/clusters/<stack>" */
-  gitPath: z.string().regex(/^\.\/[A-Za-z0-9._/-]*$/, { error: "a repository path starting with ./ such as ./gitops/clusters/hub" }).optional(),
+  gitPath: z
+    .string()
+    .regex(/^\.\/[A-Za-z0-9._/-]*$/, {
+      error: "a repository path starting with ./ such as ./gitops/clusters/hub",
+    })
+    .optional(),
   /** How often Flux fetches the repository and reconciles the root Kustomization (a Go duration). @default "1m" */
-  gitInterval: z.string().refine(isGoDuration, { error: "a Go duration such as 1m, 10m0s or 1h" }).default("1m"),
+  gitInterval: z
+    .string()
+    .refine(isGoDuration, { error: "a Go duration such as 1m, 10m0s or 1h" })
+    .default("1m"),
   /** Git authentication: none, ssh (deploy key) or github-app. @default "none" */
   gitAuth: z.enum(GIT_AUTH_MODES, { error: `one of ${GIT_AUTH_MODES.join(", ")}` }).default("none"),
   /** SSH deploy key (OpenSSH private key), a Pulumi secret. Required when gitAuth is ssh. */
@@ -53,7 +73,10 @@ export const gitopsSchema = {
   /** GitHub App ID. Required when gitAuth is github-app. */
   githubAppId: z.string().regex(/^\d+$/, { error: "a numeric GitHub App ID" }).optional(),
   /** GitHub App installation ID. Required when gitAuth is github-app. */
-  githubAppInstallationId: z.string().regex(/^\d+$/, { error: "a numeric GitHub App installation ID" }).optional(),
+  githubAppInstallationId: z
+    .string()
+    .regex(/^\d+$/, { error: "a numeric GitHub App installation ID" })
+    .optional(),
   /** GitHub App private key (PEM), a Pulumi secret. Required when gitAuth is github-app. */
   githubAppPrivateKey: z.string().optional(),
   /**
@@ -62,7 +85,9 @@ export const gitopsSchema = {
    */
   gitBaselinePath: z
     .string()
-    .regex(/^\.\/[A-Za-z0-9._/-]*$/, { error: "a repository path starting with ./ such as ./gitops/infrastructure/baseline" })
+    .regex(/^\.\/[A-Za-z0-9._/-]*$/, {
+      error: "a repository path starting with ./ such as ./gitops/infrastructure/baseline",
+    })
     .default("./gitops/infrastructure/baseline"),
   /**
    * Allow Flux objects to reference sources in other namespaces (turns off the multi-tenancy
@@ -97,18 +122,43 @@ const key = (name: string) => `${NAMESPACE}:${name}`;
 export function gitopsChecks(config: SectionConfig): void {
   const c = config as unknown as GitOpsConfig;
   if (c.gitAuth === "ssh") {
-    if (!c.gitSshPrivateKey) throw new ConfigError(key("gitSshPrivateKey"), undefined, "an SSH private key (pulumi config set --secret) when gitAuth is ssh");
-    if (!c.gitKnownHosts) throw new ConfigError(key("gitKnownHosts"), undefined, "known_hosts lines of the Git server when gitAuth is ssh");
+    if (!c.gitSshPrivateKey)
+      throw new ConfigError(
+        key("gitSshPrivateKey"),
+        undefined,
+        "an SSH private key (pulumi config set --secret) when gitAuth is ssh",
+      );
+    if (!c.gitKnownHosts)
+      throw new ConfigError(
+        key("gitKnownHosts"),
+        undefined,
+        "known_hosts lines of the Git server when gitAuth is ssh",
+      );
     if (c.gitRepositoryUrl && !c.gitRepositoryUrl.startsWith("ssh://")) {
       throw new ConfigError(key("gitRepositoryUrl"), c.gitRepositoryUrl, "an ssh:// URL when gitAuth is ssh");
     }
   }
   if (c.gitAuth === "github-app") {
-    if (!c.githubAppId) throw new ConfigError(key("githubAppId"), undefined, "the GitHub App ID when gitAuth is github-app");
-    if (!c.githubAppInstallationId) throw new ConfigError(key("githubAppInstallationId"), undefined, "the GitHub App installation ID when gitAuth is github-app");
-    if (!c.githubAppPrivateKey) throw new ConfigError(key("githubAppPrivateKey"), undefined, "the GitHub App private key (pulumi config set --secret) when gitAuth is github-app");
+    if (!c.githubAppId)
+      throw new ConfigError(key("githubAppId"), undefined, "the GitHub App ID when gitAuth is github-app");
+    if (!c.githubAppInstallationId)
+      throw new ConfigError(
+        key("githubAppInstallationId"),
+        undefined,
+        "the GitHub App installation ID when gitAuth is github-app",
+      );
+    if (!c.githubAppPrivateKey)
+      throw new ConfigError(
+        key("githubAppPrivateKey"),
+        undefined,
+        "the GitHub App private key (pulumi config set --secret) when gitAuth is github-app",
+      );
     if (c.gitRepositoryUrl && !c.gitRepositoryUrl.startsWith("https://")) {
-      throw new ConfigError(key("gitRepositoryUrl"), c.gitRepositoryUrl, "an https:// URL when gitAuth is github-app (Flux's github provider)");
+      throw new ConfigError(
+        key("gitRepositoryUrl"),
+        c.gitRepositoryUrl,
+        "an https:// URL when gitAuth is github-app (Flux's github provider)",
+      );
     }
   }
   if (c.gitAuth === "none" && c.gitRepositoryUrl?.startsWith("ssh://")) {

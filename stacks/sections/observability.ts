@@ -1,10 +1,124 @@
 /**
  * Config keys of the observability capability (merged into the `platform` namespace by stacks/config.ts).
+ * Reference: docs/observability.md.
  */
+import { z } from "zod";
+import { ConfigError, NAMESPACE, boolean, integer, kubernetesName, structured } from "../schema";
 import type { SectionConfig } from "./types";
 
+/** What the offline plan passes for a `secure:` value it cannot decrypt (tools/plan). */
+const PLAN_SECRET_PLACEHOLDER = "[secret]";
+
+const password = (min: number) =>
+  z.string().refine((v) => v === PLAN_SECRET_PLACEHOLDER || v.length >= min, {
+    error: `a password of at least ${min} characters (set it with pulumi config set --secret)`,
+  });
+
+/** One Alertmanager receiver. https://prometheus.io/docs/alerting/latest/configuration/#receiver */
+export const alertReceiverSchema = z
+  .object({
+    /** Receiver name, unique. */
+    name: kubernetesName(),
+    /** `slack` or `webhook`. */
+    type: z.enum(["slack", "webhook"], { error: "slack or webhook" }),
+    /** Slack incoming-webhook URL or webhook endpoint (https). */
+    url: z.string().regex(/^https:\/\/\S+$/, { error: "an https:// URL" }),
+    /** Slack channel (slack only). */
+    channel: z.string().optional(),
+    /** Label matchers, e.g. ["severity = critical"]; empty routes every alert. @default [] */
+    matchers: z.array(z.string().min(1)).default([]),
+    /** Notify when alerts resolve. @default true */
+    sendResolved: z.boolean().default(true),
+  })
+  .strict();
+
 /** Keys of this section: zod schemas with TSDoc and @default. */
-export const observabilitySchema = {};
+export const observabilitySchema = {
+  /** Hub: Prometheus retention, a Prometheus duration (`15d`, `720h`). https://prometheus.io/docs/prometheus/latest/storage/ @default "15d" */
+  prometheusRetention: z
+    .string()
+    .regex(/^[1-9]\d*(ms|s|m|h|d|w|y)$/, { error: "a Prometheus duration such as 15d or 720h" })
+    .default("15d"),
+  /** Hub: size of the Prometheus volume (gp3), GiB. @default 100 */
+  prometheusStorageGiB: integer(10, 16384).default(100),
+  /**
+   * Hub: Alertmanager receivers (object array {name, type: slack|webhook, url, channel, matchers,
+   * sendResolved}). The URLs are credentials: set the whole key with `pulumi config set --secret`.
+   * @default [] (alerts go nowhere but the Alertmanager UI)
+   */
+  alertmanagerReceivers: structured(z.array(alertReceiverSchema)).default([]),
+  /** Hub: Grafana admin password (secret, >= 12 characters). @default generated on the first up and kept in the cluster */
+  grafanaAdminPassword: password(12).optional(),
+  /** Hub: password of the Elasticsearch `log-shipper` user spokes ship with (secret). @default generated on the first up and kept */
+  logShipperPassword: password(16).optional(),
+  /** Hub: Elasticsearch nodes (master+data); 3 or more in production. @default 3 */
+  elasticsearchNodeCount: integer(1, 15).default(3),
+  /** Hub: Elasticsearch volume per node (gp3), GiB. @default 100 */
+  elasticsearchStorageGiB: integer(10, 65536).default(100),
+  /** Hub: memory per Elasticsearch node, GiB (request = limit; the JVM heap is half). @default 4 */
+  elasticsearchMemoryGiB: integer(2, 64).default(4),
+  /** Hub: days an index of shipped logs is kept (ILM delete phase). @default 30 */
+  logRetentionDays: integer(1, 3650).default(30),
+  /** Hub: install the AWS Load Balancer Controller (it provisions the endpoints' internal NLBs). @default true */
+  installLoadBalancerController: boolean().default(true),
+  /**
+   * Spoke: PEM of the hub Elasticsearch CA (ECK Secret logs-es-http-certs-public, key ca.crt), so
+   * Fluent Bit verifies the hub. @default unset (TLS without server verification)
+   */
+  elasticsearchCaCertificate: z
+    .string()
+    .refine(
+      (v) =>
+        v === PLAN_SECRET_PLACEHOLDER ||
+        /-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/.test(v),
+      {
+        error: "a PEM certificate (-----BEGIN CERTIFICATE----- ...)",
+      },
+    )
+    .optional(),
+};
+
+/** The keys of this section as they appear on the validated config. */
+export type ObservabilityConfig = z.infer<z.ZodObject<typeof observabilitySchema>>;
 
 /** Cross-key rules of this section; throws ConfigError on bad input. */
-export function observabilityChecks(_config: SectionConfig): void {}
+export function observabilityChecks(config: SectionConfig): void {
+  const c = config as SectionConfig & ObservabilityConfig;
+  if (c.role === "hub" && c.production && c.elasticsearchNodeCount < 3) {
+    throw new ConfigError(
+      `${NAMESPACE}:elasticsearchNodeCount`,
+      c.elasticsearchNodeCount,
+      "at least 3 nodes in production (a master quorum survives the loss of one node)",
+    );
+  }
+  const seen = new Set<string>();
+  c.alertmanagerReceivers.forEach((r, i) => {
+    if (r.name === "null")
+      throw new ConfigError(
+        `${NAMESPACE}:alertmanagerReceivers[${i}].name`,
+        r.name,
+        "a name other than null (reserved)",
+      );
+    if (seen.has(r.name))
+      throw new ConfigError(
+        `${NAMESPACE}:alertmanagerReceivers[${i}].name`,
+        r.name,
+        "a receiver name used once",
+      );
+    seen.add(r.name);
+    if (r.channel !== undefined && r.type !== "slack") {
+      throw new ConfigError(
+        `${NAMESPACE}:alertmanagerReceivers[${i}].channel`,
+        r.channel,
+        "no channel for a webhook receiver",
+      );
+    }
+  });
+  if (c.role === "spoke" && c.alertmanagerReceivers.length > 0) {
+    throw new ConfigError(
+      `${NAMESPACE}:alertmanagerReceivers`,
+      "(set)",
+      "no receivers on a spoke (alerts are evaluated and routed on the hub)",
+    );
+  }
+}

@@ -7,7 +7,8 @@ import { ConfigError, NAMESPACE, integer } from "../schema";
 import type { SectionConfig } from "./types";
 
 /** An AWS Backup vault ARN. */
-const BACKUP_VAULT_ARN = /^arn:aws[a-z-]*:backup:[a-z]{2}(-gov)?-[a-z]+-\d:\d{12}:backup-vault:[A-Za-z0-9_-]{2,50}$/;
+const BACKUP_VAULT_ARN =
+  /^arn:aws[a-z-]*:backup:[a-z]{2}(-gov)?-[a-z]+-\d:\d{12}:backup-vault:[A-Za-z0-9_-]{2,50}$/;
 
 /** An AWS Backup schedule: `cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>)`. */
 const BACKUP_CRON = /^cron\(\S+ \S+ \S+ \S+ \S+ \S+\)$/;
@@ -23,15 +24,19 @@ export const storageSchema = {
   storageReclaimPolicy: z.enum(["Retain", "Delete"], { error: "Retain or Delete" }).optional(),
   /**
    * io2 IOPS per GiB of the `performance` StorageClass (1 to 1000; small volumes are raised to the
-   * io2 minimum). https://github.com/kubernetes-sigs/aws-ebs-csi-driver/blob/master/docs/parameters.md
-   * @default 50 (when performanceIops is not set)
+   * io2 minimum). Ignored when performanceIops is set.
+   * https://github.com/kubernetes-sigs/aws-ebs-csi-driver/blob/master/docs/parameters.md
+   * @default 50
    */
-  performanceIopsPerGB: integer(1, 1000).optional(),
+  performanceIopsPerGB: integer(1, 1000).default(50),
   /**
-   * Fixed io2 IOPS of every `performance` volume (100 to 256000), instead of performanceIopsPerGB.
-   * @default not set
+   * Fixed io2 IOPS of every `performance` volume (100 to 256000) instead of performanceIopsPerGB;
+   * 0 means not set.
+   * @default 0
    */
-  performanceIops: integer(100, 256000).optional(),
+  performanceIops: integer(0, 256000)
+    .refine((n) => n === 0 || n >= 100, { error: "0 (not set) or an integer between 100 and 256000" })
+    .default(0),
   /**
    * EFS throughput mode: `elastic` (pay per use, scales automatically) or `bursting`.
    * https://docs.aws.amazon.com/efs/latest/ug/performance.html#throughput-modes
@@ -56,10 +61,12 @@ export const storageSchema = {
    */
   backupCopyVaultArn: z
     .string()
-    .regex(BACKUP_VAULT_ARN, { error: "a backup vault ARN such as arn:aws:backup:eu-central-1:111122223333:backup-vault:dr" })
+    .regex(BACKUP_VAULT_ARN, {
+      error: "a backup vault ARN such as arn:aws:backup:eu-central-1:111122223333:backup-vault:dr",
+    })
     .optional(),
-  /** Days the copies are kept (1 to 36500); needs backupCopyVaultArn. @default backupRetentionDays */
-  backupCopyRetentionDays: integer(1, 36500).optional(),
+  /** Days the copies are kept (1 to 36500; 0 means backupRetentionDays); needs backupCopyVaultArn. @default 0 */
+  backupCopyRetentionDays: integer(0, 36500).default(0),
 };
 
 /** The storage keys as the section sees them after parsing. */
@@ -67,13 +74,13 @@ export interface StorageConfigView {
   readonly production: boolean;
   readonly region: string;
   readonly storageReclaimPolicy?: "Retain" | "Delete";
-  readonly performanceIopsPerGB?: number;
-  readonly performanceIops?: number;
+  readonly performanceIopsPerGB: number;
+  readonly performanceIops: number;
   readonly efsThroughputMode: "elastic" | "bursting";
   readonly backupSchedule: string;
   readonly backupRetentionDays: number;
   readonly backupCopyVaultArn?: string;
-  readonly backupCopyRetentionDays?: number;
+  readonly backupCopyRetentionDays: number;
 }
 
 /** The storage settings with derived defaults resolved (what stacks/wiring/storage.ts passes on). */
@@ -88,18 +95,20 @@ export interface StorageSettings {
   readonly backupCopyRetentionDays?: number;
 }
 
-/** Resolves the derived defaults: reclaim policy by environment, IOPS per GiB unless fixed IOPS. */
+/** Resolves the derived defaults: reclaim policy by environment, IOPS per GiB unless fixed IOPS, copy retention. */
 export function storageSettings(config: StorageConfigView): StorageSettings {
   return {
     reclaimPolicy: config.storageReclaimPolicy ?? (config.production ? "Retain" : "Delete"),
-    performanceIops: config.performanceIops,
-    performanceIopsPerGB: config.performanceIops === undefined ? (config.performanceIopsPerGB ?? 50) : undefined,
+    performanceIops: config.performanceIops > 0 ? config.performanceIops : undefined,
+    performanceIopsPerGB: config.performanceIops > 0 ? undefined : config.performanceIopsPerGB,
     efsThroughputMode: config.efsThroughputMode,
     backupSchedule: config.backupSchedule,
     backupRetentionDays: config.backupRetentionDays,
     backupCopyVaultArn: config.backupCopyVaultArn,
     backupCopyRetentionDays:
-      config.backupCopyVaultArn === undefined ? undefined : (config.backupCopyRetentionDays ?? config.backupRetentionDays),
+      config.backupCopyVaultArn === undefined
+        ? undefined
+        : config.backupCopyRetentionDays || config.backupRetentionDays,
   };
 }
 
@@ -113,14 +122,7 @@ export function storageChecks(sectionConfig: SectionConfig): void {
       "Retain in a production stack (Delete destroys a volume's data when its claim is deleted)",
     );
   }
-  if (config.performanceIops !== undefined && config.performanceIopsPerGB !== undefined) {
-    throw new ConfigError(
-      `${NAMESPACE}:performanceIops`,
-      config.performanceIops,
-      "performanceIops or performanceIopsPerGB, not both (unset one of them)",
-    );
-  }
-  if (config.backupCopyRetentionDays !== undefined && config.backupCopyVaultArn === undefined) {
+  if (config.backupCopyRetentionDays > 0 && config.backupCopyVaultArn === undefined) {
     throw new ConfigError(
       `${NAMESPACE}:backupCopyRetentionDays`,
       config.backupCopyRetentionDays,

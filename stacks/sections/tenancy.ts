@@ -23,16 +23,23 @@ const quantity = () =>
     .transform((v) => String(v))
     .pipe(z.string().refine(isQuantity, { error: "a Kubernetes quantity such as 500m, 4 or 8Gi" }));
 
+const RESOURCE_NAME = /^[a-z0-9]([a-z0-9./-]*[a-z0-9])?$/;
+
+/** A map of resource names to quantities; a bad resource name is reported at its own key. */
+const quantities = (keyError: string) =>
+  z.record(z.string(), quantity()).superRefine((map, ctx) => {
+    for (const key of Object.keys(map)) {
+      if (!RESOURCE_NAME.test(key))
+        ctx.addIssue({ code: "custom", path: [key], input: key, message: keyError });
+    }
+  });
+
 /** ResourceQuota `hard` entries: resource name (`requests.cpu`, `pods`, `count/deployments.apps`) to quantity. https://kubernetes.io/docs/concepts/policy/resource-quotas/ */
-export const quotaSchema = z.record(
-  z.string().regex(/^[a-z0-9]([a-z0-9./-]*[a-z0-9])?$/, { error: "a ResourceQuota resource name such as requests.cpu" }),
-  quantity(),
+export const quotaSchema = quantities(
+  "a ResourceQuota resource name such as requests.cpu or count/deployments.apps",
 );
 
-const containerQuantities = z.record(
-  z.string().regex(/^[a-z0-9]([a-z0-9./-]*[a-z0-9])?$/, { error: "a resource name such as cpu or memory" }),
-  quantity(),
-);
+const containerQuantities = quantities("a resource name such as cpu or memory");
 
 /** Per-container LimitRange fields, each merged over the defaults. https://kubernetes.io/docs/concepts/policy/limit-range/ */
 export const limitsSchema = z.strictObject({
@@ -47,12 +54,18 @@ export const limitsSchema = z.strictObject({
 /** One egress allowlist entry. */
 export const egressRuleSchema = z.strictObject({
   /** Destination CIDR blocks. */
-  cidrs: z.array(z.string().refine(isCidr, { error: "CIDR blocks such as 10.0.0.0/16" })).min(1, { error: "at least one CIDR block" }),
+  cidrs: z
+    .array(z.string().refine(isCidr, { error: "CIDR blocks such as 10.0.0.0/16" }))
+    .min(1, { error: "at least one CIDR block" }),
   /** Ports (TCP by default); empty means all ports. @default [] */
   ports: z
     .array(
       z.strictObject({
-        port: z.number({ error: "a port number 1-65535" }).int().min(1, { error: "a port number 1-65535" }).max(65535, { error: "a port number 1-65535" }),
+        port: z
+          .number({ error: "a port number 1-65535" })
+          .int()
+          .min(1, { error: "a port number 1-65535" })
+          .max(65535, { error: "a port number 1-65535" }),
         protocol: z.enum(["TCP", "UDP"], { error: "TCP or UDP" }).default("TCP"),
       }),
     )
@@ -72,11 +85,18 @@ export const environmentSchema = z.strictObject({
   /** Egress destinations beyond DNS and the namespace. @default [] */
   egressAllowlist: z.array(egressRuleSchema).default([]),
   /** Flux Kustomization path. @default `<gitRepository.path>/<env>` */
-  path: z.string().regex(/^\.\/[\w./-]*$/, { error: "a repository path starting with ./" }).optional(),
+  path: z
+    .string()
+    .regex(/^\.\/[\w./-]*$/, { error: "a repository path starting with ./" })
+    .optional(),
 });
 
 /** EKS access policies an organization principal may get (namespace-scoped; never cluster admin). */
-export const TENANT_ACCESS_POLICIES = ["AmazonEKSEditPolicy", "AmazonEKSViewPolicy", "AmazonEKSAdminPolicy"] as const;
+export const TENANT_ACCESS_POLICIES = [
+  "AmazonEKSEditPolicy",
+  "AmazonEKSViewPolicy",
+  "AmazonEKSAdminPolicy",
+] as const;
 
 /** One organization. */
 export const organizationSchema = z.strictObject({
@@ -88,32 +108,53 @@ export const organizationSchema = z.strictObject({
   gitRepository: z
     .strictObject({
       /** `ssh://git@host/owner/repo` or `https://host/owner/repo`. */
-      url: z.string().regex(/^(ssh|https):\/\/[^\s/]+\/\S+$/, { error: "a Git URL such as ssh://git@github.com/owner/repo or https://github.com/owner/repo" }),
+      url: z
+        .string()
+        .regex(/^(ssh|https):\/\/[^\s/]+\/\S+$/, {
+          error: "a Git URL such as ssh://git@github.com/owner/repo or https://github.com/owner/repo",
+        }),
       /** @default "main" */
-      branch: z.string().regex(/^[\w./-]+$/, { error: "a Git branch name" }).default(defaults.gitBranch),
+      branch: z
+        .string()
+        .regex(/^[\w./-]+$/, { error: "a Git branch name" })
+        .default(defaults.gitBranch),
       /** Base directory; `<org>` is replaced. @default "./clusters/prod-cluster/organizations/<org>" */
-      path: z.string().regex(/^\.\/[\w./<>-]*$/, { error: "a repository path starting with ./" }).optional(),
+      path: z
+        .string()
+        .regex(/^\.\/[\w./<>-]*$/, { error: "a repository path starting with ./" })
+        .optional(),
       /** Secret with the Git credentials in each tenant namespace. @default "git-credentials" for ssh:// */
       secretName: kubernetesName().optional(),
     })
     .optional(),
   /** Flux interval. @default "5m" */
-  interval: z.string().regex(/^(\d+(\.\d+)?(ms|s|m|h))+$/, { error: "a Flux duration such as 5m or 1m30s" }).default(defaults.interval),
+  interval: z
+    .string()
+    .regex(/^(\d+(\.\d+)?(ms|s|m|h))+$/, { error: "a Flux duration such as 5m or 1m30s" })
+    .default(defaults.interval),
   /** IAM principals with EKS access in the org's namespaces. @default [] */
   principals: z
     .array(
       z.strictObject({
         arn: iamPrincipalArn(),
-        accessPolicy: z.enum(TENANT_ACCESS_POLICIES, { error: `one of ${TENANT_ACCESS_POLICIES.join(", ")}` }).default(defaults.accessPolicy),
+        accessPolicy: z
+          .enum(TENANT_ACCESS_POLICIES, { error: `one of ${TENANT_ACCESS_POLICIES.join(", ")}` })
+          .default(defaults.accessPolicy),
       }),
     )
     .default([]),
   /** Secrets Manager ARN prefixes the org may read; non-empty creates a Pod Identity role. @default [] */
   secretArnPrefixes: z
     .array(
-      z.string().regex(/^arn:aws[a-z-]*:secretsmanager:[a-z]{2}(-gov)?-[a-z]+-\d:\d{12}:secret:[\w/+=.@-]+[\w/+=.@*?-]*$/, {
-        error: "a Secrets Manager ARN prefix such as arn:aws:secretsmanager:eu-west-1:111122223333:secret:numinia/numinia/* (not secret:*)",
-      }),
+      z
+        .string()
+        .regex(
+          /^arn:aws[a-z-]*:secretsmanager:[a-z]{2}(-gov)?-[a-z]+-\d:\d{12}:secret:[\w/+=.@-]+[\w/+=.@*?-]*$/,
+          {
+            error:
+              "a Secrets Manager ARN prefix such as arn:aws:secretsmanager:eu-west-1:111122223333:secret:numinia/numinia/* (not secret:*)",
+          },
+        ),
     )
     .default([]),
   /** ServiceAccount bound to the Secrets Manager role. @default "aws-secret-manager-sa" */
@@ -152,7 +193,12 @@ export function tenancyChecks(config: SectionConfig): void {
 
   const stackLimits = mergeLimits(t.tenantDefaultLimits);
   const stackProblem = limitsProblem(stackLimits);
-  if (stackProblem) throw new ConfigError(key(`tenantDefaultLimits.${stackProblem.field}`), t.tenantDefaultLimits, stackProblem.reason);
+  if (stackProblem)
+    throw new ConfigError(
+      key(`tenantDefaultLimits.${stackProblem.field}`),
+      t.tenantDefaultLimits,
+      stackProblem.reason,
+    );
 
   const orgNames = new Set<string>();
   const namespaces = new Map<string, string>();
@@ -160,28 +206,56 @@ export function tenancyChecks(config: SectionConfig): void {
   const principals = new Map<string, string>();
   t.organizations.forEach((org, i) => {
     const o = `organizations[${i}]`;
-    if (orgNames.has(org.name)) throw new ConfigError(key(`${o}.name`), org.name, "an organization name used once");
+    if (orgNames.has(org.name))
+      throw new ConfigError(key(`${o}.name`), org.name, "an organization name used once");
     orgNames.add(org.name);
     const envNames = new Set<string>();
     org.environments.forEach((env, j) => {
       const e = `${o}.environments[${j}]`;
-      if (envNames.has(env.name)) throw new ConfigError(key(`${e}.name`), env.name, `an environment name used once in organization ${org.name}`);
+      if (envNames.has(env.name))
+        throw new ConfigError(
+          key(`${e}.name`),
+          env.name,
+          `an environment name used once in organization ${org.name}`,
+        );
       envNames.add(env.name);
       const ns = namespaceName(org.name, env.name, env.namespace);
       const nsKey = key(env.namespace ? `${e}.namespace` : `${e}.name`);
-      if (ns.length > 63) throw new ConfigError(nsKey, ns, "a namespace of at most 63 characters (set environments[].namespace)");
-      if (reserved.has(ns)) throw new ConfigError(nsKey, ns, `a namespace not reserved for the platform (${[...reserved].join(", ")})`);
+      if (ns.length > 63)
+        throw new ConfigError(
+          nsKey,
+          ns,
+          "a namespace of at most 63 characters (set environments[].namespace)",
+        );
+      if (reserved.has(ns))
+        throw new ConfigError(
+          nsKey,
+          ns,
+          `a namespace not reserved for the platform (${[...reserved].join(", ")})`,
+        );
       const owner = namespaces.get(ns);
-      if (owner) throw new ConfigError(nsKey, ns, `a namespace unique across organizations (already used by ${owner})`);
+      if (owner)
+        throw new ConfigError(
+          nsKey,
+          ns,
+          `a namespace unique across organizations (already used by ${owner})`,
+        );
       namespaces.set(ns, `${org.name}/${env.name}`);
       const problem = limitsProblem(mergeLimits(t.tenantDefaultLimits, env.limits));
-      if (problem) throw new ConfigError(key(`${e}.limits.${problem.field}`), env.limits ?? {}, problem.reason);
+      if (problem)
+        throw new ConfigError(key(`${e}.limits.${problem.field}`), env.limits ?? {}, problem.reason);
     });
     org.principals.forEach((p, k) => {
       const pKey = key(`${o}.principals[${k}].arn`);
-      if (clusterPrincipals.has(p.arn)) throw new ConfigError(pKey, p.arn, "a principal without a cluster-wide entry in platform:accessEntries (EKS allows one access entry per principal)");
+      if (clusterPrincipals.has(p.arn))
+        throw new ConfigError(
+          pKey,
+          p.arn,
+          "a principal without a cluster-wide entry in platform:accessEntries (EKS allows one access entry per principal)",
+        );
       const other = principals.get(p.arn);
-      if (other) throw new ConfigError(pKey, p.arn, `a principal in one organization only (already in ${other})`);
+      if (other)
+        throw new ConfigError(pKey, p.arn, `a principal in one organization only (already in ${other})`);
       principals.set(p.arn, org.name);
     });
   });

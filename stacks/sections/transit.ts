@@ -17,7 +17,10 @@ export const transitSchema = {
    * @default 64512
    */
   transitGatewayAsn: z
-    .preprocess((v) => (typeof v === "string" && /^\d+$/.test(v.trim()) ? Number(v) : v), z.number({ error: PRIVATE_ASN }))
+    .preprocess(
+      (v) => (typeof v === "string" && /^\d+$/.test(v.trim()) ? Number(v) : v),
+      z.number({ error: PRIVATE_ASN }),
+    )
     .refine(isPrivateAsn, { error: PRIVATE_ASN })
     .default(transitDefaults.amazonSideAsn),
   /**
@@ -68,7 +71,9 @@ export const transitSchema = {
    */
   hubAccountRoleArn: z
     .string()
-    .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, { error: "an IAM role ARN such as arn:aws:iam::111122223333:role/platform-transit" })
+    .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, {
+      error: "an IAM role ARN such as arn:aws:iam::111122223333:role/platform-transit",
+    })
     .optional(),
   /**
    * Spoke: accept the hub's RAM share invitation (a spoke account outside the hub's AWS Organization,
@@ -99,10 +104,18 @@ export function transitChecks(section: SectionConfig): void {
   const key = (k: keyof TransitConfig) => `${NAMESPACE}:${k}`;
   if (config.role === "spoke") {
     if (config.ramSharePrincipals.length > 0) {
-      throw new ConfigError(key("ramSharePrincipals"), config.ramSharePrincipals, "no principals on a spoke (the hub owns the Transit Gateway and its RAM share)");
+      throw new ConfigError(
+        key("ramSharePrincipals"),
+        config.ramSharePrincipals,
+        "no principals on a spoke (the hub owns the Transit Gateway and its RAM share)",
+      );
     }
     if (config.transitAutoAcceptSharedAttachments) {
-      throw new ConfigError(key("transitAutoAcceptSharedAttachments"), true, "false on a spoke (a hub-only key)");
+      throw new ConfigError(
+        key("transitAutoAcceptSharedAttachments"),
+        true,
+        "false on a spoke (a hub-only key)",
+      );
     }
     if (config.transitAcceptShareInvitation && !config.hubAccountRoleArn) {
       throw new ConfigError(
@@ -112,15 +125,30 @@ export function transitChecks(section: SectionConfig): void {
       );
     }
   } else {
-    if (config.hubAccountRoleArn) throw new ConfigError(key("hubAccountRoleArn"), config.hubAccountRoleArn, "no value on the hub (a spoke-only key)");
-    if (config.transitAcceptShareInvitation) throw new ConfigError(key("transitAcceptShareInvitation"), true, "false on the hub (a spoke-only key)");
+    if (config.hubAccountRoleArn)
+      throw new ConfigError(
+        key("hubAccountRoleArn"),
+        config.hubAccountRoleArn,
+        "no value on the hub (a spoke-only key)",
+      );
+    if (config.transitAcceptShareInvitation)
+      throw new ConfigError(key("transitAcceptShareInvitation"), true, "false on the hub (a spoke-only key)");
   }
   const principal = duplicate(config.ramSharePrincipals);
   if (principal >= 0) {
-    throw new ConfigError(`${key("ramSharePrincipals")}[${principal}]`, config.ramSharePrincipals[principal], "a principal listed once");
+    throw new ConfigError(
+      `${key("ramSharePrincipals")}[${principal}]`,
+      config.ramSharePrincipals[principal],
+      "a principal listed once",
+    );
   }
   const port = duplicate(config.hubEndpointPorts);
-  if (port >= 0) throw new ConfigError(`${key("hubEndpointPorts")}[${port}]`, config.hubEndpointPorts[port], "a port listed once");
+  if (port >= 0)
+    throw new ConfigError(
+      `${key("hubEndpointPorts")}[${port}]`,
+      config.hubEndpointPorts[port],
+      "a port listed once",
+    );
 }
 
 /**
@@ -133,7 +161,11 @@ export function transitChecks(section: SectionConfig): void {
  *   is regional) or `hubPrivateRouteTableCount` differs from the hub's route tables.
  */
 export function checkTransitAgainstHub(
-  config: { readonly region: string; readonly hubPrivateRouteTableCount: number; readonly hubStackReference?: string },
+  config: {
+    readonly region: string;
+    readonly hubPrivateRouteTableCount: number;
+    readonly hubStackReference?: string;
+  },
   hubRegion: unknown,
   hubPrivateRouteTableIds: unknown,
 ): void {
@@ -145,7 +177,11 @@ export function checkTransitAgainstHub(
     );
   }
   if (typeof hubRegion === "string" && hubRegion !== config.region) {
-    throw new ConfigError("aws:region", config.region, `the hub's region ${hubRegion} (Transit Gateway attachments are regional)`);
+    throw new ConfigError(
+      "aws:region",
+      config.region,
+      `the hub's region ${hubRegion} (Transit Gateway attachments are regional)`,
+    );
   }
   if (hubPrivateRouteTableIds.length !== config.hubPrivateRouteTableCount) {
     throw new ConfigError(

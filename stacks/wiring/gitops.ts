@@ -19,6 +19,11 @@ import {
 import { ConfigError, NAMESPACE, type PlatformConfig } from "../config";
 import type { Foundation } from "../foundation";
 
+/** The Flux install of a stack: what tenant Flux objects must wait for (not a stack output). */
+export interface GitOpsInstall {
+  readonly flux: Flux;
+}
+
 /** Outputs the gitops area adds to the hub. */
 export interface GitOpsHubOutputs {
   /** ARN of the IAM role of the hub's Flux kustomize-controller; spokes grant it an access entry. */
@@ -28,11 +33,16 @@ export interface GitOpsHubOutputs {
 }
 
 /** Hub output keys a spoke must read for gitops (add them to HUB_OUTPUT_KEYS). */
-export const GITOPS_HUB_OUTPUT_KEYS = ["fluxRoleArn", "clusterCertificateAuthority"] as const satisfies readonly (keyof GitOpsHubOutputs)[];
+export const GITOPS_HUB_OUTPUT_KEYS = [
+  "fluxRoleArn",
+  "clusterCertificateAuthority",
+] as const satisfies readonly (keyof GitOpsHubOutputs)[];
 
 /** What a spoke's gitops needs of the hub (a subset of HubView). */
 export interface GitOpsHubView {
   readonly region: pulumi.Input<string>;
+  /** The hub's VPC CIDR (the spoke's API security group admits HTTPS from it). */
+  readonly vpcCidr: pulumi.Input<string>;
   readonly clusterName: pulumi.Input<string>;
   readonly clusterEndpoint: pulumi.Input<string>;
   readonly clusterArn: pulumi.Input<string>;
@@ -49,7 +59,11 @@ export interface GitOpsSpokeOutputs {
 /** The Git source of a stack, from its config. @throws ConfigError when the repository URL is missing. */
 export function gitSource(config: PlatformConfig): GitSourceArgs {
   if (!config.gitRepositoryUrl) {
-    throw new ConfigError(`${NAMESPACE}:gitRepositoryUrl`, undefined, "the URL of the Git repository Flux syncs (the key is required)");
+    throw new ConfigError(
+      `${NAMESPACE}:gitRepositoryUrl`,
+      undefined,
+      "the URL of the Git repository Flux syncs (the key is required)",
+    );
   }
   let auth: GitAuth;
   switch (config.gitAuth) {
@@ -87,7 +101,12 @@ export function defaultGitPath(stack: string): string {
 }
 
 /** The facts every stack knows from its config and foundation; `extra` (other areas) wins. */
-export function baseFacts(config: PlatformConfig, foundation: Foundation, extra: PlatformFacts, hubClusterName: pulumi.Input<string>): PlatformFacts {
+export function baseFacts(
+  config: PlatformConfig,
+  foundation: Foundation,
+  extra: PlatformFacts,
+  hubClusterName: pulumi.Input<string>,
+): PlatformFacts {
   const identity = aws.getCallerIdentityOutput({});
   return {
     cluster_name: foundation.cluster.clusterName,
@@ -108,22 +127,35 @@ export function baseFacts(config: PlatformConfig, foundation: Foundation, extra:
  * Flux syncing `gitPath`, with the facts ConfigMap.
  * @param facts Facts from other areas (hub endpoints, role ARNs); see PLATFORM_FACT_KEYS.
  */
-export function buildGitOpsHub(config: PlatformConfig, foundation: Foundation, facts: PlatformFacts = {}): GitOpsHubOutputs {
+export function buildGitOpsHub(
+  config: PlatformConfig,
+  foundation: Foundation,
+  facts: PlatformFacts = {},
+): GitOpsHubOutputs & GitOpsInstall {
   const git = gitSource(config);
   const { cluster } = foundation;
-  const identity = new FluxHubIdentity(`${config.stack}-gitops`, { clusterName: cluster.clusterName, tags: foundation.tags });
-  new Flux(
+  const identity = new FluxHubIdentity(`${config.stack}-gitops`, {
+    clusterName: cluster.clusterName,
+    tags: foundation.tags,
+  });
+  const flux = new Flux(
     `${config.stack}-flux`,
     {
       provider: cluster.provider,
       git,
-      facts: baseFacts(config, foundation, { flux_role_arn: identity.roleArn, ...facts }, cluster.clusterName),
+      facts: baseFacts(
+        config,
+        foundation,
+        { flux_role_arn: identity.roleArn, ...facts },
+        cluster.clusterName,
+      ),
       crossNamespaceRefs: config.fluxCrossNamespaceRefs,
       controllerDependsOn: [identity.association],
     },
     { dependsOn: [cluster] },
   );
   return {
+    flux,
     fluxRoleArn: identity.roleArn,
     clusterCertificateAuthority: cluster.cluster.eksCluster.certificateAuthority.data,
   };
@@ -135,11 +167,16 @@ export function buildGitOpsHub(config: PlatformConfig, foundation: Foundation, f
  * flux-system, through a provider built from the hub's name, endpoint and CA).
  * @param facts Facts from other areas (hub endpoints, role ARNs); see PLATFORM_FACT_KEYS.
  */
-export function buildGitOpsSpoke(config: PlatformConfig, foundation: Foundation, hub: GitOpsHubView, facts: PlatformFacts = {}): GitOpsSpokeOutputs {
+export function buildGitOpsSpoke(
+  config: PlatformConfig,
+  foundation: Foundation,
+  hub: GitOpsHubView,
+  facts: PlatformFacts = {},
+): GitOpsSpokeOutputs & GitOpsInstall {
   const git = gitSource(config);
   const { cluster } = foundation;
   const spokeFacts = baseFacts(config, foundation, facts, hub.clusterName);
-  new Flux(
+  const flux = new Flux(
     `${config.stack}-flux`,
     { provider: cluster.provider, git, facts: spokeFacts, crossNamespaceRefs: config.fluxCrossNamespaceRefs },
     { dependsOn: [cluster] },
@@ -148,7 +185,9 @@ export function buildGitOpsSpoke(config: PlatformConfig, foundation: Foundation,
   const hubProvider = new k8s.Provider(`${config.stack}-hub-k8s`, {
     kubeconfig: pulumi
       .all([hub.clusterName, hub.clusterEndpoint, hub.clusterCertificateAuthority, hub.region])
-      .apply(([clusterName, endpoint, caBase64, region]) => eksKubeconfig({ clusterName, endpoint, caBase64, region })),
+      .apply(([clusterName, endpoint, caBase64, region]) =>
+        eksKubeconfig({ clusterName, endpoint, caBase64, region }),
+      ),
     enableServerSideApply: true,
     deleteUnreachable: false,
   });
@@ -164,11 +203,12 @@ export function buildGitOpsSpoke(config: PlatformConfig, foundation: Foundation,
       hubFluxRoleArn: hub.fluxRoleArn,
       hubProvider,
       baselinePath: config.gitBaselinePath,
+      // The 443 rule from the hub's CIDR is installed by the transit capability (stacks/wiring/transit.ts).
       facts: spokeFacts,
       tags: foundation.tags,
     },
     { dependsOn: [cluster] },
   );
   void registration;
-  return { hubBaselineKustomization: `${spokeName}-baseline` };
+  return { flux, hubBaselineKustomization: `${spokeName}-baseline` };
 }

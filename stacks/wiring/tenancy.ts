@@ -28,7 +28,11 @@ export interface BuildTenancyOptions {
 }
 
 /** The Organization components of a stack, by organization name. */
-export function buildOrganizations(config: PlatformConfig, foundation: Foundation, options: BuildTenancyOptions = {}): Organization[] {
+export function buildOrganizations(
+  config: PlatformConfig,
+  foundation: Foundation,
+  options: BuildTenancyOptions = {},
+): Organization[] {
   const { cluster, tags } = foundation;
   return config.organizations.map(
     (org) =>
@@ -53,7 +57,11 @@ export function buildOrganizations(config: PlatformConfig, foundation: Foundatio
 }
 
 /** Builds the tenant organizations of a stack and returns the outputs tenancy adds. */
-export function buildTenancy(config: PlatformConfig, foundation: Foundation, options: BuildTenancyOptions = {}): TenancyOutputs {
+export function buildTenancy(
+  config: PlatformConfig,
+  foundation: Foundation,
+  options: BuildTenancyOptions = {},
+): TenancyOutputs {
   const organizations = buildOrganizations(config, foundation, options);
   const roles: Record<string, pulumi.Output<string>> = {};
   for (const org of organizations) if (org.secretsRoleArn) roles[org.organization] = org.secretsRoleArn;

@@ -36,7 +36,9 @@ export const TRANSIT_HUB_OUTPUT_KEYS = [
  * What the spoke side reads of the hub: the transit keys plus `vpcCidr` (common output) and
  * `hubEndpointsSecurityGroupId` (created by the observability capability on the hub).
  */
-export type TransitHubView = { readonly [K in (typeof TRANSIT_HUB_OUTPUT_KEYS)[number]]: TransitHubOutputs[K] } & {
+export type TransitHubView = {
+  readonly [K in (typeof TRANSIT_HUB_OUTPUT_KEYS)[number]]: TransitHubOutputs[K];
+} & {
   readonly vpcCidr: pulumi.Output<string>;
   readonly hubEndpointsSecurityGroupId: pulumi.Output<string>;
 };
@@ -74,13 +76,19 @@ export function buildTransitHub(config: PlatformConfig, foundation: Foundation):
  * both ways. With `hubAccountRoleArn` the hub-side resources go through a provider assuming that
  * role (a hub in another account); without it they use the stack's default provider.
  */
-export function buildTransitSpoke(config: PlatformConfig, foundation: Foundation, hub: TransitHubView): TransitSpokeOutputs {
+export function buildTransitSpoke(
+  config: PlatformConfig,
+  foundation: Foundation,
+  hub: TransitHubView,
+): TransitSpokeOutputs {
   const { network, cluster, tags } = foundation;
   const crossAccount = config.hubAccountRoleArn !== undefined;
   const hubProvider = crossAccount
     ? new aws.Provider(`${config.stack}-hub-account`, {
         region: config.region as aws.Region,
-        assumeRoles: [{ roleArn: config.hubAccountRoleArn!, sessionName: `platform-${config.stack}-transit` }],
+        assumeRoles: [
+          { roleArn: config.hubAccountRoleArn!, sessionName: `platform-${config.stack}-transit` },
+        ],
       })
     : undefined;
   const transit = new TransitSpoke(config.stack, {

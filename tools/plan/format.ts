@@ -66,6 +66,14 @@ export function formatPlan(result: PlanResult): string {
   };
   walk(undefined, "");
 
+  if (result.unsetSecrets.length > 0) {
+    lines.push(
+      "",
+      "Secret keys the stack file does not set (planned with a placeholder; before `pulumi up`, set those this stack uses with pulumi config set --secret <key>):",
+    );
+    for (const key of result.unsetSecrets) lines.push(`  ${key}`);
+  }
+
   lines.push("", "Outputs:");
   for (const [key, value] of Object.entries(result.outputs)) {
     const text = typeof value === "string" ? value : JSON.stringify(value);

@@ -142,6 +142,8 @@ function awsxVpcState(name: string, inputs: State): State {
 export class PlatformMocks implements pulumi.runtime.Mocks {
   private readonly region: string;
   private readonly stackOutputs: Record<string, Record<string, unknown>>;
+  /** Ids handed out so far: resources of the same type and name under different parents differ. */
+  private readonly usedIds = new Set<string>();
 
   constructor(options: MockOptions = {}) {
     this.region = options.region ?? "eu-west-1";
@@ -299,6 +301,14 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
     } else if (pkg === "random") {
       extra.result = `mock-${digest(type, name).slice(0, 24)}`;
     }
+    if (this.usedIds.has(id)) {
+      const unique = `${id.split("-")[0]}-${digest(type, name, String(this.usedIds.size)).slice(0, 17)}`;
+      for (const [key, value] of Object.entries(extra)) {
+        if (typeof value === "string") extra[key] = value.split(id).join(unique);
+      }
+      id = unique;
+    }
+    this.usedIds.add(id);
     return { id, state: { ...inputs, id, ...extra } };
   }
 

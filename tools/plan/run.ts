@@ -39,6 +39,8 @@ export interface PlanResource {
 export interface PlanResult {
   stack: string;
   project: string;
+  /** Secret keys the stack file does not set: planned with a placeholder, required by a real run. */
+  unsetSecrets: string[];
   resources: PlanResource[];
   outputs: Record<string, unknown>;
   violations: PlanViolation[];
@@ -71,6 +73,8 @@ export const SECRET_PLACEHOLDER = "[secret]";
 interface ProjectFile {
   name: string;
   defaults: Record<string, string>;
+  /** Keys Pulumi.yaml declares `secret: true`. */
+  secretKeys: string[];
 }
 
 function readYaml(file: string): unknown {
@@ -96,15 +100,17 @@ export function readProject(root: string): ProjectFile {
   const doc = readYaml(file) as { name?: string; config?: Record<string, unknown> };
   const name = doc.name ?? "platform";
   const defaults: Record<string, string> = {};
+  const secretKeys: string[] = [];
   for (const [key, decl] of Object.entries(doc.config ?? {})) {
     const fullKey = key.includes(":") ? key : `${name}:${key}`;
+    if (decl && typeof decl === "object" && (decl as { secret?: boolean }).secret) secretKeys.push(fullKey);
     if (decl && typeof decl === "object" && "default" in decl) {
       defaults[fullKey] = toRaw((decl as { default: unknown }).default);
     } else if (decl === null || typeof decl !== "object") {
       defaults[fullKey] = toRaw(decl);
     }
   }
-  return { name, defaults };
+  return { name, defaults, secretKeys };
 }
 
 /**
@@ -115,7 +121,7 @@ export function readStackConfig(
   root: string,
   stack: string,
   project: ProjectFile,
-): { raw: Record<string, string>; secretKeys: string[] } {
+): { raw: Record<string, string>; secretKeys: string[]; unsetSecrets: string[] } {
   const file = path.join(root, `Pulumi.${stack}.yaml`);
   if (!existsSync(file)) throw new PlanInputError(`stack file Pulumi.${stack}.yaml not found in ${root}`);
   const doc = (readYaml(file) ?? {}) as { config?: Record<string, unknown> };
@@ -136,7 +142,17 @@ export function readStackConfig(
       raw[fullKey] = toRaw(value);
     }
   }
-  return { raw, secretKeys };
+  // A secret is set per stack with `pulumi config set --secret`, never committed. Where the stack
+  // file has none, the plan stands in a placeholder and says so (a real run needs the value).
+  const unsetSecrets: string[] = [];
+  for (const key of project.secretKeys) {
+    if (!raw[key]) {
+      raw[key] = SECRET_PLACEHOLDER;
+      secretKeys.push(key);
+      unsetSecrets.push(key);
+    }
+  }
+  return { raw, secretKeys, unsetSecrets };
 }
 
 /** Resolves Outputs (and nested ones) to plain values; secrets stay marked. */
@@ -192,6 +208,7 @@ function hubStackName(reference: string): string {
 }
 
 interface RunOutcome {
+  unsetSecrets: string[];
   recorded: RecordedResource[];
   outputs: Record<string, unknown>;
   referenceOutputs: Record<string, unknown>;
@@ -201,7 +218,7 @@ interface RunOutcome {
 async function runUnderMocks(stack: string, options: PlanOptions): Promise<RunOutcome> {
   const root = options.root ?? process.cwd();
   const project = readProject(root);
-  const { raw, secretKeys } = readStackConfig(root, stack, project);
+  const { raw, secretKeys, unsetSecrets } = readStackConfig(root, stack, project);
   Object.assign(raw, options.configOverrides ?? {});
 
   const stackOutputs: Record<string, Record<string, unknown>> = { ...(options.stackOutputs ?? {}) };
@@ -233,6 +250,7 @@ async function runUnderMocks(stack: string, options: PlanOptions): Promise<RunOu
   const [shown, forReference] = await Promise.all([resolveDeep(outputs), resolveForReference(outputs)]);
   await settle();
   return {
+    unsetSecrets,
     recorded,
     outputs: shown as Record<string, unknown>,
     referenceOutputs: forReference as Record<string, unknown>,
@@ -281,6 +299,7 @@ export async function planStack(stack: string, options: PlanOptions = {}): Promi
   return {
     stack,
     project: outcome.project,
+    unsetSecrets: outcome.unsetSecrets,
     resources,
     outputs: outcome.outputs,
     violations,

@@ -1,0 +1,99 @@
+/**
+ * Wiring of the observability capability: config -> components. The lead adds these calls to
+ * stacks/hub.ts and stacks/spoke.ts and the keys below to stacks/contract.ts.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { ObservabilityHub, ObservabilitySpoke } from "../../components/observability";
+import type { PlatformConfig } from "../config";
+import type { Foundation } from "../foundation";
+
+/** Hub outputs this area adds (flat camelCase stack outputs). */
+export interface ObservabilityHubOutputs {
+  /** Security group in front of the hub's metrics/log endpoints; spokes add their own ingress rules. */
+  hubEndpointsSecurityGroupId: pulumi.Output<string>;
+  /** Prometheus remote-write URL (`http://<internal-nlb>:9090/api/v1/write`). */
+  prometheusRemoteWriteUrl: pulumi.Output<string>;
+  /** Elasticsearch URL (`https://<internal-nlb>:9200`, ECK self-signed TLS). */
+  elasticsearchUrl: pulumi.Output<string>;
+  /** Grafana URL (`http://<internal-nlb>`), reachable over the Transit Gateway. */
+  grafanaUrl: pulumi.Output<string>;
+  /** Kibana URL (`https://<internal-nlb>:5601`). */
+  kibanaUrl: pulumi.Output<string>;
+  /** Password of the Elasticsearch `log-shipper` user (a secret output). */
+  logShipperPassword: pulumi.Output<string>;
+}
+
+/** Hub output keys a spoke reads (add them to HUB_OUTPUT_KEYS in stacks/contract.ts). */
+export const OBSERVABILITY_HUB_OUTPUT_KEYS = [
+  "hubEndpointsSecurityGroupId",
+  "prometheusRemoteWriteUrl",
+  "elasticsearchUrl",
+  "grafanaUrl",
+  "kibanaUrl",
+  "logShipperPassword",
+] as const satisfies readonly (keyof ObservabilityHubOutputs)[];
+
+/** What a spoke needs of the hub (a subset of the contract's HubView). */
+export type ObservabilityHubView = {
+  [K in (typeof OBSERVABILITY_HUB_OUTPUT_KEYS)[number]]: pulumi.Output<string>;
+};
+
+/** Outputs a spoke adds. */
+export interface ObservabilitySpokeOutputs {
+  /** Index prefix of the spoke's container logs in the hub's Elasticsearch (`k8s-<cluster>`). */
+  logIndexPrefix: string;
+}
+
+/** Builds the hub's Prometheus/Alertmanager/Grafana, Elasticsearch/Kibana and shippers. */
+export function buildObservabilityHub(
+  config: PlatformConfig,
+  foundation: Foundation,
+): ObservabilityHubOutputs {
+  const hub = new ObservabilityHub(config.stack, {
+    clusterName: config.clusterName,
+    region: config.region,
+    vpcId: foundation.network.vpcId,
+    vpcCidr: config.vpcCidr,
+    provider: foundation.cluster.provider,
+    production: config.production,
+    prometheusRetention: config.prometheusRetention,
+    prometheusStorageGiB: config.prometheusStorageGiB,
+    alertReceivers: config.alertmanagerReceivers,
+    grafanaAdminPassword:
+      config.grafanaAdminPassword === undefined ? undefined : pulumi.secret(config.grafanaAdminPassword),
+    logShipperPassword:
+      config.logShipperPassword === undefined ? undefined : pulumi.secret(config.logShipperPassword),
+    elasticsearchNodeCount: config.elasticsearchNodeCount,
+    elasticsearchStorageGiB: config.elasticsearchStorageGiB,
+    elasticsearchMemoryGiB: config.elasticsearchMemoryGiB,
+    logRetentionDays: config.logRetentionDays,
+    installLoadBalancerController: config.installLoadBalancerController,
+    tags: foundation.tags,
+  });
+  return {
+    hubEndpointsSecurityGroupId: hub.endpointsSecurityGroupId,
+    prometheusRemoteWriteUrl: hub.prometheusRemoteWriteUrl,
+    elasticsearchUrl: hub.elasticsearchUrl,
+    grafanaUrl: hub.grafanaUrl,
+    kibanaUrl: hub.kibanaUrl,
+    logShipperPassword: hub.logShipperPassword,
+  };
+}
+
+/** Builds a spoke's Prometheus agent and Fluent Bit, shipping to the hub's endpoints. */
+export function buildObservabilitySpoke(
+  config: PlatformConfig,
+  foundation: Foundation,
+  hub: Pick<ObservabilityHubView, "prometheusRemoteWriteUrl" | "elasticsearchUrl" | "logShipperPassword">,
+): ObservabilitySpokeOutputs {
+  const spoke = new ObservabilitySpoke(config.stack, {
+    clusterName: config.clusterName,
+    provider: foundation.cluster.provider,
+    production: config.production,
+    prometheusRemoteWriteUrl: hub.prometheusRemoteWriteUrl,
+    elasticsearchUrl: hub.elasticsearchUrl,
+    logShipperPassword: pulumi.secret(hub.logShipperPassword),
+    elasticsearchCaCertificate: config.elasticsearchCaCertificate,
+  });
+  return { logIndexPrefix: spoke.logIndexPrefix };
+}

@@ -1,0 +1,167 @@
+/**
+ * The Git content Flux syncs (gitops/): every object is valid against its Kubernetes/Flux schema,
+ * every path a Flux Kustomization or kustomization.yaml names exists, every `${var}` is a platform fact.
+ */
+import * as assert from "node:assert/strict";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { parseAllDocuments } from "yaml";
+import { PLATFORM_FACT_KEYS, fluxVariables } from "../components/gitops/facts";
+import { FLUX_GIT_REPOSITORY, FLUX_NAMESPACE, FLUX_TENANT_LABEL } from "../components/gitops/versions";
+
+const ROOT = resolve(__dirname, "..");
+const GITOPS = join(ROOT, "gitops");
+
+interface Doc {
+  file: string;
+  object: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+function yamlFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((entry) => {
+    const path = join(dir, entry);
+    if (statSync(path).isDirectory()) return yamlFiles(path);
+    return /\.ya?ml$/.test(entry) ? [path] : [];
+  });
+}
+
+const files = yamlFiles(GITOPS);
+const docs: Doc[] = files.flatMap((file) =>
+  parseAllDocuments(readFileSync(file, "utf8"))
+    .map((doc) => {
+      if (doc.errors.length > 0) throw new Error(`${relative(ROOT, file)}: ${doc.errors[0].message}`);
+      return { file, object: doc.toJS() };
+    })
+    .filter((d) => d.object !== null),
+);
+
+const isKustomizeFile = (d: Doc) => d.object.apiVersion?.startsWith("kustomize.config.k8s.io/");
+const isFluxKustomization = (d: Doc) =>
+  d.object.apiVersion === "kustomize.toolkit.fluxcd.io/v1" && d.object.kind === "Kustomization";
+const objects = docs.filter((d) => !isKustomizeFile(d));
+
+/** The kubernetes-models module of an apiVersion: core and Kubernetes groups, or Flux groups. */
+function modelModule(apiVersion: string): string {
+  if (!apiVersion.includes("/")) return `kubernetes-models/${apiVersion}`;
+  if (apiVersion.includes(".toolkit.fluxcd.io/")) return `@kubernetes-models/flux-cd/${apiVersion}`;
+  return `kubernetes-models/${apiVersion}`;
+}
+
+describe("gitops content", () => {
+  it("has YAML under clusters/hub, clusters/spoke-prod, infrastructure/{controllers,configs,baseline} and organizations", () => {
+    for (const dir of [
+      "clusters/hub",
+      "clusters/spoke-prod",
+      "infrastructure/controllers",
+      "infrastructure/configs",
+      "infrastructure/baseline",
+      "organizations/numinia/base",
+      "organizations/numinia/pre",
+      "organizations/numinia/pro",
+    ]) {
+      assert.ok(
+        existsSync(join(GITOPS, dir, "kustomization.yaml")),
+        `gitops/${dir}/kustomization.yaml exists`,
+      );
+    }
+  });
+
+  it("validates every object against its Kubernetes or Flux schema (kubernetes-models)", async () => {
+    assert.ok(objects.length >= 15, `found ${objects.length} objects`);
+    for (const { file, object } of objects) {
+      const where = `${relative(ROOT, file)} ${object.kind}/${object.metadata?.name}`;
+      const mod = (await import(modelModule(object.apiVersion))) as Record<
+        string,
+        new (data: unknown) => { validate(): void }
+      >;
+      const Model = mod[object.kind];
+      assert.ok(Model, `${where}: a model for ${object.apiVersion} ${object.kind}`);
+      assert.doesNotThrow(() => new Model(object).validate(), `${where} is valid`);
+    }
+  });
+
+  it("rejects an invalid object (the validation is real)", async () => {
+    const { Kustomization } = await import("@kubernetes-models/flux-cd/kustomize.toolkit.fluxcd.io/v1");
+    const invalid = new Kustomization({
+      metadata: { name: "x" },
+      spec: { interval: "1m", sourceRef: { kind: "GitRepository" } },
+    } as never) as unknown as { validate(): void };
+    assert.throws(() => invalid.validate());
+  });
+
+  it("chains the cluster layers infra-controllers -> infra-configs -> organizations in flux-system", () => {
+    for (const stack of ["hub", "spoke-prod"]) {
+      const layers = docs
+        .filter((d) => isFluxKustomization(d) && d.file.includes(`clusters/${stack}/`))
+        .map((d) => d.object);
+      const byName = Object.fromEntries(layers.map((k) => [k.metadata.name, k]));
+      assert.deepEqual(Object.keys(byName).sort(), ["infra-configs", "infra-controllers", "organizations"]);
+      assert.equal(byName["infra-controllers"].spec.dependsOn, undefined);
+      assert.deepEqual(byName["infra-configs"].spec.dependsOn, [{ name: "infra-controllers" }]);
+      assert.deepEqual(byName["organizations"].spec.dependsOn, [{ name: "infra-configs" }]);
+      for (const k of layers) {
+        assert.equal(k.metadata.namespace, FLUX_NAMESPACE);
+        assert.deepEqual(k.spec.sourceRef, { kind: "GitRepository", name: FLUX_GIT_REPOSITORY });
+        assert.equal(k.spec.prune, true);
+        assert.equal(k.spec.serviceAccountName, "kustomize-controller");
+        assert.deepEqual(k.spec.postBuild.substituteFrom, [{ kind: "ConfigMap", name: "platform-facts" }]);
+      }
+    }
+  });
+
+  it("points every Flux Kustomization spec.path at a directory of this repository", () => {
+    const kustomizations = docs.filter(isFluxKustomization);
+    assert.ok(kustomizations.length >= 6);
+    for (const { file, object } of kustomizations) {
+      const path = join(ROOT, object.spec.path);
+      assert.ok(
+        existsSync(path) && statSync(path).isDirectory(),
+        `${relative(ROOT, file)}: spec.path ${object.spec.path} exists`,
+      );
+    }
+  });
+
+  it("lists only existing files and directories in kustomization.yaml resources", () => {
+    for (const { file, object } of docs.filter(isKustomizeFile)) {
+      for (const entry of object.resources ?? []) {
+        assert.ok(
+          existsSync(join(dirname(file), entry)),
+          `${relative(ROOT, file)}: resource ${entry} exists`,
+        );
+      }
+    }
+  });
+
+  it("labels every organization environment overlay with toolkit.fluxcd.io/tenant", () => {
+    for (const env of ["pre", "pro"]) {
+      const overlay = docs.find((d) =>
+        d.file.endsWith(join("organizations", "numinia", env, "kustomization.yaml")),
+      )!.object;
+      assert.equal(
+        overlay.namespace,
+        env === "pro" ? "numinia" : "numinia-pre",
+        "tenancy names namespaces <org> (pro) and <org>-<env>",
+      );
+      assert.deepEqual(overlay.labels[0].pairs, {
+        [FLUX_TENANT_LABEL]: "numinia",
+        "platform.io/organization": "numinia",
+        "platform.io/environment": env,
+      });
+      assert.deepEqual(overlay.resources, ["../base"]);
+    }
+  });
+
+  it("substitutes only platform facts (every ${var} is a key of the platform-facts ConfigMap)", () => {
+    const used = new Set<string>();
+    for (const file of files) {
+      for (const variable of fluxVariables(readFileSync(file, "utf8"))) {
+        assert.ok(
+          (PLATFORM_FACT_KEYS as readonly string[]).includes(variable),
+          `${relative(ROOT, file)}: \${${variable}} is a platform fact`,
+        );
+        used.add(variable);
+      }
+    }
+    assert.ok(used.has("cluster_name") && used.has("hub_cluster_name"), "the content uses the facts");
+  });
+});
