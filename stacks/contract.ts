@@ -39,7 +39,8 @@ export interface CommonOutputs extends StorageOutputs, TenancyOutputs {
 }
 
 /** Outputs of the hub stack: the common ones plus transit, gitops and observability. */
-export interface HubOutputs extends CommonOutputs, TransitHubOutputs, GitOpsHubOutputs, ObservabilityHubOutputs {
+export interface HubOutputs
+  extends CommonOutputs, TransitHubOutputs, GitOpsHubOutputs, ObservabilityHubOutputs {
   role: "hub";
 }
 

@@ -352,7 +352,9 @@ describe("gitops", () => {
 
     it("leaves the spoke API's 443 rule from the hub VPC to the transit capability (no duplicate rule)", () => {
       const rules = resources.filter(
-        (r) => r.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" && r.name.startsWith("spoke-prod-registration"),
+        (r) =>
+          r.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" &&
+          r.name.startsWith("spoke-prod-registration"),
       );
       assert.deepEqual(rules, []);
     });

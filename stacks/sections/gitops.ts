@@ -29,11 +29,9 @@ export function isGitUrl(value: string): boolean {
 
 /** A branch name (git check-ref-format, simplified): no spaces, no `..`, no leading `-` or `/`. */
 const branchName = () =>
-  z
-    .string()
-    .regex(/^(?!-|\/)(?!.*\.\.)(?!.*\/\/)[A-Za-z0-9._/-]+(?<!\/|\.lock)$/, {
-      error: "a Git branch name such as main",
-    });
+  z.string().regex(/^(?!-|\/)(?!.*\.\.)(?!.*\/\/)[A-Za-z0-9._/-]+(?<!\/|\.lock)$/, {
+    error: "a Git branch name such as main",
+  });
 
 /** Keys of this section: zod schemas with TSDoc and @default. */
 export const gitopsSchema = {

@@ -108,11 +108,9 @@ export const organizationSchema = z.strictObject({
   gitRepository: z
     .strictObject({
       /** `ssh://git@host/owner/repo` or `https://host/owner/repo`. */
-      url: z
-        .string()
-        .regex(/^(ssh|https):\/\/[^\s/]+\/\S+$/, {
-          error: "a Git URL such as ssh://git@github.com/owner/repo or https://github.com/owner/repo",
-        }),
+      url: z.string().regex(/^(ssh|https):\/\/[^\s/]+\/\S+$/, {
+        error: "a Git URL such as ssh://git@github.com/owner/repo or https://github.com/owner/repo",
+      }),
       /** @default "main" */
       branch: z
         .string()
