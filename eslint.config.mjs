@@ -27,8 +27,8 @@ export default tseslint.config(
     },
   },
   {
-    // Policies read untyped resource properties (JSON of any provider's schema).
-    files: ["policy/**/*.ts"],
+    // Policies and tests read untyped resource properties (JSON of any provider's schema).
+    files: ["policy/**/*.ts", "test/**/*.ts"],
     rules: { "@typescript-eslint/no-explicit-any": "off" },
   },
 );
