@@ -283,3 +283,13 @@ describe("Pulumi.yaml config block", () => {
     }
   });
 });
+
+describe("docs/configuration.md", () => {
+  it("is generated from the current Pulumi.yaml (run npm run docs:config)", async () => {
+    const { renderConfigDocs } = await import("../tools/gen-config-docs");
+    assert.equal(
+      readFileSync("docs/configuration.md", "utf8"),
+      renderConfigDocs(readFileSync("Pulumi.yaml", "utf8")),
+    );
+  });
+});

@@ -1,0 +1,124 @@
+/**
+ * `npm run docs:config`: writes docs/configuration.md from the `config:` block of Pulumi.yaml (every
+ * scalar and array key with its type, default and description) and the reference of the
+ * object-valued keys Pulumi.yaml cannot declare. `renderConfigDocs()` is pure so a test can check
+ * the committed page is up to date.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+
+interface Declaration {
+  type: string;
+  description?: string;
+  default?: unknown;
+  secret?: boolean;
+  items?: { type: string };
+}
+
+const OBJECT_KEYS = `## Object-valued keys
+
+Pulumi project config can only declare string, integer, boolean and array keys, so these are set in
+the stack file as YAML objects and validated by stacks/config.ts with the same one-line errors.
+
+### \`platform:nodePools\` (all stacks)
+
+EKS managed node groups ([AWS](https://docs.aws.amazon.com/eks/latest/userguide/managed-node-groups.html)).
+Default: a \`system\` pool (m6i.large, 2/2/3, tainted \`CriticalAddonsOnly=true:NoSchedule\`) and a
+\`general\` pool (m6i.large, 2/3/6).
+
+| field | type | default | meaning |
+| --- | --- | --- | --- |
+| \`name\` | string | required | node group name, unique |
+| \`instanceTypes\` | string[] | required | EC2 instance types, e.g. \`[t3.medium]\` |
+| \`amiType\` | string | \`AL2023_x86_64_STANDARD\` | EKS AMI type (AL2023, Bottlerocket) |
+| \`capacityType\` | string | \`ON_DEMAND\` | \`ON_DEMAND\` or \`SPOT\` |
+| \`minSize\` / \`desiredSize\` / \`maxSize\` | integer | required | must satisfy min <= desired <= max |
+| \`diskSizeGiB\` | integer | \`50\` | root volume, GiB (gp3, encrypted with the cluster KMS key) |
+| \`labels\` | map | \`{}\` | Kubernetes node labels, e.g. \`node-group: base-apps\` |
+| \`taints\` | list | \`[]\` | \`{key, value, effect}\`, effect \`NO_SCHEDULE\`, \`NO_EXECUTE\` or \`PREFER_NO_SCHEDULE\` |
+| \`system\` | boolean | \`false\` | taint \`CriticalAddonsOnly\` and label \`node-role=system\` |
+
+### \`platform:accessEntries\` (all stacks)
+
+EKS access entries ([AWS](https://docs.aws.amazon.com/eks/latest/userguide/access-entries.html)).
+Default \`[]\`.
+
+| field | type | default | meaning |
+| --- | --- | --- | --- |
+| \`name\` | string | required | entry key |
+| \`principalArn\` | string | required | IAM role or user ARN |
+| \`accessPolicy\` | string | required | \`AmazonEKSClusterAdminPolicy\`, \`AmazonEKSAdminPolicy\`, \`AmazonEKSEditPolicy\` or \`AmazonEKSViewPolicy\` |
+| \`namespaces\` | string[] | \`[]\` | namespace scope; empty means the whole cluster |
+| \`kubernetesGroups\` | string[] | \`[]\` | Kubernetes groups for extra RBAC |
+
+### \`platform:tags\` (all stacks)
+
+Map of tag name to value added to every AWS resource, after \`Name\`, \`environment\`,
+\`platform:stack\` and \`managed-by\`. The policy pack requires \`environment\`, \`owner\` and
+\`cost-center\` by default. Default \`{}\`.
+
+### \`platform:organizations\` (spokes)
+
+Tenant organizations (docs/tenancy.md). Default \`[]\`.
+
+| field | type | default | meaning |
+| --- | --- | --- | --- |
+| \`name\` | string | required | organization, a Kubernetes name |
+| \`environments\` | list | required | \`{name, namespace?, quota?, limits?, egressAllowlist?, path?}\`; namespace defaults to \`<org>\` for \`pro\` and \`<org>-<env>\` otherwise |
+| \`gitRepository\` | object | cluster's \`flux-system\` | \`{url, branch, path?, secretName?}\` the org's Flux source |
+| \`interval\` | string | \`5m\` | reconcile interval of the org's Kustomizations |
+| \`principals\` | list | \`[]\` | \`{arn, accessPolicy}\` IAM principals with EKS access scoped to the org's namespaces |
+| \`secretArnPrefixes\` | string[] | \`[]\` | Secrets Manager ARN prefixes the org's Pod Identity role may read |
+| \`secretsServiceAccount\` | string | \`aws-secret-manager-sa\` | service account bound to that role |
+
+### \`platform:tenantDefaultQuota\` and \`platform:tenantDefaultLimits\` (spokes)
+
+Defaults merged over the built-in ResourceQuota (\`requests.cpu\`, \`requests.memory\`, \`limits.cpu\`,
+\`limits.memory\`, \`pods\`, \`services.loadbalancers: 0\`, ...) and the per-container LimitRange
+(\`default\`, \`defaultRequest\`, \`max\`). Default \`{}\`.
+
+### \`platform:alertmanagerReceivers\` (hub)
+
+Alertmanager receivers (docs/observability.md); receiver URLs are secrets: set the key with
+\`pulumi config set --secret --path\`. Default \`[]\`.
+`;
+
+/** Renders docs/configuration.md from the project file's text. */
+export function renderConfigDocs(projectYaml: string): string {
+  const project = parse(projectYaml) as { name: string; config: Record<string, Declaration> };
+  const rows = Object.entries(project.config).map(([key, decl]) => {
+    const type = decl.type === "array" ? `${decl.items?.type ?? "string"}[]` : decl.type;
+    const hasDefault = "default" in decl;
+    const value = hasDefault ? JSON.stringify(decl.default) : "required";
+    const shown = hasDefault && decl.default === "" ? "derived" : value;
+    const secret = decl.secret ? " (secret)" : "";
+    const description = (decl.description ?? "").replace(/\|/g, "\\|");
+    return `| \`${project.name}:${key}\`${secret} | ${type} | ${shown === "required" ? "required" : `\`${shown}\``} | ${description} |`;
+  });
+  return [
+    "# Configuration reference",
+    "",
+    "<!-- Generated by `npm run docs:config` from Pulumi.yaml; do not edit by hand. -->",
+    "",
+    "Every key is in the `platform` namespace of `Pulumi.<stack>.yaml`, plus the AWS provider's",
+    "`aws:region` (required). Values are validated before any resource is registered; a mistake ends",
+    "the run with one line naming the key, the value and what was expected (the offline plan exits 2).",
+    'Secrets are set per stack with `pulumi config set --secret <key>`, never committed. "derived"',
+    "means the default is computed (the description says how).",
+    "",
+    "| key | type | default | meaning |",
+    "| --- | --- | --- | --- |",
+    "| `aws:region` | string | required | AWS region of every resource, e.g. `eu-west-1` |",
+    ...rows,
+    "",
+    OBJECT_KEYS,
+  ].join("\n");
+}
+
+if (require.main === module) {
+  const root = path.resolve(__dirname, "..");
+  const text = renderConfigDocs(readFileSync(path.join(root, "Pulumi.yaml"), "utf8"));
+  writeFileSync(path.join(root, "docs/configuration.md"), text);
+  console.log("wrote docs/configuration.md");
+}
