@@ -67,6 +67,18 @@ describe("cluster: Cluster", () => {
     assert.equal(eks.inputs.encryptionConfigKeyArn, key.outputs.arn);
     assert.equal(key.inputs.enableKeyRotation, true);
     assert.equal(key.protect, true);
+    const statements = JSON.parse(key.inputs.policy as string).Statement as {
+      Sid: string;
+      Principal: Record<string, string>;
+    }[];
+    assert.deepEqual(
+      statements.map((st) => st.Sid),
+      ["AccountAdministration", "CloudWatchLogs", "AutoScalingEncryptedVolumes"],
+    );
+    assert.equal(
+      statements[2].Principal.AWS,
+      "arn:aws:iam::111122223333:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",
+    );
   });
 
   it("turns on all five control-plane log types into a retained, encrypted log group", async () => {

@@ -228,33 +228,19 @@ export class Cluster extends pulumi.ComponentResource {
         description: `${args.clusterName}: EKS secrets, node volumes and control-plane logs`,
         enableKeyRotation: true,
         deletionWindowInDays: clusterDefaults.kmsDeletionWindowDays,
-        policy: pulumi.all([identity.accountId, partition.partition]).apply(([accountId, part]) => {
-          const policy = kmsKeyPolicy({
-            accountId,
-            partition: part,
-            region: args.region,
-            cloudWatchLogs: true,
-          });
-          // Managed node groups launch through Auto Scaling: its service-linked role must use the key
-          // for encrypted root volumes. https://docs.aws.amazon.com/autoscaling/ec2/userguide/key-policy-requirements-EBS-encryption.html
-          policy.Statement.push({
-            Sid: "AutoScalingEncryptedVolumes",
-            Effect: "Allow",
-            Principal: {
-              AWS: `arn:${part}:iam::${accountId}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`,
-            },
-            Action: [
-              "kms:Encrypt",
-              "kms:Decrypt",
-              "kms:ReEncrypt*",
-              "kms:GenerateDataKey*",
-              "kms:DescribeKey",
-              "kms:CreateGrant",
-            ],
-            Resource: "*",
-          });
-          return JSON.stringify(policy);
-        }),
+        policy: pulumi
+          .all([identity.accountId, partition.partition])
+          .apply(([accountId, part]) =>
+            JSON.stringify(
+              kmsKeyPolicy({
+                accountId,
+                partition: part,
+                region: args.region,
+                cloudWatchLogs: true,
+                autoScaling: true,
+              }),
+            ),
+          ),
         tags: awsTags(`${name}-key`, tags),
       },
       { parent: this, protect: args.protect },

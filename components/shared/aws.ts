@@ -76,7 +76,24 @@ export interface KmsKeyPolicyArgs {
   readonly cloudWatchLogs?: boolean;
   /** Extra service principals (e.g. `backup.amazonaws.com`) allowed to use the key through grants in this account. */
   readonly services?: readonly string[];
+  /**
+   * Let the EC2 Auto Scaling service-linked role use the key: managed node groups launch through
+   * Auto Scaling, which must encrypt root volumes with it.
+   * https://docs.aws.amazon.com/autoscaling/ec2/userguide/key-policy-requirements-EBS-encryption.html
+   * @default false
+   */
+  readonly autoScaling?: boolean;
 }
+
+/** What a principal needs of a key to encrypt volumes and data keys through grants. */
+const KEY_USE_ACTIONS = [
+  "kms:Encrypt",
+  "kms:Decrypt",
+  "kms:ReEncrypt*",
+  "kms:GenerateDataKey*",
+  "kms:DescribeKey",
+  "kms:CreateGrant",
+];
 
 /**
  * A least-privilege KMS key policy: the account root administers the key (so IAM policies decide),
@@ -114,16 +131,20 @@ export function kmsKeyPolicy(args: KmsKeyPolicyArgs): PolicyDocument {
       Sid: `Service${service.split(".")[0].replace(/[^A-Za-z0-9]/g, "")}`,
       Effect: "Allow",
       Principal: { Service: service },
-      Action: [
-        "kms:Encrypt",
-        "kms:Decrypt",
-        "kms:ReEncrypt*",
-        "kms:GenerateDataKey*",
-        "kms:DescribeKey",
-        "kms:CreateGrant",
-      ],
+      Action: KEY_USE_ACTIONS,
       Resource: "*",
       Condition: { StringEquals: { "aws:SourceAccount": args.accountId } },
+    });
+  }
+  if (args.autoScaling) {
+    statements.push({
+      Sid: "AutoScalingEncryptedVolumes",
+      Effect: "Allow",
+      Principal: {
+        AWS: `arn:${args.partition}:iam::${args.accountId}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`,
+      },
+      Action: KEY_USE_ACTIONS,
+      Resource: "*",
     });
   }
   return { Version: "2012-10-17", Statement: statements };
