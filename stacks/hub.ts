@@ -16,8 +16,8 @@ export async function hubStack(config: PlatformConfig): Promise<HubOutputs> {
   gitSource(config); // validates the Git source before anything is created
   const foundation = buildFoundation(config);
   const transit = buildTransitHub(config, foundation);
-  const storage = buildStorage(config, foundation);
-  const observability = buildObservabilityHub(config, foundation);
+  const { storage: storageInstall, ...storage } = buildStorage(config, foundation);
+  const observability = buildObservabilityHub(config, foundation, [storageInstall]);
   const { flux, ...gitops } = buildGitOpsHub(config, foundation, {
     efs_file_system_id: storage.efsFileSystemId,
     prometheus_remote_write_url: observability.prometheusRemoteWriteUrl,

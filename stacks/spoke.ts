@@ -51,8 +51,8 @@ export async function spokeStack(config: PlatformConfig): Promise<SpokeOutputs> 
 
   const foundation = buildFoundation(config);
   const transit = buildTransitSpoke(config, foundation, hub);
-  const storage = buildStorage(config, foundation);
-  const observability = buildObservabilitySpoke(config, foundation, hub);
+  const { storage: storageInstall, ...storage } = buildStorage(config, foundation);
+  const observability = buildObservabilitySpoke(config, foundation, hub, [storageInstall]);
   const { flux, ...gitops } = buildGitOpsSpoke(config, foundation, hub, {
     efs_file_system_id: storage.efsFileSystemId,
     prometheus_remote_write_url: hub.prometheusRemoteWriteUrl,

@@ -128,10 +128,25 @@ describe("cluster: Cluster", () => {
     const eks = await recordedResource("eks:index:Cluster", "prod-eks");
     const v = addonVersions("1.35");
     assert.equal(eks.inputs.version, "1.35");
-    assert.equal((eks.inputs.vpcCniOptions as { addonVersion: string }).addonVersion, v["vpc-cni"]);
-    assert.equal((eks.inputs.corednsAddonOptions as { version: string }).version, v.coredns);
+    const cni = eks.inputs.vpcCniOptions as { addonVersion: string; enableNetworkPolicy: boolean };
+    assert.deepEqual([cni.addonVersion, cni.enableNetworkPolicy], [v["vpc-cni"], true]);
+    assert.equal((eks.inputs.corednsAddonOptions as { enabled: boolean }).enabled, false);
+    const coredns = await recordedResource("aws:eks/addon:Addon", "prod-coredns");
+    assert.equal(coredns.inputs.addonVersion, v.coredns);
+    assert.deepEqual(JSON.parse(String(coredns.inputs.configurationValues)).tolerations, [
+      { key: "CriticalAddonsOnly", operator: "Exists" },
+    ]);
     assert.equal((eks.inputs.kubeProxyAddonOptions as { version: string }).version, v["kube-proxy"]);
     assert.equal(eks.inputs.skipDefaultNodeGroup, true);
+  });
+
+  it("creates CoreDNS after the node groups, so its pods can schedule", async () => {
+    const coredns = await recordedResource("aws:eks/addon:Addon", "prod-coredns");
+    const groups = (await recorded())
+      .filter((r) => r.type === "eks:index:ManagedNodeGroup")
+      .map((r) => r.urn);
+    assert.equal(groups.length, 3);
+    for (const urn of groups) assert.ok(coredns.dependencies.includes(urn), `coredns waits for ${urn}`);
   });
 
   it("creates one managed node group per pool with its sizes, instance types and AMI type", async () => {

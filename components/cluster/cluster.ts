@@ -228,19 +228,17 @@ export class Cluster extends pulumi.ComponentResource {
         description: `${args.clusterName}: EKS secrets, node volumes and control-plane logs`,
         enableKeyRotation: true,
         deletionWindowInDays: clusterDefaults.kmsDeletionWindowDays,
-        policy: pulumi
-          .all([identity.accountId, partition.partition])
-          .apply(([accountId, part]) =>
-            JSON.stringify(
-              kmsKeyPolicy({
-                accountId,
-                partition: part,
-                region: args.region,
-                cloudWatchLogs: true,
-                autoScaling: true,
-              }),
-            ),
+        policy: pulumi.all([identity.accountId, partition.partition]).apply(([accountId, part]) =>
+          JSON.stringify(
+            kmsKeyPolicy({
+              accountId,
+              partition: part,
+              region: args.region,
+              cloudWatchLogs: true,
+              autoScaling: true,
+            }),
           ),
+        ),
         tags: awsTags(`${name}-key`, tags),
       },
       { parent: this, protect: args.protect },
@@ -307,8 +305,12 @@ export class Cluster extends pulumi.ComponentResource {
         instanceRoles: [this.nodeRole],
         bootstrapSelfManagedAddons: false,
         deletionProtection: args.protect ?? false,
-        vpcCniOptions: { addonVersion: versions["vpc-cni"] },
-        corednsAddonOptions: { version: versions.coredns, configurationValues: corednsConfiguration },
+        // enableNetworkPolicy: the VPC CNI enforces NetworkPolicies (tenants' default deny) only with it.
+        // https://docs.aws.amazon.com/eks/latest/userguide/cni-network-policy.html
+        vpcCniOptions: { addonVersion: versions["vpc-cni"], enableNetworkPolicy: true },
+        // CoreDNS is our own add-on below, created after the node groups: inside eks.Cluster it would be
+        // created before any node exists and stay DEGRADED until it times out (pulumi-eks#1819).
+        corednsAddonOptions: { enabled: false },
         kubeProxyAddonOptions: { version: versions["kube-proxy"] },
         tags: awsTags(args.clusterName, tags),
       },
@@ -392,6 +394,20 @@ export class Cluster extends pulumi.ComponentResource {
         { parent: this },
       );
     }
+
+    new aws.eks.Addon(
+      `${name}-coredns`,
+      {
+        clusterName: this.clusterName,
+        addonName: "coredns",
+        addonVersion: versions.coredns,
+        configurationValues: JSON.stringify(corednsConfiguration),
+        resolveConflictsOnCreate: "OVERWRITE",
+        resolveConflictsOnUpdate: "OVERWRITE",
+        tags: awsTags(`${name}-coredns`, tags),
+      },
+      { parent: this, dependsOn: Object.values(this.nodeGroups) },
+    );
 
     this.provider = new k8s.Provider(
       `${name}-k8s`,

@@ -41,6 +41,16 @@ export const hubDefaults = {
 export interface ObservabilityHubArgs {
   /** EKS cluster name: the `cluster` label/field of the hub's own metrics and logs, and the LB controller's cluster. */
   readonly clusterName: string;
+  /**
+   * The cluster's name as the EKS cluster resource outputs it, so AWS resources naming the cluster
+   * (the LB controller's Pod Identity association) wait for the cluster. @default clusterName
+   */
+  readonly eksClusterName?: pulumi.Input<string>;
+  /**
+   * Resources the Helm releases with persistent volumes wait for: the `gp3` StorageClass and the EBS
+   * CSI driver (an atomic release would otherwise time out on unbound volumes). @default []
+   */
+  readonly storageDependsOn?: pulumi.Input<pulumi.Resource>[];
   /** AWS region, e.g. `eu-west-1`. */
   readonly region: string;
   /** Hub VPC id (the endpoints' security group lives there). */
@@ -201,7 +211,7 @@ export class ObservabilityHub extends pulumi.ComponentResource {
       const association = new aws.eks.PodIdentityAssociation(
         `${name}-lb-controller`,
         {
-          clusterName: args.clusterName,
+          clusterName: args.eksClusterName ?? args.clusterName,
           namespace: "kube-system",
           serviceAccount: hubDefaults.loadBalancerControllerServiceAccount,
           roleArn: role.arn,
@@ -469,7 +479,10 @@ export class ObservabilityHub extends pulumi.ComponentResource {
         elasticsearchUrl: inClusterEs,
         elasticsearchCredentialsSecret: "grafana-elasticsearch",
       }),
-      { ...k8sOpts, dependsOn: [monitoring, grafanaAdmin.secret, grafanaEs, receiverUrls] },
+      {
+        ...k8sOpts,
+        dependsOn: [monitoring, grafanaAdmin.secret, grafanaEs, receiverUrls, ...(args.storageDependsOn ?? [])],
+      },
       names.prometheusStack,
     );
 

@@ -23,6 +23,8 @@ export const spokeDefaults = {
 export interface ObservabilitySpokeArgs {
   /** EKS cluster name: the `cluster` external label of every series and the `cluster` field of every log record. */
   readonly clusterName: string;
+  /** Resources the Prometheus agent (persistent WAL volume) waits for: the `gp3` StorageClass, the EBS CSI driver. @default [] */
+  readonly storageDependsOn?: pulumi.Input<pulumi.Resource>[];
   /** Kubernetes provider of the spoke cluster. */
   readonly provider: k8s.Provider;
   /** Production stack. @default false */
@@ -70,7 +72,7 @@ export class ObservabilitySpoke extends pulumi.ComponentResource {
           storageClass: args.storageClass ?? spokeDefaults.storageClass,
         }),
       ),
-      { ...k8sOpts, dependsOn: [monitoring] },
+      { ...k8sOpts, dependsOn: [monitoring, ...(args.storageDependsOn ?? [])] },
       names.prometheusStack,
     );
 

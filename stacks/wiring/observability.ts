@@ -48,9 +48,12 @@ export interface ObservabilitySpokeOutputs {
 export function buildObservabilityHub(
   config: PlatformConfig,
   foundation: Foundation,
+  storageDependsOn: pulumi.Resource[] = [],
 ): ObservabilityHubOutputs {
   const hub = new ObservabilityHub(config.stack, {
     clusterName: config.clusterName,
+    eksClusterName: foundation.cluster.clusterName,
+    storageDependsOn,
     region: config.region,
     vpcId: foundation.network.vpcId,
     vpcCidr: config.vpcCidr,
@@ -85,9 +88,11 @@ export function buildObservabilitySpoke(
   config: PlatformConfig,
   foundation: Foundation,
   hub: Pick<ObservabilityHubView, "prometheusRemoteWriteUrl" | "elasticsearchUrl" | "logShipperPassword">,
+  storageDependsOn: pulumi.Resource[] = [],
 ): ObservabilitySpokeOutputs {
   const spoke = new ObservabilitySpoke(config.stack, {
     clusterName: config.clusterName,
+    storageDependsOn,
     provider: foundation.cluster.provider,
     production: config.production,
     prometheusRemoteWriteUrl: hub.prometheusRemoteWriteUrl,

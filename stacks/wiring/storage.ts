@@ -24,8 +24,13 @@ export interface StorageOutputs {
 /** Hub outputs of the storage capability a spoke must read: none (storage is per cluster). */
 export const STORAGE_HUB_OUTPUT_KEYS = [] as const;
 
+/** The storage component itself: what workloads with persistent volumes wait for (not a stack output). */
+export interface StorageInstall {
+  readonly storage: Storage;
+}
+
 /** Builds the storage of a stack's cluster and returns its outputs. */
-export function buildStorage(config: PlatformConfig, foundation: Foundation): StorageOutputs {
+export function buildStorage(config: PlatformConfig, foundation: Foundation): StorageOutputs & StorageInstall {
   const { network, cluster, tags } = foundation;
   const settings = storageSettings(config);
   const storage = new Storage(config.stack, {
@@ -51,6 +56,7 @@ export function buildStorage(config: PlatformConfig, foundation: Foundation): St
     tags,
   });
   return {
+    storage,
     efsFileSystemId: storage.efsFileSystemId,
     backupVaultArn: storage.backupVaultArn,
     defaultStorageClass: storage.defaultStorageClass,
