@@ -236,6 +236,12 @@ export const coreSchema = {
   tags: structured(z.record(z.string(), z.string())).default({}),
 };
 
+/**
+ * Keys whose values are secrets, set per stack with `pulumi config set --secret` and never declared
+ * in Pulumi.yaml nor committed. The offline plan stands in a placeholder for those a stack needs.
+ */
+export const SECRET_KEYS = ["gitSshPrivateKey", "githubAppPrivateKey"] as const;
+
 /** The whole `platform` namespace: core keys and the keys of each capability. */
 export const platformSchema = z.object({
   ...coreSchema,

@@ -1,7 +1,14 @@
 import * as assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
-import { ConfigError, cidrsOverlap, isIpv4Cidr, loadConfig, platformSchema } from "../stacks/config";
+import {
+  ConfigError,
+  SECRET_KEYS,
+  cidrsOverlap,
+  isIpv4Cidr,
+  loadConfig,
+  platformSchema,
+} from "../stacks/config";
 import { checkAgainstHub } from "../stacks/spoke";
 
 const hub = { "aws:region": "eu-west-1", "platform:role": "hub", "platform:vpcCidr": "10.100.0.0/16" };
@@ -262,12 +269,18 @@ describe("Pulumi.yaml config block", () => {
 
   it("declares every scalar and array key of the schema with a type and a description", () => {
     for (const key of Object.keys(platformSchema.shape)) {
-      if (objectKeys.has(key)) continue;
+      if (objectKeys.has(key) || (SECRET_KEYS as readonly string[]).includes(key)) continue;
       const decl = project.config[key] as { type?: string; description?: string } | undefined;
       assert.ok(decl, `Pulumi.yaml declares ${key}`);
       assert.ok(decl.type, `${key} has a type`);
       assert.ok(decl.description, `${key} has a description`);
     }
+  });
+
+  it("declares no secret key (the CLI would reject its plain-text default where a stack does not set it)", () => {
+    for (const key of SECRET_KEYS) assert.equal(project.config[key], undefined, key);
+    for (const [key, decl] of Object.entries(project.config))
+      assert.notEqual((decl as { secret?: boolean }).secret, true, key);
   });
 
   it("declares only keys the schema knows", () => {

@@ -107,6 +107,15 @@ describe("offline plan of the real stack files", () => {
     assert.equal(spoke.outputs.hubStackReference, "numengames/platform/hub");
   });
 
+  it("stands in a placeholder only for the secrets a stack needs, and says so", () => {
+    assert.deepEqual(hub.unsetSecrets, []);
+    assert.deepEqual(spoke.unsetSecrets, ["platform:gitSshPrivateKey"]);
+    const secret = spoke.resources.find(
+      (r) => r.type === "kubernetes:core/v1:Secret" && JSON.stringify(r.inputs).includes("[secret]"),
+    );
+    assert.ok(secret, "the Flux deploy key Secret carries the placeholder, never a real key");
+  });
+
   it("protects stateful resources of production stacks", () => {
     assert.equal(byName(spoke, "aws:kms/key:Key", "spoke-prod-key").protect, true);
   });

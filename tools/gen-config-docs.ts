@@ -78,6 +78,19 @@ Defaults merged over the built-in ResourceQuota (\`requests.cpu\`, \`requests.me
 \`limits.memory\`, \`pods\`, \`services.loadbalancers: 0\`, ...) and the per-container LimitRange
 (\`default\`, \`defaultRequest\`, \`max\`). Default \`{}\`.
 
+### Secret keys
+
+Set per stack with \`pulumi config set --secret <key>\`; never committed and not declared in
+Pulumi.yaml (the CLI would reject a declared secret's plain-text default in stacks that do not set
+it). The offline plan stands in \`[secret]\` for those a stack needs and lists them.
+
+| key | required when | meaning |
+| --- | --- | --- |
+| \`platform:gitSshPrivateKey\` | \`gitAuth: ssh\` | SSH deploy key (OpenSSH private key) of the Flux GitRepository |
+| \`platform:githubAppPrivateKey\` | \`gitAuth: github-app\` | GitHub App private key (PEM) |
+| \`platform:grafanaAdminPassword\` | never (hub; generated when empty) | Grafana admin password, at least 12 characters |
+| \`platform:logShipperPassword\` | never (hub; generated when empty) | Elasticsearch \`log-shipper\` password, at least 16 characters |
+
 ### \`platform:alertmanagerReceivers\` (hub)
 
 Alertmanager receivers (docs/observability.md); receiver URLs are secrets: set the key with

@@ -69,7 +69,7 @@ export function formatPlan(result: PlanResult): string {
   if (result.unsetSecrets.length > 0) {
     lines.push(
       "",
-      "Secret keys the stack file does not set (planned with a placeholder; before `pulumi up`, set those this stack uses with pulumi config set --secret <key>):",
+      "Secrets this stack needs that no file holds (planned with a placeholder; set them before `pulumi up` with pulumi config set --secret <key>):",
     );
     for (const key of result.unsetSecrets) lines.push(`  ${key}`);
   }

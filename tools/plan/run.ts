@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
+import { ConfigError, NAMESPACE, SECRET_KEYS, loadConfig } from "../../stacks/config";
 import { PlatformMocks, recordRegistrations, settle, type RecordedResource } from "./mocks";
 
 /** A user-facing failure of the plan (bad stack file, bad config): exit status 2, one line. */
@@ -73,8 +74,6 @@ export const SECRET_PLACEHOLDER = "[secret]";
 interface ProjectFile {
   name: string;
   defaults: Record<string, string>;
-  /** Keys Pulumi.yaml declares `secret: true`. */
-  secretKeys: string[];
 }
 
 function readYaml(file: string): unknown {
@@ -100,17 +99,15 @@ export function readProject(root: string): ProjectFile {
   const doc = readYaml(file) as { name?: string; config?: Record<string, unknown> };
   const name = doc.name ?? "platform";
   const defaults: Record<string, string> = {};
-  const secretKeys: string[] = [];
   for (const [key, decl] of Object.entries(doc.config ?? {})) {
     const fullKey = key.includes(":") ? key : `${name}:${key}`;
-    if (decl && typeof decl === "object" && (decl as { secret?: boolean }).secret) secretKeys.push(fullKey);
     if (decl && typeof decl === "object" && "default" in decl) {
       defaults[fullKey] = toRaw((decl as { default: unknown }).default);
     } else if (decl === null || typeof decl !== "object") {
       defaults[fullKey] = toRaw(decl);
     }
   }
-  return { name, defaults, secretKeys };
+  return { name, defaults };
 }
 
 /**
@@ -121,7 +118,7 @@ export function readStackConfig(
   root: string,
   stack: string,
   project: ProjectFile,
-): { raw: Record<string, string>; secretKeys: string[]; unsetSecrets: string[] } {
+): { raw: Record<string, string>; secretKeys: string[] } {
   const file = path.join(root, `Pulumi.${stack}.yaml`);
   if (!existsSync(file)) throw new PlanInputError(`stack file Pulumi.${stack}.yaml not found in ${root}`);
   const doc = (readYaml(file) ?? {}) as { config?: Record<string, unknown> };
@@ -142,17 +139,30 @@ export function readStackConfig(
       raw[fullKey] = toRaw(value);
     }
   }
-  // A secret is set per stack with `pulumi config set --secret`, never committed. Where the stack
-  // file has none, the plan stands in a placeholder and says so (a real run needs the value).
-  const unsetSecrets: string[] = [];
-  for (const key of project.secretKeys) {
-    if (!raw[key]) {
-      raw[key] = SECRET_PLACEHOLDER;
-      secretKeys.push(key);
-      unsetSecrets.push(key);
+  return { raw, secretKeys };
+}
+
+/**
+ * Secrets are set per stack with `pulumi config set --secret`, never committed, so a fresh clone
+ * has none. For each secret key the stack's config requires and lacks, the plan stands in a
+ * placeholder (and reports the key: a real run needs the value). Other config errors are left for
+ * the program to raise.
+ * @returns The full keys given a placeholder.
+ */
+export function standInForSecrets(raw: Record<string, string>, stack: string, project: string): string[] {
+  const secretKeys = new Set<string>(SECRET_KEYS.map((k) => `${NAMESPACE}:${k}`));
+  const stoodIn: string[] = [];
+  for (let attempt = 0; attempt <= secretKeys.size; attempt++) {
+    try {
+      loadConfig(raw, stack, project);
+      break;
+    } catch (error) {
+      if (!(error instanceof ConfigError) || !secretKeys.has(error.key) || raw[error.key]) break;
+      raw[error.key] = SECRET_PLACEHOLDER;
+      stoodIn.push(error.key);
     }
   }
-  return { raw, secretKeys, unsetSecrets };
+  return stoodIn;
 }
 
 /** Resolves Outputs (and nested ones) to plain values; secrets stay marked. */
@@ -218,8 +228,10 @@ interface RunOutcome {
 async function runUnderMocks(stack: string, options: PlanOptions): Promise<RunOutcome> {
   const root = options.root ?? process.cwd();
   const project = readProject(root);
-  const { raw, secretKeys, unsetSecrets } = readStackConfig(root, stack, project);
+  const { raw, secretKeys } = readStackConfig(root, stack, project);
   Object.assign(raw, options.configOverrides ?? {});
+  const unsetSecrets = standInForSecrets(raw, stack, project.name);
+  secretKeys.push(...unsetSecrets);
 
   const stackOutputs: Record<string, Record<string, unknown>> = { ...(options.stackOutputs ?? {}) };
   const reference = raw[`${project.name}:hubStackReference`];
