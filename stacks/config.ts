@@ -217,6 +217,8 @@ export const coreSchema = {
   publicAccessCidrs: structured(
     z.array(z.string().refine(isCidr, { error: "CIDR blocks such as 203.0.113.0/24" })),
   ).default([]),
+  /** CIDR blocks admitted to the private API endpoint on 443 (deployment runner, bastion, VPN). @default [] */
+  apiAccessCidrs: structured(z.array(ipv4Cidr())).default([]),
   /** Retention of the EKS control-plane log group, days. @default 90 */
   controlPlaneLogRetentionDays: retentionDays().default(90),
   /** Node pools (object array, see docs/configuration.md). @default a system pool and a general pool */

@@ -49,6 +49,7 @@ export function buildFoundation(config: PlatformConfig): Foundation {
     nodePools: config.nodePools,
     endpointPublicAccess: config.endpointPublicAccess,
     publicAccessCidrs: config.publicAccessCidrs,
+    apiAccessCidrs: config.apiAccessCidrs,
     logRetentionDays: config.controlPlaneLogRetentionDays,
     accessEntries: config.accessEntries,
     protect: config.production,

@@ -26,6 +26,13 @@ export function checkAgainstHub(config: PlatformConfig, hubVpcCidr: string): voi
       `a CIDR block that does not overlap the hub's ${hubVpcCidr}`,
     );
   }
+  if (config.apiAccessCidrs.includes(hubVpcCidr)) {
+    throw new ConfigError(
+      `${NAMESPACE}:apiAccessCidrs`,
+      config.apiAccessCidrs,
+      `no entry for the hub's ${hubVpcCidr}: the spoke already admits it to its API over the Transit Gateway`,
+    );
+  }
 }
 
 /** Builds a spoke and returns its outputs (the contract's {@link SpokeOutputs}). */

@@ -34,6 +34,7 @@ describe("cluster: Cluster", () => {
       privateSubnetIds: ["subnet-a", "subnet-b", "subnet-c"],
       nodePools: pools,
       logRetentionDays: 30,
+      apiAccessCidrs: ["10.100.0.0/16"],
       protect: true,
       accessEntries: [
         {
@@ -59,6 +60,17 @@ describe("cluster: Cluster", () => {
     assert.equal(eks.inputs.publicAccessCidrs, undefined);
     assert.equal(eks.inputs.nodeAssociatePublicIpAddress, false);
     assert.deepEqual(eks.inputs.privateSubnetIds, ["subnet-a", "subnet-b", "subnet-c"]);
+  });
+
+  it("admits only the configured CIDRs to the private API on 443", async () => {
+    const rules = (await recorded()).filter(
+      (r) => r.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+    );
+    assert.deepEqual(
+      rules.map((r) => [r.inputs.cidrIpv4, r.inputs.fromPort, r.inputs.toPort, r.inputs.ipProtocol]),
+      [["10.100.0.0/16", 443, 443, "tcp"]],
+    );
+    assert.match(String(rules[0].inputs.securityGroupId), /^sg-/);
   });
 
   it("encrypts secrets with a rotating customer KMS key", async () => {

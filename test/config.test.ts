@@ -237,6 +237,14 @@ describe("configuration", () => {
     );
     assert.doesNotThrow(() => checkAgainstHub(loadConfig(spoke, "spoke"), "10.100.0.0/16"));
   });
+
+  it("rejects a spoke that lists the hub's CIDR in apiAccessCidrs (the transit rule admits it already)", () => {
+    const config = loadConfig({ ...spoke, "platform:apiAccessCidrs": '["10.100.0.0/16"]' }, "spoke");
+    assert.throws(
+      () => checkAgainstHub(config, "10.100.0.0/16"),
+      /platform:apiAccessCidrs = \["10\.100\.0\.0\/16"\]: expected no entry for the hub's/,
+    );
+  });
 });
 
 describe("CIDR maths", () => {

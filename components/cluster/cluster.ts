@@ -94,6 +94,13 @@ export interface ClusterArgs {
   readonly endpointPublicAccess?: boolean;
   /** CIDR allowlist of the public endpoint. Must be non-empty when the endpoint is public. @default [] */
   readonly publicAccessCidrs?: readonly string[];
+  /**
+   * CIDR blocks admitted to the private API endpoint (443 on the EKS cluster security group): where
+   * `pulumi up`, CI runners, a bastion or a VPN live. The VPC itself is not admitted by default.
+   * https://docs.aws.amazon.com/eks/latest/userguide/cluster-endpoint.html#private-access
+   * @default []
+   */
+  readonly apiAccessCidrs?: readonly string[];
   /** Control-plane log retention, days. @default 90 */
   readonly logRetentionDays?: number;
   /** Access entries (authentication mode API). @default [] */
@@ -323,6 +330,22 @@ export class Cluster extends pulumi.ComponentResource {
     this.oidcIssuer = this.cluster.oidcIssuer;
     this.nodeSecurityGroupId = this.cluster.eksCluster.vpcConfig.clusterSecurityGroupId;
     this.kubeconfig = pulumi.secret(this.cluster.kubeconfigJson);
+
+    (args.apiAccessCidrs ?? []).forEach((cidr, i) => {
+      new aws.vpc.SecurityGroupIngressRule(
+        `${name}-api-access-${i}`,
+        {
+          securityGroupId: this.nodeSecurityGroupId,
+          description: `Kubernetes API (443) from ${cidr}: deployment and operator access`,
+          ipProtocol: "tcp",
+          fromPort: 443,
+          toPort: 443,
+          cidrIpv4: cidr,
+          tags: awsTags(`${name}-api-access-${i}`, tags),
+        },
+        { parent: this },
+      );
+    });
 
     new aws.eks.Addon(
       `${name}-pod-identity-agent`,
