@@ -705,6 +705,36 @@ describe("tenancy: Organization component", () => {
     }
   });
 
+  it("gives an environment with its own secret prefixes its own role, so pre cannot read pro", async () => {
+    resetRecorded();
+    const provider = new k8s.Provider("k8s-3", { kubeconfig: "{}" });
+    const orgPrefix = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:split/*";
+    const prePrefix = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:split/pre/*";
+    new Organization("tenant-split", {
+      name: "split",
+      kubernetesVersion: "1.35",
+      clusterName: "c",
+      provider,
+      environments: [{ name: "pre", secretArnPrefixes: [prePrefix] }, { name: "pro" }],
+      secretArnPrefixes: [orgPrefix],
+    });
+    const rs = await recorded();
+    const roles = rs.filter((r) => r.type === ROLE);
+    assert.deepEqual(roles.map((r) => r.name).sort(), [
+      "tenant-split-pre-secrets-role",
+      "tenant-split-secrets",
+    ]);
+    const policyOf = (roleName: string) =>
+      JSON.stringify(rs.find((r) => r.type === ROLE_POLICY && r.name === roleName)?.inputs.policy);
+    assert.ok(policyOf("tenant-split-pre-secrets-role").includes("split/pre/*"));
+    assert.ok(!policyOf("tenant-split-pre-secrets-role").includes("secret:split/*"));
+    const roleArn = (roleName: string) => roles.find((r) => r.name === roleName)?.outputs.arn;
+    const association = (namespace: string) =>
+      rs.find((r) => r.type === POD_IDENTITY && r.inputs.namespace === namespace)?.inputs.roleArn;
+    assert.equal(association("split-pre"), roleArn("tenant-split-pre-secrets-role"));
+    assert.equal(association("split"), roleArn("tenant-split-secrets"));
+  });
+
   it("falls back to the cluster's flux-system GitRepository and creates no role without secret prefixes", async () => {
     resetRecorded();
     const provider = new k8s.Provider("k8s-2", { kubeconfig: "{}" });

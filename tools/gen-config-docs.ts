@@ -65,7 +65,7 @@ Tenant organizations (docs/tenancy.md). Default \`[]\`.
 | field | type | default | meaning |
 | --- | --- | --- | --- |
 | \`name\` | string | required | organization, a Kubernetes name |
-| \`environments\` | list | required | \`{name, namespace?, quota?, limits?, egressAllowlist?, path?}\`; namespace defaults to \`<org>\` for \`pro\` and \`<org>-<env>\` otherwise |
+| \`environments\` | list | required | \`{name, namespace?, quota?, limits?, egressAllowlist?, path?, secretArnPrefixes?}\`; an environment with its own \`secretArnPrefixes\` gets its own secrets role; namespace defaults to \`<org>\` for \`pro\` and \`<org>-<env>\` otherwise |
 | \`gitRepository\` | object | cluster's \`flux-system\` | \`{url, branch, path?, secretName?}\` the org's Flux source |
 | \`interval\` | string | \`5m\` | reconcile interval of the org's Kustomizations |
 | \`principals\` | list | \`[]\` | \`{arn, accessPolicy}\` IAM principals with EKS access scoped to the org's namespaces |

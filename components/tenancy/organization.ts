@@ -43,6 +43,12 @@ export interface EnvironmentArgs {
   readonly egressAllowlist?: readonly EgressRule[];
   /** Flux Kustomization path in the repository. @default `<gitRepository.path>/<env>` */
   readonly path?: string;
+  /**
+   * Secrets Manager ARN prefixes this environment's pods may read. When set, the environment gets
+   * its own Pod Identity role limited to them (isolating `pre` from `pro`) instead of the
+   * organization's role. @default the organization's `secretArnPrefixes`
+   */
+  readonly secretArnPrefixes?: readonly string[];
 }
 
 /** The organization's own Git repository (a Flux GitRepository in each tenant namespace). https://fluxcd.io/flux/components/source/gitrepositories/ */
@@ -206,7 +212,7 @@ export class Organization extends pulumi.ComponentResource {
       for (const policy of networkPolicies({
         ingressNamespaces,
         egressAllowlist: env.egressAllowlist ?? [],
-        podIdentityAgent: secretArnPrefixes.length > 0,
+        podIdentityAgent: (env.secretArnPrefixes ?? secretArnPrefixes).length > 0,
       })) {
         new k8s.networking.v1.NetworkPolicy(
           `${prefix}-${policy.name}`,
@@ -307,49 +313,60 @@ export class Organization extends pulumi.ComponentResource {
     });
 
     // Secrets Manager through EKS Pod Identity: one role per organization, associated with the
-    // secrets ServiceAccount of every environment namespace.
-    if (secretArnPrefixes.length > 0) {
-      const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+    // secrets ServiceAccount of every environment namespace; an environment with its own prefixes
+    // gets its own role instead.
+    const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+    const secretsRole = (roleName: string, prefixes: readonly string[], scope: string): aws.iam.Role => {
       const role = new aws.iam.Role(
-        `${name}-secrets`,
+        roleName,
         {
-          description: `Secrets Manager read access of organization ${org} (EKS Pod Identity)`,
+          description: `Secrets Manager read access of ${scope} (EKS Pod Identity)`,
           assumeRolePolicy: accountId.apply((id) => JSON.stringify(podIdentityTrustPolicy(id))),
-          tags: awsTags(`${name}-secrets`, { "platform.io/organization": org }, args.tags),
+          tags: awsTags(roleName, { "platform.io/organization": org }, args.tags),
         },
         { parent: this },
       );
       new aws.iam.RolePolicy(
-        `${name}-secrets`,
-        { role: role.name, policy: JSON.stringify(secretsReadPolicy(secretArnPrefixes)) },
+        roleName,
+        { role: role.name, policy: JSON.stringify(secretsReadPolicy(prefixes)) },
         { parent: this },
       );
-      this.environments.forEach((env, i) => {
-        const prefix = `${name}-${env.name}`;
-        const labels = {
-          "toolkit.fluxcd.io/tenant": org,
-          "platform.io/organization": org,
-          "platform.io/environment": env.name,
-        };
-        const sa = new k8s.core.v1.ServiceAccount(
-          `${prefix}-secrets`,
-          { metadata: { name: secretsServiceAccount, namespace: env.namespace, labels } },
-          { ...k8sOpts, dependsOn: [namespaceResources[i]] },
-        );
-        new aws.eks.PodIdentityAssociation(
-          `${prefix}-secrets`,
-          {
-            clusterName: args.clusterName,
-            namespace: env.namespace,
-            serviceAccount: secretsServiceAccount,
-            roleArn: role.arn,
-            tags: awsTags(`${prefix}-secrets`, { "platform.io/organization": org }, args.tags),
-          },
-          { parent: this, dependsOn: [sa] },
-        );
-      });
-      this.secretsRoleArn = role.arn;
-    }
+      return role;
+    };
+    const orgRole =
+      secretArnPrefixes.length > 0 && args.environments.some((env) => !env.secretArnPrefixes)
+        ? secretsRole(`${name}-secrets`, secretArnPrefixes, `organization ${org}`)
+        : undefined;
+    this.environments.forEach((env, i) => {
+      const own = args.environments[i].secretArnPrefixes;
+      const role = own
+        ? secretsRole(`${name}-${env.name}-secrets-role`, own, `organization ${org}, environment ${env.name}`)
+        : orgRole;
+      if (!role) return;
+      const prefix = `${name}-${env.name}`;
+      const labels = {
+        "toolkit.fluxcd.io/tenant": org,
+        "platform.io/organization": org,
+        "platform.io/environment": env.name,
+      };
+      const sa = new k8s.core.v1.ServiceAccount(
+        `${prefix}-secrets`,
+        { metadata: { name: secretsServiceAccount, namespace: env.namespace, labels } },
+        { ...k8sOpts, dependsOn: [namespaceResources[i]] },
+      );
+      new aws.eks.PodIdentityAssociation(
+        `${prefix}-secrets`,
+        {
+          clusterName: args.clusterName,
+          namespace: env.namespace,
+          serviceAccount: secretsServiceAccount,
+          roleArn: role.arn,
+          tags: awsTags(`${prefix}-secrets`, { "platform.io/organization": org }, args.tags),
+        },
+        { parent: this, dependsOn: [sa] },
+      );
+    });
+    this.secretsRoleArn = orgRole?.arn;
 
     this.registerOutputs({
       organization: this.organization,

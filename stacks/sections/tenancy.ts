@@ -72,6 +72,14 @@ export const egressRuleSchema = z.strictObject({
     .default([]),
 });
 
+/** A Secrets Manager ARN prefix a tenant role may read (never the whole account: `secret:*`). */
+export const secretArnPrefixSchema = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:secretsmanager:[a-z]{2}(-gov)?-[a-z]+-\d:\d{12}:secret:[\w/+=.@-]+[\w/+=.@*?-]*$/, {
+    error:
+      "a Secrets Manager ARN prefix such as arn:aws:secretsmanager:eu-west-1:111122223333:secret:numinia/numinia/* (not secret:*)",
+  });
+
 /** One environment of an organization. */
 export const environmentSchema = z.strictObject({
   /** Environment name, e.g. `pre` or `pro`. */
@@ -84,6 +92,12 @@ export const environmentSchema = z.strictObject({
   limits: limitsSchema.optional(),
   /** Egress destinations beyond DNS and the namespace. @default [] */
   egressAllowlist: z.array(egressRuleSchema).default([]),
+  /**
+   * Secrets this environment's pods may read. When set, the environment gets its own Pod Identity
+   * role limited to them (so `pre` cannot read `pro`'s secrets) instead of the organization's role.
+   * @default the organization's secretArnPrefixes
+   */
+  secretArnPrefixes: z.array(secretArnPrefixSchema).min(1, { error: "at least one prefix" }).optional(),
   /** Flux Kustomization path. @default `<gitRepository.path>/<env>` */
   path: z
     .string()
@@ -142,19 +156,7 @@ export const organizationSchema = z.strictObject({
     )
     .default([]),
   /** Secrets Manager ARN prefixes the org may read; non-empty creates a Pod Identity role. @default [] */
-  secretArnPrefixes: z
-    .array(
-      z
-        .string()
-        .regex(
-          /^arn:aws[a-z-]*:secretsmanager:[a-z]{2}(-gov)?-[a-z]+-\d:\d{12}:secret:[\w/+=.@-]+[\w/+=.@*?-]*$/,
-          {
-            error:
-              "a Secrets Manager ARN prefix such as arn:aws:secretsmanager:eu-west-1:111122223333:secret:numinia/numinia/* (not secret:*)",
-          },
-        ),
-    )
-    .default([]),
+  secretArnPrefixes: z.array(secretArnPrefixSchema).default([]),
   /** ServiceAccount bound to the Secrets Manager role. @default "aws-secret-manager-sa" */
   secretsServiceAccount: kubernetesName().default(defaults.secretsServiceAccount),
 });
