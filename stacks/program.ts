@@ -4,6 +4,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./config";
+import { hubStack } from "./hub";
+import { spokeStack } from "./spoke";
 
 /**
  * Runs the program of the current stack and returns its outputs.
@@ -16,10 +18,6 @@ export async function runProgram(
   project: string = pulumi.getProject(),
 ): Promise<Record<string, unknown>> {
   const config = loadConfig(raw, stack, project);
-  if (config.role === "hub") {
-    const { hubStack } = await import("./hub");
-    return { ...(await hubStack(config)) };
-  }
-  const { spokeStack } = await import("./spoke");
+  if (config.role === "hub") return { ...(await hubStack(config)) };
   return { ...(await spokeStack(config)) };
 }

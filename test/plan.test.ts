@@ -6,11 +6,11 @@ import * as path from "node:path";
 import { planStack, type PlanResult } from "../tools/plan/run";
 
 const repo = path.resolve(__dirname, "..");
-const cli = path.join(repo, "tools/plan/cli.ts");
+const launcher = path.join(repo, "tools/plan/launch.js");
 
-/** Runs the plan CLI from the repository (where tsx resolves) on the project in `root`. */
+/** Runs the plan exactly as `npm run plan` does (the launcher and its bundle) on the project in `root`. */
 function runCli(root: string, ...args: string[]) {
-  return spawnSync(process.execPath, ["--import", "tsx", cli, "--root", root, ...args], {
+  return spawnSync(process.execPath, [launcher, "--root", root, ...args], {
     cwd: repo,
     encoding: "utf8",
     env: { ...process.env, NODE_OPTIONS: "" },
@@ -176,6 +176,22 @@ describe("offline plan command line", function () {
     const result = runCli(dir, "--stack", "spoke-prod");
     assert.equal(result.status, 1, result.stderr);
     assert.match(result.stdout, /\[mandatory\] eks-public-endpoint-restricted/);
+  });
+
+  it("reuses the hub's cached outputs only while the hub's stack file is unchanged", () => {
+    const dir = scratch((text) => text);
+    assert.equal(runCli(dir, "--stack", "spoke-prod").status, 0);
+    const hubFile = path.join(dir, "Pulumi.hub.yaml");
+    writeFileSync(
+      hubFile,
+      readFileSync(hubFile, "utf8").replace(
+        "platform:vpcCidr: 10.100.0.0/16",
+        "platform:vpcCidr: 10.0.0.0/16",
+      ),
+    );
+    const result = runCli(dir, "--stack", "spoke-prod");
+    assert.equal(result.status, 2, "the changed hub CIDR now overlaps the spoke");
+    assert.match(result.stderr, /does not overlap the hub's 10\.0\.0\.0\/16/);
   });
 
   it("exits 2 on a stack that has no file", () => {

@@ -4,8 +4,12 @@
  * Exit status: 0 clean, 1 a mandatory policy failed, 2 bad input or a program error (one line on
  * stderr, no stack trace; `--debug` adds the trace). See docs/plan.md.
  */
+import "./lazy"; // first: trims @pulumi/pulumi's start-up before it loads
 import { parseArgs } from "node:util";
+import { loadPolicyConfig } from "../../policy/engine";
 import { formatPlan } from "./format";
+import { CACHE_DIR } from "./paths";
+import { planStack } from "./run";
 
 const USAGE =
   "usage: npm run plan -- --stack <name> [--json] [--policy-config <file>] [--root <dir>] [--debug]";
@@ -19,12 +23,18 @@ function fail(message: string, error?: unknown, debug = false): never {
 async function main(): Promise<void> {
   // tsx turns source maps on; Pulumi captures a stack trace per resource, and mapping each one costs
   // about half a second per plan. Errors the plan prints are one line anyway (--debug keeps them).
-  if (!process.argv.includes("--debug")) process.setSourceMapsEnabled(false);
+  // Pulumi also captures `new Error().stack` for every promise and resource (leak and source-position
+  // debugging the plan never shows): without frames that capture is nearly free.
+  if (!process.argv.includes("--debug")) {
+    process.setSourceMapsEnabled(false);
+    Error.stackTraceLimit = 0;
+  }
   let values: {
     stack?: string;
     json?: boolean;
     "policy-config"?: string;
     root?: string;
+    "no-cache"?: boolean;
     debug?: boolean;
     help?: boolean;
   };
@@ -35,6 +45,7 @@ async function main(): Promise<void> {
         json: { type: "boolean", default: false },
         "policy-config": { type: "string" },
         root: { type: "string" },
+        "no-cache": { type: "boolean", default: false },
         debug: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -52,13 +63,13 @@ async function main(): Promise<void> {
   const debug = values.debug ?? false;
 
   try {
-    const { planStack } = await import("./run");
     let policyConfig: Record<string, unknown> | undefined;
     if (values["policy-config"]) {
-      const { loadPolicyConfig } = await import("../../policy/engine");
       policyConfig = loadPolicyConfig(values["policy-config"]);
     }
-    const result = await planStack(values.stack, { policyConfig, root: values.root });
+    // A spoke reuses the hub's planned outputs from node_modules/.cache while nothing they depend on changed.
+    const cacheDir = values["no-cache"] ? undefined : CACHE_DIR;
+    const result = await planStack(values.stack, { policyConfig, root: values.root, cacheDir });
     process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : formatPlan(result));
     process.exit(result.summary.mandatory > 0 ? 1 : 0);
   } catch (error) {

@@ -3,11 +3,15 @@
  * mock runtime, records every resource, resolves the stack outputs and evaluates the policy pack.
  * See docs/plan.md.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
+import { evaluatePolicies } from "../../policy/engine";
 import { ConfigError, NAMESPACE, SECRET_KEYS, loadConfig } from "../../stacks/config";
+import { runProgram } from "../../stacks/program";
+import { REPO_ROOT } from "./paths";
 import { PlatformMocks, recordRegistrations, settle, type RecordedResource } from "./mocks";
 
 /** A user-facing failure of the plan (bad stack file, bad config): exit status 2, one line. */
@@ -64,6 +68,11 @@ export interface PlanOptions {
   readonly skipPolicies?: boolean;
   /** Override or add raw config values (`platform:key` -> string), e.g. in tests. */
   readonly configOverrides?: Record<string, string>;
+  /**
+   * Directory of the plan cache: a spoke's StackReference reads the hub's outputs saved there when
+   * nothing that decides them changed. @default no cache (the hub is planned in-process)
+   */
+  readonly cacheDir?: string;
   /** Already planned outputs of stacks a StackReference may read. */
   readonly stackOutputs?: Record<string, Record<string, unknown>>;
 }
@@ -217,6 +226,44 @@ function hubStackName(reference: string): string {
   return reference.split("/").pop() as string;
 }
 
+/** Source that decides a stack's planned outputs: the program, the mocks, the project and lock file. */
+const PLAN_INPUTS = ["index.ts", "stacks", "components", "tools/plan", "Pulumi.yaml", "package-lock.json"];
+
+function listFiles(entry: string): string[] {
+  if (!existsSync(entry)) return [];
+  if (!statSync(entry).isDirectory()) return [entry];
+  return readdirSync(entry)
+    .sort()
+    .flatMap((name) => listFiles(path.join(entry, name)));
+}
+
+/**
+ * The hub's planned outputs for a spoke's StackReference: planned in this process, or read from the
+ * plan cache when nothing that decides them (program, mocks, project, hub stack file, lock file)
+ * has changed since they were saved. The cache key is a SHA-256 of those files' contents.
+ */
+async function hubOutputs(hub: string, root: string, options: PlanOptions): Promise<Record<string, unknown>> {
+  const repo = REPO_ROOT;
+  let file: string | undefined;
+  if (options.cacheDir) {
+    const hash = createHash("sha256");
+    const inputs = [
+      ...PLAN_INPUTS.map((p) => path.join(repo, p)),
+      path.join(root, "Pulumi.yaml"),
+      path.join(root, `Pulumi.${hub}.yaml`),
+    ];
+    for (const f of inputs.flatMap(listFiles)) hash.update(f).update(readFileSync(f));
+    file = path.join(options.cacheDir, `${hub}-${hash.digest("hex").slice(0, 32)}.json`);
+    if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+  }
+  const outcome = await runUnderMocks(hub, { ...options, configOverrides: {} });
+  if (file) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, JSON.stringify(outcome.referenceOutputs));
+  }
+  return outcome.referenceOutputs;
+}
+
 interface RunOutcome {
   unsetSecrets: string[];
   recorded: RecordedResource[];
@@ -242,8 +289,7 @@ async function runUnderMocks(stack: string, options: PlanOptions): Promise<RunOu
         `${project.name}:hubStackReference = "${reference}": expected a hub stack whose file Pulumi.${hub}.yaml is in ${root}`,
       );
     }
-    const hubOutcome = await runUnderMocks(hub, { ...options, configOverrides: {} });
-    stackOutputs[reference] = hubOutcome.referenceOutputs;
+    stackOutputs[reference] = await hubOutputs(hub, root, options);
   }
 
   const recorded: RecordedResource[] = [];
@@ -256,8 +302,6 @@ async function runUnderMocks(stack: string, options: PlanOptions): Promise<RunOu
   recordRegistrations(recorded);
   pulumi.runtime.setAllConfig(raw, secretKeys);
 
-  // Imported here, after the mocks are in place, like a Pulumi program.
-  const { runProgram } = await import("../../stacks/program");
   const outputs = await runProgram(raw, stack, project.name);
   const [shown, forReference] = await Promise.all([resolveDeep(outputs), resolveForReference(outputs)]);
   await settle();
@@ -287,7 +331,6 @@ export async function planStack(stack: string, options: PlanOptions = {}): Promi
 
   let violations: PlanViolation[] = [];
   if (!options.skipPolicies) {
-    const { evaluatePolicies } = await import("../../policy/engine");
     const verdicts = await evaluatePolicies(
       outcome.recorded.map((r) => ({
         urn: r.urn,
