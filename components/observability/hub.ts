@@ -481,7 +481,13 @@ export class ObservabilityHub extends pulumi.ComponentResource {
       }),
       {
         ...k8sOpts,
-        dependsOn: [monitoring, grafanaAdmin.secret, grafanaEs, receiverUrls, ...(args.storageDependsOn ?? [])],
+        dependsOn: [
+          monitoring,
+          grafanaAdmin.secret,
+          grafanaEs,
+          receiverUrls,
+          ...(args.storageDependsOn ?? []),
+        ],
       },
       names.prometheusStack,
     );

@@ -30,7 +30,10 @@ export interface StorageInstall {
 }
 
 /** Builds the storage of a stack's cluster and returns its outputs. */
-export function buildStorage(config: PlatformConfig, foundation: Foundation): StorageOutputs & StorageInstall {
+export function buildStorage(
+  config: PlatformConfig,
+  foundation: Foundation,
+): StorageOutputs & StorageInstall {
   const { network, cluster, tags } = foundation;
   const settings = storageSettings(config);
   const storage = new Storage(config.stack, {
