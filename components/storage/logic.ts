@@ -19,7 +19,7 @@ export const provisioners = {
   efs: "efs.csi.aws.com",
 } as const;
 
-/** The platform's shared StorageClass names (docs/CONVENTIONS-FOR-HELPERS.md "Shared names"). */
+/** The platform's shared StorageClass names (docs/architecture.md "Shared names"). */
 export const storageClassNames = {
   /** Default class: EBS gp3. */
   default: "gp3",
