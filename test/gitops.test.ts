@@ -22,7 +22,7 @@ import { isGoDuration } from "../stacks/sections/gitops";
 import { GITOPS_HUB_OUTPUT_KEYS, buildGitOpsHub, buildGitOpsSpoke, gitSource } from "../stacks/wiring/gitops";
 import { promiseOf, recorded, setupMocks, type RecordedResource } from "./mocks";
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+ 
 const hubRaw = {
   "aws:region": "eu-west-1",
   "platform:role": "hub",

@@ -6,7 +6,7 @@ import { parse } from "yaml";
 import { matrixJson } from "../.github/scripts/stack-matrix";
 import { cell, renderPlanSummary, verdictFor } from "../.github/scripts/plan-summary";
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- workflow files are untyped YAML */
+ 
 type Job = Record<string, any>;
 type Workflow = { name: string; on: Record<string, any>; permissions?: any; jobs: Record<string, Job> };
 

@@ -8,7 +8,7 @@
  * when `@pulumi/pulumi` requires them, are replaced by a proxy that loads the real module on first
  * use: behaviour is unchanged, only the cost moves to the (absent) first use.
  */
-import Module = require("node:module");
+import Module from "node:module";
 import * as path from "node:path";
 
 const LAZY = new Set(["typescript", "@npmcli/arborist"]);
