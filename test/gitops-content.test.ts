@@ -14,7 +14,7 @@ const GITOPS = join(ROOT, "gitops");
 
 interface Doc {
   file: string;
-  object: Record<string, any>;  
+  object: Record<string, any>;
 }
 
 function yamlFiles(dir: string): string[] {

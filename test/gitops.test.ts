@@ -22,7 +22,6 @@ import { isGoDuration } from "../stacks/sections/gitops";
 import { GITOPS_HUB_OUTPUT_KEYS, buildGitOpsHub, buildGitOpsSpoke, gitSource } from "../stacks/wiring/gitops";
 import { promiseOf, recorded, setupMocks, type RecordedResource } from "./mocks";
 
- 
 const hubRaw = {
   "aws:region": "eu-west-1",
   "platform:role": "hub",

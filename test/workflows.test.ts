@@ -6,7 +6,6 @@ import { parse } from "yaml";
 import { matrixJson } from "../.github/scripts/stack-matrix";
 import { cell, renderPlanSummary, verdictFor } from "../.github/scripts/plan-summary";
 
- 
 type Job = Record<string, any>;
 type Workflow = { name: string; on: Record<string, any>; permissions?: any; jobs: Record<string, Job> };
 
