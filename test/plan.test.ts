@@ -116,6 +116,38 @@ describe("offline plan of the real stack files", () => {
     assert.ok(secret, "the Flux deploy key Secret carries the placeholder, never a real key");
   });
 
+  it("gives each numinia tenant namespace the cluster's deploy key for its ssh GitRepository", () => {
+    const secrets = spoke.resources.filter(
+      (r) =>
+        r.type === "kubernetes:core/v1:Secret" &&
+        (r.inputs.metadata as { name: string }).name === "git-credentials",
+    );
+    assert.deepEqual(
+      secrets.map((r) => (r.inputs.metadata as { namespace: string }).namespace).sort(),
+      (spoke.outputs.organizationNamespaces as string[]).slice().sort(),
+    );
+    const tenantRepos = spoke.resources.filter(
+      (r) =>
+        r.type === "kubernetes:source.toolkit.fluxcd.io/v1:GitRepository" &&
+        (r.inputs.metadata as { namespace: string }).namespace !== "flux-system",
+    );
+    assert.equal(tenantRepos.length, 8);
+    for (const repo of tenantRepos) {
+      assert.deepEqual((repo.inputs.spec as { secretRef?: unknown }).secretRef, { name: "git-credentials" });
+    }
+  });
+
+  it("never prints a secret value, only [secret]", async () => {
+    const key = "-----BEGIN OPENSSH PRIVATE KEY-----\nplan-test-key\n-----END OPENSSH PRIVATE KEY-----";
+    const plan = await planStack("spoke-prod", {
+      root: repo,
+      configOverrides: { "platform:gitSshPrivateKey": key },
+    });
+    assert.deepEqual(plan.unsetSecrets, []);
+    assert.ok(!JSON.stringify(plan).includes("plan-test-key"), "the deploy key does not appear in the plan");
+    assert.ok(plan.resources.some((r) => JSON.stringify(r.inputs).includes("[secret]")));
+  });
+
   it("protects stateful resources of production stacks", () => {
     assert.equal(byName(spoke, "aws:kms/key:Key", "spoke-prod-key").protect, true);
   });

@@ -61,7 +61,7 @@ export interface GitRepositoryArgs {
   readonly path?: string;
   /**
    * Secret (in each tenant namespace) holding the Git credentials (`identity`, `known_hosts` for SSH).
-   * Pulumi does not create it: the deploy key is supplied out of band.
+   * Pulumi writes it when the organization gets `gitCredentials`; otherwise it is supplied out of band.
    * @default "git-credentials" for ssh:// URLs, none for https://
    */
   readonly secretName?: string;
@@ -83,6 +83,14 @@ export interface OrganizationArgs {
   readonly environments: readonly EnvironmentArgs[];
   /** The organization's Git repository. @default the cluster's `flux-system` GitRepository (namespace flux-system) */
   readonly gitRepository?: GitRepositoryArgs;
+  /**
+   * Data of the Git credentials Secret (`secretName`) to write into each tenant namespace, e.g. the
+   * cluster's SSH deploy key when the organization's repository is the cluster's own (Flux
+   * GitRepository SSH auth: `identity`, `identity.pub`, `known_hosts`). A secret Output.
+   * https://fluxcd.io/flux/components/source/gitrepositories/#ssh-authentication
+   * @default none (the Secret is supplied out of band)
+   */
+  readonly gitCredentials?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** Flux reconciliation interval of the GitRepository and Kustomization. https://fluxcd.io/flux/components/kustomize/kustomizations/#interval @default "5m" */
   readonly interval?: string;
   /** IAM principals with EKS access scoped to the org's namespaces. https://docs.aws.amazon.com/eks/latest/userguide/access-entries.html @default [] */
@@ -242,7 +250,25 @@ export class Organization extends pulumi.ComponentResource {
       );
 
       let sourceRef: Record<string, string>;
-      const fluxDeps = [...(args.fluxDependsOn ?? []), namespace, reconciler, binding];
+      const fluxDeps: pulumi.Input<pulumi.Resource>[] = [
+        ...(args.fluxDependsOn ?? []),
+        namespace,
+        reconciler,
+        binding,
+      ];
+      if (git && gitSecret && args.gitCredentials) {
+        fluxDeps.push(
+          new k8s.core.v1.Secret(
+            `${prefix}-git-credentials`,
+            {
+              metadata: { name: gitSecret, namespace: ns, labels: common },
+              type: "Opaque",
+              stringData: pulumi.secret(args.gitCredentials),
+            },
+            { ...k8sOpts, dependsOn: [namespace] },
+          ),
+        );
+      }
       if (git) {
         const source = new k8s.apiextensions.CustomResource(
           `${prefix}-git`,

@@ -5,7 +5,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Organization } from "../../components/tenancy";
 import type { PlatformConfig } from "../config";
+import { gitSecretData } from "../../components/gitops";
 import type { Foundation } from "../foundation";
+import { gitSource } from "./gitops";
 
 /** Outputs the tenancy capability adds to a stack. */
 export interface TenancyOutputs {
@@ -34,12 +36,24 @@ export function buildOrganizations(
   options: BuildTenancyOptions = {},
 ): Organization[] {
   const { cluster, tags } = foundation;
+  // An organization syncing the cluster's own repository reuses the cluster's Git credentials
+  // (numinia: one repository, one deploy key); other repositories bring their own Secret.
+  const clusterGit = config.gitRepositoryUrl ? gitSource(config) : undefined;
+  const clusterCredentials = clusterGit?.auth ? gitSecretData(clusterGit.auth) : undefined;
+  const sameRepository = (url: string | undefined) =>
+    url !== undefined &&
+    clusterGit !== undefined &&
+    url.replace(/\.git$/, "") === clusterGit.url.replace(/\.git$/, "");
   return config.organizations.map(
     (org) =>
       new Organization(`tenant-${org.name}`, {
         name: org.name,
         environments: org.environments,
         gitRepository: org.gitRepository,
+        gitCredentials:
+          clusterCredentials && sameRepository(org.gitRepository?.url)
+            ? pulumi.secret(clusterCredentials)
+            : undefined,
         interval: org.interval,
         principals: org.principals,
         secretArnPrefixes: org.secretArnPrefixes,

@@ -32,7 +32,10 @@ export interface RecordedResource {
   readonly protect: boolean;
   readonly provider?: string;
   readonly dependencies: string[];
+  /** Inputs with secrets unwrapped (what policies see). */
   readonly inputs: Record<string, unknown>;
+  /** Inputs with every secret shown as `[secret]` (what the plan prints). */
+  readonly shownInputs: Record<string, unknown>;
   readonly outputs: Record<string, unknown>;
   readonly id?: string;
 }
@@ -360,26 +363,30 @@ const OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
  * Plain JSON of serialized properties: secrets unwrapped to their value, resource references as
  * their URN (what CrossGuard shows), output values as their value; unknowns stay Pulumi's sentinel.
  */
-export function plainProperties(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(plainProperties);
+export function plainProperties(value: unknown, maskSecrets = false): unknown {
+  if (Array.isArray(value)) return value.map((v) => plainProperties(v, maskSecrets));
   if (value && typeof value === "object") {
     const object = value as Record<string, unknown>;
     switch (object[SIG]) {
       case SECRET_SIG:
-        return plainProperties(object.value);
+        return maskSecrets ? "[secret]" : plainProperties(object.value);
       case RESOURCE_SIG:
         return object.urn;
       case OUTPUT_SIG:
-        return "value" in object ? plainProperties(object.value) : pulumi.runtime.unknownValue;
+        if (maskSecrets && object.secret === true) return "[secret]";
+        return "value" in object ? plainProperties(object.value, maskSecrets) : pulumi.runtime.unknownValue;
     }
-    return Object.fromEntries(Object.entries(object).map(([k, v]) => [k, plainProperties(v)]));
+    return Object.fromEntries(Object.entries(object).map(([k, v]) => [k, plainProperties(v, maskSecrets)]));
   }
   return value;
 }
 
-function structToPlain(struct: unknown): Record<string, unknown> {
+function structToPlain(struct: unknown, maskSecrets = false): Record<string, unknown> {
   if (!struct || typeof (struct as { toJavaScript?: unknown }).toJavaScript !== "function") return {};
-  return plainProperties((struct as { toJavaScript(): unknown }).toJavaScript()) as Record<string, unknown>;
+  return plainProperties((struct as { toJavaScript(): unknown }).toJavaScript(), maskSecrets) as Record<
+    string,
+    unknown
+  >;
 }
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -405,6 +412,7 @@ export function recordRegistrations(sink: RecordedResource[]): void {
       provider: req.getProvider() || undefined,
       dependencies: typeof req.getDependenciesList === "function" ? req.getDependenciesList() : [],
       inputs: structToPlain(properties),
+      shownInputs: structToPlain(properties, true),
       outputs: response.getObject ? structToPlain(response.getObject()) : {},
       id: (response.getId && response.getId()) || undefined,
     });
@@ -427,6 +435,7 @@ export function recordRegistrations(sink: RecordedResource[]): void {
           provider: req.getProvider() || undefined,
           dependencies: req.getDependenciesList ? req.getDependenciesList() : [],
           inputs: structToPlain(req.getProperties()),
+          shownInputs: structToPlain(req.getProperties(), true),
           outputs: structToPlain(response.getProperties()),
           id: req.getId() || undefined,
         });

@@ -213,15 +213,6 @@ async function resolveForReference(value: unknown): Promise<unknown> {
   return value;
 }
 
-function cleanProps(value: unknown): unknown {
-  // Pulumi's secret wrapper in deserialized properties: keep the value for policies, hide it in output.
-  if (Array.isArray(value)) return value.map(cleanProps);
-  if (value && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, cleanProps(v)]));
-  }
-  return value;
-}
-
 function hubStackName(reference: string): string {
   return reference.split("/").pop() as string;
 }
@@ -326,7 +317,7 @@ export async function planStack(stack: string, options: PlanOptions = {}): Promi
     name: r.name,
     ...(r.parent ? { parent: r.parent } : {}),
     protect: r.protect,
-    inputs: cleanProps(r.inputs) as Record<string, unknown>,
+    inputs: r.shownInputs,
   }));
 
   let violations: PlanViolation[] = [];
