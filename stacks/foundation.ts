@@ -1,6 +1,7 @@
 /**
  * What every stack builds first: the network and the EKS cluster, from the validated config.
  */
+import type * as k8s from "@pulumi/kubernetes";
 import { Cluster } from "../components/cluster";
 import { Network } from "../components/networking";
 import type { PlatformConfig } from "./config";
@@ -22,6 +23,11 @@ export function baseTags(config: PlatformConfig): Record<string, string> {
 export interface Foundation {
   readonly network: Network;
   readonly cluster: Cluster;
+  /**
+   * The Kubernetes provider capabilities use: the cluster's, or on a spoke one that also waits for
+   * the path from the deployment runner (hub VPC) to the spoke API over the Transit Gateway.
+   */
+  readonly provider: k8s.Provider;
   readonly tags: Record<string, string>;
 }
 
@@ -55,7 +61,7 @@ export function buildFoundation(config: PlatformConfig): Foundation {
     protect: config.production,
     tags,
   });
-  return { network, cluster, tags };
+  return { network, cluster, provider: cluster.provider, tags };
 }
 
 /** The outputs every stack exports, from its foundation. */

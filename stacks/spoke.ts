@@ -3,10 +3,11 @@
  * named in `platform:hubStackReference`, attaches itself to the hub's Transit Gateway, ships metrics
  * and logs to the hub, registers with the hub's Flux, and hosts tenant organizations.
  */
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, NAMESPACE, cidrsOverlap, type PlatformConfig } from "./config";
 import { readHubOutputs, type SpokeOutputs } from "./contract";
-import { buildFoundation, commonOutputs } from "./foundation";
+import { buildFoundation, commonOutputs, type Foundation } from "./foundation";
 import { checkTransitAgainstHub } from "./sections/transit";
 import { buildGitOpsSpoke, gitSource } from "./wiring/gitops";
 import { buildObservabilitySpoke } from "./wiring/observability";
@@ -56,8 +57,18 @@ export async function spokeStack(config: PlatformConfig): Promise<SpokeOutputs> 
   checkTransitAgainstHub(config, hubRegion, hubRouteTables);
   const hub = readHubOutputs(hubRef);
 
-  const foundation = buildFoundation(config);
-  const transit = buildTransitSpoke(config, foundation, hub);
+  const base = buildFoundation(config);
+  const { transit: attachment, ...transit } = buildTransitSpoke(config, base, hub);
+  // The deployment runner lives in the hub VPC (docs/operations.md): every spoke Kubernetes object
+  // waits for the attachment, the routes both ways and the 443 rule that lead it to the spoke API.
+  const foundation: Foundation = {
+    ...base,
+    provider: new k8s.Provider(
+      `${config.stack}-k8s-via-hub`,
+      { kubeconfig: base.cluster.kubeconfig, enableServerSideApply: true, deleteUnreachable: false },
+      { dependsOn: [attachment] },
+    ),
+  };
   const { storage: storageInstall, ...storage } = buildStorage(config, foundation);
   const observability = buildObservabilitySpoke(config, foundation, hub, [storageInstall]);
   const { flux, ...gitops } = buildGitOpsSpoke(config, foundation, hub, {

@@ -148,6 +148,29 @@ describe("offline plan of the real stack files", () => {
     assert.ok(plan.resources.some((r) => JSON.stringify(r.inputs).includes("[secret]")));
   });
 
+  it("applies spoke Kubernetes objects through a provider that waits for the Transit Gateway path", () => {
+    const providers = spoke.resources.filter((r) => r.type === "pulumi:providers:kubernetes");
+    const viaHub = providers.find((r) => r.name === "spoke-prod-k8s-via-hub");
+    assert.ok(viaHub, providers.map((p) => p.name).join(","));
+    // A dependency on a component is a dependency on each of its children.
+    const waitsFor = (pattern: RegExp) => viaHub.dependencies.some((urn) => pattern.test(urn));
+    assert.ok(
+      waitsFor(/TransitSpoke\$aws:ec2transitgateway\/vpcAttachment:VpcAttachment::/),
+      "the attachment",
+    );
+    assert.ok(
+      waitsFor(/TransitSpoke\$aws:ec2\/route:Route::spoke-prod-from-hub-0$/),
+      "the route from the hub",
+    );
+    assert.ok(waitsFor(/SecurityGroupIngressRule::spoke-prod-api-from-hub$/), "the 443 rule from the hub");
+    const k8sObjects = spoke.resources.filter(
+      (r) => r.type.startsWith("kubernetes:") && !r.parent?.includes("SpokeRegistration"),
+    );
+    assert.ok(k8sObjects.length > 50);
+    for (const r of k8sObjects)
+      assert.ok(r.provider?.startsWith(`${viaHub.urn}::`), `${r.name} uses ${r.provider}`);
+  });
+
   it("protects stateful resources of production stacks", () => {
     assert.equal(byName(spoke, "aws:kms/key:Key", "spoke-prod-key").protect, true);
   });

@@ -825,6 +825,7 @@ describe("tenancy: numinia's production spoke (Pulumi.spoke-prod.yaml)", () => {
     const config = { ...c, kubernetesVersion: "1.35" } as unknown as Parameters<typeof buildTenancy>[0];
     const foundation = {
       cluster: { clusterName: pulumi.output("production-numinia"), provider },
+      provider,
       tags: { owner: "numinia-platform" },
     } as unknown as Foundation;
     const outputs = buildTenancy(config, foundation);

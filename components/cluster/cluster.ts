@@ -331,21 +331,22 @@ export class Cluster extends pulumi.ComponentResource {
     this.nodeSecurityGroupId = this.cluster.eksCluster.vpcConfig.clusterSecurityGroupId;
     this.kubeconfig = pulumi.secret(this.cluster.kubeconfigJson);
 
-    (args.apiAccessCidrs ?? []).forEach((cidr, i) => {
-      new aws.vpc.SecurityGroupIngressRule(
-        `${name}-api-access-${i}`,
-        {
-          securityGroupId: this.nodeSecurityGroupId,
-          description: `Kubernetes API (443) from ${cidr}: deployment and operator access`,
-          ipProtocol: "tcp",
-          fromPort: 443,
-          toPort: 443,
-          cidrIpv4: cidr,
-          tags: awsTags(`${name}-api-access-${i}`, tags),
-        },
-        { parent: this },
-      );
-    });
+    const apiAccess = (args.apiAccessCidrs ?? []).map(
+      (cidr, i) =>
+        new aws.vpc.SecurityGroupIngressRule(
+          `${name}-api-access-${i}`,
+          {
+            securityGroupId: this.nodeSecurityGroupId,
+            description: `Kubernetes API (443) from ${cidr}: deployment and operator access`,
+            ipProtocol: "tcp",
+            fromPort: 443,
+            toPort: 443,
+            cidrIpv4: cidr,
+            tags: awsTags(`${name}-api-access-${i}`, tags),
+          },
+          { parent: this },
+        ),
+    );
 
     new aws.eks.Addon(
       `${name}-pod-identity-agent`,
@@ -432,10 +433,11 @@ export class Cluster extends pulumi.ComponentResource {
       { parent: this, dependsOn: Object.values(this.nodeGroups) },
     );
 
+    // Kubernetes objects wait for the API access rules: `pulumi up` reaches the private endpoint through them.
     this.provider = new k8s.Provider(
       `${name}-k8s`,
       { kubeconfig: this.kubeconfig, enableServerSideApply: true, deleteUnreachable: false },
-      { parent: this },
+      { parent: this, dependsOn: apiAccess },
     );
 
     this.registerOutputs({

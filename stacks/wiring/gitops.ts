@@ -141,7 +141,7 @@ export function buildGitOpsHub(
   const flux = new Flux(
     `${config.stack}-flux`,
     {
-      provider: cluster.provider,
+      provider: foundation.provider,
       git,
       facts: baseFacts(
         config,
@@ -178,7 +178,12 @@ export function buildGitOpsSpoke(
   const spokeFacts = baseFacts(config, foundation, facts, hub.clusterName);
   const flux = new Flux(
     `${config.stack}-flux`,
-    { provider: cluster.provider, git, facts: spokeFacts, crossNamespaceRefs: config.fluxCrossNamespaceRefs },
+    {
+      provider: foundation.provider,
+      git,
+      facts: spokeFacts,
+      crossNamespaceRefs: config.fluxCrossNamespaceRefs,
+    },
     { dependsOn: [cluster] },
   );
 

@@ -57,7 +57,7 @@ export function buildObservabilityHub(
     region: config.region,
     vpcId: foundation.network.vpcId,
     vpcCidr: config.vpcCidr,
-    provider: foundation.cluster.provider,
+    provider: foundation.provider,
     production: config.production,
     prometheusRetention: config.prometheusRetention,
     prometheusStorageGiB: config.prometheusStorageGiB,
@@ -93,7 +93,7 @@ export function buildObservabilitySpoke(
   const spoke = new ObservabilitySpoke(config.stack, {
     clusterName: config.clusterName,
     storageDependsOn,
-    provider: foundation.cluster.provider,
+    provider: foundation.provider,
     production: config.production,
     prometheusRemoteWriteUrl: hub.prometheusRemoteWriteUrl,
     elasticsearchUrl: hub.elasticsearchUrl,

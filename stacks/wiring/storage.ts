@@ -44,7 +44,7 @@ export function buildStorage(
     privateSubnetIds: network.privateSubnetIds,
     availabilityZoneCount: network.availabilityZoneCount,
     nodeSecurityGroupId: cluster.nodeSecurityGroupId,
-    provider: cluster.provider,
+    provider: foundation.provider,
     reclaimPolicy: settings.reclaimPolicy,
     performanceIopsPerGB: settings.performanceIopsPerGB,
     performanceIops: settings.performanceIops,

@@ -63,7 +63,7 @@ export function buildOrganizations(
         ingressNamespaces: [config.ingressNamespace, ...config.tenantExtraIngressNamespaces],
         kubernetesVersion: config.kubernetesVersion,
         clusterName: cluster.clusterName,
-        provider: cluster.provider,
+        provider: foundation.provider,
         fluxDependsOn: options.fluxDependsOn,
         tags,
       }),

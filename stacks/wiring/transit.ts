@@ -80,7 +80,7 @@ export function buildTransitSpoke(
   config: PlatformConfig,
   foundation: Foundation,
   hub: TransitHubView,
-): TransitSpokeOutputs {
+): TransitSpokeOutputs & { readonly transit: TransitSpoke } {
   const { network, cluster, tags } = foundation;
   const crossAccount = config.hubAccountRoleArn !== undefined;
   const hubProvider = crossAccount
@@ -110,5 +110,5 @@ export function buildTransitSpoke(
     acceptShareArn: config.transitAcceptShareInvitation ? hub.transitGatewayShareArn : undefined,
     tags,
   });
-  return { transitGatewayAttachmentId: transit.attachmentId };
+  return { transit, transitGatewayAttachmentId: transit.attachmentId };
 }

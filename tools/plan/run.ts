@@ -37,6 +37,10 @@ export interface PlanResource {
   name: string;
   parent?: string;
   protect: boolean;
+  /** The explicit provider reference (`<provider urn>::<id>`), when not the default provider. */
+  provider?: string;
+  /** URNs this resource depends on (explicit `dependsOn` and inputs from other resources). */
+  dependencies: string[];
   inputs: Record<string, unknown>;
 }
 
@@ -317,6 +321,8 @@ export async function planStack(stack: string, options: PlanOptions = {}): Promi
     name: r.name,
     ...(r.parent ? { parent: r.parent } : {}),
     protect: r.protect,
+    ...(r.provider ? { provider: r.provider } : {}),
+    dependencies: r.dependencies,
     inputs: r.shownInputs,
   }));
 
