@@ -84,6 +84,27 @@ export function pickRouteTable(
 // ---------------------------------------------------------------------------------------------
 // Hub
 
+/**
+ * The route table of each private subnet (awsx gives every private subnet its own), looked up by
+ * subnet. `count` must be known at plan time: it decides how many routes are created.
+ */
+function privateRouteTables(
+  parent: pulumi.Resource,
+  name: string,
+  privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>,
+  count: number,
+): pulumi.Output<string>[] {
+  const subnetIds = pulumi.output(privateSubnetIds);
+  return Array.from(
+    { length: count },
+    (_, i) =>
+      aws.ec2.getRouteTableOutput(
+        { subnetId: subnetIds.apply((ids) => pickRouteTable(ids, i, count, `${name} private subnets`)) },
+        { parent },
+      ).routeTableId,
+  );
+}
+
 /** Arguments of {@link TransitHub}. */
 export interface TransitHubArgs {
   /** The hub VPC id. */
@@ -222,19 +243,7 @@ export class TransitHub extends pulumi.ComponentResource {
     );
 
     // The route table associated with each private subnet (awsx gives every subnet its own).
-    const subnetIds = pulumi.output(args.privateSubnetIds);
-    const tables = Array.from(
-      { length: args.privateSubnetCount },
-      (_, i) =>
-        aws.ec2.getRouteTableOutput(
-          {
-            subnetId: subnetIds.apply((ids) =>
-              pickRouteTable(ids, i, args.privateSubnetCount, `${name} private subnets`),
-            ),
-          },
-          { parent: this },
-        ).routeTableId,
-    );
+    const tables = privateRouteTables(this, name, args.privateSubnetIds, args.privateSubnetCount);
     this.privateRouteTableIds = pulumi.all(tables);
 
     if (principals.length > 0) {
@@ -410,19 +419,7 @@ export class TransitSpoke extends pulumi.ComponentResource {
     );
 
     // Spoke -> hub: each spoke private route table sends the hub CIDR to the TGW.
-    const subnetIds = pulumi.output(args.privateSubnetIds);
-    const spokeTables = Array.from(
-      { length: args.privateSubnetCount },
-      (_, i) =>
-        aws.ec2.getRouteTableOutput(
-          {
-            subnetId: subnetIds.apply((ids) =>
-              pickRouteTable(ids, i, args.privateSubnetCount, `${name} private subnets`),
-            ),
-          },
-          { parent: this },
-        ).routeTableId,
-    );
+    const spokeTables = privateRouteTables(this, name, args.privateSubnetIds, args.privateSubnetCount);
     this.privateRouteTableIds = pulumi.all(spokeTables);
     spokeTables.forEach((routeTableId, i) => {
       new aws.ec2.Route(
