@@ -237,6 +237,35 @@ function violationMessage(description: string, detail: string): string {
  * policies in pack order: remediations, then validations), then the stack policies.
  * Throws when the policy config is invalid (the CLI refuses to run too) or a policy crashes.
  */
+/**
+ * Runs one remediation or validation as the engine does: a value unknown during preview becomes an
+ * advisory "can't run ... during preview" verdict, `notApplicable()` is silence, any other error
+ * names the policy and what it was checking.
+ */
+async function guarded(
+  verdicts: Verdict[],
+  step: { kind: "policy" | "remediation"; policy: string; urn?: string; target: string },
+  run: () => unknown,
+): Promise<void> {
+  try {
+    await run();
+  } catch (e) {
+    if (e instanceof UnknownValueError) {
+      verdicts.push({
+        policy: step.policy,
+        enforcementLevel: "advisory",
+        ...(step.urn ? { urn: step.urn } : {}),
+        message: `can't run ${step.kind} '${step.policy}' from policy pack ${packLabel} during preview: ${e.message}`,
+      });
+    } else if (!(e instanceof NotApplicableError)) {
+      const verb = step.kind === "remediation" ? "remediating" : "validating";
+      throw new Error(
+        `Error ${verb} ${step.target} with ${step.kind} '${step.policy}' from policy pack ${packLabel}: ${(e as Error).message}`,
+      );
+    }
+  }
+}
+
 export async function evaluatePolicies(
   resources: PlannedResource[],
   options: EvaluateOptions,
@@ -257,31 +286,22 @@ export async function evaluatePolicies(
       const cfg = effective.get(p.name)!;
       if (cfg.enforcementLevel !== "remediate" || !isResourcePolicy(p) || !p.remediateResource) continue;
       const args = makeResourceArgs({ ...raw, props }, cfg.properties, stackTags, wrapProps(props));
-      try {
-        const result = await p.remediateResource(args);
-        if (result) {
-          props = (toPlainProps(result) ?? {}) as Record<string, unknown>;
-          verdicts.push({
-            policy: p.name,
-            enforcementLevel: "remediate",
-            urn: r.urn,
-            message: p.description,
-          });
-        }
-      } catch (e) {
-        if (e instanceof UnknownValueError) {
-          verdicts.push({
-            policy: p.name,
-            enforcementLevel: "advisory",
-            urn: r.urn,
-            message: `can't run remediation '${p.name}' from policy pack ${packLabel} during preview: ${e.message}`,
-          });
-        } else if (!(e instanceof NotApplicableError)) {
-          throw new Error(
-            `Error remediating resource ${r.urn} with remediation '${p.name}' from policy pack ${packLabel}: ${(e as Error).message}`,
-          );
-        }
-      }
+      await guarded(
+        verdicts,
+        { kind: "remediation", policy: p.name, urn: r.urn, target: `resource ${r.urn}` },
+        async () => {
+          const result = await p.remediateResource!(args);
+          if (result) {
+            props = (toPlainProps(result) ?? {}) as Record<string, unknown>;
+            verdicts.push({
+              policy: p.name,
+              enforcementLevel: "remediate",
+              urn: r.urn,
+              message: p.description,
+            });
+          }
+        },
+      );
     }
     finalProps.set(r.urn, props);
 
@@ -293,29 +313,19 @@ export async function evaluatePolicies(
       const validations = Array.isArray(p.validateResource) ? p.validateResource : [p.validateResource];
       for (const validate of validations) {
         const args = makeResourceArgs({ ...raw, props }, cfg.properties, stackTags, wrapProps(props));
-        try {
-          await validate(args, (message: string) =>
-            verdicts.push({
-              policy: p.name,
-              enforcementLevel: level,
-              urn: r.urn,
-              message: violationMessage(p.description, message),
-            }),
-          );
-        } catch (e) {
-          if (e instanceof UnknownValueError) {
-            verdicts.push({
-              policy: p.name,
-              enforcementLevel: "advisory",
-              urn: r.urn,
-              message: `can't run policy '${p.name}' from policy pack ${packLabel} during preview: ${e.message}`,
-            });
-          } else if (!(e instanceof NotApplicableError)) {
-            throw new Error(
-              `Error validating resource ${r.urn} with policy '${p.name}' from policy pack ${packLabel}: ${(e as Error).message}`,
-            );
-          }
-        }
+        await guarded(
+          verdicts,
+          { kind: "policy", policy: p.name, urn: r.urn, target: `resource ${r.urn}` },
+          () =>
+            validate(args, (message: string) =>
+              verdicts.push({
+                policy: p.name,
+                enforcementLevel: level,
+                urn: r.urn,
+                message: violationMessage(p.description, message),
+              }),
+            ),
+        );
       }
     }
   }
@@ -327,28 +337,16 @@ export async function evaluatePolicies(
     if (cfg.enforcementLevel === "disabled" || !isStackPolicy(p)) continue;
     const level = cfg.enforcementLevel === "remediate" ? "mandatory" : cfg.enforcementLevel;
     const args = makeStackArgs(stackResources, cfg.properties, stackTags);
-    try {
-      await p.validateStack(args, (message: string, urn?: string) =>
+    await guarded(verdicts, { kind: "policy", policy: p.name, target: "stack" }, () =>
+      p.validateStack(args, (message: string, urn?: string) =>
         verdicts.push({
           policy: p.name,
           enforcementLevel: level,
           ...(urn ? { urn } : {}),
           message: violationMessage(p.description, message),
         }),
-      );
-    } catch (e) {
-      if (e instanceof UnknownValueError) {
-        verdicts.push({
-          policy: p.name,
-          enforcementLevel: "advisory",
-          message: `can't run policy '${p.name}' from policy pack ${packLabel} during preview: ${e.message}`,
-        });
-      } else if (!(e instanceof NotApplicableError)) {
-        throw new Error(
-          `Error validating stack with policy '${p.name}' from policy pack ${packLabel}: ${(e as Error).message}`,
-        );
-      }
-    }
+      ),
+    );
   }
   return verdicts;
 }

@@ -5,7 +5,7 @@
 import type { PlatformConfig } from "./config";
 import type { HubOutputs } from "./contract";
 import { buildFoundation, commonOutputs } from "./foundation";
-import { buildGitOpsHub, gitSource } from "./wiring/gitops";
+import { buildGitOpsHub, capabilityFacts, gitSource } from "./wiring/gitops";
 import { buildObservabilityHub } from "./wiring/observability";
 import { buildStorage } from "./wiring/storage";
 import { buildTenancy } from "./wiring/tenancy";
@@ -18,13 +18,11 @@ export async function hubStack(config: PlatformConfig): Promise<HubOutputs> {
   const transit = buildTransitHub(config, foundation);
   const { storage: storageInstall, ...storage } = buildStorage(config, foundation);
   const observability = buildObservabilityHub(config, foundation, [storageInstall]);
-  const { flux, ...gitops } = buildGitOpsHub(config, foundation, {
-    efs_file_system_id: storage.efsFileSystemId,
-    prometheus_remote_write_url: observability.prometheusRemoteWriteUrl,
-    elasticsearch_url: observability.elasticsearchUrl,
-    grafana_url: observability.grafanaUrl,
-    kibana_url: observability.kibanaUrl,
-  });
+  const { flux, ...gitops } = buildGitOpsHub(
+    config,
+    foundation,
+    capabilityFacts(storage.efsFileSystemId, observability),
+  );
   const tenancy = buildTenancy(config, foundation, { fluxDependsOn: [flux] });
   return {
     role: "hub",

@@ -3,13 +3,13 @@
  * named in `platform:hubStackReference`, attaches itself to the hub's Transit Gateway, ships metrics
  * and logs to the hub, registers with the hub's Flux, and hosts tenant organizations.
  */
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { kubernetesProvider } from "../components/cluster";
 import { ConfigError, NAMESPACE, cidrsOverlap, type PlatformConfig } from "./config";
 import { readHubOutputs, type SpokeOutputs } from "./contract";
 import { buildFoundation, commonOutputs, type Foundation } from "./foundation";
 import { checkTransitAgainstHub } from "./sections/transit";
-import { buildGitOpsSpoke, gitSource } from "./wiring/gitops";
+import { buildGitOpsSpoke, capabilityFacts, gitSource } from "./wiring/gitops";
 import { buildObservabilitySpoke } from "./wiring/observability";
 import { buildStorage } from "./wiring/storage";
 import { buildTenancy } from "./wiring/tenancy";
@@ -63,21 +63,18 @@ export async function spokeStack(config: PlatformConfig): Promise<SpokeOutputs> 
   // waits for the attachment, the routes both ways and the 443 rule that lead it to the spoke API.
   const foundation: Foundation = {
     ...base,
-    provider: new k8s.Provider(
-      `${config.stack}-k8s-via-hub`,
-      { kubeconfig: base.cluster.kubeconfig, enableServerSideApply: true, deleteUnreachable: false },
-      { dependsOn: [attachment] },
-    ),
+    provider: kubernetesProvider(`${config.stack}-k8s-via-hub`, base.cluster.kubeconfig, {
+      dependsOn: [attachment],
+    }),
   };
   const { storage: storageInstall, ...storage } = buildStorage(config, foundation);
   const observability = buildObservabilitySpoke(config, foundation, hub, [storageInstall]);
-  const { flux, ...gitops } = buildGitOpsSpoke(config, foundation, hub, {
-    efs_file_system_id: storage.efsFileSystemId,
-    prometheus_remote_write_url: hub.prometheusRemoteWriteUrl,
-    elasticsearch_url: hub.elasticsearchUrl,
-    grafana_url: hub.grafanaUrl,
-    kibana_url: hub.kibanaUrl,
-  });
+  const { flux, ...gitops } = buildGitOpsSpoke(
+    config,
+    foundation,
+    hub,
+    capabilityFacts(storage.efsFileSystemId, hub),
+  );
   const tenancy = buildTenancy(config, foundation, { fluxDependsOn: [flux] });
   return {
     role: "spoke",

@@ -185,6 +185,19 @@ export const corednsConfiguration = {
 };
 
 /**
+ * A Kubernetes provider for an EKS cluster's kubeconfig (JSON): server-side apply, and an
+ * unreachable cluster is an error rather than a reason to drop its objects from the state.
+ * https://www.pulumi.com/registry/packages/kubernetes/api-docs/provider/
+ */
+export function kubernetesProvider(
+  name: string,
+  kubeconfig: pulumi.Input<string>,
+  opts?: pulumi.CustomResourceOptions,
+): k8s.Provider {
+  return new k8s.Provider(name, { kubeconfig, enableServerSideApply: true, deleteUnreachable: false }, opts);
+}
+
+/**
  * An EKS cluster (over `eks.Cluster`) with managed node groups: private API endpoint, optional
  * public endpoint limited to a CIDR allowlist, secrets envelope encryption with a rotating customer
  * KMS key, all control-plane log types with retention, authentication mode API with access entries,
@@ -434,11 +447,10 @@ export class Cluster extends pulumi.ComponentResource {
     );
 
     // Kubernetes objects wait for the API access rules: `pulumi up` reaches the private endpoint through them.
-    this.provider = new k8s.Provider(
-      `${name}-k8s`,
-      { kubeconfig: this.kubeconfig, enableServerSideApply: true, deleteUnreachable: false },
-      { parent: this, dependsOn: apiAccess },
-    );
+    this.provider = kubernetesProvider(`${name}-k8s`, this.kubeconfig, {
+      parent: this,
+      dependsOn: apiAccess,
+    });
 
     this.registerOutputs({
       clusterName: this.clusterName,

@@ -175,29 +175,41 @@ export function storageClassSpecs(args: StorageClassSpecArgs): StorageClassSpec[
 }
 
 /**
- * The inline policy that lets the EBS CSI controller use a customer KMS key for encrypted volumes
- * (grants only for AWS resources, i.e. EC2 attaching the volume).
- * https://docs.aws.amazon.com/eks/latest/userguide/ebs-csi.html (customer managed KMS key)
+ * An inline policy letting a service role use one KMS key through grants: grants only for AWS
+ * resources (the service attaching or restoring the volume), plus the listed key operations.
  */
-export function ebsCsiKmsPolicy(keyArn: string): PolicyDocument {
+function kmsGrantPolicy(
+  keyArn: string,
+  sids: { grants: string; use: string },
+  useActions: string[],
+): PolicyDocument {
   return {
     Version: "2012-10-17",
     Statement: [
       {
-        Sid: "GrantsForEbs",
+        Sid: sids.grants,
         Effect: "Allow",
         Action: ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
         Resource: keyArn,
         Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } },
       },
-      {
-        Sid: "UseKeyForVolumes",
-        Effect: "Allow",
-        Action: ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncrypt*"],
-        Resource: keyArn,
-      },
+      { Sid: sids.use, Effect: "Allow", Action: useActions, Resource: keyArn },
     ],
   };
+}
+
+/**
+ * The inline policy that lets the EBS CSI controller use a customer KMS key for encrypted volumes
+ * (grants only for AWS resources, i.e. EC2 attaching the volume).
+ * https://docs.aws.amazon.com/eks/latest/userguide/ebs-csi.html (customer managed KMS key)
+ */
+export function ebsCsiKmsPolicy(keyArn: string): PolicyDocument {
+  return kmsGrantPolicy(keyArn, { grants: "GrantsForEbs", use: "UseKeyForVolumes" }, [
+    "kms:Decrypt",
+    "kms:DescribeKey",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:ReEncrypt*",
+  ]);
 }
 
 /**
@@ -206,24 +218,13 @@ export function ebsCsiKmsPolicy(keyArn: string): PolicyDocument {
  * https://docs.aws.amazon.com/aws-backup/latest/devguide/encryption.html
  */
 export function backupKmsPolicy(keyArn: string): PolicyDocument {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "GrantsForBackup",
-        Effect: "Allow",
-        Action: ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
-        Resource: keyArn,
-        Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } },
-      },
-      {
-        Sid: "UseKeyForRecoveryPoints",
-        Effect: "Allow",
-        Action: ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
-        Resource: keyArn,
-      },
-    ],
-  };
+  return kmsGrantPolicy(keyArn, { grants: "GrantsForBackup", use: "UseKeyForRecoveryPoints" }, [
+    "kms:Decrypt",
+    "kms:DescribeKey",
+    "kms:Encrypt",
+    "kms:GenerateDataKey*",
+    "kms:ReEncrypt*",
+  ]);
 }
 
 /**

@@ -13,7 +13,20 @@ import {
   tryGet,
   types,
   type PackPolicy,
+  type ResourceCheck,
 } from "./common";
+
+/** `encrypted: true` with a customer `kmsKeyId` (EBS volumes and EFS file systems share the shape). */
+const customerKeyCheck =
+  (inClear: string, awsManagedKey: string): ResourceCheck =>
+  (props, _args, report) => {
+    if (props.encrypted !== true)
+      report(`encrypted is not true: ${inClear}. Set encrypted: true and kmsKeyId.`);
+    else if (!isSet(props.kmsKeyId))
+      report(
+        `kmsKeyId is not set: the AWS-managed ${awsManagedKey} key is used. Set kmsKeyId to a customer key.`,
+      );
+  };
 
 export const ebsVolumeCmk = (): ResourceValidationPolicy =>
   resourcePolicy({
@@ -29,12 +42,7 @@ export const ebsVolumeCmk = (): ResourceValidationPolicy =>
     url: "https://docs.aws.amazon.com/ebs/latest/userguide/ebs-encryption.html",
     resourceTypes: [types.ebsVolume],
     checks: {
-      "*": (props, _args, report) => {
-        if (props.encrypted !== true)
-          report("encrypted is not true: the volume stores data in clear. Set encrypted: true and kmsKeyId.");
-        else if (!isSet(props.kmsKeyId))
-          report("kmsKeyId is not set: the AWS-managed aws/ebs key is used. Set kmsKeyId to a customer key.");
-      },
+      "*": customerKeyCheck("the volume stores data in clear", "aws/ebs"),
     },
   });
 
@@ -52,14 +60,7 @@ export const efsCmk = (): ResourceValidationPolicy =>
     url: "https://docs.aws.amazon.com/efs/latest/ug/encryption-at-rest.html",
     resourceTypes: [types.efsFileSystem],
     checks: {
-      "*": (props, _args, report) => {
-        if (props.encrypted !== true)
-          report("encrypted is not true: files are stored in clear. Set encrypted: true and kmsKeyId.");
-        else if (!isSet(props.kmsKeyId))
-          report(
-            "kmsKeyId is not set: the AWS-managed aws/elasticfilesystem key is used. Set kmsKeyId to a customer key.",
-          );
-      },
+      "*": customerKeyCheck("files are stored in clear", "aws/elasticfilesystem"),
     },
   });
 

@@ -4,7 +4,7 @@
  * stacks/spoke.ts; see docs/gitops.md.
  */
 import * as aws from "@pulumi/aws";
-import * as k8s from "@pulumi/kubernetes";
+import { kubernetesProvider } from "../../components/cluster";
 import * as pulumi from "@pulumi/pulumi";
 import {
   Flux,
@@ -122,6 +122,25 @@ export function baseFacts(
   };
 }
 
+/** The hub endpoints a cluster's Git content may need (the hub's outputs, or a spoke's view of them). */
+export interface HubEndpoints {
+  readonly prometheusRemoteWriteUrl: pulumi.Input<string>;
+  readonly elasticsearchUrl: pulumi.Input<string>;
+  readonly grafanaUrl: pulumi.Input<string>;
+  readonly kibanaUrl: pulumi.Input<string>;
+}
+
+/** The facts other capabilities contribute: the cluster's EFS file system and the hub's endpoints. */
+export function capabilityFacts(efsFileSystemId: pulumi.Input<string>, hub: HubEndpoints): PlatformFacts {
+  return {
+    efs_file_system_id: efsFileSystemId,
+    prometheus_remote_write_url: hub.prometheusRemoteWriteUrl,
+    elasticsearch_url: hub.elasticsearchUrl,
+    grafana_url: hub.grafanaUrl,
+    kibana_url: hub.kibanaUrl,
+  };
+}
+
 /**
  * The hub: its Flux identity (IAM role + Pod Identity association for kustomize-controller), then
  * Flux syncing `gitPath`, with the facts ConfigMap.
@@ -187,15 +206,14 @@ export function buildGitOpsSpoke(
     { dependsOn: [cluster] },
   );
 
-  const hubProvider = new k8s.Provider(`${config.stack}-hub-k8s`, {
-    kubeconfig: pulumi
+  const hubProvider = kubernetesProvider(
+    `${config.stack}-hub-k8s`,
+    pulumi
       .all([hub.clusterName, hub.clusterEndpoint, hub.clusterCertificateAuthority, hub.region])
       .apply(([clusterName, endpoint, caBase64, region]) =>
         eksKubeconfig({ clusterName, endpoint, caBase64, region }),
       ),
-    enableServerSideApply: true,
-    deleteUnreachable: false,
-  });
+  );
   const spokeName = spokeNameOf(config.clusterName);
   const registration = new SpokeRegistration(
     `${config.stack}-registration`,

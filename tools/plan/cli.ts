@@ -67,9 +67,11 @@ async function main(): Promise<void> {
     if (values["policy-config"]) {
       policyConfig = loadPolicyConfig(values["policy-config"]);
     }
-    // A spoke reuses the hub's planned outputs from node_modules/.cache while nothing they depend on changed.
-    const cacheDir = values["no-cache"] ? undefined : CACHE_DIR;
-    const result = await planStack(values.stack, { policyConfig, root: values.root, cacheDir });
+    // Run through the launcher, a spoke reuses the hub's planned outputs from the cache while nothing
+    // they depend on changed (the launcher already hashed the sources to pick its bundle).
+    const sourceHash = process.env.PLATFORM_SOURCE_HASH;
+    const cache = sourceHash && !values["no-cache"] ? { dir: CACHE_DIR, sourceHash } : undefined;
+    const result = await planStack(values.stack, { policyConfig, root: values.root, cache });
     process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : formatPlan(result));
     process.exit(result.summary.mandatory > 0 ? 1 : 0);
   } catch (error) {

@@ -28,7 +28,8 @@ function files(entry) {
 const hash = createHash("sha256");
 for (const file of SOURCES.flatMap((s) => files(path.join(root, s))))
   hash.update(file).update(fs.readFileSync(file));
-const bundle = path.join(cacheDir, `plan-${hash.digest("hex").slice(0, 24)}.js`);
+const sourceHash = hash.digest("hex");
+const bundle = path.join(cacheDir, `plan-${sourceHash.slice(0, 24)}.js`);
 
 if (!fs.existsSync(bundle)) {
   let esbuild;
@@ -61,4 +62,6 @@ if (!fs.existsSync(bundle)) {
 }
 
 process.env.PLATFORM_REPO_ROOT = root;
+// The plan keys its cache of hub outputs on the same hash (no second pass over the sources).
+process.env.PLATFORM_SOURCE_HASH = sourceHash;
 require(bundle);

@@ -401,47 +401,34 @@ export function recordRegistrations(sink: RecordedResource[]): void {
     err: unknown,
     response: { getUrn(): string; getId(): string; getObject(): unknown },
   ) => void;
-  const record = (req: any, response: any, custom: boolean, properties: any) => {
+  // A registration (RegisterResourceRequest) and a read (ReadResourceRequest, e.g. a StackReference)
+  // name their properties, outputs and id differently; the rest is common.
+  const record = (req: any, response: any, read: boolean) => {
+    const properties = read ? req.getProperties() : req.getObject();
+    const outputs = read ? response.getProperties() : response.getObject?.();
     sink.push({
       urn: response.getUrn(),
       type: req.getType(),
       name: req.getName(),
       parent: req.getParent() || undefined,
-      custom,
-      protect: typeof req.getProtect === "function" ? Boolean(req.getProtect()) : false,
+      custom: read ? true : req.getCustom(),
+      protect: !read && typeof req.getProtect === "function" ? Boolean(req.getProtect()) : false,
       provider: req.getProvider() || undefined,
       dependencies: typeof req.getDependenciesList === "function" ? req.getDependenciesList() : [],
       inputs: structToPlain(properties),
       shownInputs: structToPlain(properties, true),
-      outputs: response.getObject ? structToPlain(response.getObject()) : {},
-      id: (response.getId && response.getId()) || undefined,
+      outputs: structToPlain(outputs),
+      id: (read ? req.getId() : response.getId?.()) || undefined,
     });
   };
-  monitor.registerResource = (req: any, callback: Callback) =>
-    original(req, (err: unknown, response: any) => {
-      if (!err && response) record(req, response, req.getCustom(), req.getObject());
-      callback(err, response);
-    });
-  monitor.readResource = (req: any, callback: Callback) =>
-    originalRead(req, (err: unknown, response: any) => {
-      if (!err && response) {
-        sink.push({
-          urn: response.getUrn(),
-          type: req.getType(),
-          name: req.getName(),
-          parent: req.getParent() || undefined,
-          custom: true,
-          protect: false,
-          provider: req.getProvider() || undefined,
-          dependencies: req.getDependenciesList ? req.getDependenciesList() : [],
-          inputs: structToPlain(req.getProperties()),
-          shownInputs: structToPlain(req.getProperties(), true),
-          outputs: structToPlain(response.getProperties()),
-          id: req.getId() || undefined,
-        });
-      }
-      callback(err, response);
-    });
+  const wrap =
+    (call: (req: any, callback: Callback) => void, read: boolean) => (req: any, callback: Callback) =>
+      call(req, (err: unknown, response: any) => {
+        if (!err && response) record(req, response, read);
+        callback(err, response);
+      });
+  monitor.registerResource = wrap(original, false);
+  monitor.readResource = wrap(originalRead, true);
 }
 
 /** Waits until every pending resource registration of the mock runtime has settled. */

@@ -4,14 +4,13 @@
  * See docs/plan.md.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import { evaluatePolicies } from "../../policy/engine";
 import { ConfigError, NAMESPACE, SECRET_KEYS, loadConfig } from "../../stacks/config";
 import { runProgram } from "../../stacks/program";
-import { REPO_ROOT } from "./paths";
 import { PlatformMocks, recordRegistrations, settle, type RecordedResource } from "./mocks";
 
 /** A user-facing failure of the plan (bad stack file, bad config): exit status 2, one line. */
@@ -73,10 +72,11 @@ export interface PlanOptions {
   /** Override or add raw config values (`platform:key` -> string), e.g. in tests. */
   readonly configOverrides?: Record<string, string>;
   /**
-   * Directory of the plan cache: a spoke's StackReference reads the hub's outputs saved there when
-   * nothing that decides them changed. @default no cache (the hub is planned in-process)
+   * The plan cache: a spoke's StackReference reads the hub's outputs saved in `dir` while nothing
+   * that decides them changed; `sourceHash` identifies the program's sources (tools/plan/launch.js
+   * computes it once to pick its bundle). @default no cache (the hub is planned in-process)
    */
-  readonly cacheDir?: string;
+  readonly cache?: { readonly dir: string; readonly sourceHash: string };
   /** Already planned outputs of stacks a StackReference may read. */
   readonly stackOutputs?: Record<string, Record<string, unknown>>;
 }
@@ -221,34 +221,19 @@ function hubStackName(reference: string): string {
   return reference.split("/").pop() as string;
 }
 
-/** Source that decides a stack's planned outputs: the program, the mocks, the project and lock file. */
-const PLAN_INPUTS = ["index.ts", "stacks", "components", "tools/plan", "Pulumi.yaml", "package-lock.json"];
-
-function listFiles(entry: string): string[] {
-  if (!existsSync(entry)) return [];
-  if (!statSync(entry).isDirectory()) return [entry];
-  return readdirSync(entry)
-    .sort()
-    .flatMap((name) => listFiles(path.join(entry, name)));
-}
-
 /**
  * The hub's planned outputs for a spoke's StackReference: planned in this process, or read from the
- * plan cache when nothing that decides them (program, mocks, project, hub stack file, lock file)
- * has changed since they were saved. The cache key is a SHA-256 of those files' contents.
+ * plan cache when nothing that decides them has changed: the program's sources (the launcher's
+ * hash of them, `cache.sourceHash`), `Pulumi.yaml` and the hub's stack file.
  */
 async function hubOutputs(hub: string, root: string, options: PlanOptions): Promise<Record<string, unknown>> {
-  const repo = REPO_ROOT;
   let file: string | undefined;
-  if (options.cacheDir) {
-    const hash = createHash("sha256");
-    const inputs = [
-      ...PLAN_INPUTS.map((p) => path.join(repo, p)),
-      path.join(root, "Pulumi.yaml"),
-      path.join(root, `Pulumi.${hub}.yaml`),
-    ];
-    for (const f of inputs.flatMap(listFiles)) hash.update(f).update(readFileSync(f));
-    file = path.join(options.cacheDir, `${hub}-${hash.digest("hex").slice(0, 32)}.json`);
+  if (options.cache) {
+    const hash = createHash("sha256").update(options.cache.sourceHash);
+    for (const f of [path.join(root, "Pulumi.yaml"), path.join(root, `Pulumi.${hub}.yaml`)]) {
+      hash.update(f).update(readFileSync(f));
+    }
+    file = path.join(options.cache.dir, `${hub}-${hash.digest("hex").slice(0, 32)}.json`);
     if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
   }
   const outcome = await runUnderMocks(hub, { ...options, configOverrides: {} });
