@@ -314,3 +314,71 @@ describe("docs/configuration.md", () => {
     );
   });
 });
+
+describe("every config key rejects a bad value with one line naming it", () => {
+  const spokeBase = { ...spoke, "platform:gitRepositoryUrl": "https://github.com/acme/platform" };
+  const hubBase = { ...hub, "platform:gitRepositoryUrl": "https://github.com/acme/platform" };
+  // key, bad value, the stack it applies to
+  const cases: [string, string, Record<string, string>][] = [
+    ["environment", "prod", hubBase],
+    ["clusterName", "9cluster", hubBase],
+    ["natGateways", "Two", hubBase],
+    ["databaseSubnets", "maybe", hubBase],
+    ["vpcEndpoints", '["s4"]', hubBase],
+    ["flowLogRetentionDays", "13", hubBase],
+    ["endpointPublicAccess", "yes", hubBase],
+    ["publicAccessCidrs", '["300.0.0.0/8"]', hubBase],
+    ["apiAccessCidrs", '["10.0.0.1/16"]', hubBase],
+    ["controlPlaneLogRetentionDays", "0", hubBase],
+    ["tags", "[1, 2]", hubBase],
+    ["transitGatewayAsn", "7224", hubBase],
+    ["transitAutoAcceptSharedAttachments", "maybe", hubBase],
+    ["ramSharePrincipals", '["everyone"]', hubBase],
+    ["ramAllowExternalPrincipals", "maybe", hubBase],
+    ["hubEndpointPorts", "[0]", spokeBase],
+    ["hubPrivateRouteTableCount", "0", spokeBase],
+    ["hubAccountRoleArn", "hub-role", spokeBase],
+    ["gitRepositoryUrl", "git@github.com:acme/platform", hubBase],
+    ["gitBranch", "bad branch", hubBase],
+    ["gitPath", "clusters/hub", hubBase],
+    ["gitInterval", "1 minute", hubBase],
+    ["gitAuth", "password", hubBase],
+    ["gitSshPublicKey", "not-a-key", hubBase],
+    ["gitKnownHosts", "github.com", hubBase],
+    ["githubAppId", "app", hubBase],
+    ["gitBaselinePath", "baseline", hubBase],
+    ["fluxCrossNamespaceRefs", "maybe", hubBase],
+    ["ingressNamespace", "Ingress_NGINX", spokeBase],
+    ["tenantExtraIngressNamespaces", '["Bad_NS"]', spokeBase],
+    ["storageReclaimPolicy", "Keep", hubBase],
+    ["performanceIopsPerGB", "0", hubBase],
+    ["efsThroughputMode", "fast", hubBase],
+    ["backupRetentionDays", "0", hubBase],
+    ["backupCopyVaultArn", "vault", hubBase],
+    ["prometheusRetention", "two weeks", hubBase],
+    ["prometheusStorageGiB", "0", hubBase],
+    ["grafanaAdminPassword", "short", hubBase],
+    ["logShipperPassword", "short", hubBase],
+    ["elasticsearchNodeCount", "0", hubBase],
+    ["elasticsearchStorageGiB", "0", hubBase],
+    ["elasticsearchMemoryGiB", "0", hubBase],
+    ["logRetentionDays", "0", hubBase],
+    ["installLoadBalancerController", "maybe", hubBase],
+  ];
+  for (const [key, value, base] of cases) {
+    it(`platform:${key} = ${value}`, () => {
+      assert.ok(key in platformSchema.shape, `${key} is a known key`);
+      assert.throws(
+        () => loadConfig({ ...base, [`platform:${key}`]: value }, "test"),
+        (error: unknown) => {
+          assert.ok(error instanceof ConfigError, String(error));
+          assert.ok(error.key.startsWith(`platform:${key}`), `${error.key} names platform:${key}`);
+          assert.ok(!error.message.includes("\n"), error.message);
+          assert.match(error.message, / expected /);
+          assert.doesNotMatch(error.message, /a known key/);
+          return true;
+        },
+      );
+    });
+  }
+});

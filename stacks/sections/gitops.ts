@@ -34,6 +34,13 @@ const branchName = () =>
   });
 
 /** Keys of this section: zod schemas with TSDoc and @default. */
+/** SSH key types Flux's Git client accepts. */
+const SSH_KEY_TYPE = "(?:ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(?:256|384|521))";
+/** An OpenSSH public key line (`<type> <base64> [comment]`). */
+const SSH_PUBLIC_KEY = new RegExp(`^${SSH_KEY_TYPE} [A-Za-z0-9+/]+={0,3}(?: .*)?$`);
+/** A known_hosts line (`<hosts> <type> <base64>`). */
+const KNOWN_HOSTS_LINE = new RegExp(`^\\S+ ${SSH_KEY_TYPE} [A-Za-z0-9+/]+={0,3}(?: .*)?$`);
+
 export const gitopsSchema = {
   /**
    * URL of the Git repository Flux syncs (`https://...` or `ssh://git@host/org/repo`). Required to
@@ -65,9 +72,17 @@ export const gitopsSchema = {
   /** SSH deploy key (OpenSSH private key), a Pulumi secret. Required when gitAuth is ssh. */
   gitSshPrivateKey: z.string().optional(),
   /** SSH public key of the deploy key (`identity.pub`), informational. @default "" */
-  gitSshPublicKey: z.string().optional(),
+  gitSshPublicKey: z
+    .string()
+    .regex(SSH_PUBLIC_KEY, { error: "an OpenSSH public key such as ssh-ed25519 AAAA... (identity.pub)" })
+    .optional(),
   /** known_hosts lines of the Git server (`ssh-keyscan github.com`). Required when gitAuth is ssh. */
-  gitKnownHosts: z.string().optional(),
+  gitKnownHosts: z
+    .string()
+    .refine((text) => text.split("\n").every((line) => !line.trim() || KNOWN_HOSTS_LINE.test(line.trim())), {
+      error: "known_hosts lines such as: github.com ssh-ed25519 AAAA... (ssh-keyscan github.com)",
+    })
+    .optional(),
   /** GitHub App ID. Required when gitAuth is github-app. */
   githubAppId: z.string().regex(/^\d+$/, { error: "a numeric GitHub App ID" }).optional(),
   /** GitHub App installation ID. Required when gitAuth is github-app. */
