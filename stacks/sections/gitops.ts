@@ -8,7 +8,7 @@
  */
 import { z } from "zod";
 import { ConfigError, NAMESPACE, boolean } from "../schema";
-import type { SectionConfig } from "./types";
+import type { SectionConfig, SectionOf } from "./types";
 
 /** Git authentication modes: none (public HTTPS), SSH deploy key, GitHub App (Flux 2.5+ `provider: github`). */
 export const GIT_AUTH_MODES = ["none", "ssh", "github-app"] as const;
@@ -110,30 +110,14 @@ export const gitopsSchema = {
   fluxCrossNamespaceRefs: boolean().default(false),
 };
 
-/** The gitops keys as parsed (a view of the stack config). */
-export interface GitOpsConfig {
-  readonly stack: string;
-  readonly role: "hub" | "spoke";
-  readonly gitRepositoryUrl?: string;
-  readonly gitBranch: string;
-  readonly gitPath?: string;
-  readonly gitInterval: string;
-  readonly gitAuth: GitAuthMode;
-  readonly gitSshPrivateKey?: string;
-  readonly gitSshPublicKey?: string;
-  readonly gitKnownHosts?: string;
-  readonly githubAppId?: string;
-  readonly githubAppInstallationId?: string;
-  readonly githubAppPrivateKey?: string;
-  readonly gitBaselinePath: string;
-  readonly fluxCrossNamespaceRefs: boolean;
-}
+/** The keys of this section as the validated config carries them. */
+export type GitOpsConfig = SectionOf<typeof gitopsSchema>;
 
 const key = (name: string) => `${NAMESPACE}:${name}`;
 
 /** Cross-key rules of this section; throws ConfigError on bad input. */
 export function gitopsChecks(config: SectionConfig): void {
-  const c = config as unknown as GitOpsConfig;
+  const c = config;
   if (c.gitAuth === "ssh") {
     if (!c.gitSshPrivateKey)
       throw new ConfigError(

@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { ConfigError, NAMESPACE, boolean, integer, kubernetesName, structured } from "../schema";
-import type { SectionConfig } from "./types";
+import type { SectionConfig, SectionOf } from "./types";
 
 /** What the offline plan passes for a `secure:` value it cannot decrypt (tools/plan). */
 const PLAN_SECRET_PLACEHOLDER = "[secret]";
@@ -79,11 +79,11 @@ export const observabilitySchema = {
 };
 
 /** The keys of this section as they appear on the validated config. */
-export type ObservabilityConfig = z.infer<z.ZodObject<typeof observabilitySchema>>;
+export type ObservabilityConfig = SectionOf<typeof observabilitySchema>;
 
 /** Cross-key rules of this section; throws ConfigError on bad input. */
 export function observabilityChecks(config: SectionConfig): void {
-  const c = config as SectionConfig & ObservabilityConfig;
+  const c = config;
   if (c.role === "hub" && c.production && c.elasticsearchNodeCount < 3) {
     throw new ConfigError(
       `${NAMESPACE}:elasticsearchNodeCount`,

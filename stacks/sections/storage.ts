@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { ConfigError, NAMESPACE, integer } from "../schema";
-import type { SectionConfig } from "./types";
+import type { SectionConfig, SectionOf } from "./types";
 
 /** An AWS Backup vault ARN. */
 const BACKUP_VAULT_ARN =
@@ -69,19 +69,9 @@ export const storageSchema = {
   backupCopyRetentionDays: integer(0, 36500).default(0),
 };
 
-/** The storage keys as the section sees them after parsing. */
-export interface StorageConfigView {
-  readonly production: boolean;
-  readonly region: string;
-  readonly storageReclaimPolicy?: "Retain" | "Delete";
-  readonly performanceIopsPerGB: number;
-  readonly performanceIops: number;
-  readonly efsThroughputMode: "elastic" | "bursting";
-  readonly backupSchedule: string;
-  readonly backupRetentionDays: number;
-  readonly backupCopyVaultArn?: string;
-  readonly backupCopyRetentionDays: number;
-}
+/** The storage keys as the section sees them after parsing (plus what the derived defaults need). */
+export type StorageConfigView = SectionOf<typeof storageSchema> &
+  Pick<SectionConfig, "production" | "region">;
 
 /** The storage settings with derived defaults resolved (what stacks/wiring/storage.ts passes on). */
 export interface StorageSettings {
@@ -113,8 +103,7 @@ export function storageSettings(config: StorageConfigView): StorageSettings {
 }
 
 /** Cross-key rules of this section; throws ConfigError on bad input. */
-export function storageChecks(sectionConfig: SectionConfig): void {
-  const config = sectionConfig as unknown as StorageConfigView;
+export function storageChecks(config: SectionConfig): void {
   if (config.production && config.storageReclaimPolicy === "Delete") {
     throw new ConfigError(
       `${NAMESPACE}:storageReclaimPolicy`,

@@ -11,10 +11,9 @@ import {
   limitsProblem,
   mergeLimits,
   namespaceName,
-  type ContainerLimitsOverride,
 } from "../../components/tenancy/logic";
 import { ConfigError, NAMESPACE, iamPrincipalArn, isCidr, kubernetesName, structured } from "../schema";
-import type { SectionConfig } from "./types";
+import type { SectionConfig, SectionOf } from "./types";
 
 /** A Kubernetes quantity (`4`, `500m`, `8Gi`); YAML numbers are accepted and kept as text. */
 const quantity = () =>
@@ -176,18 +175,12 @@ export const tenancySchema = {
   tenantDefaultLimits: structured(limitsSchema).default({}),
 };
 
-/** The keys of this section on the validated config. */
-export interface TenancyConfig {
-  readonly organizations: readonly OrganizationConfig[];
-  readonly ingressNamespace: string;
-  readonly tenantExtraIngressNamespaces: readonly string[];
-  readonly tenantDefaultQuota: Readonly<Record<string, string>>;
-  readonly tenantDefaultLimits: ContainerLimitsOverride;
-}
+/** The keys of this section as the validated config carries them. */
+export type TenancyConfig = SectionOf<typeof tenancySchema>;
 
 /** Cross-key rules of this section; throws ConfigError on bad input. */
 export function tenancyChecks(config: SectionConfig): void {
-  const t = config as unknown as TenancyConfig & { accessEntries?: readonly { principalArn: string }[] };
+  const t = config;
   const key = (rest: string) => `${NAMESPACE}:${rest}`;
   const reserved = new Set([...RESERVED_NAMESPACES, t.ingressNamespace, ...t.tenantExtraIngressNamespaces]);
 

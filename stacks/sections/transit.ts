@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { isPrivateAsn, ramPrincipalKind, transitDefaults } from "../../components/networking/transit";
 import { ConfigError, NAMESPACE, boolean, integer, structured } from "../schema";
-import type { SectionConfig } from "./types";
+import type { SectionConfig, SectionOf } from "./types";
 
 const PRIVATE_ASN = "a private ASN: an integer in 64512-65534 or 4200000000-4294967294";
 
@@ -83,24 +83,14 @@ export const transitSchema = {
 };
 
 /** The keys of this section as the validated config carries them. */
-export interface TransitConfig {
-  readonly transitGatewayAsn: number;
-  readonly transitAutoAcceptSharedAttachments: boolean;
-  readonly ramSharePrincipals: readonly string[];
-  readonly ramAllowExternalPrincipals: boolean;
-  readonly hubEndpointPorts: readonly number[];
-  readonly hubPrivateRouteTableCount: number;
-  readonly hubAccountRoleArn?: string;
-  readonly transitAcceptShareInvitation: boolean;
-}
+export type TransitConfig = SectionOf<typeof transitSchema>;
 
 function duplicate<T>(values: readonly T[]): number {
   return values.findIndex((v, i) => values.indexOf(v) !== i);
 }
 
 /** Cross-key rules of this section; throws ConfigError on bad input. */
-export function transitChecks(section: SectionConfig): void {
-  const config = section as SectionConfig & TransitConfig;
+export function transitChecks(config: SectionConfig): void {
   const key = (k: keyof TransitConfig) => `${NAMESPACE}:${k}`;
   if (config.role === "spoke") {
     if (config.ramSharePrincipals.length > 0) {

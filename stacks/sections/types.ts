@@ -1,10 +1,12 @@
 /**
- * The view of the validated configuration that section cross-checks receive (kept loose here to
- * avoid an import cycle with stacks/config.ts; sections narrow it to the keys they own).
+ * Types shared by the config sections. Type-only imports of stacks/config.ts are erased at run
+ * time, so sections see the whole validated configuration without an import cycle.
  */
-export type SectionConfig = Readonly<Record<string, unknown>> & {
-  readonly role: "hub" | "spoke";
-  readonly stack: string;
-  readonly production: boolean;
-  readonly vpcCidr: string;
-};
+import type { z } from "zod";
+import type { PlatformConfig } from "../config";
+
+/** What a section's cross-key checks receive: the whole validated configuration. */
+export type SectionConfig = PlatformConfig;
+
+/** The keys of one section as the validated configuration carries them (derived from its schema). */
+export type SectionOf<S extends z.ZodRawShape> = Readonly<z.output<z.ZodObject<S>>>;
