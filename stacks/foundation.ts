@@ -21,13 +21,16 @@ export function baseTags(config: PlatformConfig): Record<string, string> {
 
 /** The network and cluster of one stack. */
 export interface Foundation {
+  /** The stack's VPC (subnets, flow logs, endpoints). */
   readonly network: Network;
+  /** The stack's EKS cluster (node pools, add-ons, KMS key). */
   readonly cluster: Cluster;
   /**
    * The Kubernetes provider capabilities use: the cluster's, or on a spoke one that also waits for
    * the path from the deployment runner (hub VPC) to the spoke API over the Transit Gateway.
    */
   readonly provider: k8s.Provider;
+  /** Tags of every AWS resource of the stack (baseTags). */
   readonly tags: Record<string, string>;
 }
 

@@ -16,7 +16,9 @@ export const CONTROL_PLANE_LOG_TYPES = [
 
 /** A Kubernetes taint of a managed node group. */
 export interface NodeTaint {
+  /** Taint key, e.g. `CriticalAddonsOnly`. */
   readonly key: string;
+  /** Taint value. @default none */
   readonly value?: string;
   /** `NO_SCHEDULE`, `NO_EXECUTE` or `PREFER_NO_SCHEDULE`. */
   readonly effect: "NO_SCHEDULE" | "NO_EXECUTE" | "PREFER_NO_SCHEDULE";

@@ -35,15 +35,6 @@ export interface SpokeRegistrationArgs {
   readonly interval?: string;
   /** The spoke's platform facts, substituted into the baseline inline (`postBuild.substitute`). @default {} */
   readonly facts?: PlatformFacts;
-  /**
-   * The spoke's cluster security group and the hub's VPC CIDR: when both are set, the hub's Flux may
-   * reach the spoke's private API endpoint (HTTPS 443 from the hub VPC). @default no rule
-   * https://docs.aws.amazon.com/eks/latest/userguide/sec-group-reqs.html
-   */
-  readonly apiAccess?: {
-    readonly clusterSecurityGroupId: pulumi.Input<string>;
-    readonly hubCidrBlock: pulumi.Input<string>;
-  };
   /** Tags for every AWS resource, merged last. @default {} */
   readonly tags?: Record<string, string>;
 }
@@ -147,22 +138,6 @@ export class SpokeRegistration extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-
-    if (args.apiAccess) {
-      new aws.vpc.SecurityGroupIngressRule(
-        `${name}-hub-api`,
-        {
-          securityGroupId: args.apiAccess.clusterSecurityGroupId,
-          description: "Hub Flux (kustomize-controller) to the spoke's Kubernetes API",
-          ipProtocol: "tcp",
-          fromPort: 443,
-          toPort: 443,
-          cidrIpv4: args.apiAccess.hubCidrBlock,
-          tags: awsTags(`${name}-hub-api`, tags),
-        },
-        { parent: this },
-      );
-    }
 
     const hubOpts = { parent: this, provider: args.hubProvider };
     this.kubeConfig = new k8s.core.v1.ConfigMap(

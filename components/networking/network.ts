@@ -64,8 +64,11 @@ export const networkDefaults = {
 
 /** Subnet masks for a VPC prefix: private subnets are large (pod IPs with the VPC CNI). */
 export interface SubnetMasks {
+  /** Prefix length of each private subnet (nodes and pods). */
   readonly private: number;
+  /** Prefix length of each public subnet (load balancers, NAT). */
   readonly public: number;
+  /** Prefix length of each isolated database subnet. */
   readonly database: number;
 }
 
