@@ -582,12 +582,16 @@ export function pssBaselineProcMount(): ResourceValidationPolicy {
     severity: "medium",
     framework: pssFramework("Baseline", "/proc Mount Type"),
     tags: ["kubernetes", "pod-security", "pss-baseline"],
-    remediationSteps: "Remove securityContext.procMount or set it to Default (or run the pod with hostUsers: false).",
+    remediationSteps:
+      "Remove securityContext.procMount or set it to Default (or run the pod with hostUsers: false).",
     url: `${pssUrl}#baseline`,
     check: (pod) =>
       inUserNamespace(pod.spec)
         ? []
-        : unmaskedProcMounts(pod, "Remove procMount or set it to Default, or run the pod with hostUsers: false."),
+        : unmaskedProcMounts(
+            pod,
+            "Remove procMount or set it to Default, or run the pod with hostUsers: false.",
+          ),
   });
 }
 

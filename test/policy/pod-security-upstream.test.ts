@@ -38,7 +38,9 @@ async function verdicts(policy: ResourceValidationPolicy, name: string, spec: Ob
 function restrictedPod(podSc: Obj, c1: Obj = {}, init1: Obj = {}, extra: Obj = {}): Obj {
   return {
     containers: [{ image: pause, name: "container1", securityContext: { ...restrictedSc, ...c1 } }],
-    initContainers: [{ image: pause, name: "initcontainer1", securityContext: { ...restrictedSc, ...init1 } }],
+    initContainers: [
+      { image: pause, name: "initcontainer1", securityContext: { ...restrictedSc, ...init1 } },
+    ],
     securityContext: { seccompProfile: { type: "RuntimeDefault" }, ...podSc },
     ...extra,
   };
@@ -111,7 +113,10 @@ describe("Pod Security policies against the upstream v1.35 checks", () => {
       ["hostprobesandhostlifecycle0", baselinePod()],
       ["hostprobesandhostlifecycle1", baselinePod({ livenessProbe: { httpGet: { port: 8080 } } })],
       ["hostprobesandhostlifecycle2", baselinePod({ readinessProbe: { tcpSocket: { port: 8080 } } })],
-      ["empty host (allowed value \"\")", baselinePod({ livenessProbe: { httpGet: { host: "", port: 8080 } } })],
+      [
+        'empty host (allowed value "")',
+        baselinePod({ livenessProbe: { httpGet: { host: "", port: 8080 } } }),
+      ],
     ];
     for (const [name, spec] of pass) {
       it(`stays quiet on pass/${name}`, async () => {
@@ -138,18 +143,26 @@ describe("Pod Security policies against the upstream v1.35 checks", () => {
       ]);
     });
     it("stays quiet on pass/sysctls1 (net.ipv4.tcp_rmem, net.ipv4.tcp_wmem)", async () => {
-      const spec = baselinePod({}, {}, {
-        securityContext: {
-          sysctls: [
-            { name: "net.ipv4.tcp_rmem", value: "4096 87380 16777216" },
-            { name: "net.ipv4.tcp_wmem", value: "4096 65536 16777216" },
-          ],
+      const spec = baselinePod(
+        {},
+        {},
+        {
+          securityContext: {
+            sysctls: [
+              { name: "net.ipv4.tcp_rmem", value: "4096 87380 16777216" },
+              { name: "net.ipv4.tcp_wmem", value: "4096 65536 16777216" },
+            ],
+          },
         },
-      });
+      );
       assert.deepEqual(await verdicts(pssBaselineSysctls(), "sysctls1", spec), []);
     });
     it("fires on fail/sysctls0 (othersysctl)", async () => {
-      const spec = baselinePod({}, {}, { securityContext: { sysctls: [{ name: "othersysctl", value: "other" }] } });
+      const spec = baselinePod(
+        {},
+        {},
+        { securityContext: { sysctls: [{ name: "othersysctl", value: "other" }] } },
+      );
       const msgs = await verdicts(pssBaselineSysctls(), "sysctls0", spec);
       assert.equal(msgs.length, 1);
       assert.match(msgs[0]!, /sysctls sets "othersysctl"/);
@@ -165,7 +178,10 @@ describe("Pod Security policies against the upstream v1.35 checks", () => {
       );
       const msgs = await verdicts(pssBaselineProcMount(), "procmount0", spec);
       assert.equal(msgs.length, 1);
-      assert.match(msgs[0]!, /container "container1" sets securityContext\.procMount "Unmasked".*hostUsers: false/);
+      assert.match(
+        msgs[0]!,
+        /container "container1" sets securityContext\.procMount "Unmasked".*hostUsers: false/,
+      );
     });
     it("fires when hostUsers is unset (the default is the host user namespace)", async () => {
       const spec = baselinePod({ securityContext: { procMount: "Unmasked" } });
@@ -236,7 +252,10 @@ describe("Pod Security policies against the upstream v1.35 checks", () => {
     for (const [name, spec, pattern] of fail) {
       it(`fires on fail/${name}`, async () => {
         const msgs = await verdicts(pssRestrictedRunAsNonRoot(), name, spec);
-        assert.ok(msgs.some((m) => pattern.test(m)), JSON.stringify(msgs));
+        assert.ok(
+          msgs.some((m) => pattern.test(m)),
+          JSON.stringify(msgs),
+        );
       });
     }
     it("stays quiet on pass/runasnonroot1 (set on every container)", async () => {
@@ -252,7 +271,11 @@ describe("Pod Security policies against the upstream v1.35 checks", () => {
 
   describe("pss-restricted-run-as-user (check_runAsUser.go, relaxed for hostUsers: false at v1.35)", () => {
     const fail: [string, Obj, RegExp][] = [
-      ["runasuser0", restrictedPod({ runAsNonRoot: true, runAsUser: 0 }), /spec\.securityContext\.runAsUser is 0/],
+      [
+        "runasuser0",
+        restrictedPod({ runAsNonRoot: true, runAsUser: 0 }),
+        /spec\.securityContext\.runAsUser is 0/,
+      ],
       [
         "runasuser1",
         restrictedPod({ runAsNonRoot: true }, { runAsUser: 0 }),
@@ -272,11 +295,20 @@ describe("Pod Security policies against the upstream v1.35 checks", () => {
       });
     }
     it("stays quiet on pass/runasuser0 (UID 1000)", async () => {
-      const spec = restrictedPod({ runAsNonRoot: true, runAsUser: 1000 }, { runAsUser: 1000 }, { runAsUser: 1000 });
+      const spec = restrictedPod(
+        { runAsNonRoot: true, runAsUser: 1000 },
+        { runAsUser: 1000 },
+        { runAsUser: 1000 },
+      );
       assert.deepEqual(await verdicts(pssRestrictedRunAsUser(), "runasuser0", spec), []);
     });
     it("stays quiet on runAsUser: 0 in a user namespace (hostUsers: false)", async () => {
-      const spec = restrictedPod({ runAsNonRoot: true, runAsUser: 0 }, { runAsUser: 0 }, {}, { hostUsers: false });
+      const spec = restrictedPod(
+        { runAsNonRoot: true, runAsUser: 0 },
+        { runAsUser: 0 },
+        {},
+        { hostUsers: false },
+      );
       assert.deepEqual(await verdicts(pssRestrictedRunAsUser(), "userns", spec), []);
     });
   });
