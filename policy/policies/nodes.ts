@@ -240,7 +240,13 @@ export function decodeUserData(userData: string): string {
   if (compact.length > 0 && compact.length % 4 === 0 && /^[A-Za-z0-9+/]+={0,2}$/.test(compact)) {
     const text = Buffer.from(compact, "base64").toString("utf8");
     // Keep the decoded text only when it is text (a random base64-looking string decodes to binary).
-    if (!/[\u0000-\u0008\u000e-\u001f\ufffd]/.test(text)) return text;
+    const binary = [...text].some((ch) => {
+      const c = ch.charCodeAt(0);
+      return (
+        c === 0xfffd || (c < 0x20 && ch !== "\n" && ch !== "\r" && ch !== "\t" && ch !== "\f" && ch !== "\v")
+      );
+    });
+    if (!binary) return text;
   }
   return userData;
 }
