@@ -623,7 +623,7 @@ export function pssBaselineSeccomp(): ResourceValidationPolicy {
     description: "Pods and containers must not set an Unconfined seccomp profile (PSS Baseline: Seccomp).",
     severity: "medium",
     framework: pssFramework("Baseline", "Seccomp"),
-    tags: ["kubernetes", "pod-security", "pss-baseline", "cis-k8s-5.7.2"],
+    tags: ["kubernetes", "pod-security", "pss-baseline"],
     remediationSteps: "Set securityContext.seccompProfile.type to RuntimeDefault.",
     url: `${pssUrl}#baseline`,
     check: (pod) => {

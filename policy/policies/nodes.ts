@@ -16,7 +16,7 @@ export const nodesImdsv2Required = (): ResourceValidationPolicy =>
       "Identity and Access Management",
       "Restrict access to the instance profile assigned to the worker node",
     ),
-    tags: ["nodes", "iam", "CKV_AWS_79", "CKV_AWS_341"],
+    tags: ["nodes", "iam", "CKV_AWS_79"],
     remediationSteps:
       'Set metadataOptions { httpTokens: "required", httpPutResponseHopLimit: 1 or 2 } (or httpEndpoint: "disabled") on the launch template, or enableIMDSv2: true on eks.ManagedNodeGroup.',
     url: "https://aws.github.io/aws-eks-best-practices/security/docs/iam/#restrict-access-to-the-instance-profile-assigned-to-the-worker-node",
@@ -156,7 +156,7 @@ export const nodesEncryptedRootVolume = (): ResourceValidationPolicy =>
       "CKV_AWS_8",
       "Ensure all data stored in the Launch configuration or instance Elastic Blocks Store is securely encrypted",
     ),
-    tags: ["nodes", "encryption", "CKV_AWS_8", "CKV_AWS_189"],
+    tags: ["nodes", "encryption", "CKV_AWS_8"],
     remediationSteps:
       'Give the launch template blockDeviceMappings [{ deviceName: "/dev/xvda", ebs: { encrypted: "true", kmsKeyId: key.arn, volumeType: "gp3" } }] and use it from the node group.',
     url: "https://docs.aws.amazon.com/eks/latest/userguide/launch-templates.html",

@@ -237,7 +237,7 @@ export const s3KmsEncryption = (): StackValidationPolicy =>
     description: "Every S3 bucket must default-encrypt objects with a customer KMS key (SSE-KMS).",
     severity: "high",
     framework: frameworks.checkov("CKV_AWS_145", "Ensure that S3 buckets are encrypted with KMS by default"),
-    tags: ["storage", "s3", "encryption", "CKV_AWS_145", "CIS-AWS-2.1.1"],
+    tags: ["storage", "s3", "encryption", "CKV_AWS_145"],
     remediationSteps:
       'Add aws.s3.BucketServerSideEncryptionConfiguration { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn }, bucketKeyEnabled: true }] }.',
     url: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html",
