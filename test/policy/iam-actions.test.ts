@@ -148,6 +148,18 @@ describe("policy: action-aware IAM", () => {
     });
   });
 
+  it("iam:PassRole on * alone is no escalation path upstream, but the write and resource rules catch it", async () => {
+    const policy = doc(allow("iam:PassRole"));
+    assert.match(
+      (await messages(iamNoUnconstrainedWrite(), rolePolicy, { policy }))[0]!,
+      /write actions iam:PassRole on Resource "\*"/,
+    );
+    assert.match(
+      (await messages(iamNoWildcardResource(), rolePolicy, { policy }))[0]!,
+      /allows iam:PassRole on Resource "\*"/,
+    );
+  });
+
   describe("iam-no-credentials-exposure (CKV_AWS_287)", () => {
     it("fires on sts:AssumeRole and iam:CreateAccessKey on *", async () => {
       const m = await messages(iamNoCredentialsExposure(), rolePolicy, {
