@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { ConfigError, NAMESPACE, boolean, integer, kubernetesName, structured } from "../schema";
-import type { SectionConfig, SectionOf } from "./types";
+import type { RoleOnly, SectionConfig, SectionOf } from "./types";
 
 /** What the offline plan passes for a `secure:` value it cannot decrypt (tools/plan). */
 const PLAN_SECRET_PLACEHOLDER = "[secret]";
@@ -78,6 +78,21 @@ export const observabilitySchema = {
     .optional(),
 };
 
+/** Keys that only one role reads (the central stores live on the hub; spokes ship to them). */
+export const observabilityRoles: RoleOnly<typeof observabilitySchema> = {
+  prometheusRetention: "hub",
+  prometheusStorageGiB: "hub",
+  alertmanagerReceivers: "hub",
+  grafanaAdminPassword: "hub",
+  logShipperPassword: "hub",
+  elasticsearchNodeCount: "hub",
+  elasticsearchStorageGiB: "hub",
+  elasticsearchMemoryGiB: "hub",
+  logRetentionDays: "hub",
+  installLoadBalancerController: "hub",
+  elasticsearchCaCertificate: "spoke",
+};
+
 /** The keys of this section as they appear on the validated config. */
 export type ObservabilityConfig = SectionOf<typeof observabilitySchema>;
 
@@ -114,11 +129,4 @@ export function observabilityChecks(config: SectionConfig): void {
       );
     }
   });
-  if (c.role === "spoke" && c.alertmanagerReceivers.length > 0) {
-    throw new ConfigError(
-      `${NAMESPACE}:alertmanagerReceivers`,
-      "(set)",
-      "no receivers on a spoke (alerts are evaluated and routed on the hub)",
-    );
-  }
 }
