@@ -422,6 +422,44 @@ describe("credentials only as Pulumi secrets", () => {
   });
 });
 
+describe("secret receivers in a stack file", () => {
+  const head = "config:\n  aws:region: eu-west-1\n  platform:role: hub\n  platform:vpcCidr: 10.100.0.0/16\n";
+  const load = (text: string) => {
+    const dir = project(text);
+    const { raw, secretKeys } = readStackConfig(dir, "x", readProject(dir));
+    return {
+      secretKeys,
+      config: loadConfig(raw, "x", "platform", { isSecret: (k) => secretKeys.includes(k) }),
+    };
+  };
+
+  it("plans a whole-key secret as no receivers", () => {
+    const { secretKeys, config } = load(
+      `${head}  platform:alertmanagerReceivers:\n    secure: AAABAKr0Z2Vh\n`,
+    );
+    assert.deepEqual(secretKeys, ["platform:alertmanagerReceivers"]);
+    assert.deepEqual(config.alertmanagerReceivers, []);
+  });
+
+  it("marks the key secret when one url is set with --secret --path", () => {
+    const { secretKeys, config } = load(
+      `${head}  platform:alertmanagerReceivers:\n    - name: ops\n      type: webhook\n      url:\n        secure: AAABAKr0Z2Vh\n`,
+    );
+    assert.deepEqual(secretKeys, ["platform:alertmanagerReceivers"]);
+    assert.equal(config.alertmanagerReceivers[0].url, "[secret]");
+  });
+
+  it("refuses the same receivers in plain text", () => {
+    assert.throws(
+      () =>
+        load(
+          `${head}  platform:alertmanagerReceivers:\n    - name: ops\n      type: webhook\n      url: https://hooks.example.com/x\n`,
+        ),
+      /pulumi config set --secret platform:alertmanagerReceivers$/,
+    );
+  });
+});
+
 describe("AWS names and rules", () => {
   it("takes instance types and regions from the enums @pulumi/aws ships", () => {
     assert.ok(

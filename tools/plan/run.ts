@@ -182,6 +182,31 @@ export function readProject(root: string): ProjectFile {
   return { name, defaults };
 }
 
+/** A `secure:` value of a stack file (`{secure: <ciphertext>}`). */
+function isSecure(value: unknown): boolean {
+  return (
+    value !== null &&
+    typeof value === "object" &&
+    !Array.isArray(value) &&
+    "secure" in value &&
+    Object.keys(value).length === 1
+  );
+}
+
+function containsSecure(value: unknown): boolean {
+  if (isSecure(value)) return true;
+  return value !== null && typeof value === "object" && Object.values(value).some(containsSecure);
+}
+
+/** The value with each nested `secure:` value replaced by the placeholder. */
+function maskSecure(value: unknown): unknown {
+  if (isSecure(value)) return SECRET_PLACEHOLDER;
+  if (Array.isArray(value)) return value.map(maskSecure);
+  if (value !== null && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskSecure(v)]));
+  return value;
+}
+
 /**
  * Reads a stack's raw config the way the Pulumi CLI hands it to the program: project defaults,
  * overridden by the stack file; structured values as JSON; `secure:` values as a placeholder.
@@ -198,14 +223,12 @@ export function readStackConfig(
   const secretKeys: string[] = [];
   for (const [key, value] of Object.entries(config)) {
     const fullKey = key.includes(":") ? key : `${project.name}:${key}`;
-    if (
-      value &&
-      typeof value === "object" &&
-      !Array.isArray(value) &&
-      "secure" in value &&
-      Object.keys(value).length === 1
-    ) {
+    if (isSecure(value)) {
       raw[fullKey] = SECRET_PLACEHOLDER;
+      secretKeys.push(fullKey);
+    } else if (containsSecure(value)) {
+      // `pulumi config set --secret --path key[0].url`: Pulumi marks the whole key secret.
+      raw[fullKey] = toRaw(maskSecure(value));
       secretKeys.push(fullKey);
     } else {
       raw[fullKey] = toRaw(value);
