@@ -22,11 +22,9 @@ export const alertReceiverSchema = z
     /** `slack` or `webhook`. */
     type: z.enum(["slack", "webhook"], { error: "slack or webhook" }),
     /** Slack incoming-webhook URL or webhook endpoint (https). */
-    url: z
-      .string()
-      .refine((v) => v === PLAN_SECRET_PLACEHOLDER || /^https:\/\/\S+$/.test(v), {
-        error: "an https:// URL",
-      }),
+    url: z.string().refine((v) => v === PLAN_SECRET_PLACEHOLDER || /^https:\/\/\S+$/.test(v), {
+      error: "an https:// URL",
+    }),
     /** Slack channel (slack only). */
     channel: z.string().optional(),
     /** Label matchers, e.g. ["severity = critical"]; empty routes every alert. @default [] */
