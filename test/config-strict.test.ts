@@ -410,6 +410,23 @@ describe("credentials only as Pulumi secrets", () => {
     pulumi.runtime.setAllConfig({}, []);
   });
 
+  it("ends a real run (index.ts) with a pulumi.RunError carrying the one line", async () => {
+    const { default: program } = await import("../index");
+    pulumi.runtime.setAllConfig({ ...hub, "platform:nodePools": json([{ ...pool, lables: {} }]) }, []);
+    try {
+      await assert.rejects(program(), (error: unknown) => {
+        assert.ok(error instanceof pulumi.RunError, String(error));
+        assert.equal(
+          error.message,
+          "invalid configuration platform:nodePools[0].lables = {}: expected a known field (did you mean labels?)",
+        );
+        return true;
+      });
+    } finally {
+      pulumi.runtime.setAllConfig({}, []);
+    }
+  });
+
   it("takes a stack file's secure: value as a secret in the plan", () => {
     const dir = project(
       `config:\n  aws:region: eu-west-1\n  platform:role: hub\n  platform:vpcCidr: 10.100.0.0/16\n  platform:grafanaAdminPassword:\n    secure: AAABAKr0Z2Vh\n`,
