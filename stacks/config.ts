@@ -417,6 +417,16 @@ function valueAt(raw: Record<string, unknown>, path: readonly PropertyKey[]): un
   return value;
 }
 
+/** What an error shows of a value: nothing of a credential (or of a misspelt credential key). */
+function shown(key: string, value: unknown, options: LoadOptions): unknown {
+  const full = `${NAMESPACE}:${key}`;
+  const credential =
+    (CREDENTIAL_KEYS as readonly string[]).includes(key) ||
+    closestName(key, CREDENTIAL_KEYS) !== undefined ||
+    options.isSecret?.(full) === true;
+  return credential ? "(secret, not shown)" : value;
+}
+
 /** A key's value when nothing sets it (the schema default), for "set to something else" checks. */
 function defaultOf(key: string): unknown {
   const schema = (platformSchema.shape as Record<string, z.ZodType>)[key];
@@ -462,7 +472,7 @@ export function loadConfig(
       const close = closestName(namespace, KNOWN_NAMESPACES);
       throw new ConfigError(
         key,
-        value,
+        shown(key.slice(namespace.length + 1), value, options),
         close
           ? `a key in a known namespace (did you mean ${close}:${key.slice(namespace.length + 1)}?)`
           : `a key in a namespace the program reads: ${KNOWN_NAMESPACES.join(", ")}`,
@@ -476,7 +486,7 @@ export function loadConfig(
     if (!known.includes(key))
       throw new ConfigError(
         `${prefix}${key}`,
-        own[key],
+        shown(key, own[key], options),
         knownNameExpectation("key", key, known, "(see docs/configuration.md)"),
       );
   }
@@ -496,7 +506,8 @@ export function loadConfig(
         : issue.path.length > 0
           ? issue.path
           : ["(root)"];
-    const value = issue.code === "custom" && issue.input !== undefined ? issue.input : valueAt(own, path);
+    const found = issue.code === "custom" && issue.input !== undefined ? issue.input : valueAt(own, path);
+    const value = found === undefined ? undefined : shown(String(path[0]), found, options);
     if (value === undefined && issue.code === "invalid_type") {
       throw new ConfigError(keyOf(path), undefined, `${issue.message} (the key is required)`);
     }

@@ -391,6 +391,18 @@ describe("credentials only as Pulumi secrets", () => {
     });
   }
 
+  it("never shows a credential's value in an error, even a misspelt or a bad one", () => {
+    for (const raw of [
+      { ...hub, "platfom:gitSshPrivateKey": "hunter2-private-key" },
+      { ...hub, "platform:gitSshPrivatKey": "hunter2-private-key" },
+      { ...hub, "platform:grafanaAdminPassword": "hunter2" },
+    ]) {
+      const error = rejection(raw, secretEverywhere);
+      assert.doesNotMatch(error.message, /hunter2/);
+      assert.match(error.message, /= "\(secret, not shown\)"/);
+    }
+  });
+
   it("reads secretness from the Pulumi runtime in a real run (PULUMI_CONFIG_SECRET_KEYS)", async () => {
     const raw = { ...hub, "platform:grafanaAdminPassword": "correct-horse-battery" };
     pulumi.runtime.setAllConfig(raw, []);
