@@ -142,6 +142,7 @@ describe("offline plan of the real stack files", () => {
     const plan = await planStack("spoke-prod", {
       root: repo,
       configOverrides: { "platform:gitSshPrivateKey": key },
+      secretOverrides: ["platform:gitSshPrivateKey"],
     });
     assert.deepEqual(plan.unsetSecrets, []);
     assert.ok(!JSON.stringify(plan).includes("plan-test-key"), "the deploy key does not appear in the plan");

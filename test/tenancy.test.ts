@@ -440,7 +440,7 @@ describe("tenancy: configuration", () => {
       "platform:organizations[0].gitRepository.url",
       /ssh:\/\//,
     );
-    rejects(orgs(goodOrg("acme", { repo: "x" })), "platform:organizations[0]", /unknown keys \(repo\)/);
+    rejects(orgs(goodOrg("acme", { repo: "x" })), "platform:organizations[0].repo", /a known field: name,/);
   });
 });
 

@@ -8,7 +8,7 @@
  */
 import { z } from "zod";
 import { ConfigError, NAMESPACE, boolean } from "../schema";
-import type { SectionConfig, SectionOf } from "./types";
+import type { RoleOnly, SectionConfig, SectionOf } from "./types";
 
 /** Git authentication modes: none (public HTTPS), SSH deploy key, GitHub App (Flux 2.5+ `provider: github`). */
 export const GIT_AUTH_MODES = ["none", "ssh", "github-app"] as const;
@@ -109,6 +109,9 @@ export const gitopsSchema = {
    */
   fluxCrossNamespaceRefs: boolean().default(false),
 };
+
+/** Keys that only one role reads (the hub's Flux applies the baseline to every spoke). */
+export const gitopsRoles: RoleOnly<typeof gitopsSchema> = { gitBaselinePath: "hub" };
 
 /** The keys of this section as the validated config carries them. */
 export type GitOpsConfig = SectionOf<typeof gitopsSchema>;

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { isPrivateAsn, ramPrincipalKind, transitDefaults } from "../../components/networking/transit";
 import { ConfigError, NAMESPACE, boolean, integer, structured } from "../schema";
-import type { SectionConfig, SectionOf } from "./types";
+import type { RoleOnly, SectionConfig, SectionOf } from "./types";
 
 const PRIVATE_ASN = "a private ASN: an integer in 64512-65534 or 4200000000-4294967294";
 
@@ -82,6 +82,18 @@ export const transitSchema = {
   transitAcceptShareInvitation: boolean().default(false),
 };
 
+/** Keys that only one role reads (the hub owns the Transit Gateway; a spoke attaches to it). */
+export const transitRoles: RoleOnly<typeof transitSchema> = {
+  transitGatewayAsn: "hub",
+  transitAutoAcceptSharedAttachments: "hub",
+  ramSharePrincipals: "hub",
+  ramAllowExternalPrincipals: "hub",
+  hubEndpointPorts: "spoke",
+  hubPrivateRouteTableCount: "spoke",
+  hubAccountRoleArn: "spoke",
+  transitAcceptShareInvitation: "spoke",
+};
+
 /** The keys of this section as the validated config carries them. */
 export type TransitConfig = SectionOf<typeof transitSchema>;
 
@@ -92,37 +104,12 @@ function duplicate<T>(values: readonly T[]): number {
 /** Cross-key rules of this section; throws ConfigError on bad input. */
 export function transitChecks(config: SectionConfig): void {
   const key = (k: keyof TransitConfig) => `${NAMESPACE}:${k}`;
-  if (config.role === "spoke") {
-    if (config.ramSharePrincipals.length > 0) {
-      throw new ConfigError(
-        key("ramSharePrincipals"),
-        config.ramSharePrincipals,
-        "no principals on a spoke (the hub owns the Transit Gateway and its RAM share)",
-      );
-    }
-    if (config.transitAutoAcceptSharedAttachments) {
-      throw new ConfigError(
-        key("transitAutoAcceptSharedAttachments"),
-        true,
-        "false on a spoke (a hub-only key)",
-      );
-    }
-    if (config.transitAcceptShareInvitation && !config.hubAccountRoleArn) {
-      throw new ConfigError(
-        key("hubAccountRoleArn"),
-        undefined,
-        "a role in the hub's account when transitAcceptShareInvitation is true (a spoke in another account needs it for the hub-side part)",
-      );
-    }
-  } else {
-    if (config.hubAccountRoleArn)
-      throw new ConfigError(
-        key("hubAccountRoleArn"),
-        config.hubAccountRoleArn,
-        "no value on the hub (a spoke-only key)",
-      );
-    if (config.transitAcceptShareInvitation)
-      throw new ConfigError(key("transitAcceptShareInvitation"), true, "false on the hub (a spoke-only key)");
+  if (config.role === "spoke" && config.transitAcceptShareInvitation && !config.hubAccountRoleArn) {
+    throw new ConfigError(
+      key("hubAccountRoleArn"),
+      undefined,
+      "a role in the hub's account when transitAcceptShareInvitation is true (a spoke in another account needs it for the hub-side part)",
+    );
   }
   const principal = duplicate(config.ramSharePrincipals);
   if (principal >= 0) {

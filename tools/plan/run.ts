@@ -11,6 +11,7 @@ import { parse as parseYaml } from "yaml";
 import { evaluatePolicies } from "../../policy/engine";
 import { ConfigError, NAMESPACE, SECRET_KEYS, loadConfig } from "../../stacks/config";
 import { runProgram } from "../../stacks/program";
+import { closestName } from "../../stacks/schema";
 import { PlatformMocks, recordRegistrations, settle, type RecordedResource } from "./mocks";
 
 /** A user-facing failure of the plan (bad stack file, bad config): exit status 2, one line. */
@@ -71,6 +72,8 @@ export interface PlanOptions {
   readonly skipPolicies?: boolean;
   /** Override or add raw config values (`platform:key` -> string), e.g. in tests. */
   readonly configOverrides?: Record<string, string>;
+  /** Keys of `configOverrides` that are secrets, as `pulumi config set --secret` marks them. @default [] */
+  readonly secretOverrides?: readonly string[];
   /**
    * The plan cache: a spoke's StackReference reads the hub's outputs saved in `dir` while nothing
    * that decides them changed; `sourceHash` identifies the program's sources (tools/plan/launch.js
@@ -89,14 +92,70 @@ interface ProjectFile {
   defaults: Record<string, string>;
 }
 
+/**
+ * How many values (scalars, lists, maps) a stack file may expand to once its aliases are resolved.
+ * The `yaml` library's own guard counts aliases (100 at most), which refuses legitimate files that
+ * reuse many anchors; the size of the expansion is what an alias bomb ("billion laughs") inflates.
+ */
+export const MAX_YAML_VALUES = 100_000;
+
+/** Counts the values of a parsed document, aliases expanded, stopping past `limit`. */
+function expandedSize(value: unknown, limit: number): number {
+  let count = 0;
+  const stack: unknown[] = [value];
+  while (stack.length > 0 && count <= limit) {
+    const next = stack.pop();
+    count++;
+    if (next && typeof next === "object") stack.push(...Object.values(next));
+  }
+  return count;
+}
+
 function readYaml(file: string): unknown {
+  let doc: unknown;
   try {
-    return parseYaml(readFileSync(file, "utf8"));
+    doc = parseYaml(readFileSync(file, "utf8"), { maxAliasCount: -1 });
   } catch (error) {
     throw new PlanInputError(
       `${path.basename(file)}: not valid YAML (${(error as Error).message.split("\n")[0]})`,
     );
   }
+  if (expandedSize(doc, MAX_YAML_VALUES) > MAX_YAML_VALUES)
+    throw new PlanInputError(
+      `${path.basename(file)}: its YAML aliases expand to more than ${MAX_YAML_VALUES} values (an alias bomb?): expected a stack file of at most that size`,
+    );
+  return doc;
+}
+
+/** Top-level keys of a stack file. https://www.pulumi.com/docs/iac/concepts/projects/stack-settings-file/ */
+const STACK_FILE_KEYS = ["config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment"];
+
+function describe(value: unknown): string {
+  if (Array.isArray(value)) return "a list";
+  if (value === null || value === undefined) return "empty";
+  return typeof value === "object" ? "a mapping" : `the ${typeof value} ${JSON.stringify(value)}`;
+}
+
+/** The `config:` mapping of a stack file, or a one-line error saying what is wrong with the file. */
+function stackConfigOf(doc: unknown, name: string): Record<string, unknown> {
+  const example = "config: with aws:region, platform:role, ... beneath it";
+  if (doc === null || typeof doc !== "object" || Array.isArray(doc))
+    throw new PlanInputError(
+      `${name}: the file is ${describe(doc)}: expected a YAML mapping with ${example}`,
+    );
+  for (const key of Object.keys(doc)) {
+    if (!STACK_FILE_KEYS.includes(key)) {
+      const close = closestName(key, STACK_FILE_KEYS);
+      throw new PlanInputError(
+        `${name}: unknown top-level key ${key}${close ? ` (did you mean ${close}?)` : ""}: expected ${STACK_FILE_KEYS.join(", ")}`,
+      );
+    }
+  }
+  const config = (doc as { config?: unknown }).config;
+  if (!("config" in doc)) throw new PlanInputError(`${name}: no config: section: expected ${example}`);
+  if (config === null || typeof config !== "object" || Array.isArray(config))
+    throw new PlanInputError(`${name}: config: is ${describe(config)}: expected a mapping of keys to values`);
+  return config as Record<string, unknown>;
 }
 
 function toRaw(value: unknown): string {
@@ -123,6 +182,31 @@ export function readProject(root: string): ProjectFile {
   return { name, defaults };
 }
 
+/** A `secure:` value of a stack file (`{secure: <ciphertext>}`). */
+function isSecure(value: unknown): boolean {
+  return (
+    value !== null &&
+    typeof value === "object" &&
+    !Array.isArray(value) &&
+    "secure" in value &&
+    Object.keys(value).length === 1
+  );
+}
+
+function containsSecure(value: unknown): boolean {
+  if (isSecure(value)) return true;
+  return value !== null && typeof value === "object" && Object.values(value).some(containsSecure);
+}
+
+/** The value with each nested `secure:` value replaced by the placeholder. */
+function maskSecure(value: unknown): unknown {
+  if (isSecure(value)) return SECRET_PLACEHOLDER;
+  if (Array.isArray(value)) return value.map(maskSecure);
+  if (value !== null && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskSecure(v)]));
+  return value;
+}
+
 /**
  * Reads a stack's raw config the way the Pulumi CLI hands it to the program: project defaults,
  * overridden by the stack file; structured values as JSON; `secure:` values as a placeholder.
@@ -134,19 +218,17 @@ export function readStackConfig(
 ): { raw: Record<string, string>; secretKeys: string[] } {
   const file = path.join(root, `Pulumi.${stack}.yaml`);
   if (!existsSync(file)) throw new PlanInputError(`stack file Pulumi.${stack}.yaml not found in ${root}`);
-  const doc = (readYaml(file) ?? {}) as { config?: Record<string, unknown> };
+  const config = stackConfigOf(readYaml(file), path.basename(file));
   const raw: Record<string, string> = { ...project.defaults };
   const secretKeys: string[] = [];
-  for (const [key, value] of Object.entries(doc.config ?? {})) {
+  for (const [key, value] of Object.entries(config)) {
     const fullKey = key.includes(":") ? key : `${project.name}:${key}`;
-    if (
-      value &&
-      typeof value === "object" &&
-      !Array.isArray(value) &&
-      "secure" in value &&
-      Object.keys(value).length === 1
-    ) {
+    if (isSecure(value)) {
       raw[fullKey] = SECRET_PLACEHOLDER;
+      secretKeys.push(fullKey);
+    } else if (containsSecure(value)) {
+      // `pulumi config set --secret --path key[0].url`: Pulumi marks the whole key secret.
+      raw[fullKey] = toRaw(maskSecure(value));
       secretKeys.push(fullKey);
     } else {
       raw[fullKey] = toRaw(value);
@@ -162,12 +244,18 @@ export function readStackConfig(
  * the program to raise.
  * @returns The full keys given a placeholder.
  */
-export function standInForSecrets(raw: Record<string, string>, stack: string, project: string): string[] {
+export function standInForSecrets(
+  raw: Record<string, string>,
+  stack: string,
+  project: string,
+  fileSecrets: readonly string[] = [],
+): string[] {
   const secretKeys = new Set<string>(SECRET_KEYS.map((k) => `${NAMESPACE}:${k}`));
   const stoodIn: string[] = [];
+  const isSecret = (key: string) => fileSecrets.includes(key) || stoodIn.includes(key);
   for (let attempt = 0; attempt <= secretKeys.size; attempt++) {
     try {
-      loadConfig(raw, stack, project);
+      loadConfig(raw, stack, project, { isSecret });
       break;
     } catch (error) {
       if (!(error instanceof ConfigError) || !secretKeys.has(error.key) || raw[error.key]) break;
@@ -236,7 +324,7 @@ async function hubOutputs(hub: string, root: string, options: PlanOptions): Prom
     file = path.join(options.cache.dir, `${hub}-${hash.digest("hex").slice(0, 32)}.json`);
     if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
   }
-  const outcome = await runUnderMocks(hub, { ...options, configOverrides: {} });
+  const outcome = await runUnderMocks(hub, { ...options, configOverrides: {}, secretOverrides: [] });
   if (file) {
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, JSON.stringify(outcome.referenceOutputs));
@@ -257,7 +345,8 @@ async function runUnderMocks(stack: string, options: PlanOptions): Promise<RunOu
   const project = readProject(root);
   const { raw, secretKeys } = readStackConfig(root, stack, project);
   Object.assign(raw, options.configOverrides ?? {});
-  const unsetSecrets = standInForSecrets(raw, stack, project.name);
+  secretKeys.push(...(options.secretOverrides ?? []));
+  const unsetSecrets = standInForSecrets(raw, stack, project.name, secretKeys);
   secretKeys.push(...unsetSecrets);
 
   const stackOutputs: Record<string, Record<string, unknown>> = { ...(options.stackOutputs ?? {}) };
