@@ -1,5 +1,6 @@
 /**
- * `npm run plan -- --stack <name> [--json] [--policy-config <file>]`
+ * `npm run plan -- --stack <name> [--json] [--policy-config <file>] [--compare <base plan.json>]
+ *   [--diagram <file.svg>]`
  *
  * Exit status: 0 clean, 1 a mandatory policy failed, 2 bad input or a program error (one line on
  * stderr, no stack trace; `--debug` adds the trace). See docs/plan.md.
@@ -7,12 +8,13 @@
 import "./lazy"; // first: trims @pulumi/pulumi's start-up before it loads
 import { parseArgs } from "node:util";
 import { loadPolicyConfig } from "../../policy/engine";
+import { compareWithFile } from "./compare";
 import { formatPlan } from "./format";
 import { CACHE_DIR } from "./paths";
 import { planStack } from "./run";
 
 const USAGE =
-  "usage: npm run plan -- --stack <name> [--json] [--policy-config <file>] [--root <dir>] [--debug]";
+  "usage: npm run plan -- --stack <name> [--json] [--policy-config <file>] [--compare <base plan.json>] [--diagram <file.svg>] [--root <dir>] [--debug]";
 
 function fail(message: string, error?: unknown, debug = false): never {
   process.stderr.write(`error: ${message}\n`);
@@ -33,6 +35,8 @@ async function main(): Promise<void> {
     stack?: string;
     json?: boolean;
     "policy-config"?: string;
+    compare?: string;
+    diagram?: string;
     root?: string;
     "no-cache"?: boolean;
     debug?: boolean;
@@ -44,6 +48,8 @@ async function main(): Promise<void> {
         stack: { type: "string", short: "s" },
         json: { type: "boolean", default: false },
         "policy-config": { type: "string" },
+        compare: { type: "string" },
+        diagram: { type: "string" },
         root: { type: "string" },
         "no-cache": { type: "boolean", default: false },
         debug: { type: "boolean", default: false },
@@ -72,6 +78,12 @@ async function main(): Promise<void> {
     const sourceHash = process.env.PLATFORM_SOURCE_HASH;
     const cache = sourceHash && !values["no-cache"] ? { dir: CACHE_DIR, sourceHash } : undefined;
     const result = await planStack(values.stack, { policyConfig, root: values.root, cache });
+    if (values.compare) result.costComparison = compareWithFile(values.compare, result.cost);
+    if (values.diagram) {
+      // The graph-layout library loads only here: plans without --diagram never pay for it.
+      const { writeFleetDiagram } = await import("./diagram");
+      await writeFleetDiagram(values.diagram, result, { root: values.root, cache });
+    }
     process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : formatPlan(result));
     process.exit(result.summary.mandatory > 0 ? 1 : 0);
   } catch (error) {
