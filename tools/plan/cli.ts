@@ -8,7 +8,7 @@
 import "./lazy"; // first: trims @pulumi/pulumi's start-up before it loads
 import { parseArgs } from "node:util";
 import { loadPolicyConfig } from "../../policy/engine";
-import { compareWithFile } from "./compare";
+import { compareWithBase, readBasePlan } from "./compare";
 import { formatPlan } from "./format";
 import { CACHE_DIR } from "./paths";
 import { planStack } from "./run";
@@ -77,13 +77,15 @@ async function main(): Promise<void> {
     // they depend on changed (the launcher already hashed the sources to pick its bundle).
     const sourceHash = process.env.PLATFORM_SOURCE_HASH;
     const cache = sourceHash && !values["no-cache"] ? { dir: CACHE_DIR, sourceHash } : undefined;
+    // Both files are checked before planning: a bad path fails fast and nothing is half-written.
+    const base = values.compare ? readBasePlan(values.compare) : undefined;
+    // The graph-layout library loads only with --diagram: other plans never pay for it.
+    const diagram = values.diagram ? await import("./diagram") : undefined;
+    if (diagram && values.diagram) diagram.checkDiagramTarget(values.diagram);
     const result = await planStack(values.stack, { policyConfig, root: values.root, cache });
-    if (values.compare) result.costComparison = compareWithFile(values.compare, result.cost);
-    if (values.diagram) {
-      // The graph-layout library loads only here: plans without --diagram never pay for it.
-      const { writeFleetDiagram } = await import("./diagram");
-      await writeFleetDiagram(values.diagram, result, { root: values.root, cache });
-    }
+    if (base) result.costComparison = compareWithBase(base, result.cost);
+    if (diagram && values.diagram)
+      await diagram.writeFleetDiagram(values.diagram, result, { root: values.root, cache });
     process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : formatPlan(result));
     process.exit(result.summary.mandatory > 0 ? 1 : 0);
   } catch (error) {

@@ -5,7 +5,7 @@
  * {@link layoutTopology} places them with dagre (https://github.com/dagrejs/dagre, loaded only
  * here); {@link renderSvg} writes the SVG. See docs/plan.md ("Fleet topology").
  */
-import { readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import type { CostEstimate } from "./cost";
 import type { DeployEstimate } from "./deploy-time";
@@ -405,6 +405,18 @@ export function projectStacks(root: string): string[] {
     .map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1])
     .filter((s): s is string => Boolean(s))
     .sort();
+}
+
+/**
+ * Checks, before planning, that `file` can be written: an `.svg` path in an existing directory.
+ * @throws PlanInputError naming the path and what was expected.
+ */
+export function checkDiagramTarget(file: string): void {
+  const dir = path.dirname(path.resolve(file));
+  if (!file.endsWith(".svg"))
+    throw new PlanInputError(`--diagram ${file}: expected a file name ending in .svg`);
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new PlanInputError(`--diagram ${file}: directory ${dir} does not exist`);
 }
 
 /**
