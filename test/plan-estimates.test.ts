@@ -3,6 +3,8 @@ import { spawnSync } from "node:child_process";
 import { closeSync, copyFileSync, mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { parse } from "yaml";
+import { renderPlanSummary } from "../.github/scripts/plan-summary";
 import { compareCost, estimateCost, quantityGiB, type CostEstimate } from "../tools/plan/cost";
 import { estimateFirstDeploy, formatDuration } from "../tools/plan/deploy-time";
 import type { PlannedResource } from "../tools/plan/model";
@@ -314,5 +316,66 @@ describe("plan command line: --compare", function () {
       notPlan.stderr,
       /^error: --compare .*base\.json: expected a plan JSON document .* with a resources list\n$/,
     );
+  });
+});
+
+describe("workflows: the cost difference on pull requests", () => {
+  const ci = parse(readFileSync(path.join(repo, ".github/workflows/ci.yml"), "utf8")) as {
+    jobs: Record<string, { steps: Record<string, any>[] }>;
+  };
+  const steps = ci.jobs.plan.steps;
+
+  it("plans the base branch of a pull request and compares the plan with it", () => {
+    const checkout = steps.find((s) => s.name === "Check out the base branch")!;
+    assert.equal(checkout.if, "${{ github.event_name == 'pull_request' }}");
+    assert.deepEqual(checkout.with, {
+      ref: "${{ github.event.pull_request.base.sha }}",
+      path: ".base",
+      "persist-credentials": false,
+    });
+    const base = steps.find((s) => s.name === "Plan the base branch")!;
+    assert.equal(base["working-directory"], ".base");
+    assert.equal(base["continue-on-error"], true);
+    assert.match(
+      base.run,
+      /npm run --silent plan -- --stack "\$STACK" --json > "\.\.\/\.plan\/\$STACK\.base\.json"/,
+    );
+    const plan = steps.find((s) => s.id === "plan")!;
+    assert.ok(steps.indexOf(base) < steps.indexOf(plan));
+    assert.match(plan.run, /compare=\(--compare "\.plan\/\$STACK\.base\.json"\)/);
+    assert.match(plan.run, /--policy-config "\$POLICY_CONFIG" "\$\{compare\[@\]\}"/);
+  });
+
+  it("summarizes cost, first deploy and the cost difference for the pull-request comment", () => {
+    const md = renderPlanSummary({
+      stack: "spoke-prod",
+      profile: "production",
+      exitCode: 0,
+      stderr: "",
+      stdout: JSON.stringify({
+        stack: "spoke-prod",
+        resources: [],
+        violations: [],
+        cost: { monthlyUsd: 439.59, region: "eu-west-1", priceTable: { date: "2026-11-30" } },
+        firstDeploy: { totalSeconds: 1355, criticalPath: [{ name: "vpc" }, { name: "eks" }] },
+        costComparison: {
+          baseMonthlyUsd: 305.12,
+          headMonthlyUsd: 439.59,
+          deltaUsd: 134.47,
+          resources: [
+            { key: "eks:index:ManagedNodeGroup general", baseUsd: 113.06, headUsd: 247.53, deltaUsd: 134.47 },
+          ],
+        },
+      }),
+    });
+    const lines = md.split("\n");
+    assert.ok(
+      lines.includes("Estimated monthly cost (eu-west-1, on-demand, price table of 2026-11-30): **$439.59**"),
+    );
+    assert.ok(lines.includes("Estimated first deploy: **22m 35s** (critical path: `vpc` → `eks`)"));
+    assert.ok(
+      lines.includes("Cost difference from the base branch: $305.12 → $439.59 a month (**+$134.47**)"),
+    );
+    assert.ok(lines.includes("| +$134.47 | eks:index:ManagedNodeGroup general | $113.06 | $247.53 |"));
   });
 });
