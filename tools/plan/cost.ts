@@ -28,7 +28,7 @@ export interface CostAssumptions {
 }
 
 /** The assumptions the plan prints with its figure. */
-export const defaultCostAssumptions: CostAssumptions = {
+const defaultCostAssumptions: CostAssumptions = {
   hoursPerMonth: 730,
   natGatewayGiBPerMonth: 100,
   transitGiBPerMonth: 100,
@@ -439,7 +439,7 @@ function controlPlane(_r: PlannedResource, { prices, assume, line }: Parameters<
 }
 
 /** The assumptions as the plan prints them. */
-export function describeAssumptions(assume: CostAssumptions): string[] {
+function describeAssumptions(assume: CostAssumptions): string[] {
   return [
     `on-demand list prices, USD, ${assume.hoursPerMonth} h a month, no tax, discounts or free tier`,
     `node groups run their desired size of their first instance type`,

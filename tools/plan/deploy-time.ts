@@ -15,14 +15,14 @@ export interface CreationTime {
 }
 
 /** Time for a resource whose creation is one API call Pulumi does not wait on further. */
-export const API_CALL: CreationTime = { seconds: 5, why: "one API call; no waiter" };
+const API_CALL: CreationTime = { seconds: 5, why: "one API call; no waiter" };
 
 /**
  * Typical creation times by resource type (first match wins; types not listed take
  * {@link API_CALL}). Figures are typical durations, not upper bounds; docs/plan.md cites their
  * sources.
  */
-export const CREATION_TIMES: Readonly<Record<string, CreationTime>> = {
+const CREATION_TIMES: Readonly<Record<string, CreationTime>> = {
   "eks:index:Cluster": {
     seconds: 600,
     why: "EKS control plane until ACTIVE (aws/containers-roadmap#1227: 15 min average, since reduced to about 10), plus its OIDC provider and security groups",
@@ -71,7 +71,7 @@ export const CREATION_TIMES: Readonly<Record<string, CreationTime>> = {
 };
 
 /** The creation time of one planned resource (some types depend on their inputs). */
-export function creationTime(resource: PlannedResource): CreationTime {
+function creationTime(resource: PlannedResource): CreationTime {
   switch (resource.type) {
     case "awsx:ec2:Vpc": {
       const strategy = get(resource.inputs, "natGateways", "strategy") ?? "OnePerAz";
@@ -139,7 +139,7 @@ function referencedUrns(value: unknown, out: Set<string>): void {
  * The resources a resource waits for in the plan: its dependencies, the resources its inputs
  * reference, its provider, and a parent that is not a component.
  */
-export function waitsFor(resource: PlannedResource, byUrn: ReadonlyMap<string, PlannedResource>): string[] {
+function waitsFor(resource: PlannedResource, byUrn: ReadonlyMap<string, PlannedResource>): string[] {
   const edges = new Set(resource.dependencies);
   referencedUrns(resource.inputs, edges);
   if (resource.provider) edges.add(resource.provider.slice(0, resource.provider.lastIndexOf("::")));
@@ -180,7 +180,7 @@ function runsPods(resource: PlannedResource): boolean {
  * for the node groups (a pod needs a node; the plan does not record that as a dependency), except
  * where a node group itself waits for that workload.
  */
-export function waitGraph(resources: readonly PlannedResource[]): Map<string, string[]> {
+function waitGraph(resources: readonly PlannedResource[]): Map<string, string[]> {
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
   const graph = new Map(resources.map((r) => [r.urn, waitsFor(r, byUrn)]));
   const nodeGroups = resources.filter(

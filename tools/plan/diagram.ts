@@ -202,10 +202,8 @@ export function fleetTopology(plans: readonly FleetPlan[]): Topology {
         : undefined;
       if (hub && hubs.has(hub)) {
         const hubId = (part: string) => `${hub}:${part}`;
-        const has = (nodeId: string) =>
-          nodes.some((n) => n.id === nodeId) || plans.some((p) => p.stack === hub);
-        if (vpc && has(hubId("tgw")))
-          edges.push({ from: id("vpc"), to: hubId("tgw"), kind: "network", label: "TGW attachment" });
+        // Arrows to a part the hub lacks are dropped below, with every dangling arrow.
+        if (vpc) edges.push({ from: id("vpc"), to: hubId("tgw"), kind: "network", label: "TGW attachment" });
         if (prometheus)
           edges.push({ from: id("metrics"), to: hubId("metrics"), kind: "metrics", label: "remote-write" });
         if (helmChart(plan, "fluent-bit"))
@@ -250,7 +248,7 @@ export interface TopologyLayout {
 }
 
 /** Places the topology with dagre (left to right, stacks as clusters). Loads dagre on first use. */
-export async function layoutTopology(topology: Topology): Promise<TopologyLayout> {
+async function layoutTopology(topology: Topology): Promise<TopologyLayout> {
   const dagre = (await import("@dagrejs/dagre")).default;
   const graph = new dagre.graphlib.Graph({ compound: true, multigraph: true });
   graph.setGraph({ rankdir: "LR", nodesep: 24, ranksep: 70, edgesep: 14, marginx: 20, marginy: 20 });

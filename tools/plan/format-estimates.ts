@@ -11,7 +11,7 @@ export function money(usd: number): string {
 }
 
 /** `+$12.00` / `-$3.50` */
-export function signedMoney(usd: number): string {
+function signedMoney(usd: number): string {
   return `${usd < 0 ? "-" : "+"}${money(Math.abs(usd))}`;
 }
 

@@ -206,7 +206,7 @@ export const PRICES: Readonly<Record<string, RegionPrices>> = {
 };
 
 /** Normalization factor of an EC2 size relative to `large` (AWS's size normalization, divided by 4). */
-export function sizeFactor(size: string): number | undefined {
+function sizeFactor(size: string): number | undefined {
   const fixed: Record<string, number> = { nano: 0.25, micro: 0.5, small: 1, medium: 2, large: 4, xlarge: 8 };
   if (size in fixed) return fixed[size] / 4;
   const multiple = /^(\d+)xlarge$/.exec(size);
