@@ -1,5 +1,6 @@
 /**
- * `npm run plan -- --stack <name> [--json] [--policy-config <file>]`
+ * `npm run plan -- --stack <name> [--json] [--policy-config <file>] [--compare <base plan.json>]
+ *   [--diagram <file.svg>]`
  *
  * Exit status: 0 clean, 1 a mandatory policy failed, 2 bad input or a program error (one line on
  * stderr, no stack trace; `--debug` adds the trace). See docs/plan.md.
@@ -7,12 +8,13 @@
 import "./lazy"; // first: trims @pulumi/pulumi's start-up before it loads
 import { parseArgs } from "node:util";
 import { loadPolicyConfig } from "../../policy/engine";
+import { compareWithBase, readBasePlan } from "./compare";
 import { formatPlan } from "./format";
 import { CACHE_DIR } from "./paths";
 import { planStack } from "./run";
 
 const USAGE =
-  "usage: npm run plan -- --stack <name> [--json] [--policy-config <file>] [--root <dir>] [--debug]";
+  "usage: npm run plan -- --stack <name> [--json] [--policy-config <file>] [--compare <base plan.json>] [--diagram <file.svg>] [--root <dir>] [--debug]";
 
 function fail(message: string, error?: unknown, debug = false): never {
   process.stderr.write(`error: ${message}\n`);
@@ -33,6 +35,8 @@ async function main(): Promise<void> {
     stack?: string;
     json?: boolean;
     "policy-config"?: string;
+    compare?: string;
+    diagram?: string;
     root?: string;
     "no-cache"?: boolean;
     debug?: boolean;
@@ -44,6 +48,8 @@ async function main(): Promise<void> {
         stack: { type: "string", short: "s" },
         json: { type: "boolean", default: false },
         "policy-config": { type: "string" },
+        compare: { type: "string" },
+        diagram: { type: "string" },
         root: { type: "string" },
         "no-cache": { type: "boolean", default: false },
         debug: { type: "boolean", default: false },
@@ -71,7 +77,15 @@ async function main(): Promise<void> {
     // they depend on changed (the launcher already hashed the sources to pick its bundle).
     const sourceHash = process.env.PLATFORM_SOURCE_HASH;
     const cache = sourceHash && !values["no-cache"] ? { dir: CACHE_DIR, sourceHash } : undefined;
+    // Both files are checked before planning: a bad path fails fast and nothing is half-written.
+    const base = values.compare ? readBasePlan(values.compare) : undefined;
+    // The graph-layout library loads only with --diagram: other plans never pay for it.
+    const diagram = values.diagram ? await import("./diagram") : undefined;
+    if (diagram && values.diagram) diagram.checkDiagramTarget(values.diagram);
     const result = await planStack(values.stack, { policyConfig, root: values.root, cache });
+    if (base) result.costComparison = compareWithBase(base, result.cost);
+    if (diagram && values.diagram)
+      await diagram.writeFleetDiagram(values.diagram, result, { root: values.root, cache });
     // Exit once stdout has taken the whole text: a pipe whose reader lags takes a large write in
     // parts, and process.exit right after write() would cut the JSON short.
     const status = result.summary.mandatory > 0 ? 1 : 0;

@@ -1,6 +1,7 @@
 /**
  * The human format of the plan: a resource tree with key inputs, the outputs, the policy verdicts.
  */
+import { formatCost, formatCostComparison, formatFirstDeploy } from "./format-estimates";
 import type { PlanResource, PlanResult } from "./run";
 
 /** Inputs not worth a reviewer's line (bulky or noise). */
@@ -88,6 +89,8 @@ export function formatPlan(result: PlanResult): string {
     for (const line of detail) if (line.trim()) lines.push(`      ${line.trim()}`);
     if (v.urn) lines.push(`      ${v.urn}`);
   }
+  lines.push(...formatCost(result.cost), ...formatFirstDeploy(result.firstDeploy));
+  if (result.costComparison) lines.push(...formatCostComparison(result.costComparison));
   const s = result.summary;
   lines.push(
     "",

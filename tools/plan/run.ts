@@ -12,6 +12,8 @@ import { evaluatePolicies } from "../../policy/engine";
 import { ConfigError, NAMESPACE, SECRET_KEYS, loadConfig } from "../../stacks/config";
 import { runProgram } from "../../stacks/program";
 import { closestName } from "../../stacks/schema";
+import { estimateCost, type CostComparison, type CostEstimate } from "./cost";
+import { estimateFirstDeploy, type DeployEstimate } from "./deploy-time";
 import { PlatformMocks, recordRegistrations, settle, type RecordedResource } from "./mocks";
 
 /** A user-facing failure of the plan (bad stack file, bad config): exit status 2, one line. */
@@ -53,6 +55,12 @@ export interface PlanResult {
   resources: PlanResource[];
   outputs: Record<string, unknown>;
   violations: PlanViolation[];
+  /** Monthly cost estimate (tools/plan/cost.ts). */
+  cost: CostEstimate;
+  /** First `pulumi up` duration estimate and its critical path (tools/plan/deploy-time.ts). */
+  firstDeploy: DeployEstimate;
+  /** The cost difference from a base plan (`--compare <base plan.json>`). */
+  costComparison?: CostComparison;
   summary: {
     resources: number;
     byType: Record<string, number>;
@@ -338,6 +346,7 @@ interface RunOutcome {
   outputs: Record<string, unknown>;
   referenceOutputs: Record<string, unknown>;
   project: string;
+  region: string;
 }
 
 async function runUnderMocks(stack: string, options: PlanOptions): Promise<RunOutcome> {
@@ -380,6 +389,7 @@ async function runUnderMocks(stack: string, options: PlanOptions): Promise<RunOu
     outputs: shown as Record<string, unknown>,
     referenceOutputs: forReference as Record<string, unknown>,
     project: project.name,
+    region: raw["aws:region"],
   };
 }
 
@@ -429,6 +439,8 @@ export async function planStack(stack: string, options: PlanOptions = {}): Promi
     resources,
     outputs: outcome.outputs,
     violations,
+    cost: estimateCost(resources, outcome.region),
+    firstDeploy: estimateFirstDeploy(resources),
     summary: {
       resources: resources.length,
       byType,
