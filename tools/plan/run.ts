@@ -4,7 +4,7 @@
  * See docs/plan.md.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
@@ -355,7 +355,10 @@ async function hubOutputs(
   const outcome = await runUnderMocks(hub, { ...options, configOverrides: {} }, chain);
   if (file) {
     mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, JSON.stringify(outcome.referenceOutputs));
+    // Written aside and renamed: a plan running at the same time never reads half a file.
+    const partial = `${file}.${process.pid}.tmp`;
+    writeFileSync(partial, JSON.stringify(outcome.referenceOutputs));
+    renameSync(partial, file);
   }
   return outcome.referenceOutputs;
 }
