@@ -41,11 +41,19 @@ export async function spokeStack(config: PlatformConfig): Promise<SpokeOutputs> 
   gitSource(config); // validates the Git source before anything is created
   const hubRef = new pulumi.StackReference(config.hubStackReference!);
   // Read before any resource is registered, so a clash with the hub creates nothing.
-  const [hubVpcCidr, hubRegion, hubRouteTables] = await Promise.all([
+  const [hubRole, hubVpcCidr, hubRegion, hubRouteTables] = await Promise.all([
+    hubRef.getOutputValue("role"),
     hubRef.getOutputValue("vpcCidr"),
     hubRef.getOutputValue("region"),
     hubRef.getOutputValue("privateRouteTableIds"),
   ]);
+  if (typeof hubRole === "string" && hubRole !== "hub") {
+    throw new ConfigError(
+      `${NAMESPACE}:hubStackReference`,
+      config.hubStackReference,
+      `a hub's stack reference, but that stack is not a hub (its role output is ${JSON.stringify(hubRole)})`,
+    );
+  }
   if (typeof hubVpcCidr !== "string") {
     throw new ConfigError(
       `${NAMESPACE}:hubStackReference`,

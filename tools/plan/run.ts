@@ -4,7 +4,7 @@
  * See docs/plan.md.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
@@ -313,8 +313,119 @@ async function resolveForReference(value: unknown): Promise<unknown> {
   return value;
 }
 
-function hubStackName(reference: string): string {
-  return reference.split("/").pop() as string;
+/**
+ * The Pulumi CLI's rule for stack and project names: letters, digits, `-`, `_`, `.`, 1-100
+ * characters (pulumi/pulumi `pkg/backend/httpstate`: `stackNameAndProjectRegexp`).
+ * @see https://www.pulumi.com/docs/iac/concepts/stacks/#create-stack
+ */
+const STACK_OR_PROJECT_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
+/** The Pulumi CLI's rule for an organization (stack owner) name (`stackOwnerRegexp`). */
+const ORGANIZATION_NAME = /^[a-zA-Z0-9][a-zA-Z0-9-_]{1,38}[a-zA-Z0-9]$/;
+
+/** A stack name as the Pulumi CLI takes it: `<stack>`, `<org>/<stack>` or `<org>/<project>/<stack>`. */
+export interface StackName {
+  readonly organization?: string;
+  readonly project?: string;
+  /** The bare stack name: the `<stack>` of `Pulumi.<stack>.yaml` and of `pulumi.getStack()`. */
+  readonly stack: string;
+}
+
+/**
+ * Parses a stack name the way the Pulumi CLI validates `--stack` and stack references: each part
+ * must match the CLI's rule, so a name can never reach outside the project directory when it
+ * becomes `Pulumi.<stack>.yaml`.
+ * @returns The parts, or a description of what is wrong (for the caller's one-line error).
+ */
+export function parseStackName(value: string): StackName | { problem: string } {
+  const parts = value.split("/");
+  if (parts.length > 3) return { problem: "at most <organization>/<project>/<stack>" };
+  const stack = parts[parts.length - 1];
+  const organization = parts.length > 1 ? parts[0] : undefined;
+  const project = parts.length === 3 ? parts[1] : undefined;
+  if (!STACK_OR_PROJECT_NAME.test(stack)) {
+    return { problem: `a stack name of 1-100 letters, digits, "-", "_" or "." (got "${stack}")` };
+  }
+  if (project !== undefined && !STACK_OR_PROJECT_NAME.test(project)) {
+    return { problem: `a project name of 1-100 letters, digits, "-", "_" or "." (got "${project}")` };
+  }
+  if (organization !== undefined && !ORGANIZATION_NAME.test(organization)) {
+    return {
+      problem: `an organization name of 3-40 letters, digits, "-" or "_", starting and ending with a letter or digit (got "${organization}")`,
+    };
+  }
+  return { organization, project, stack };
+}
+
+/** The bare name of the stack `--stack` names, checked as the Pulumi CLI checks it. */
+function stackFromArgument(value: string, root: string): string {
+  const name = parseStackName(value);
+  const usage = "<stack>, <organization>/<stack> or <organization>/<project>/<stack>";
+  if ("problem" in name) {
+    throw new PlanInputError(
+      `--stack ${JSON.stringify(value)}: expected ${name.problem}; the forms are ${usage}`,
+    );
+  }
+  const project = name.project === undefined ? undefined : readProject(root).name;
+  if (name.project !== project) {
+    throw new PlanInputError(
+      `--stack ${JSON.stringify(value)}: expected a stack of project ${project} (Pulumi.yaml), not ${name.project}`,
+    );
+  }
+  return name.stack;
+}
+
+/**
+ * The hub stack a spoke's `hubStackReference` names, checked before anything is planned: a stack
+ * of this project whose file is in `root`, not a stack already being planned (a reference cycle,
+ * e.g. a spoke naming itself), and a hub.
+ * @param chain The stacks being planned, outermost first (the spoke is last).
+ * @throws ConfigError naming the key and the value otherwise.
+ */
+function referencedHub(
+  reference: string,
+  root: string,
+  project: ProjectFile,
+  chain: readonly string[],
+): string {
+  const key = `${project.name}:hubStackReference`;
+  const name = parseStackName(reference);
+  if ("problem" in name || name.project === undefined) {
+    throw new ConfigError(
+      key,
+      reference,
+      `a stack reference <organization>/<project>/<stack>${"problem" in name ? ` with ${name.problem}` : ""}`,
+    );
+  }
+  if (name.project !== project.name) {
+    throw new ConfigError(
+      key,
+      reference,
+      `a stack of this project, ${project.name} (Pulumi.yaml), not ${name.project}`,
+    );
+  }
+  const hub = name.stack;
+  if (chain.includes(hub)) {
+    const self = chain[chain.length - 1] === hub;
+    throw new ConfigError(
+      key,
+      reference,
+      self
+        ? "the hub's stack reference, but it names this stack itself"
+        : `the hub's stack reference, but the references form a cycle: ${[...chain, hub].join(" -> ")}`,
+    );
+  }
+  if (!existsSync(path.join(root, `Pulumi.${hub}.yaml`))) {
+    throw new ConfigError(key, reference, `a hub stack whose file Pulumi.${hub}.yaml is in ${root}`);
+  }
+  const role = readStackConfig(root, hub, project).raw[`${project.name}:role`];
+  if (role !== "hub") {
+    throw new ConfigError(
+      key,
+      reference,
+      `a hub's stack reference, but that stack is not a hub (Pulumi.${hub}.yaml sets ${project.name}:role ${role === undefined ? "to nothing" : `= ${JSON.stringify(role)}`})`,
+    );
+  }
+  return hub;
 }
 
 /**
@@ -322,7 +433,12 @@ function hubStackName(reference: string): string {
  * plan cache when nothing that decides them has changed: the program's sources (the launcher's
  * hash of them, `cache.sourceHash`), `Pulumi.yaml` and the hub's stack file.
  */
-async function hubOutputs(hub: string, root: string, options: PlanOptions): Promise<Record<string, unknown>> {
+async function hubOutputs(
+  hub: string,
+  root: string,
+  options: PlanOptions,
+  chain: readonly string[],
+): Promise<Record<string, unknown>> {
   let file: string | undefined;
   if (options.cache) {
     const hash = createHash("sha256").update(options.cache.sourceHash);
@@ -332,10 +448,13 @@ async function hubOutputs(hub: string, root: string, options: PlanOptions): Prom
     file = path.join(options.cache.dir, `${hub}-${hash.digest("hex").slice(0, 32)}.json`);
     if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
   }
-  const outcome = await runUnderMocks(hub, { ...options, configOverrides: {}, secretOverrides: [] });
+  const outcome = await runUnderMocks(hub, { ...options, configOverrides: {}, secretOverrides: [] }, chain);
   if (file) {
     mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, JSON.stringify(outcome.referenceOutputs));
+    // Written aside and renamed: a plan running at the same time never reads half a file.
+    const partial = `${file}.${process.pid}.tmp`;
+    writeFileSync(partial, JSON.stringify(outcome.referenceOutputs));
+    renameSync(partial, file);
   }
   return outcome.referenceOutputs;
 }
@@ -349,7 +468,14 @@ interface RunOutcome {
   region: string;
 }
 
-async function runUnderMocks(stack: string, options: PlanOptions): Promise<RunOutcome> {
+/**
+ * @param chain The stacks whose planning led here through hub references, outermost first.
+ */
+async function runUnderMocks(
+  stack: string,
+  options: PlanOptions,
+  chain: readonly string[] = [],
+): Promise<RunOutcome> {
   const root = options.root ?? process.cwd();
   const project = readProject(root);
   const { raw, secretKeys } = readStackConfig(root, stack, project);
@@ -361,13 +487,8 @@ async function runUnderMocks(stack: string, options: PlanOptions): Promise<RunOu
   const stackOutputs: Record<string, Record<string, unknown>> = { ...(options.stackOutputs ?? {}) };
   const reference = raw[`${project.name}:hubStackReference`];
   if (raw[`${project.name}:role`] === "spoke" && reference && !stackOutputs[reference]) {
-    const hub = hubStackName(reference);
-    if (!existsSync(path.join(root, `Pulumi.${hub}.yaml`))) {
-      throw new PlanInputError(
-        `${project.name}:hubStackReference = "${reference}": expected a hub stack whose file Pulumi.${hub}.yaml is in ${root}`,
-      );
-    }
-    stackOutputs[reference] = await hubOutputs(hub, root, options);
+    const hub = referencedHub(reference, root, project, [...chain, stack]);
+    stackOutputs[reference] = await hubOutputs(hub, root, options, [...chain, stack]);
   }
 
   const recorded: RecordedResource[] = [];
@@ -395,9 +516,13 @@ async function runUnderMocks(stack: string, options: PlanOptions): Promise<RunOu
 
 /**
  * Plans one stack: runs its program under mocks with its real config, then the policy pack.
- * @throws PlanInputError on a missing or unreadable stack file; ConfigError on bad configuration.
+ * @param name The stack as `pulumi --stack` takes it: `<stack>`, `<organization>/<stack>` or
+ *   `<organization>/<project>/<stack>` (the project must be the one of `Pulumi.yaml`).
+ * @throws PlanInputError on an invalid stack name or a missing or unreadable stack file;
+ *   ConfigError on bad configuration (including a hub reference that does not name a hub).
  */
-export async function planStack(stack: string, options: PlanOptions = {}): Promise<PlanResult> {
+export async function planStack(name: string, options: PlanOptions = {}): Promise<PlanResult> {
+  const stack = stackFromArgument(name, options.root ?? process.cwd());
   const outcome = await runUnderMocks(stack, options);
   const resources: PlanResource[] = outcome.recorded.map((r) => ({
     urn: r.urn,
