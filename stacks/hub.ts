@@ -14,7 +14,7 @@ import { buildTransitHub } from "./wiring/transit";
 /** Builds the hub and returns its outputs (the contract's {@link HubOutputs}). */
 export async function hubStack(config: PlatformConfig): Promise<HubOutputs> {
   gitSource(config); // validates the Git source before anything is created
-  const foundation = buildFoundation(config);
+  const foundation = await buildFoundation(config);
   const transit = buildTransitHub(config, foundation);
   const { storage: storageInstall, ...storage } = buildStorage(config, foundation);
   const observability = buildObservabilityHub(config, foundation, [storageInstall]);

@@ -343,6 +343,9 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
           json: JSON.stringify({ Version: "2012-10-17", Statement: inputs.statements ?? [] }),
           id: "doc",
         };
+      case "aws:iam/getRoles:getRoles":
+        // The plan's account is a fresh one: no role exists yet (e.g. the Auto Scaling service-linked role).
+        return { ...inputs, arns: [], names: [], id: PLAN_ACCOUNT_ID };
       case "aws:ec2/getRouteTable:getRouteTable":
         return {
           ...inputs,
