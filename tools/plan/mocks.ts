@@ -271,6 +271,34 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
           id = digest(type, name).slice(0, 36);
           extra.arn = arn("backup", region, `backup-plan:${id}`);
           break;
+        case "aws:eks/cluster:Cluster": {
+          // The child @pulumi/eks creates (seen when the component's own code runs, as in a real preview).
+          id = str(inputs.name, `${name}-${digest(type, name).slice(0, 7)}`);
+          const oidcId = digest("oidc", name).slice(0, 32).toUpperCase();
+          const vpcConfig = (inputs.vpcConfig as State | undefined) ?? {};
+          extra.name = id;
+          extra.arn = arn("eks", region, `cluster/${id}`);
+          extra.endpoint = `https://${oidcId}.gr7.${region}.eks.amazonaws.com`;
+          extra.certificateAuthority = { data: Buffer.from(`mock-ca-${name}`).toString("base64") };
+          extra.identities = [
+            { oidcs: [{ issuer: `https://oidc.eks.${region}.amazonaws.com/id/${oidcId}` }] },
+          ];
+          extra.vpcConfig = { ...vpcConfig, clusterSecurityGroupId: idFor("sg", "eks-cluster-sg", name) };
+          extra.status = "ACTIVE";
+          break;
+        }
+        case "aws:eks/nodeGroup:NodeGroup":
+          extra.arn = arn(
+            "eks",
+            region,
+            `nodegroup/${str(inputs.clusterName, "cluster")}/${str(inputs.nodeGroupName, name)}`,
+          );
+          extra.resources = [{ autoscalingGroups: [{ name: `eks-${name}-${digest(name).slice(0, 8)}` }] }];
+          break;
+        case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+          id = arn("iam", region, `oidc-provider/${str(inputs.url, name).replace(/^https:\/\//, "")}`, true);
+          extra.arn = id;
+          break;
         case "aws:eks/addon:Addon":
           extra.arn = arn(
             "eks",
