@@ -329,6 +329,16 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
           },
         };
       }
+    } else if (type === "pulumiservice:index:AgentPool") {
+      // The pool id is a UUID; the token is returned once, at creation (a secret of the resource).
+      const hex = digest(type, name);
+      extra.agentPoolId = [8, 4, 4, 4, 12]
+        .reduce<string[]>((parts, n) => {
+          const start = parts.join("").length;
+          return [...parts, hex.slice(start, start + n)];
+        }, [])
+        .join("-");
+      extra.tokenValue = `pul-${digest("token", name)}`;
     } else if (pkg === "random") {
       extra.result = `mock-${digest(type, name).slice(0, 24)}`;
     }

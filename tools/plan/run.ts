@@ -81,6 +81,9 @@ export interface PlanOptions {
   readonly stackOutputs?: Record<string, Record<string, unknown>>;
 }
 
+/** The Pulumi Cloud organization the plan runs in (`pulumi.getOrganization()`). */
+export const PLAN_ORGANIZATION = "organization";
+
 /** Marker the plan shows for a `secure:` value of a stack file (it cannot decrypt it). */
 export const SECRET_PLACEHOLDER = "[secret]";
 
@@ -278,6 +281,7 @@ async function runUnderMocks(stack: string, options: PlanOptions): Promise<RunOu
     project.name,
     stack,
     true,
+    PLAN_ORGANIZATION,
   );
   recordRegistrations(recorded);
   pulumi.runtime.setAllConfig(raw, secretKeys);
