@@ -7,6 +7,10 @@ import {
   addonVersions,
   nodePoolPlacement,
 } from "../components/cluster";
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { AUTOSCALING_ROLE_PATH, autoScalingRoleExists } from "../stacks/foundation";
+import { PlatformMocks } from "../tools/plan/mocks";
 import { recorded, recordedResource, setupMocks } from "./mocks";
 
 const pools = [
@@ -345,5 +349,32 @@ describe("cluster: pure helpers", () => {
         accessScope: { type: "cluster" },
       },
     });
+  });
+});
+
+describe("foundation: the Auto Scaling service-linked role lookup", () => {
+  const lookup = async (names: string[]) => {
+    class Account extends PlatformMocks {
+      call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+        if (args.token === "aws:iam/getRoles:getRoles") {
+          assert.equal(args.inputs.pathPrefix, AUTOSCALING_ROLE_PATH);
+          return {
+            names,
+            arns: names.map((n) => `arn:aws:iam::111122223333:role${AUTOSCALING_ROLE_PATH}${n}`),
+          };
+        }
+        return super.call(args);
+      }
+    }
+    await pulumi.runtime.setMocks(new Account(), "platform", "test", false, "organization");
+    return autoScalingRoleExists(new aws.Provider("lookup", { region: "eu-west-1" }));
+  };
+
+  it("finds the role in an account that has it", async () => {
+    assert.equal(await lookup(["AWSServiceRoleForAutoScaling"]), true);
+  });
+
+  it("reports it absent in a fresh account (the plan's), so the stack creates it", async () => {
+    assert.equal(await lookup([]), false);
   });
 });
