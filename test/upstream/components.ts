@@ -36,7 +36,7 @@ export function upstreamMissing(): string | undefined {
 }
 
 /** The SHA-1 thumbprint the stub hands the OIDC provider (AWS ignores it for EKS issuers). */
-export const STUB_THUMBPRINT = "9e99a48a9960b14926bb7f3b02e22da2b0ab7280";
+const STUB_THUMBPRINT = "9e99a48a9960b14926bb7f3b02e22da2b0ab7280";
 
 const seams: Plugin = {
   name: "test-machine-seams",
