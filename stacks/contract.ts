@@ -42,6 +42,8 @@ export interface CommonOutputs extends StorageOutputs, TenancyOutputs {
 export interface HubOutputs
   extends CommonOutputs, TransitHubOutputs, GitOpsHubOutputs, ObservabilityHubOutputs {
   role: "hub";
+  /** Id of the Pulumi Deployments runner pool in the hub VPC: every stack's DeploymentSettings names it. */
+  deploymentAgentPoolId: pulumi.Output<string>;
 }
 
 /** Outputs of a spoke stack. */

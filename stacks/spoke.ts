@@ -65,7 +65,7 @@ export async function spokeStack(config: PlatformConfig): Promise<SpokeOutputs> 
   checkTransitAgainstHub(config, hubRegion, hubRouteTables);
   const hub = readHubOutputs(hubRef);
 
-  const base = buildFoundation(config);
+  const base = await buildFoundation(config);
   const { transit: attachment, ...transit } = buildTransitSpoke(config, base, hub);
   // The deployment runner lives in the hub VPC (docs/operations.md): every spoke Kubernetes object
   // waits for the attachment, the routes both ways and the 443 rule that lead it to the spoke API.

@@ -67,11 +67,11 @@ describe("gitops", () => {
   before(async () => {
     setupMocks({ region: "eu-west-1", stack: "hub" });
     const hubConfig = loadConfig(hubRaw, "hub");
-    hubOutputs = buildGitOpsHub(hubConfig, buildFoundation(hubConfig), {
+    hubOutputs = buildGitOpsHub(hubConfig, await buildFoundation(hubConfig), {
       grafana_url: "https://grafana.hub.internal",
     });
     const spokeConfig = loadConfig(spokeRaw, "spoke-prod");
-    buildGitOpsSpoke(spokeConfig, buildFoundation(spokeConfig), {
+    buildGitOpsSpoke(spokeConfig, await buildFoundation(spokeConfig), {
       region: "eu-west-1",
       vpcCidr: "10.100.0.0/16",
       clusterName: "platform-hub",

@@ -210,7 +210,7 @@ describe("transit: hub", () => {
       "platform:transitGatewayAsn": "64600",
       "platform:ramSharePrincipals": JSON.stringify(["444455556666", OU]),
     });
-    const foundation = buildFoundation(c);
+    const foundation = await buildFoundation(c);
     outputs = buildTransitHub(c, foundation);
     hubPrivateSubnets = await promiseOf(foundation.network.privateSubnetIds);
     resources = await recorded();
@@ -317,7 +317,7 @@ describe("transit: spoke (same account)", () => {
     setupMocks({ region: "eu-west-1", stack: "spoke-prod" });
     resetRecorded();
     const c = config("spoke", "spoke-prod");
-    const foundation = buildFoundation(c);
+    const foundation = await buildFoundation(c);
     outputs = buildTransitSpoke(c, foundation, hubView);
     spokePrivateSubnets = await promiseOf(foundation.network.privateSubnetIds);
     clusterSg = await promiseOf(foundation.cluster.nodeSecurityGroupId);
@@ -422,7 +422,7 @@ describe("transit: spoke in another account", () => {
       "platform:transitAcceptShareInvitation": "true",
       "platform:hubEndpointPorts": "[443]",
     });
-    buildTransitSpoke(c, buildFoundation(c), hubView);
+    buildTransitSpoke(c, await buildFoundation(c), hubView);
     resources = await recorded();
   });
 

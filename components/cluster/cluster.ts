@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { awsTags, kmsKeyPolicy, serviceTrustPolicy } from "../shared/aws";
+import { awsProviders, awsTags, kmsKeyPolicy, serviceTrustPolicy } from "../shared/aws";
 import { addonVersions } from "./versions";
 
 /** The five EKS control-plane log types. https://docs.aws.amazon.com/eks/latest/userguide/control-plane-logs.html */
@@ -111,6 +111,17 @@ export interface ClusterArgs {
   readonly metadataHopLimit?: number;
   /** Protect stateful resources (KMS key, log group) and turn on EKS deletion protection. @default false */
   readonly protect?: boolean;
+  /**
+   * Create the account's EC2 Auto Scaling service-linked role (`AWSServiceRoleForAutoScaling`). The
+   * cluster key policy names it (node root volumes are encrypted with the key and launched by Auto
+   * Scaling), and KMS refuses a policy naming a role that does not exist
+   * (MalformedPolicyDocumentException). AWS creates the role with the account's first Auto Scaling
+   * group, so a fresh account lacks it: the stack looks it up (stacks/foundation.ts) and sets
+   * this when it is absent. The role is account-wide: it is kept (`retainOnDelete`) when the stack
+   * stops declaring it. https://docs.aws.amazon.com/autoscaling/ec2/userguide/autoscaling-service-linked-role.html
+   * @default false
+   */
+  readonly createAutoScalingServiceLinkedRole?: boolean;
   /** Tags for every AWS resource, merged last. @default {} */
   readonly tags?: Record<string, string>;
 }
@@ -131,7 +142,21 @@ export const clusterDefaults = {
     "AmazonEC2ContainerRegistryPullOnly",
     "AmazonEKS_CNI_Policy",
   ],
+  /** Managed policy of the cluster (service) role. https://docs.aws.amazon.com/eks/latest/userguide/cluster-iam-role.html */
+  serviceRolePolicies: ["AmazonEKSClusterPolicy"],
+  /** Key of the node role's access entry in the eks.Cluster `accessEntries` input. */
+  nodeAccessEntryName: "nodes",
 };
+
+/**
+ * The eks.Cluster `accessEntries` entry of the node role: type `EC2_LINUX`, which lets the nodes join
+ * the cluster under authentication mode API (EKS associates no access policy with it). @pulumi/eks
+ * rejects `instanceRoles` in that mode, so the node role is granted through an access entry.
+ * https://docs.aws.amazon.com/eks/latest/userguide/creating-access-entries.html
+ */
+export function nodeAccessEntry(nodeRoleArn: pulumi.Input<string>): eks.types.input.AccessEntryArgs {
+  return { principalArn: nodeRoleArn, type: "EC2_LINUX" };
+}
 
 /** The eks.Cluster `accessEntries` input for the configured entries (cluster or namespace scope). */
 export function accessEntriesInput(
@@ -238,11 +263,30 @@ export class Cluster extends pulumi.ComponentResource {
     const versions = addonVersions(args.kubernetesVersion);
     const publicAccess = args.endpointPublicAccess ?? false;
     const publicCidrs = [...(args.publicAccessCidrs ?? [])];
+    if ((args.accessEntries ?? []).some((e) => e.name === clusterDefaults.nodeAccessEntryName)) {
+      throw new Error(
+        `${name}: access entry name "${clusterDefaults.nodeAccessEntryName}" is reserved for the node role, expected another name`,
+      );
+    }
     if (publicAccess && publicCidrs.length === 0) {
       throw new Error(`${name}: a public endpoint needs a CIDR allowlist (publicAccessCidrs is empty)`);
     }
     const identity = aws.getCallerIdentityOutput({}, { parent: this });
     const partition = aws.getPartitionOutput({}, { parent: this });
+    // The stack's AWS provider (default tags) for the children of eks.Cluster / ManagedNodeGroup.
+    const componentProviders = awsProviders(this);
+
+    const autoScalingRole = args.createAutoScalingServiceLinkedRole
+      ? new aws.iam.ServiceLinkedRole(
+          `${name}-autoscaling`,
+          {
+            awsServiceName: "autoscaling.amazonaws.com",
+            description: "EC2 Auto Scaling (created by the platform: the cluster key policy names it)",
+            tags: awsTags(`${name}-autoscaling`, tags),
+          },
+          { parent: this, retainOnDelete: true },
+        )
+      : undefined;
 
     this.key = new aws.kms.Key(
       `${name}-key`,
@@ -263,7 +307,7 @@ export class Cluster extends pulumi.ComponentResource {
         ),
         tags: awsTags(`${name}-key`, tags),
       },
-      { parent: this, protect: args.protect },
+      { parent: this, protect: args.protect, dependsOn: autoScalingRole ? [autoScalingRole] : [] },
     );
     new aws.kms.Alias(
       `${name}-key`,
@@ -306,6 +350,30 @@ export class Cluster extends pulumi.ComponentResource {
         ),
     );
 
+    // Our own cluster role: the one @pulumi/eks would create trusts eks.amazonaws.com from any account.
+    const serviceRole = new aws.iam.Role(
+      `${name}-eks-service`,
+      {
+        description: `${args.clusterName}: EKS control plane`,
+        assumeRolePolicy: identity.accountId.apply((accountId) =>
+          JSON.stringify(serviceTrustPolicy("eks.amazonaws.com", accountId)),
+        ),
+        tags: awsTags(`${name}-eks-service`, tags),
+      },
+      { parent: this },
+    );
+    const servicePolicies = clusterDefaults.serviceRolePolicies.map(
+      (policy) =>
+        new aws.iam.RolePolicyAttachment(
+          `${name}-eks-service-${policy}`,
+          {
+            role: serviceRole.name,
+            policyArn: pulumi.interpolate`arn:${partition.partition}:iam::aws:policy/${policy}`,
+          },
+          { parent: this },
+        ),
+    );
+
     this.cluster = new eks.Cluster(
       `${name}-eks`,
       {
@@ -319,12 +387,15 @@ export class Cluster extends pulumi.ComponentResource {
         encryptionConfigKeyArn: this.key.arn,
         enabledClusterLogTypes: [...CONTROL_PLANE_LOG_TYPES],
         authenticationMode: "API",
-        accessEntries: accessEntriesInput(args.accessEntries ?? []),
+        serviceRole,
+        accessEntries: {
+          [clusterDefaults.nodeAccessEntryName]: nodeAccessEntry(this.nodeRole.arn),
+          ...accessEntriesInput(args.accessEntries ?? []),
+        },
         createOidcProvider: true,
         skipDefaultNodeGroup: true,
         skipDefaultSecurityGroups: true,
         nodeAssociatePublicIpAddress: false,
-        instanceRoles: [this.nodeRole],
         bootstrapSelfManagedAddons: false,
         deletionProtection: args.protect ?? false,
         // enableNetworkPolicy: the VPC CNI enforces NetworkPolicies (tenants' default deny) only with it.
@@ -336,7 +407,7 @@ export class Cluster extends pulumi.ComponentResource {
         kubeProxyAddonOptions: { version: versions["kube-proxy"] },
         tags: awsTags(args.clusterName, tags),
       },
-      { parent: this, dependsOn: [logGroup, ...nodePolicies] },
+      { parent: this, dependsOn: [logGroup, ...nodePolicies, ...servicePolicies], ...componentProviders },
     );
     this.clusterName = this.cluster.eksCluster.name;
     this.endpoint = this.cluster.eksCluster.endpoint;
@@ -430,7 +501,7 @@ export class Cluster extends pulumi.ComponentResource {
           },
           tags: awsTags(`${args.clusterName}-${pool.name}`, tags),
         },
-        { parent: this },
+        { parent: this, ...componentProviders },
       );
     }
 

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
-import { awsTags, kmsKeyPolicy, serviceTrustPolicy } from "../shared/aws";
+import { awsTags, kmsKeyPolicy, serviceTrustPolicy, awsProviders } from "../shared/aws";
 
 /** Service names of the VPC endpoints a private cluster may need (`com.amazonaws.<region>.<name>`). */
 export type VpcEndpointService =
@@ -166,7 +166,9 @@ export class Network extends pulumi.ComponentResource {
           : [],
         tags: awsTags(`${name}-vpc`, tags),
       },
-      { parent: this },
+      // The stack's AWS provider (default tags) handed to the multi-language component explicitly:
+      // its children are created in the awsx provider plugin, which sees only what is passed here.
+      { parent: this, ...awsProviders(this) },
     );
     this.vpcId = this.vpc.vpcId;
     this.privateSubnetIds = this.vpc.privateSubnetIds;

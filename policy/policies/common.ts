@@ -71,6 +71,28 @@ export const types = {
   helmChartV4: "kubernetes:helm.sh/v4:Chart",
 } as const;
 
+/**
+ * Multi-language component types whose inputs the pack judges. In a real `pulumi preview` their
+ * registration comes from the provider plugin, and plugins built on @pulumi/pulumi before 3.202
+ * (eks 4.3.0, awsx 3.x) register them with empty inputs; their aws:* children carry the same facts.
+ */
+export const componentTypes: readonly string[] = [
+  types.eksComponent,
+  types.eksManagedNodeGroup,
+  types.eksNodeGroupV2,
+  types.eksNodeGroupComponent,
+  types.eksAddonComponent,
+  types.awsxVpc,
+];
+
+/**
+ * True for a component registration that carries no inputs (as a real preview sends it): a check
+ * of its inputs has nothing to judge and must stay silent; its children are judged instead.
+ */
+export function isInputlessComponent(type: string, props: Record<string, unknown>): boolean {
+  return componentTypes.includes(type) && Object.keys(props).length === 0;
+}
+
 /** Compliance frameworks the policies cite. */
 export const frameworks = {
   cisEks: (control: string, specification: string): PolicyComplianceFramework => ({
@@ -135,6 +157,9 @@ export function resourcePolicy(spec: ResourcePolicySpec): ResourceValidationPoli
       }
       const check = checks[args.type] ?? checks["*"];
       if (!check) return args.notApplicable(`No check for ${args.type}`);
+      if (isInputlessComponent(args.type, args.props)) {
+        return args.notApplicable(`${args.type} registered without inputs: its aws:* children are judged`);
+      }
       return check(args.props, args, report);
     },
   };

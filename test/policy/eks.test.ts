@@ -202,7 +202,7 @@ describe("policy: eks", () => {
         /authenticationMode is CONFIG_MAP/,
       );
       assert.match(
-        (await violations(eksAuthenticationModeApi(), COMPONENT, {}))[0]!,
+        (await violations(eksAuthenticationModeApi(), COMPONENT, { version: "1.35" }))[0]!,
         /not set \(CONFIG_MAP\)/,
       );
     });

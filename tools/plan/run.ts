@@ -92,6 +92,9 @@ export interface PlanOptions {
   readonly stackOutputs?: Record<string, Record<string, unknown>>;
 }
 
+/** The Pulumi Cloud organization the plan runs in (`pulumi.getOrganization()`). */
+export const PLAN_ORGANIZATION = "organization";
+
 /** Marker the plan shows for a `secure:` value of a stack file (it cannot decrypt it). */
 export const SECRET_PLACEHOLDER = "[secret]";
 
@@ -497,6 +500,7 @@ async function runUnderMocks(
     project.name,
     stack,
     true,
+    PLAN_ORGANIZATION,
   );
   recordRegistrations(recorded);
   pulumi.runtime.setAllConfig(raw, secretKeys);
@@ -543,7 +547,9 @@ export async function planStack(name: string, options: PlanOptions = {}): Promis
         type: r.type,
         name: r.name,
         parent: r.parent,
-        props: { ...r.outputs, ...r.inputs },
+        // CrossGuard judges a component by the inputs it was registered with (a component's outputs
+        // are not known at that point); a custom resource also by the outputs the mocks made up.
+        props: r.custom ? { ...r.outputs, ...r.inputs } : r.inputs,
         protect: r.protect,
         provider: r.provider,
         dependencies: r.dependencies,
