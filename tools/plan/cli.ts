@@ -8,11 +8,12 @@ import "./lazy"; // first: trims @pulumi/pulumi's start-up before it loads
 import { parseArgs } from "node:util";
 import { loadPolicyConfig } from "../../policy/engine";
 import { formatPlan } from "./format";
+import { parseGitOpsRepo } from "./gitops-preflight";
 import { CACHE_DIR } from "./paths";
 import { planStack } from "./run";
 
 const USAGE =
-  "usage: npm run plan -- --stack <name> [--json] [--policy-config <file>] [--root <dir>] [--debug]";
+  "usage: npm run plan -- --stack <name> [--json] [--policy-config <file>] [--gitops-repo [<url>=]<dir>]... [--root <dir>] [--debug]";
 
 function fail(message: string, error?: unknown, debug = false): never {
   process.stderr.write(`error: ${message}\n`);
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
     stack?: string;
     json?: boolean;
     "policy-config"?: string;
+    "gitops-repo"?: string[];
     root?: string;
     "no-cache"?: boolean;
     debug?: boolean;
@@ -44,6 +46,7 @@ async function main(): Promise<void> {
         stack: { type: "string", short: "s" },
         json: { type: "boolean", default: false },
         "policy-config": { type: "string" },
+        "gitops-repo": { type: "string", multiple: true },
         root: { type: "string" },
         "no-cache": { type: "boolean", default: false },
         debug: { type: "boolean", default: false },
@@ -71,7 +74,8 @@ async function main(): Promise<void> {
     // they depend on changed (the launcher already hashed the sources to pick its bundle).
     const sourceHash = process.env.PLATFORM_SOURCE_HASH;
     const cache = sourceHash && !values["no-cache"] ? { dir: CACHE_DIR, sourceHash } : undefined;
-    const result = await planStack(values.stack, { policyConfig, root: values.root, cache });
+    const gitopsRepos = (values["gitops-repo"] ?? []).map((v) => parseGitOpsRepo(v));
+    const result = await planStack(values.stack, { policyConfig, root: values.root, cache, gitopsRepos });
     process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : formatPlan(result));
     process.exit(result.summary.mandatory > 0 ? 1 : 0);
   } catch (error) {

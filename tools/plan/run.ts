@@ -11,6 +11,13 @@ import { parse as parseYaml } from "yaml";
 import { evaluatePolicies } from "../../policy/engine";
 import { ConfigError, NAMESPACE, SECRET_KEYS, loadConfig } from "../../stacks/config";
 import { runProgram } from "../../stacks/program";
+import {
+  preflightVerdicts,
+  repositorySteps,
+  runGitOpsPreflight,
+  type GitOpsRepo,
+  type PreflightResult,
+} from "./gitops-preflight";
 import { PlatformMocks, recordRegistrations, settle, type RecordedResource } from "./mocks";
 
 /** A user-facing failure of the plan (bad stack file, bad config): exit status 2, one line. */
@@ -52,6 +59,8 @@ export interface PlanResult {
   resources: PlanResource[];
   outputs: Record<string, unknown>;
   violations: PlanViolation[];
+  /** The GitOps preflight, when checkouts were given (`--gitops-repo`): what it followed and the repository's steps. */
+  gitops?: { followed: PreflightResult["followed"]; steps: string[] };
   summary: {
     resources: number;
     byType: Record<string, number>;
@@ -77,6 +86,8 @@ export interface PlanOptions {
    * computes it once to pick its bundle). @default no cache (the hub is planned in-process)
    */
   readonly cache?: { readonly dir: string; readonly sourceHash: string };
+  /** Checkouts of the repositories the stack's Flux syncs: runs the GitOps preflight (tools/plan/gitops-preflight.ts). */
+  readonly gitopsRepos?: readonly GitOpsRepo[];
   /** Already planned outputs of stacks a StackReference may read. */
   readonly stackOutputs?: Record<string, Record<string, unknown>>;
 }
@@ -328,6 +339,12 @@ export async function planStack(stack: string, options: PlanOptions = {}): Promi
     );
     violations = verdicts.map((v) => ({ ...v }));
   }
+  let gitops: PlanResult["gitops"];
+  if (options.gitopsRepos && options.gitopsRepos.length > 0) {
+    const preflight = runGitOpsPreflight(outcome.recorded, { repos: options.gitopsRepos });
+    violations.push(...preflightVerdicts(preflight));
+    gitops = { followed: preflight.followed, steps: repositorySteps(preflight) };
+  }
 
   const byType: Record<string, number> = {};
   for (const r of resources) byType[r.type] = (byType[r.type] ?? 0) + 1;
@@ -340,6 +357,7 @@ export async function planStack(stack: string, options: PlanOptions = {}): Promi
     resources,
     outputs: outcome.outputs,
     violations,
+    ...(gitops ? { gitops } : {}),
     summary: {
       resources: resources.length,
       byType,
