@@ -46,6 +46,19 @@ describe("gitops preflight: pure parts", () => {
     );
   });
 
+  it("the plan exits 2 with one line for a --gitops-repo that is no directory", () => {
+    const cli = spawnSync(
+      process.execPath,
+      ["tools/plan/launch.js", "--stack", "spoke-prod", "--gitops-repo", "/no/such/checkout"],
+      { cwd: repoRoot, encoding: "utf8" },
+    );
+    assert.equal(cli.status, 2);
+    assert.equal(
+      cli.stderr,
+      'error: --gitops-repo = "/no/such/checkout": expected a directory holding a checkout of the repository Flux syncs (or <url>=<dir>)\n',
+    );
+  });
+
   it("matches a repository by host and path whatever the scheme (ssh, https, .git)", () => {
     assert.equal(
       normalizeGitUrl("ssh://git@github.com/numengames/numinia-k8s"),
