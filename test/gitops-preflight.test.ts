@@ -464,12 +464,60 @@ describe("gitops preflight: numengames/numinia-k8s with spoke-prod (../shared/re
     const steps = asIs.gitops!.steps;
     assert.ok(
       steps.includes(
-        "[must] give HelmRelease cert-manager/cert-manager a chart source in its own namespace cert-manager",
+        "[must] move HelmRelease cert-manager/cert-manager to namespace flux-system with spec.targetNamespace: cert-manager, spec.storageNamespace: cert-manager, spec.releaseName: cert-manager (keeps the installed release) and spec.serviceAccountName: kustomize-controller, with its valuesFrom objects and out of reach of a kustomization.yaml `namespace:`, as the platform's own gitops/infrastructure/controllers does",
       ),
+      steps.join("\n"),
     );
+    assert.equal(steps.filter((s) => s.startsWith("[must] ")).length, 4, "one step per release");
     assert.ok(
       steps.some((s) => s.startsWith("delete clusters/prod-cluster/flux-system/gotk-components.yaml")),
     );
+  });
+
+  it("with the steps for the infrastructure HelmReleases done, has no mandatory verdict (exit 0)", async () => {
+    const copy = mkdtempSync(path.join(tmpdir(), "numinia-k8s-"));
+    try {
+      cpSync(SNAPSHOT, copy, { recursive: true });
+      const infra = path.join(copy, "clusters/prod-cluster/infrastructure");
+      const files = spawnSync("grep", ["-rl", "kind: HelmRelease", infra], { encoding: "utf8" })
+        .stdout.trim()
+        .split("\n");
+      assert.ok(files.length >= 4, files.join(", "));
+      for (const file of files) {
+        const docs = parseAllDocuments(readFileSync(file, "utf8")).map((d) => d.toJS() as any);
+        for (const hr of docs.filter((d) => d?.kind === "HelmRelease")) {
+          // The step as printed: flux-system, targetNamespace/storageNamespace/releaseName, kustomize-controller.
+          const ns = hr.metadata.namespace;
+          hr.spec = {
+            ...hr.spec,
+            targetNamespace: ns,
+            storageNamespace: ns,
+            releaseName: hr.spec.releaseName ?? hr.metadata.name,
+            serviceAccountName: "kustomize-controller",
+          };
+          hr.metadata.namespace = "flux-system";
+        }
+        writeFileSync(file, docs.map((d) => stringify(d)).join("---\n"));
+        // Out of reach of the directory's `namespace:` (its other objects name their namespace already).
+        const k = path.join(path.dirname(file), "kustomization.yaml");
+        writeFileSync(k, readFileSync(k, "utf8").replace(/^namespace: .*$/m, ""));
+      }
+      const plan = await planStack("spoke-prod", { root: repoRoot, gitopsRepos: [{ dir: copy }] });
+      assert.equal(
+        plan.summary.mandatory,
+        0,
+        plan.violations
+          .filter((v) => v.enforcementLevel === "mandatory")
+          .map((v) => v.message)
+          .join("\n"),
+      );
+      assert.ok(
+        plan.violations.some((v) => v.policy === "gitops-dropped-by-platform"),
+        "advisory ones listed",
+      );
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 
   it("with one tenant path removed, names it in a mandatory verdict (the CLI exits 1)", () => {

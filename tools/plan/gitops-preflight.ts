@@ -84,6 +84,7 @@ export interface FluxSpec {
   };
   chart?: { spec?: { sourceRef?: SourceRef } };
   chartRef?: SourceRef;
+  releaseName?: string;
   url?: string;
 }
 
@@ -657,22 +658,31 @@ export function runGitOpsPreflight(
       const what = `HelmRelease ${ns}/${hr.metadata.name} (applied by ${by})`;
       const spec = hr.spec ?? {};
       const lock = cluster.lockdown;
+      const chartRef = spec.chart?.spec?.sourceRef ?? spec.chartRef;
+      const srcNs = chartRef?.namespace ?? ns;
+      // A cluster-level release (applied from flux-system) with its chart source in flux-system:
+      // the lockdown-friendly form is the platform's own (gitops/infrastructure/controllers).
+      const move =
+        by.startsWith(`${FLUX_NAMESPACE}/`) && ns !== FLUX_NAMESPACE && srcNs === FLUX_NAMESPACE
+          ? `move HelmRelease ${ns}/${hr.metadata.name} to namespace ${FLUX_NAMESPACE} with spec.targetNamespace: ${ns}, spec.storageNamespace: ${ns}, spec.releaseName: ${spec.releaseName ?? hr.metadata.name} (keeps the installed release) and spec.serviceAccountName: kustomize-controller, with its valuesFrom objects and out of reach of a kustomization.yaml \`namespace:\`, as the platform's own gitops/infrastructure/controllers does`
+          : undefined;
       if (!spec.serviceAccountName && lock.defaultServiceAccount)
         add({
           check: "gitops-lockdown",
           level: "mandatory",
           message: `${what} names no serviceAccountName: the Flux lockdown impersonates ${ns}/${lock.defaultServiceAccount}, which may install nothing`,
-          step: `set spec.serviceAccountName of HelmRelease ${ns}/${hr.metadata.name} (an account in ${ns} allowed to install the chart)`,
+          step:
+            move ??
+            `set spec.serviceAccountName of HelmRelease ${ns}/${hr.metadata.name} (an account in ${ns} allowed to install the chart)`,
         });
-      const chartRef = spec.chart?.spec?.sourceRef ?? spec.chartRef;
       if (!chartRef) continue;
-      const srcNs = chartRef.namespace ?? ns;
       if (srcNs !== ns && lock.noCrossNamespaceRefs) {
         add({
           check: "gitops-lockdown",
           level: "mandatory",
           message: `${what} takes its chart from ${chartRef.kind} ${srcNs}/${chartRef.name}: the Flux lockdown refuses cross-namespace references`,
-          step: `give HelmRelease ${ns}/${hr.metadata.name} a chart source in its own namespace ${ns}`,
+          step:
+            move ?? `give HelmRelease ${ns}/${hr.metadata.name} a chart source in its own namespace ${ns}`,
         });
         continue;
       }
