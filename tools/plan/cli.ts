@@ -11,7 +11,7 @@ import { parseArgs } from "node:util";
 import { CACHE_DIR } from "./paths";
 
 const USAGE =
-  "usage: npm run plan -- --stack <name> [--json] [--policy-config <file>] [--compare <base plan.json>] [--diagram <file.svg>] [--root <dir>] [--no-cache] [--debug]";
+  "usage: npm run plan -- --stack <name> [--json] [--policy-config <file>] [--compare <base plan.json>] [--diagram <file.svg>] [--gitops-repo [<url>=]<dir>]... [--root <dir>] [--no-cache] [--debug]";
 
 const HELP = `${USAGE}
 
@@ -20,6 +20,8 @@ const HELP = `${USAGE}
       --policy-config <file>  policy pack config, as pulumi preview --policy-pack-config takes it
       --compare <plan.json>   also print the monthly cost difference from a base plan (--json output)
       --diagram <file.svg>    also draw the fleet topology of every stack of the project into an SVG
+      --gitops-repo [<url>=]<dir>
+                              check a local checkout of a repository the stack's Flux syncs (repeatable)
       --root <dir>            directory holding Pulumi.yaml and the stack files (default: .)
       --no-cache              plan a spoke's hub again instead of reusing its cached outputs
       --debug                 on an error, also print the stack trace
@@ -82,6 +84,7 @@ async function main(argv: string[]): Promise<Outcome> {
     "policy-config"?: string;
     compare?: string;
     diagram?: string;
+    "gitops-repo"?: string[];
     root?: string;
     "no-cache"?: boolean;
     debug?: boolean;
@@ -96,6 +99,7 @@ async function main(argv: string[]): Promise<Outcome> {
         "policy-config": { type: "string" },
         compare: { type: "string" },
         diagram: { type: "string" },
+        "gitops-repo": { type: "string", multiple: true },
         root: { type: "string" },
         "no-cache": { type: "boolean", default: false },
         debug: { type: "boolean", default: false },
@@ -122,6 +126,8 @@ async function main(argv: string[]): Promise<Outcome> {
         import("./run"),
         import("./compare"),
       ]);
+    const { parseGitOpsRepo } = await import("./gitops-preflight");
+    const gitopsRepos = (values["gitops-repo"] ?? []).map((v) => parseGitOpsRepo(v));
     let policyConfig: Record<string, unknown> | undefined;
     if (values["policy-config"]) {
       policyConfig = loadPolicyConfig(values["policy-config"]);
@@ -135,7 +141,7 @@ async function main(argv: string[]): Promise<Outcome> {
     // The graph-layout library loads only with --diagram: other plans never pay for it.
     const diagram = values.diagram ? await import("./diagram") : undefined;
     if (diagram && values.diagram) diagram.checkDiagramTarget(values.diagram);
-    const result = await planStack(values.stack, { policyConfig, root: values.root, cache });
+    const result = await planStack(values.stack, { policyConfig, root: values.root, cache, gitopsRepos });
     if (base) result.costComparison = compareWithBase(base, result.cost);
     if (diagram && values.diagram)
       await diagram.writeFleetDiagram(values.diagram, result, { root: values.root, cache });

@@ -91,6 +91,14 @@ export function formatPlan(result: PlanResult): string {
   }
   lines.push(...formatCost(result.cost), ...formatFirstDeploy(result.firstDeploy));
   if (result.costComparison) lines.push(...formatCostComparison(result.costComparison));
+  if (result.gitops) {
+    lines.push("", `GitOps preflight: ${result.gitops.followed.length} Flux Kustomizations followed`);
+    for (const k of result.gitops.followed)
+      lines.push(`  ${k.kustomization} (${k.declaredBy}): ${k.path}, ${k.objects} objects`);
+    lines.push("", "Steps for the repository (generated from the findings; [must] ones block the plan):");
+    if (result.gitops.steps.length === 0) lines.push("  none");
+    result.gitops.steps.forEach((step, i) => lines.push(`  ${i + 1}. ${step}`));
+  }
   const s = result.summary;
   lines.push(
     "",

@@ -14,6 +14,13 @@ import { runProgram } from "../../stacks/program";
 import { closestName } from "../../stacks/schema";
 import { estimateCost, type CostComparison, type CostEstimate } from "./cost";
 import { estimateFirstDeploy, type DeployEstimate } from "./deploy-time";
+import {
+  preflightVerdicts,
+  repositorySteps,
+  runGitOpsPreflight,
+  type GitOpsRepo,
+  type PreflightResult,
+} from "./gitops-preflight";
 import { PlatformMocks, recordRegistrations, settle, type RecordedResource } from "./mocks";
 
 /** A user-facing failure of the plan (bad stack file, bad config): exit status 2, one line. */
@@ -61,6 +68,8 @@ export interface PlanResult {
   firstDeploy: DeployEstimate;
   /** The cost difference from a base plan (`--compare <base plan.json>`). */
   costComparison?: CostComparison;
+  /** The GitOps preflight, when checkouts were given (`--gitops-repo`): what it followed and the repository's steps. */
+  gitops?: { followed: PreflightResult["followed"]; steps: string[] };
   summary: {
     resources: number;
     byType: Record<string, number>;
@@ -88,6 +97,8 @@ export interface PlanOptions {
    * computes it once to pick its bundle). @default no cache (the hub is planned in-process)
    */
   readonly cache?: { readonly dir: string; readonly sourceHash: string };
+  /** Checkouts of the repositories the stack's Flux syncs: runs the GitOps preflight (tools/plan/gitops-preflight.ts). */
+  readonly gitopsRepos?: readonly GitOpsRepo[];
   /** Already planned outputs of stacks a StackReference may read. */
   readonly stackOutputs?: Record<string, Record<string, unknown>>;
 }
@@ -558,6 +569,12 @@ export async function planStack(name: string, options: PlanOptions = {}): Promis
     );
     violations = verdicts.map((v) => ({ ...v }));
   }
+  let gitops: PlanResult["gitops"];
+  if (options.gitopsRepos && options.gitopsRepos.length > 0) {
+    const preflight = runGitOpsPreflight(outcome.recorded, { repos: options.gitopsRepos });
+    violations.push(...preflightVerdicts(preflight));
+    gitops = { followed: preflight.followed, steps: repositorySteps(preflight) };
+  }
 
   const byType: Record<string, number> = {};
   for (const r of resources) byType[r.type] = (byType[r.type] ?? 0) + 1;
@@ -572,6 +589,7 @@ export async function planStack(name: string, options: PlanOptions = {}): Promis
     violations,
     cost: estimateCost(resources, outcome.region),
     firstDeploy: estimateFirstDeploy(resources),
+    ...(gitops ? { gitops } : {}),
     summary: {
       resources: resources.length,
       byType,
