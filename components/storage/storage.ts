@@ -130,27 +130,7 @@ export class Storage extends pulumi.ComponentResource {
     const clusterName = pulumi.output(args.clusterName);
     const common = { accountId, managedPolicyArn, tags };
 
-    // Data key: outlives the cluster (EBS snapshots stay encrypted with the volume's key).
-    this.key = new aws.kms.Key(
-      `${name}-storage-key`,
-      {
-        description: pulumi.interpolate`${clusterName}: EBS volumes, EFS and AWS Backup recovery points`,
-        enableKeyRotation: true,
-        deletionWindowInDays: storageDefaults.kmsDeletionWindowDays,
-        policy: pulumi
-          .all([accountId, partition])
-          .apply(([id, part]) =>
-            JSON.stringify(kmsKeyPolicy({ accountId: id, partition: part, region: args.region })),
-          ),
-        tags: awsTags(`${name}-storage-key`, tags),
-      },
-      { parent: this, protect },
-    );
-    new aws.kms.Alias(
-      `${name}-storage-key`,
-      { name: pulumi.interpolate`alias/${clusterName}-storage`, targetKeyId: this.key.keyId },
-      { parent: this },
-    );
+    this.key = this.dataKey(name, args.region, clusterName, accountId, partition, protect, tags);
     const csi = new CsiDrivers(
       name,
       {
@@ -215,6 +195,37 @@ export class Storage extends pulumi.ComponentResource {
       defaultStorageClass: this.defaultStorageClass,
       reclaimPolicy: this.reclaimPolicy,
     });
+  }
+
+  /** The data key: outlives the cluster (EBS snapshots stay encrypted with the volume's key). */
+  private dataKey(
+    name: string,
+    region: string,
+    clusterName: pulumi.Output<string>,
+    accountId: pulumi.Output<string>,
+    partition: pulumi.Output<string>,
+    protect: boolean,
+    tags: Record<string, string>,
+  ): aws.kms.Key {
+    const key = new aws.kms.Key(
+      `${name}-storage-key`,
+      {
+        description: pulumi.interpolate`${clusterName}: EBS volumes, EFS and AWS Backup recovery points`,
+        enableKeyRotation: true,
+        deletionWindowInDays: storageDefaults.kmsDeletionWindowDays,
+        policy: pulumi
+          .all([accountId, partition])
+          .apply(([id, part]) => JSON.stringify(kmsKeyPolicy({ accountId: id, partition: part, region }))),
+        tags: awsTags(`${name}-storage-key`, tags),
+      },
+      { parent: this, protect },
+    );
+    new aws.kms.Alias(
+      `${name}-storage-key`,
+      { name: pulumi.interpolate`alias/${clusterName}-storage`, targetKeyId: key.keyId },
+      { parent: this },
+    );
+    return key;
   }
 
   /** The StorageClasses `gp3` (default), `performance` and `efs-sc`, and the EBS VolumeSnapshotClass. */
