@@ -2,13 +2,11 @@
  * What every stack builds first: the network and the EKS cluster, from the validated config.
  */
 import * as aws from "@pulumi/aws";
+import type * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
 import { Cluster } from "../components/cluster";
 import { Network } from "../components/networking";
 import type { PlatformConfig } from "./config";
-import type { CommonOutputs } from "./contract";
-import type { StorageOutputs } from "./wiring/storage";
-import type { TenancyOutputs } from "./wiring/tenancy";
 
 /** Tags every AWS resource of the stack gets; the stack file's `platform:tags` win. */
 export function baseTags(config: PlatformConfig): Record<string, string> {
@@ -109,11 +107,32 @@ export async function buildFoundation(config: PlatformConfig): Promise<Foundatio
   return { network, cluster, provider: cluster.provider, tags, awsProvider };
 }
 
+/** Outputs every stack exports from its foundation (network and cluster). */
+export interface FoundationOutputs {
+  /** AWS region. */
+  region: string;
+  /** VPC id. */
+  vpcId: pulumi.Output<string>;
+  /** VPC CIDR block. */
+  vpcCidr: string;
+  /** Private subnet ids, one per AZ. */
+  privateSubnetIds: pulumi.Output<string[]>;
+  /** Public subnet ids, one per AZ. */
+  publicSubnetIds: pulumi.Output<string[]>;
+  /** EKS cluster name. */
+  clusterName: pulumi.Output<string>;
+  /** EKS API endpoint URL. */
+  clusterEndpoint: pulumi.Output<string>;
+  /** EKS cluster ARN. */
+  clusterArn: pulumi.Output<string>;
+  /** OIDC provider ARN (IRSA). */
+  oidcProviderArn: pulumi.Output<string>;
+  /** Kubeconfig JSON (a secret). */
+  kubeconfig: pulumi.Output<string>;
+}
+
 /** The outputs every stack exports, from its foundation. */
-export function commonOutputs(
-  config: PlatformConfig,
-  foundation: Foundation,
-): Omit<CommonOutputs, "role" | keyof StorageOutputs | keyof TenancyOutputs> {
+export function commonOutputs(config: PlatformConfig, foundation: Foundation): FoundationOutputs {
   const { network, cluster } = foundation;
   return {
     region: config.region,

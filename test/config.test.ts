@@ -336,7 +336,6 @@ describe("every config key rejects a bad value with one line naming it", () => {
     ["ramSharePrincipals", '["everyone"]', hubBase],
     ["ramAllowExternalPrincipals", "maybe", hubBase],
     ["hubEndpointPorts", "[0]", spokeBase],
-    ["hubPrivateRouteTableCount", "0", spokeBase],
     ["hubAccountRoleArn", "hub-role", spokeBase],
     ["gitRepositoryUrl", "git@github.com:acme/platform", hubBase],
     ["gitBranch", "bad branch", hubBase],

@@ -230,7 +230,7 @@ function section(raw: Obj, extra: Obj = {}): TenancyConfig {
     vpcCidr: "10.0.0.0/16",
     ...parsed,
     ...extra,
-  } as unknown as SectionConfig);
+  } as unknown as SectionConfig<typeof tenancySchema>);
   return parsed as TenancyConfig;
 }
 

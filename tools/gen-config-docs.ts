@@ -122,7 +122,7 @@ value and what was expected (\`pulumi up\` fails with that line; the offline pla
   \`efect\`, an access entry's \`namespace\`), with the closest known name;
 - a key of the other role set to anything but its default: hub only are the Transit Gateway and RAM
   keys, \`gitBaselinePath\` and the central observability keys; spoke only are \`hubStackReference\`,
-  \`hubEndpointPorts\`, \`hubPrivateRouteTableCount\`, \`hubAccountRoleArn\`,
+  \`hubEndpointPorts\`, \`hubAccountRoleArn\`,
   \`transitAcceptShareInvitation\` and \`elasticsearchCaCertificate\` (Pulumi.yaml's defaults reach
   every stack, so a default value is not a mistake);
 - a region the AWS provider does not know (\`aws.Region\`);

@@ -119,7 +119,7 @@ export type GitOpsConfig = SectionOf<typeof gitopsSchema>;
 const key = (name: string) => `${NAMESPACE}:${name}`;
 
 /** Cross-key rules of this section; throws ConfigError on bad input. */
-export function gitopsChecks(config: SectionConfig): void {
+export function gitopsChecks(config: SectionConfig<typeof gitopsSchema>): void {
   const c = config;
   if (c.gitAuth === "ssh") {
     if (!c.gitSshPrivateKey)

@@ -106,7 +106,7 @@ export const observabilityRoles: RoleOnly<typeof observabilitySchema> = {
 export type ObservabilityConfig = SectionOf<typeof observabilitySchema>;
 
 /** Cross-key rules of this section; throws ConfigError on bad input. */
-export function observabilityChecks(config: SectionConfig): void {
+export function observabilityChecks(config: SectionConfig<typeof observabilitySchema>): void {
   const c = config;
   if (c.role === "hub" && c.production && c.elasticsearchNodeCount < 3) {
     throw new ConfigError(

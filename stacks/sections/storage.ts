@@ -6,6 +6,7 @@ import { z } from "zod";
 import { backupCronProblem } from "../aws-catalog";
 import { ConfigError, NAMESPACE, integer } from "../schema";
 import type { SectionConfig, SectionOf } from "./types";
+import type { CoreConfig } from "../core";
 
 /** An AWS Backup vault ARN. */
 const BACKUP_VAULT_ARN =
@@ -73,8 +74,7 @@ export const storageSchema = {
 };
 
 /** The storage keys as the section sees them after parsing (plus what the derived defaults need). */
-export type StorageConfigView = SectionOf<typeof storageSchema> &
-  Pick<SectionConfig, "production" | "region">;
+export type StorageConfigView = SectionOf<typeof storageSchema> & Pick<CoreConfig, "production" | "region">;
 
 /** The storage settings with derived defaults resolved (what stacks/wiring/storage.ts passes on). */
 export interface StorageSettings {
@@ -106,7 +106,7 @@ export function storageSettings(config: StorageConfigView): StorageSettings {
 }
 
 /** Cross-key rules of this section; throws ConfigError on bad input. */
-export function storageChecks(config: SectionConfig): void {
+export function storageChecks(config: SectionConfig<typeof storageSchema>): void {
   if (config.production && config.storageReclaimPolicy === "Delete") {
     throw new ConfigError(
       `${NAMESPACE}:storageReclaimPolicy`,

@@ -226,7 +226,7 @@ export const tenancySchema = {
 export type TenancyConfig = SectionOf<typeof tenancySchema>;
 
 /** Cross-key rules of this section; throws ConfigError on bad input. */
-export function tenancyChecks(config: SectionConfig): void {
+export function tenancyChecks(config: SectionConfig<typeof tenancySchema>): void {
   const t = config;
   const key = (rest: string) => `${NAMESPACE}:${rest}`;
   const reserved = new Set([...RESERVED_NAMESPACES, t.ingressNamespace, ...t.tenantExtraIngressNamespaces]);

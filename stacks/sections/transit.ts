@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { isPrivateAsn, ramPrincipalKind, transitDefaults } from "../../components/networking/transit";
-import { ConfigError, NAMESPACE, boolean, integer, structured } from "../schema";
+import { ConfigError, NAMESPACE, boolean, structured } from "../schema";
 import type { RoleOnly, SectionConfig, SectionOf } from "./types";
 
 const PRIVATE_ASN = "a private ASN: an integer in 64512-65534 or 4200000000-4294967294";
@@ -58,13 +58,6 @@ export const transitSchema = {
       .min(1, { error: "at least one TCP port" }),
   ).default([...transitDefaults.hubEndpointPorts]),
   /**
-   * Spoke: number of the hub's private route tables (the hub's availabilityZoneCount with the awsx
-   * VPC); the spoke adds one route to its CIDR in each. A mismatch with the hub's
-   * `privateRouteTableIds` fails the preview.
-   * @default 3
-   */
-  hubPrivateRouteTableCount: integer(1, 16).default(3),
-  /**
    * Spoke: IAM role in the hub's account that the spoke assumes for the hub-side part (accepting the
    * attachment, TGW association/propagation, hub routes, hub SG rules). Set it when the hub is in
    * another AWS account; unset means same account. @default unset
@@ -89,7 +82,6 @@ export const transitRoles: RoleOnly<typeof transitSchema> = {
   ramSharePrincipals: "hub",
   ramAllowExternalPrincipals: "hub",
   hubEndpointPorts: "spoke",
-  hubPrivateRouteTableCount: "spoke",
   hubAccountRoleArn: "spoke",
   transitAcceptShareInvitation: "spoke",
 };
@@ -102,7 +94,7 @@ function duplicate<T>(values: readonly T[]): number {
 }
 
 /** Cross-key rules of this section; throws ConfigError on bad input. */
-export function transitChecks(config: SectionConfig): void {
+export function transitChecks(config: SectionConfig<typeof transitSchema>): void {
   const key = (k: keyof TransitConfig) => `${NAMESPACE}:${k}`;
   if (config.role === "spoke" && config.transitAcceptShareInvitation && !config.hubAccountRoleArn) {
     throw new ConfigError(
@@ -134,18 +126,18 @@ export function transitChecks(config: SectionConfig): void {
  * `StackReference.getOutputValue`).
  * @param hubRegion The hub's `region` output.
  * @param hubPrivateRouteTableIds The hub's `privateRouteTableIds` output.
- * @throws ConfigError when the hub exports no transit outputs, the regions differ (a TGW attachment
- *   is regional) or `hubPrivateRouteTableCount` differs from the hub's route tables.
+ * @returns The number of the hub's private route tables (one route to the spoke is added in each).
+ * @throws ConfigError when the hub exports no transit outputs or the regions differ (a TGW
+ *   attachment is regional).
  */
 export function checkTransitAgainstHub(
   config: {
     readonly region: string;
-    readonly hubPrivateRouteTableCount: number;
     readonly hubStackReference?: string;
   },
   hubRegion: unknown,
   hubPrivateRouteTableIds: unknown,
-): void {
+): number {
   if (!Array.isArray(hubPrivateRouteTableIds)) {
     throw new ConfigError(
       `${NAMESPACE}:hubStackReference`,
@@ -160,11 +152,5 @@ export function checkTransitAgainstHub(
       `the hub's region ${hubRegion} (Transit Gateway attachments are regional)`,
     );
   }
-  if (hubPrivateRouteTableIds.length !== config.hubPrivateRouteTableCount) {
-    throw new ConfigError(
-      `${NAMESPACE}:hubPrivateRouteTableCount`,
-      config.hubPrivateRouteTableCount,
-      `${hubPrivateRouteTableIds.length}, the number of the hub's private route tables`,
-    );
-  }
+  return hubPrivateRouteTableIds.length;
 }
