@@ -276,44 +276,7 @@ export class Cluster extends pulumi.ComponentResource {
     // The stack's AWS provider (default tags) for the children of eks.Cluster / ManagedNodeGroup.
     const componentProviders = awsProviders(this);
 
-    const autoScalingRole = args.createAutoScalingServiceLinkedRole
-      ? new aws.iam.ServiceLinkedRole(
-          `${name}-autoscaling`,
-          {
-            awsServiceName: "autoscaling.amazonaws.com",
-            description: "EC2 Auto Scaling (created by the platform: the cluster key policy names it)",
-            tags: awsTags(`${name}-autoscaling`, tags),
-          },
-          { parent: this, retainOnDelete: true },
-        )
-      : undefined;
-
-    this.key = new aws.kms.Key(
-      `${name}-key`,
-      {
-        description: `${args.clusterName}: EKS secrets, node volumes and control-plane logs`,
-        enableKeyRotation: true,
-        deletionWindowInDays: clusterDefaults.kmsDeletionWindowDays,
-        policy: pulumi.all([identity.accountId, partition.partition]).apply(([accountId, part]) =>
-          JSON.stringify(
-            kmsKeyPolicy({
-              accountId,
-              partition: part,
-              region: args.region,
-              cloudWatchLogs: true,
-              autoScaling: true,
-            }),
-          ),
-        ),
-        tags: awsTags(`${name}-key`, tags),
-      },
-      { parent: this, protect: args.protect, dependsOn: autoScalingRole ? [autoScalingRole] : [] },
-    );
-    new aws.kms.Alias(
-      `${name}-key`,
-      { name: `alias/${args.clusterName}`, targetKeyId: this.key.keyId },
-      { parent: this },
-    );
+    this.key = this.encryptionKey(name, args, identity.accountId, partition.partition, tags);
 
     // Created before the cluster so EKS writes into it instead of creating a never-expiring group.
     const logGroup = new aws.cloudwatch.LogGroup(
@@ -327,51 +290,36 @@ export class Cluster extends pulumi.ComponentResource {
       { parent: this, protect: args.protect },
     );
 
-    this.nodeRole = new aws.iam.Role(
-      `${name}-node`,
-      {
-        description: `${args.clusterName}: EKS managed node groups`,
-        assumeRolePolicy: identity.accountId.apply((accountId) =>
-          JSON.stringify(serviceTrustPolicy("ec2.amazonaws.com", accountId)),
-        ),
-        tags: awsTags(`${name}-node`, tags),
-      },
-      { parent: this },
+    this.nodeRole = this.serviceRoleFor(
+      name,
+      args,
+      "node",
+      "EKS managed node groups",
+      "ec2.amazonaws.com",
+      tags,
     );
-    const nodePolicies = clusterDefaults.nodeRolePolicies.map(
-      (policy) =>
-        new aws.iam.RolePolicyAttachment(
-          `${name}-node-${policy}`,
-          {
-            role: this.nodeRole.name,
-            policyArn: pulumi.interpolate`arn:${partition.partition}:iam::aws:policy/${policy}`,
-          },
-          { parent: this },
-        ),
+    const nodePolicies = this.attachManaged(
+      name,
+      "node",
+      this.nodeRole,
+      clusterDefaults.nodeRolePolicies,
+      partition.partition,
     );
-
     // Our own cluster role: the one @pulumi/eks would create trusts eks.amazonaws.com from any account.
-    const serviceRole = new aws.iam.Role(
-      `${name}-eks-service`,
-      {
-        description: `${args.clusterName}: EKS control plane`,
-        assumeRolePolicy: identity.accountId.apply((accountId) =>
-          JSON.stringify(serviceTrustPolicy("eks.amazonaws.com", accountId)),
-        ),
-        tags: awsTags(`${name}-eks-service`, tags),
-      },
-      { parent: this },
+    const serviceRole = this.serviceRoleFor(
+      name,
+      args,
+      "eks-service",
+      "EKS control plane",
+      "eks.amazonaws.com",
+      tags,
     );
-    const servicePolicies = clusterDefaults.serviceRolePolicies.map(
-      (policy) =>
-        new aws.iam.RolePolicyAttachment(
-          `${name}-eks-service-${policy}`,
-          {
-            role: serviceRole.name,
-            policyArn: pulumi.interpolate`arn:${partition.partition}:iam::aws:policy/${policy}`,
-          },
-          { parent: this },
-        ),
+    const servicePolicies = this.attachManaged(
+      name,
+      "eks-service",
+      serviceRole,
+      clusterDefaults.serviceRolePolicies,
+      partition.partition,
     );
 
     this.cluster = new eks.Cluster(
@@ -417,106 +365,21 @@ export class Cluster extends pulumi.ComponentResource {
     this.nodeSecurityGroupId = this.cluster.eksCluster.vpcConfig.clusterSecurityGroupId;
     this.kubeconfig = pulumi.secret(this.cluster.kubeconfigJson);
 
-    const apiAccess = (args.apiAccessCidrs ?? []).map(
-      (cidr, i) =>
-        new aws.vpc.SecurityGroupIngressRule(
-          `${name}-api-access-${i}`,
-          {
-            securityGroupId: this.nodeSecurityGroupId,
-            description: `Kubernetes API (443) from ${cidr}: deployment and operator access`,
-            ipProtocol: "tcp",
-            fromPort: 443,
-            toPort: 443,
-            cidrIpv4: cidr,
-            tags: awsTags(`${name}-api-access-${i}`, tags),
-          },
-          { parent: this },
-        ),
-    );
-
-    new aws.eks.Addon(
-      `${name}-pod-identity-agent`,
-      {
-        clusterName: this.clusterName,
-        addonName: "eks-pod-identity-agent",
-        addonVersion: versions["eks-pod-identity-agent"],
-        resolveConflictsOnCreate: "OVERWRITE",
-        resolveConflictsOnUpdate: "OVERWRITE",
-        tags: awsTags(`${name}-pod-identity-agent`, tags),
-      },
-      { parent: this },
-    );
+    const apiAccess = this.apiAccessRules(name, args.apiAccessCidrs ?? [], tags);
+    this.addon(name, "eks-pod-identity-agent", versions["eks-pod-identity-agent"], {}, tags);
 
     this.nodeGroups = {};
     for (const pool of args.nodePools) {
-      const { labels, taints } = nodePoolPlacement(pool);
-      const launchTemplate = new aws.ec2.LaunchTemplate(
-        `${name}-${pool.name}`,
-        {
-          description: `${args.clusterName} node pool ${pool.name}: IMDSv2, encrypted root volume`,
-          updateDefaultVersion: true,
-          metadataOptions: {
-            httpEndpoint: "enabled",
-            httpTokens: "required",
-            httpPutResponseHopLimit: args.metadataHopLimit ?? clusterDefaults.metadataHopLimit,
-          },
-          blockDeviceMappings: [
-            {
-              deviceName: "/dev/xvda",
-              ebs: {
-                volumeSize: pool.diskSizeGiB ?? clusterDefaults.diskSizeGiB,
-                volumeType: "gp3",
-                encrypted: "true",
-                kmsKeyId: this.key.arn,
-                deleteOnTermination: "true",
-              },
-            },
-          ],
-          tagSpecifications: ["instance", "volume"].map((resourceType) => ({
-            resourceType,
-            tags: awsTags(`${args.clusterName}-${pool.name}`, tags),
-          })),
-          tags: awsTags(`${name}-${pool.name}`, tags),
-        },
-        { parent: this },
-      );
-      this.nodeGroups[pool.name] = new eks.ManagedNodeGroup(
-        `${name}-${pool.name}`,
-        {
-          cluster: this.cluster,
-          nodeGroupName: pool.name,
-          nodeRole: this.nodeRole,
-          subnetIds: args.privateSubnetIds,
-          instanceTypes: [...pool.instanceTypes],
-          amiType: pool.amiType ?? clusterDefaults.amiType,
-          capacityType: pool.capacityType ?? clusterDefaults.capacityType,
-          scalingConfig: { minSize: pool.minSize, desiredSize: pool.desiredSize, maxSize: pool.maxSize },
-          // The autoscaler owns the desired size after creation.
-          ignoreScalingChanges: true,
-          labels,
-          taints: taints.map((t) => ({ key: t.key, value: t.value, effect: t.effect })),
-          launchTemplate: {
-            id: launchTemplate.id,
-            version: pulumi.interpolate`${launchTemplate.latestVersion}`,
-          },
-          tags: awsTags(`${args.clusterName}-${pool.name}`, tags),
-        },
-        { parent: this, ...componentProviders },
-      );
+      this.nodeGroups[pool.name] = this.nodeGroup(name, args, pool, tags, componentProviders);
     }
 
-    new aws.eks.Addon(
-      `${name}-coredns`,
-      {
-        clusterName: this.clusterName,
-        addonName: "coredns",
-        addonVersion: versions.coredns,
-        configurationValues: JSON.stringify(corednsConfiguration),
-        resolveConflictsOnCreate: "OVERWRITE",
-        resolveConflictsOnUpdate: "OVERWRITE",
-        tags: awsTags(`${name}-coredns`, tags),
-      },
-      { parent: this, dependsOn: Object.values(this.nodeGroups) },
+    this.addon(
+      name,
+      "coredns",
+      versions.coredns,
+      { configurationValues: JSON.stringify(corednsConfiguration) },
+      tags,
+      Object.values(this.nodeGroups),
     );
 
     // Kubernetes objects wait for the API access rules: `pulumi up` reaches the private endpoint through them.
@@ -534,5 +397,207 @@ export class Cluster extends pulumi.ComponentResource {
       kubeconfig: this.kubeconfig,
       key: this.key,
     });
+  }
+
+  /** The cluster's customer KMS key (and the Auto Scaling service-linked role its policy names). */
+  private encryptionKey(
+    name: string,
+    args: ClusterArgs,
+    accountId: pulumi.Output<string>,
+    partition: pulumi.Output<string>,
+    tags: Record<string, string>,
+  ): aws.kms.Key {
+    const autoScalingRole = args.createAutoScalingServiceLinkedRole
+      ? new aws.iam.ServiceLinkedRole(
+          `${name}-autoscaling`,
+          {
+            awsServiceName: "autoscaling.amazonaws.com",
+            description: "EC2 Auto Scaling (created by the platform: the cluster key policy names it)",
+            tags: awsTags(`${name}-autoscaling`, tags),
+          },
+          { parent: this, retainOnDelete: true },
+        )
+      : undefined;
+
+    const key = new aws.kms.Key(
+      `${name}-key`,
+      {
+        description: `${args.clusterName}: EKS secrets, node volumes and control-plane logs`,
+        enableKeyRotation: true,
+        deletionWindowInDays: clusterDefaults.kmsDeletionWindowDays,
+        policy: pulumi.all([accountId, partition]).apply(([accountId, part]) =>
+          JSON.stringify(
+            kmsKeyPolicy({
+              accountId,
+              partition: part,
+              region: args.region,
+              cloudWatchLogs: true,
+              autoScaling: true,
+            }),
+          ),
+        ),
+        tags: awsTags(`${name}-key`, tags),
+      },
+      { parent: this, protect: args.protect, dependsOn: autoScalingRole ? [autoScalingRole] : [] },
+    );
+    new aws.kms.Alias(
+      `${name}-key`,
+      { name: `alias/${args.clusterName}`, targetKeyId: key.keyId },
+      { parent: this },
+    );
+
+    return key;
+  }
+
+  /** An IAM role that one AWS service assumes, limited to this account. */
+  private serviceRoleFor(
+    name: string,
+    args: ClusterArgs,
+    suffix: string,
+    purpose: string,
+    service: string,
+    tags: Record<string, string>,
+  ): aws.iam.Role {
+    const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+    return new aws.iam.Role(
+      `${name}-${suffix}`,
+      {
+        description: `${args.clusterName}: ${purpose}`,
+        assumeRolePolicy: accountId.apply((id) => JSON.stringify(serviceTrustPolicy(service, id))),
+        tags: awsTags(`${name}-${suffix}`, tags),
+      },
+      { parent: this },
+    );
+  }
+
+  /** Attaches AWS managed policies to a role. */
+  private attachManaged(
+    name: string,
+    suffix: string,
+    role: aws.iam.Role,
+    policies: readonly string[],
+    partition: pulumi.Output<string>,
+  ): aws.iam.RolePolicyAttachment[] {
+    return policies.map(
+      (policy) =>
+        new aws.iam.RolePolicyAttachment(
+          `${name}-${suffix}-${policy}`,
+          { role: role.name, policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/${policy}` },
+          { parent: this },
+        ),
+    );
+  }
+
+  /** Ingress to the private API (443) from each admitted CIDR. */
+  private apiAccessRules(
+    name: string,
+    cidrs: readonly string[],
+    tags: Record<string, string>,
+  ): aws.vpc.SecurityGroupIngressRule[] {
+    return cidrs.map(
+      (cidr, i) =>
+        new aws.vpc.SecurityGroupIngressRule(
+          `${name}-api-access-${i}`,
+          {
+            securityGroupId: this.nodeSecurityGroupId,
+            description: `Kubernetes API (443) from ${cidr}: deployment and operator access`,
+            ipProtocol: "tcp",
+            fromPort: 443,
+            toPort: 443,
+            cidrIpv4: cidr,
+            tags: awsTags(`${name}-api-access-${i}`, tags),
+          },
+          { parent: this },
+        ),
+    );
+  }
+
+  /** An EKS managed add-on of this cluster at its pinned version. */
+  private addon(
+    name: string,
+    addonName: string,
+    addonVersion: string,
+    extra: Partial<aws.eks.AddonArgs>,
+    tags: Record<string, string>,
+    dependsOn: pulumi.Resource[] = [],
+  ): aws.eks.Addon {
+    const suffix = addonName === "eks-pod-identity-agent" ? "pod-identity-agent" : addonName;
+    return new aws.eks.Addon(
+      `${name}-${suffix}`,
+      {
+        clusterName: this.clusterName,
+        addonName,
+        addonVersion,
+        resolveConflictsOnCreate: "OVERWRITE",
+        resolveConflictsOnUpdate: "OVERWRITE",
+        ...extra,
+        tags: awsTags(`${name}-${suffix}`, tags),
+      },
+      { parent: this, dependsOn },
+    );
+  }
+
+  /** One node pool: its launch template (IMDSv2, encrypted root volume) and managed node group. */
+  private nodeGroup(
+    name: string,
+    args: ClusterArgs,
+    pool: NodePoolArgs,
+    tags: Record<string, string>,
+    componentProviders: pulumi.ComponentResourceOptions,
+  ): eks.ManagedNodeGroup {
+    const { labels, taints } = nodePoolPlacement(pool);
+    const launchTemplate = new aws.ec2.LaunchTemplate(
+      `${name}-${pool.name}`,
+      {
+        description: `${args.clusterName} node pool ${pool.name}: IMDSv2, encrypted root volume`,
+        updateDefaultVersion: true,
+        metadataOptions: {
+          httpEndpoint: "enabled",
+          httpTokens: "required",
+          httpPutResponseHopLimit: args.metadataHopLimit ?? clusterDefaults.metadataHopLimit,
+        },
+        blockDeviceMappings: [
+          {
+            deviceName: "/dev/xvda",
+            ebs: {
+              volumeSize: pool.diskSizeGiB ?? clusterDefaults.diskSizeGiB,
+              volumeType: "gp3",
+              encrypted: "true",
+              kmsKeyId: this.key.arn,
+              deleteOnTermination: "true",
+            },
+          },
+        ],
+        tagSpecifications: ["instance", "volume"].map((resourceType) => ({
+          resourceType,
+          tags: awsTags(`${args.clusterName}-${pool.name}`, tags),
+        })),
+        tags: awsTags(`${name}-${pool.name}`, tags),
+      },
+      { parent: this },
+    );
+    return new eks.ManagedNodeGroup(
+      `${name}-${pool.name}`,
+      {
+        cluster: this.cluster,
+        nodeGroupName: pool.name,
+        nodeRole: this.nodeRole,
+        subnetIds: args.privateSubnetIds,
+        instanceTypes: [...pool.instanceTypes],
+        amiType: pool.amiType ?? clusterDefaults.amiType,
+        capacityType: pool.capacityType ?? clusterDefaults.capacityType,
+        scalingConfig: { minSize: pool.minSize, desiredSize: pool.desiredSize, maxSize: pool.maxSize },
+        // The autoscaler owns the desired size after creation.
+        ignoreScalingChanges: true,
+        labels,
+        taints: taints.map((t) => ({ key: t.key, value: t.value, effect: t.effect })),
+        launchTemplate: {
+          id: launchTemplate.id,
+          version: pulumi.interpolate`${launchTemplate.latestVersion}`,
+        },
+        tags: awsTags(`${args.clusterName}-${pool.name}`, tags),
+      },
+      { parent: this, ...componentProviders },
+    );
   }
 }
