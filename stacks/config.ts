@@ -30,6 +30,7 @@ import { storageChecks, storageSchema } from "./sections/storage";
 import { gitopsChecks, gitopsSchema } from "./sections/gitops";
 import { tenancyChecks, tenancySchema } from "./sections/tenancy";
 import { transitChecks, transitSchema } from "./sections/transit";
+import { karpenterSchema } from "./karpenter";
 
 // ---------------------------------------------------------------------------------------------
 // Node pools and access entries
@@ -252,6 +253,7 @@ export const platformSchema = z.object({
   ...tenancySchema,
   ...storageSchema,
   ...observabilitySchema,
+  ...karpenterSchema,
 });
 
 type Parsed = z.infer<typeof platformSchema>;

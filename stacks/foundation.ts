@@ -5,6 +5,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import { Cluster } from "../components/cluster";
 import { Network } from "../components/networking";
 import type { PlatformConfig } from "./config";
+import { karpenterEnabled } from "./karpenter";
 import type { CommonOutputs } from "./contract";
 import type { StorageOutputs } from "./wiring/storage";
 import type { TenancyOutputs } from "./wiring/tenancy";
@@ -61,6 +62,7 @@ export function buildFoundation(config: PlatformConfig): Foundation {
     apiAccessCidrs: config.apiAccessCidrs,
     logRetentionDays: config.controlPlaneLogRetentionDays,
     accessEntries: config.accessEntries,
+    autoscaler: karpenterEnabled(config),
     protect: config.production,
     tags,
   });

@@ -4,6 +4,7 @@
  */
 import type { PlatformConfig } from "./config";
 import type { HubOutputs } from "./contract";
+import { buildKarpenter } from "./karpenter";
 import { buildFoundation, commonOutputs } from "./foundation";
 import { buildGitOpsHub, capabilityFacts, gitSource } from "./wiring/gitops";
 import { buildObservabilityHub } from "./wiring/observability";
@@ -16,6 +17,7 @@ export async function hubStack(config: PlatformConfig): Promise<HubOutputs> {
   gitSource(config); // validates the Git source before anything is created
   const foundation = buildFoundation(config);
   const transit = buildTransitHub(config, foundation);
+  buildKarpenter(config, foundation);
   const { storage: storageInstall, ...storage } = buildStorage(config, foundation);
   const observability = buildObservabilityHub(config, foundation, [storageInstall]);
   const { flux, ...gitops } = buildGitOpsHub(

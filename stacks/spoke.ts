@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { kubernetesProvider } from "../components/cluster";
 import { ConfigError, NAMESPACE, cidrsOverlap, type PlatformConfig } from "./config";
 import { readHubOutputs, type SpokeOutputs } from "./contract";
+import { buildKarpenter } from "./karpenter";
 import { buildFoundation, commonOutputs, type Foundation } from "./foundation";
 import { checkTransitAgainstHub } from "./sections/transit";
 import { buildGitOpsSpoke, capabilityFacts, gitSource } from "./wiring/gitops";
@@ -67,6 +68,7 @@ export async function spokeStack(config: PlatformConfig): Promise<SpokeOutputs> 
       dependsOn: [attachment],
     }),
   };
+  buildKarpenter(config, foundation);
   const { storage: storageInstall, ...storage } = buildStorage(config, foundation);
   const observability = buildObservabilitySpoke(config, foundation, hub, [storageInstall]);
   const { flux, ...gitops } = buildGitOpsSpoke(

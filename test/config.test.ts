@@ -273,6 +273,7 @@ describe("Pulumi.yaml config block", () => {
     "tenantDefaultQuota",
     "tenantDefaultLimits",
     "alertmanagerReceivers",
+    "karpenter",
   ]);
 
   it("declares every scalar and array key of the schema with a type and a description", () => {

@@ -95,6 +95,15 @@ it). The offline plan stands in \`[secret]\` for those a stack needs and lists t
 
 Alertmanager receivers (docs/observability.md); receiver URLs are secrets: set the key with
 \`pulumi config set --secret --path\`. Default \`[]\`.
+
+### Add-ons (all stacks)
+
+One object per add-on, its fields set with \`pulumi config set --path 'platform:<key>.<field>' <value>\`;
+each page lists the fields, their defaults and how to turn the add-on off.
+
+| key | default | page |
+| --- | --- | --- |
+| \`platform:karpenter\` | on in production | [docs/karpenter.md](karpenter.md): node autoscaling, NodePools, EC2NodeClass |
 `;
 
 /** Renders docs/configuration.md from the project file's text. */

@@ -109,6 +109,12 @@ export interface ClusterArgs {
   readonly accessEntries?: readonly AccessEntryArgs[];
   /** IMDSv2 response hop limit of the nodes (2 lets pods on the pod network reach IMDS). @default 2 */
   readonly metadataHopLimit?: number;
+  /**
+   * A node autoscaler (Karpenter) runs on the cluster: managed node groups then ignore drift of their
+   * desired size; without one, Pulumi keeps the desired size it was given.
+   * @default false
+   */
+  readonly autoscaler?: boolean;
   /** Protect stateful resources (KMS key, log group) and turn on EKS deletion protection. @default false */
   readonly protect?: boolean;
   /** Tags for every AWS resource, merged last. @default {} */
@@ -420,8 +426,8 @@ export class Cluster extends pulumi.ComponentResource {
           amiType: pool.amiType ?? clusterDefaults.amiType,
           capacityType: pool.capacityType ?? clusterDefaults.capacityType,
           scalingConfig: { minSize: pool.minSize, desiredSize: pool.desiredSize, maxSize: pool.maxSize },
-          // The autoscaler owns the desired size after creation.
-          ignoreScalingChanges: true,
+          // With an autoscaler on, the desired size is its business after creation.
+          ignoreScalingChanges: args.autoscaler ?? false,
           labels,
           taints: taints.map((t) => ({ key: t.key, value: t.value, effect: t.effect })),
           launchTemplate: {

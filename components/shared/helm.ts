@@ -7,8 +7,10 @@ import * as pulumi from "@pulumi/pulumi";
 
 /** A Helm chart: name, exact version and repository. */
 export interface ChartPin {
+  /** Chart name in `repo`, or the full `oci://` reference of a chart in an OCI registry. */
   readonly chart: string;
   readonly version: string;
+  /** Chart repository URL; empty for an OCI chart (`chart` names it). */
   readonly repo: string;
 }
 
@@ -34,10 +36,10 @@ export function release(
   return new k8s.helm.v3.Release(
     name,
     {
-      name: releaseName ?? pin.chart,
+      name: releaseName ?? pin.chart.split("/").pop(),
       chart: pin.chart,
       version: pin.version,
-      repositoryOpts: { repo: pin.repo },
+      repositoryOpts: pin.repo ? { repo: pin.repo } : undefined,
       namespace,
       createNamespace: false,
       atomic: true,
