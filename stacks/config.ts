@@ -31,6 +31,7 @@ import { gitopsChecks, gitopsSchema } from "./sections/gitops";
 import { tenancyChecks, tenancySchema } from "./sections/tenancy";
 import { transitChecks, transitSchema } from "./sections/transit";
 import { karpenterSchema } from "./karpenter";
+import { certManagerSchema } from "./cert-manager";
 
 // ---------------------------------------------------------------------------------------------
 // Node pools and access entries
@@ -254,6 +255,7 @@ export const platformSchema = z.object({
   ...storageSchema,
   ...observabilitySchema,
   ...karpenterSchema,
+  ...certManagerSchema,
 });
 
 type Parsed = z.infer<typeof platformSchema>;

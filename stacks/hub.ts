@@ -5,6 +5,7 @@
 import type { PlatformConfig } from "./config";
 import type { HubOutputs } from "./contract";
 import { buildKarpenter } from "./karpenter";
+import { buildCertManager } from "./cert-manager";
 import { buildFoundation, commonOutputs } from "./foundation";
 import { buildGitOpsHub, capabilityFacts, gitSource } from "./wiring/gitops";
 import { buildObservabilityHub } from "./wiring/observability";
@@ -18,6 +19,7 @@ export async function hubStack(config: PlatformConfig): Promise<HubOutputs> {
   const foundation = buildFoundation(config);
   const transit = buildTransitHub(config, foundation);
   buildKarpenter(config, foundation);
+  buildCertManager(config, foundation);
   const { storage: storageInstall, ...storage } = buildStorage(config, foundation);
   const observability = buildObservabilityHub(config, foundation, [storageInstall]);
   const { flux, ...gitops } = buildGitOpsHub(

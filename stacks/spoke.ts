@@ -8,6 +8,7 @@ import { kubernetesProvider } from "../components/cluster";
 import { ConfigError, NAMESPACE, cidrsOverlap, type PlatformConfig } from "./config";
 import { readHubOutputs, type SpokeOutputs } from "./contract";
 import { buildKarpenter } from "./karpenter";
+import { buildCertManager } from "./cert-manager";
 import { buildFoundation, commonOutputs, type Foundation } from "./foundation";
 import { checkTransitAgainstHub } from "./sections/transit";
 import { buildGitOpsSpoke, capabilityFacts, gitSource } from "./wiring/gitops";
@@ -69,6 +70,7 @@ export async function spokeStack(config: PlatformConfig): Promise<SpokeOutputs> 
     }),
   };
   buildKarpenter(config, foundation);
+  buildCertManager(config, foundation);
   const { storage: storageInstall, ...storage } = buildStorage(config, foundation);
   const observability = buildObservabilitySpoke(config, foundation, hub, [storageInstall]);
   const { flux, ...gitops } = buildGitOpsSpoke(

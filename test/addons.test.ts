@@ -17,9 +17,16 @@ const ADDONS = [
     version: "1.14.1",
     serviceAccount: "karpenter",
   },
+  {
+    key: "certManager",
+    type: "platform:cert-manager:",
+    chart: "cert-manager",
+    version: "v1.21.1",
+    serviceAccount: "cert-manager",
+  },
 ] as const;
 
-/** The URN of each resource's nearest ancestor of a type with the prefix, if any. */
+/** True when the resource or one of its ancestors is of a type with the prefix. */
 function underComponent(plan: PlanResult, urn: string, typePrefix: string): boolean {
   const byUrn = new Map(plan.resources.map((r) => [r.urn, r]));
   for (let r = byUrn.get(urn); r; r = r.parent ? byUrn.get(r.parent) : undefined)

@@ -274,6 +274,7 @@ describe("Pulumi.yaml config block", () => {
     "tenantDefaultLimits",
     "alertmanagerReceivers",
     "karpenter",
+    "certManager",
   ]);
 
   it("declares every scalar and array key of the schema with a type and a description", () => {

@@ -20,31 +20,59 @@ export function upstreamValues(folder: string): Record<string, unknown> | undefi
 const isMap = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 
+/** A node of a chart's values.schema.json (JSON Schema with local `$ref`s). */
+interface ValuesSchema {
+  $ref?: string;
+  $defs?: Record<string, ValuesSchema>;
+  definitions?: Record<string, ValuesSchema>;
+  properties?: Record<string, ValuesSchema>;
+}
+
+/** The values.schema.json of an upstream chart folder, when it ships one. */
+export function upstreamValuesSchema(folder: string): ValuesSchema | undefined {
+  const file = path.join(upstreamCharts, folder, "values.schema.json");
+  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as ValuesSchema) : undefined;
+}
+
+function resolve(root: ValuesSchema, node: ValuesSchema | undefined): ValuesSchema | undefined {
+  let current = node;
+  for (let i = 0; current?.$ref && i < 20; i++) {
+    const [, kind, name] = /^#\/(\$defs|definitions)\/(.+)$/.exec(current.$ref) ?? [];
+    current = kind ? root[kind as "$defs" | "definitions"]?.[name] : undefined;
+  }
+  return current;
+}
+
 /**
- * Values keys the chart does not declare: every key of `ours` must exist in the chart's values at
- * the same path, unless the chart's value there is an empty map (a free-form map it passes through)
+ * Values keys the chart does not declare: every key of `ours` must exist at the same path in the
+ * chart's values.yaml or its values.schema.json (keys documented there but commented out in
+ * values.yaml), unless the chart's value there is an empty map (a free-form map it passes through)
  * or the path is in `kubernetesObjects` (a Kubernetes structure such as `affinity`, passed verbatim).
  */
 export function undeclaredValues(
   ours: Record<string, unknown>,
   chart: Record<string, unknown>,
   kubernetesObjects: readonly string[] = [],
+  schema?: { root: ValuesSchema; node?: ValuesSchema },
   at = "",
 ): string[] {
   const problems: string[] = [];
+  const node = schema ? resolve(schema.root, schema.node ?? schema.root) : undefined;
   for (const [key, value] of Object.entries(ours)) {
     const where = at ? `${at}.${key}` : key;
-    if (kubernetesObjects.includes(where)) {
-      if (!(key in chart)) problems.push(where);
-      continue;
-    }
-    if (!(key in chart)) {
+    const inSchema = node?.properties?.[key];
+    if (!(key in chart) && !inSchema) {
       problems.push(where);
       continue;
     }
+    if (kubernetesObjects.includes(where)) continue;
     const theirs = chart[key];
-    if (isMap(value) && isMap(theirs) && Object.keys(theirs).length > 0)
-      problems.push(...undeclaredValues(value, theirs, kubernetesObjects, where));
+    const childSchema = schema && inSchema ? { root: schema.root, node: inSchema } : undefined;
+    const schemaHasFields = childSchema && resolve(childSchema.root, childSchema.node)?.properties;
+    if (isMap(value) && ((isMap(theirs) && Object.keys(theirs).length > 0) || schemaHasFields))
+      problems.push(
+        ...undeclaredValues(value, isMap(theirs) ? theirs : {}, kubernetesObjects, childSchema, where),
+      );
   }
   return problems;
 }

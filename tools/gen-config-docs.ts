@@ -104,6 +104,7 @@ each page lists the fields, their defaults and how to turn the add-on off.
 | key | default | page |
 | --- | --- | --- |
 | \`platform:karpenter\` | on in production | [docs/karpenter.md](karpenter.md): node autoscaling, NodePools, EC2NodeClass |
+| \`platform:certManager\` | on in production | [docs/cert-manager.md](cert-manager.md): certificates, Let's Encrypt ClusterIssuers with DNS-01 on Route 53 |
 `;
 
 /** Renders docs/configuration.md from the project file's text. */

@@ -50,3 +50,31 @@ export function release(
     opts,
   );
 }
+
+/**
+ * The namespace of an add-on's release, labelled with the Pod Security level it enforces (and
+ * `restricted` audited and warned).
+ * https://kubernetes.io/docs/concepts/security/pod-security-admission/
+ */
+export function addonNamespace(
+  name: string,
+  namespace: string,
+  podSecurity: "privileged" | "baseline" | "restricted",
+  opts: K8sOpts,
+): k8s.core.v1.Namespace {
+  return new k8s.core.v1.Namespace(
+    name,
+    {
+      metadata: {
+        name: namespace,
+        labels: {
+          "app.kubernetes.io/part-of": "platform",
+          "pod-security.kubernetes.io/enforce": podSecurity,
+          "pod-security.kubernetes.io/audit": "restricted",
+          "pod-security.kubernetes.io/warn": "restricted",
+        },
+      },
+    },
+    opts,
+  );
+}
