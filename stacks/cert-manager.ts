@@ -16,11 +16,9 @@ export const hostedZoneSchema = z
       .string()
       .regex(/^Z[A-Z0-9]{1,31}$/, { error: "a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ" }),
     /** The zone's domain, e.g. `numinia.xyz`. */
-    name: z
-      .string()
-      .regex(/^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
-        error: "a DNS domain such as example.com",
-      }),
+    name: z.string().regex(/^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
+      error: "a DNS domain such as example.com",
+    }),
   })
   .strict();
 
