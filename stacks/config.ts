@@ -32,6 +32,7 @@ import { tenancyChecks, tenancySchema } from "./sections/tenancy";
 import { transitChecks, transitSchema } from "./sections/transit";
 import { karpenterSchema } from "./karpenter";
 import { certManagerSchema } from "./cert-manager";
+import { externalDnsSchema } from "./external-dns";
 
 // ---------------------------------------------------------------------------------------------
 // Node pools and access entries
@@ -256,6 +257,7 @@ export const platformSchema = z.object({
   ...observabilitySchema,
   ...karpenterSchema,
   ...certManagerSchema,
+  ...externalDnsSchema,
 });
 
 type Parsed = z.infer<typeof platformSchema>;

@@ -6,6 +6,7 @@ import type { PlatformConfig } from "./config";
 import type { HubOutputs } from "./contract";
 import { buildKarpenter } from "./karpenter";
 import { buildCertManager } from "./cert-manager";
+import { buildExternalDns } from "./external-dns";
 import { buildFoundation, commonOutputs } from "./foundation";
 import { buildGitOpsHub, capabilityFacts, gitSource } from "./wiring/gitops";
 import { buildObservabilityHub } from "./wiring/observability";
@@ -20,6 +21,7 @@ export async function hubStack(config: PlatformConfig): Promise<HubOutputs> {
   const transit = buildTransitHub(config, foundation);
   buildKarpenter(config, foundation);
   buildCertManager(config, foundation);
+  buildExternalDns(config, foundation);
   const { storage: storageInstall, ...storage } = buildStorage(config, foundation);
   const observability = buildObservabilityHub(config, foundation, [storageInstall]);
   const { flux, ...gitops } = buildGitOpsHub(

@@ -9,6 +9,7 @@ import { ConfigError, NAMESPACE, cidrsOverlap, type PlatformConfig } from "./con
 import { readHubOutputs, type SpokeOutputs } from "./contract";
 import { buildKarpenter } from "./karpenter";
 import { buildCertManager } from "./cert-manager";
+import { buildExternalDns } from "./external-dns";
 import { buildFoundation, commonOutputs, type Foundation } from "./foundation";
 import { checkTransitAgainstHub } from "./sections/transit";
 import { buildGitOpsSpoke, capabilityFacts, gitSource } from "./wiring/gitops";
@@ -71,6 +72,7 @@ export async function spokeStack(config: PlatformConfig): Promise<SpokeOutputs> 
   };
   buildKarpenter(config, foundation);
   buildCertManager(config, foundation);
+  buildExternalDns(config, foundation);
   const { storage: storageInstall, ...storage } = buildStorage(config, foundation);
   const observability = buildObservabilitySpoke(config, foundation, hub, [storageInstall]);
   const { flux, ...gitops } = buildGitOpsSpoke(

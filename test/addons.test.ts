@@ -24,6 +24,13 @@ const ADDONS = [
     version: "v1.21.1",
     serviceAccount: "cert-manager",
   },
+  {
+    key: "externalDns",
+    type: "platform:external-dns:",
+    chart: "external-dns",
+    version: "1.21.1",
+    serviceAccount: "external-dns",
+  },
 ] as const;
 
 /** True when the resource or one of its ancestors is of a type with the prefix. */

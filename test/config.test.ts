@@ -275,6 +275,7 @@ describe("Pulumi.yaml config block", () => {
     "alertmanagerReceivers",
     "karpenter",
     "certManager",
+    "externalDns",
   ]);
 
   it("declares every scalar and array key of the schema with a type and a description", () => {
