@@ -33,6 +33,7 @@ import { transitChecks, transitSchema } from "./sections/transit";
 import { karpenterSchema } from "./karpenter";
 import { certManagerSchema } from "./cert-manager";
 import { externalDnsSchema } from "./external-dns";
+import { externalSecretsSchema } from "./external-secrets";
 
 // ---------------------------------------------------------------------------------------------
 // Node pools and access entries
@@ -258,6 +259,7 @@ export const platformSchema = z.object({
   ...karpenterSchema,
   ...certManagerSchema,
   ...externalDnsSchema,
+  ...externalSecretsSchema,
 });
 
 type Parsed = z.infer<typeof platformSchema>;

@@ -7,6 +7,7 @@ import type { HubOutputs } from "./contract";
 import { buildKarpenter } from "./karpenter";
 import { buildCertManager } from "./cert-manager";
 import { buildExternalDns } from "./external-dns";
+import { buildExternalSecrets } from "./external-secrets";
 import { buildFoundation, commonOutputs } from "./foundation";
 import { buildGitOpsHub, capabilityFacts, gitSource } from "./wiring/gitops";
 import { buildObservabilityHub } from "./wiring/observability";
@@ -29,7 +30,8 @@ export async function hubStack(config: PlatformConfig): Promise<HubOutputs> {
     foundation,
     capabilityFacts(storage.efsFileSystemId, observability),
   );
-  const tenancy = buildTenancy(config, foundation, { fluxDependsOn: [flux] });
+  const { organizations, ...tenancy } = buildTenancy(config, foundation, { fluxDependsOn: [flux] });
+  buildExternalSecrets(config, foundation, organizations);
   return {
     role: "hub",
     ...commonOutputs(config, foundation),

@@ -10,6 +10,7 @@ import { readHubOutputs, type SpokeOutputs } from "./contract";
 import { buildKarpenter } from "./karpenter";
 import { buildCertManager } from "./cert-manager";
 import { buildExternalDns } from "./external-dns";
+import { buildExternalSecrets } from "./external-secrets";
 import { buildFoundation, commonOutputs, type Foundation } from "./foundation";
 import { checkTransitAgainstHub } from "./sections/transit";
 import { buildGitOpsSpoke, capabilityFacts, gitSource } from "./wiring/gitops";
@@ -81,7 +82,8 @@ export async function spokeStack(config: PlatformConfig): Promise<SpokeOutputs> 
     hub,
     capabilityFacts(storage.efsFileSystemId, hub),
   );
-  const tenancy = buildTenancy(config, foundation, { fluxDependsOn: [flux] });
+  const { organizations, ...tenancy } = buildTenancy(config, foundation, { fluxDependsOn: [flux] });
+  buildExternalSecrets(config, foundation, organizations);
   return {
     role: "spoke",
     hubStackReference: config.hubStackReference!,

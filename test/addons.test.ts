@@ -31,6 +31,13 @@ const ADDONS = [
     version: "1.21.1",
     serviceAccount: "external-dns",
   },
+  {
+    key: "externalSecrets",
+    type: "platform:external-secrets:",
+    chart: "external-secrets",
+    version: "2.9.0",
+    serviceAccount: "external-secrets",
+  },
 ] as const;
 
 /** True when the resource or one of its ancestors is of a type with the prefix. */
@@ -98,6 +105,23 @@ describe("add-ons in the production plans", function () {
         ADDONS.some((a) => underComponent(on, r.urn, a.type)),
         `${r.type} ${r.name} disappeared but belongs to no add-on`,
       );
+  });
+
+  it("spoke-prod: a SecretStore per organization environment, and aws-secret-manager-sa keeps its Pod Identity", () => {
+    const plan = plans["spoke-prod"];
+    const namespaces = (plan.outputs.organizationNamespaces as string[]).slice().sort();
+    assert.equal(namespaces.length, 8);
+    const stores = plan.resources.filter((r) => r.type === "kubernetes:external-secrets.io/v1:SecretStore");
+    assert.deepEqual(
+      stores.map((s) => (s.inputs.metadata as Record<string, string>).namespace).sort(),
+      namespaces,
+    );
+    const legacy = plan.resources.filter(
+      (r) =>
+        r.type === "aws:eks/podIdentityAssociation:PodIdentityAssociation" &&
+        r.inputs.serviceAccount === "aws-secret-manager-sa",
+    );
+    assert.deepEqual(legacy.map((r) => r.inputs.namespace as string).sort(), namespaces);
   });
 
   it("managed node groups ignore desired-size drift only while Karpenter runs", () => {

@@ -276,6 +276,7 @@ describe("Pulumi.yaml config block", () => {
     "karpenter",
     "certManager",
     "externalDns",
+    "externalSecrets",
   ]);
 
   it("declares every scalar and array key of the schema with a type and a description", () => {

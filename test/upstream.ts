@@ -89,13 +89,17 @@ interface Schema {
   "x-kubernetes-int-or-string"?: boolean;
 }
 
-/** The `spec` schema of a CRD version in a YAML file (plain CRDs, no templating). */
-export function crdSpecSchema(file: string, version: string): Schema | undefined {
+/** The `spec` schema of a CRD version in a YAML file of plain CRDs (no templating), optionally of one kind. */
+export function crdSpecSchema(file: string, version: string, kind?: string): Schema | undefined {
   if (!fs.existsSync(file)) return undefined;
   for (const doc of parseAllDocuments(fs.readFileSync(file, "utf8"))) {
     const crd = doc.toJS() as {
-      spec?: { versions?: { name: string; schema: { openAPIV3Schema: Schema } }[] };
+      spec?: {
+        names?: { kind?: string };
+        versions?: { name: string; schema: { openAPIV3Schema: Schema } }[];
+      };
     };
+    if (kind && crd?.spec?.names?.kind !== kind) continue;
     const found = crd?.spec?.versions?.find((v) => v.name === version);
     if (found) return found.schema.openAPIV3Schema.properties?.spec;
   }
