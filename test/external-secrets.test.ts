@@ -8,8 +8,10 @@ import {
   externalSecretsChart,
   externalSecretsControllerPolicy,
   externalSecretsValues,
+  secretStoreRoleExpression,
   secretStoreSpec,
   storeReadPolicy,
+  storeRolePath,
   storeRoleTrustPolicy,
 } from "../components/external-secrets";
 import { loadConfig } from "../stacks/config";
@@ -111,6 +113,64 @@ describe("add-on: External Secrets Operator", function () {
     assert.equal(controller.Statement.length, 1);
     assert.equal(controller.Statement[0].Action, "sts:AssumeRole");
     assert.equal(controller.Statement[0].Resource.length, 3);
+  });
+});
+
+describe("External Secrets: a tenant cannot point its store at another organization's role", () => {
+  let all: RecordedResource[];
+  before(async () => {
+    resetRecorded();
+    const provider = new k8s.Provider("eso-k8s-vap", { kubeconfig: "{}" });
+    new ExternalSecrets("vap", {
+      clusterName: "production-numinia",
+      eksClusterName: "production-numinia",
+      kubernetesVersion: "1.35",
+      region: "eu-west-1",
+      stores: [
+        {
+          organization: "r3s3t",
+          environment: "pro",
+          namespace: "r3s3t",
+          secretArnPrefixes: [prefix("r3s3t")],
+        },
+      ],
+      provider,
+    });
+    all = await recorded();
+  });
+
+  it("puts each store role under its namespace's IAM path", () => {
+    const role = all.find(
+      (r) => r.type === "aws:iam/role:Role" && r.name === "vap-external-secrets-r3s3t-pro",
+    )!;
+    assert.equal(role.inputs.path, "/external-secrets/production-numinia/r3s3t/");
+    assert.equal(storeRolePath("c", "ns"), "/external-secrets/c/ns/");
+  });
+
+  it("denies, by a bound ValidatingAdmissionPolicy, SecretStores that use the controller's identity with another namespace's role", () => {
+    const policy = all.find(
+      (r) => r.type === "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy",
+    )!;
+    const spec = policy.inputs.spec as any;
+    assert.equal(spec.failurePolicy, "Fail");
+    assert.deepEqual(spec.matchConstraints.resourceRules[0].resources, ["secretstores"]);
+    const expression = spec.validations[0].expression as string;
+    assert.equal(expression, secretStoreRoleExpression("production-numinia"));
+    // What the rule demands is exactly what the platform's own store role ARNs carry.
+    const demanded = /contains\('([^']+)' \+ namespaceObject\.metadata\.name \+ '\/'\)/.exec(expression)![1];
+    const ownArn = `arn:aws:iam::111122223333:role${storeRolePath("production-numinia", "r3s3t")}vap-store-1a2b3c`;
+    assert.ok(ownArn.includes(`${demanded}r3s3t/`));
+    assert.ok(!ownArn.includes(`${demanded}numinia/`));
+    assert.match(expression, /has\(object\.spec\.provider\.aws\.auth\)/);
+    const binding = all.find(
+      (r) => r.type === "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding",
+    )!;
+    assert.deepEqual(binding.inputs.spec, {
+      policyName: "platform-secretstore-own-role",
+      validationActions: ["Deny"],
+    });
+    const store = all.find((r) => r.type === "kubernetes:external-secrets.io/v1:SecretStore")!;
+    assert.ok(store.dependencies.includes(binding.urn), "the platform's stores are admitted under the rule");
   });
 });
 

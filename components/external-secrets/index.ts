@@ -14,8 +14,10 @@ import {
   externalSecretsControllerPolicy,
   externalSecretsDefaults,
   externalSecretsValues,
+  secretStoreRoleExpression,
   secretStoreSpec,
   storeReadPolicy,
+  storeRolePath,
   storeRoleTrustPolicy,
 } from "./values";
 
@@ -79,6 +81,7 @@ export class ExternalSecrets extends pulumi.ComponentResource {
         storeName,
         {
           description: `${args.clusterName}: External Secrets store of ${store.organization}/${store.environment}`,
+          path: storeRolePath(args.clusterName, store.namespace),
           assumeRolePolicy: controllerRole.arn.apply((arn) => JSON.stringify(storeRoleTrustPolicy(arn))),
           tags: awsTags(storeName, { "platform.io/organization": store.organization }, tags),
         },
@@ -126,6 +129,7 @@ export class ExternalSecrets extends pulumi.ComponentResource {
       externalSecretsValues({ production: args.production ?? false }),
       { ...k8sOpts, dependsOn: [namespace, association] },
     );
+    const admission = this.storeRoleAdmission(resourceName, args.clusterName, k8sOpts);
     stores.forEach((store, i) => {
       new k8s.apiextensions.CustomResource(
         `${resourceName}-${store.organization}-${store.environment}`,
@@ -142,9 +146,49 @@ export class ExternalSecrets extends pulumi.ComponentResource {
           },
           spec: storeRoles[i].arn.apply((arn) => secretStoreSpec(args.region, arn)),
         },
-        { ...k8sOpts, dependsOn: [this.release, ...(args.storesDependOn ?? [])] },
+        { ...k8sOpts, dependsOn: [this.release, admission, ...(args.storesDependOn ?? [])] },
       );
     });
     this.registerOutputs({ release: this.release });
+  }
+
+  /** The admission policy (and its binding) that keeps every SecretStore to its namespace's store role. */
+  private storeRoleAdmission(
+    resourceName: string,
+    clusterName: string,
+    k8sOpts: { parent: pulumi.Resource; provider: k8s.Provider },
+  ): k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding {
+    const policyName = "platform-secretstore-own-role";
+    const policy = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
+      `${resourceName}-own-role`,
+      {
+        metadata: { name: policyName },
+        spec: {
+          failurePolicy: "Fail",
+          matchConstraints: {
+            resourceRules: [
+              {
+                apiGroups: ["external-secrets.io"],
+                apiVersions: ["*"],
+                operations: ["CREATE", "UPDATE"],
+                resources: ["secretstores"],
+              },
+            ],
+          },
+          validations: [
+            {
+              expression: secretStoreRoleExpression(clusterName),
+              message: `a SecretStore without auth must use its namespace's store role (role ARN under /external-secrets/${clusterName}/<namespace>/)`,
+            },
+          ],
+        },
+      },
+      k8sOpts,
+    );
+    return new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
+      `${resourceName}-own-role`,
+      { metadata: { name: policyName }, spec: { policyName, validationActions: ["Deny"] } },
+      { ...k8sOpts, dependsOn: [policy] },
+    );
   }
 }

@@ -106,3 +106,26 @@ export function externalSecretsValues(args: { production: boolean }): Record<str
 export function secretStoreSpec(region: string, roleArn: string): Record<string, unknown> {
   return { provider: { aws: { service: "SecretsManager", region, role: roleArn } } };
 }
+
+/**
+ * The IAM path of a store role, `/external-secrets/<cluster>/<namespace>/`: it puts the namespace
+ * the role serves into the role's ARN, which {@link secretStoreRoleExpression} checks.
+ */
+export function storeRolePath(clusterName: string, namespace: string): string {
+  return `/external-secrets/${clusterName}/${namespace}/`;
+}
+
+/**
+ * The CEL rule of the admission policy that keeps tenants to their own store role: the controller
+ * may assume every store role, so a SecretStore that uses the controller's credentials (no `auth`)
+ * must name a role under its own namespace's path. Tenants (whose Flux reconciler has `admin`, which
+ * ESO's ClusterRoles aggregate into) could otherwise point a store at another organization's role.
+ * https://kubernetes.io/docs/reference/access-authn-authz/validating-admission-policy/
+ */
+export function secretStoreRoleExpression(clusterName: string): string {
+  return [
+    "!has(object.spec.provider) || !has(object.spec.provider.aws) || has(object.spec.provider.aws.auth) ||",
+    "(has(object.spec.provider.aws.role) &&",
+    ` object.spec.provider.aws.role.contains(':role/external-secrets/${clusterName}/' + namespaceObject.metadata.name + '/'))`,
+  ].join(" ");
+}
