@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import * as k8s from "@pulumi/kubernetes";
-import { recorded, resetRecorded, setupMocks, type RecordedResource } from "./mocks";
+import { recorded, setupMocks, type RecordedResource } from "./mocks";
 import {
   CERT_MANAGER_VERSIONS,
   CertManager,
@@ -19,8 +19,6 @@ import {
   upstreamValuesSchema,
 } from "./upstream";
 
-setupMocks({ stack: "spoke" });
-
 const chartFolder = `cert-manager-${CERT_MANAGER_VERSIONS["1.35"]}`;
 const zones = [
   { id: "Z0EXAMPLENUMINIAXYZ", name: "numinia.xyz" },
@@ -31,7 +29,7 @@ describe("add-on: cert-manager", function () {
   let all: RecordedResource[];
   const of = (type: string) => all.filter((r) => r.type === type);
   before(async () => {
-    resetRecorded();
+    setupMocks({ stack: "spoke" });
     const provider = new k8s.Provider("cert-manager-k8s", { kubeconfig: "{}" });
     new CertManager("spoke", {
       clusterName: "production-numinia",
@@ -85,7 +83,7 @@ describe("add-on: cert-manager", function () {
   });
 
   it("creates no role, association or issuer without ACME settings", async () => {
-    resetRecorded();
+    setupMocks({ stack: "spoke" });
     const provider = new k8s.Provider("cert-manager-k8s-2", { kubeconfig: "{}" });
     new CertManager("bare", {
       clusterName: "c",

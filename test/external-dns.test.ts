@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import * as k8s from "@pulumi/kubernetes";
-import { recorded, resetRecorded, setupMocks, type RecordedResource } from "./mocks";
+import { recorded, setupMocks, type RecordedResource } from "./mocks";
 import {
   EXTERNAL_DNS_VERSIONS,
   ExternalDns,
@@ -11,8 +11,6 @@ import {
 import { loadConfig } from "../stacks/config";
 import { externalDnsEnabled } from "../stacks/external-dns";
 import { helmBinary, helmTemplate, undeclaredValues, upstreamValues, upstreamValuesSchema } from "./upstream";
-
-setupMocks({ stack: "spoke" });
 
 const chartFolder = `external-dns-${EXTERNAL_DNS_VERSIONS["1.35"]}`;
 const zones = [
@@ -30,7 +28,7 @@ describe("add-on: ExternalDNS", function () {
   let all: RecordedResource[];
   const of = (type: string) => all.filter((r) => r.type === type);
   before(async () => {
-    resetRecorded();
+    setupMocks({ stack: "spoke" });
     const provider = new k8s.Provider("external-dns-k8s", { kubeconfig: "{}" });
     new ExternalDns("spoke", {
       clusterName: "production-numinia",

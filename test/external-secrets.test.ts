@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import * as path from "node:path";
 import * as k8s from "@pulumi/kubernetes";
-import { recorded, resetRecorded, setupMocks, type RecordedResource } from "./mocks";
+import { recorded, setupMocks, type RecordedResource } from "./mocks";
 import {
   EXTERNAL_SECRETS_VERSIONS,
   ExternalSecrets,
@@ -27,8 +27,6 @@ import {
   upstreamValuesSchema,
 } from "./upstream";
 
-setupMocks({ stack: "spoke" });
-
 const chartFolder = `external-secrets-${EXTERNAL_SECRETS_VERSIONS["1.35"]}`;
 const prefix = (org: string) => `arn:aws:secretsmanager:eu-west-1:111122223333:secret:numinia/${org}/*`;
 
@@ -36,7 +34,7 @@ describe("add-on: External Secrets Operator", function () {
   let all: RecordedResource[];
   const of = (type: string) => all.filter((r) => r.type === type);
   before(async () => {
-    resetRecorded();
+    setupMocks({ stack: "spoke" });
     const provider = new k8s.Provider("eso-k8s", { kubeconfig: "{}" });
     new ExternalSecrets("spoke", {
       clusterName: "production-numinia",
@@ -119,7 +117,7 @@ describe("add-on: External Secrets Operator", function () {
 describe("External Secrets: a tenant cannot point its store at another organization's role", () => {
   let all: RecordedResource[];
   before(async () => {
-    resetRecorded();
+    setupMocks({ stack: "spoke" });
     const provider = new k8s.Provider("eso-k8s-vap", { kubeconfig: "{}" });
     new ExternalSecrets("vap", {
       clusterName: "production-numinia",

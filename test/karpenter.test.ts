@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import * as path from "node:path";
 import * as k8s from "@pulumi/kubernetes";
-import { recorded, resetRecorded, setupMocks, type RecordedResource } from "./mocks";
+import { recorded, setupMocks, type RecordedResource } from "./mocks";
 import {
   Karpenter,
   KARPENTER_VERSIONS,
@@ -26,8 +26,6 @@ import {
   upstreamValues,
 } from "./upstream";
 
-setupMocks({ stack: "hub" });
-
 const chartFolder = `karpenter-${KARPENTER_VERSIONS["1.35"]}`;
 const policyArgs = {
   partition: "aws",
@@ -44,7 +42,7 @@ describe("add-on: Karpenter", function () {
   let all: RecordedResource[];
   const of = (type: string) => all.filter((r) => r.type === type);
   before(async () => {
-    resetRecorded();
+    setupMocks({ stack: "hub" });
     const provider = new k8s.Provider("karpenter-k8s", { kubeconfig: "{}" });
     new Karpenter("spoke", {
       clusterName: "production-numinia",
