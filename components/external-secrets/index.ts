@@ -75,25 +75,7 @@ export class ExternalSecrets extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const storeRoles = stores.map((store) => {
-      const storeName = `${resourceName}-${store.organization}-${store.environment}`;
-      const role = new aws.iam.Role(
-        storeName,
-        {
-          description: `${args.clusterName}: External Secrets store of ${store.organization}/${store.environment}`,
-          path: storeRolePath(args.clusterName, store.namespace),
-          assumeRolePolicy: controllerRole.arn.apply((arn) => JSON.stringify(storeRoleTrustPolicy(arn))),
-          tags: awsTags(storeName, { "platform.io/organization": store.organization }, tags),
-        },
-        { parent: this },
-      );
-      new aws.iam.RolePolicy(
-        storeName,
-        { role: role.name, policy: JSON.stringify(storeReadPolicy(store.secretArnPrefixes)) },
-        { parent: this },
-      );
-      return role;
-    });
+    const storeRoles = this.storeRoles(resourceName, args, controllerRole, tags);
     const dependsOn: pulumi.Resource[] = [];
     if (storeRoles.length > 0) {
       dependsOn.push(
@@ -150,6 +132,34 @@ export class ExternalSecrets extends pulumi.ComponentResource {
       );
     });
     this.registerOutputs({ release: this.release });
+  }
+
+  /** Per store: a role under its namespace's path, trusted by the controller's role only, reading its prefixes. */
+  private storeRoles(
+    resourceName: string,
+    args: ExternalSecretsArgs,
+    controllerRole: aws.iam.Role,
+    tags: Record<string, string>,
+  ): aws.iam.Role[] {
+    return (args.stores ?? []).map((store) => {
+      const storeName = `${resourceName}-${store.organization}-${store.environment}`;
+      const role = new aws.iam.Role(
+        storeName,
+        {
+          description: `${args.clusterName}: External Secrets store of ${store.organization}/${store.environment}`,
+          path: storeRolePath(args.clusterName, store.namespace),
+          assumeRolePolicy: controllerRole.arn.apply((arn) => JSON.stringify(storeRoleTrustPolicy(arn))),
+          tags: awsTags(storeName, { "platform.io/organization": store.organization }, tags),
+        },
+        { parent: this },
+      );
+      new aws.iam.RolePolicy(
+        storeName,
+        { role: role.name, policy: JSON.stringify(storeReadPolicy(store.secretArnPrefixes)) },
+        { parent: this },
+      );
+      return role;
+    });
   }
 
   /** The admission policy (and its binding) that keeps every SecretStore to its namespace's store role. */
