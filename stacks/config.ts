@@ -20,6 +20,10 @@ import { storageChecks, storageSchema } from "./sections/storage";
 import { gitopsChecks, gitopsRoles, gitopsSchema } from "./sections/gitops";
 import { tenancyChecks, tenancySchema } from "./sections/tenancy";
 import { transitChecks, transitRoles, transitSchema } from "./sections/transit";
+import { karpenterSchema } from "./karpenter";
+import { certManagerSchema } from "./cert-manager";
+import { externalDnsSchema } from "./external-dns";
+import { externalSecretsSchema } from "./external-secrets";
 
 /**
  * Keys whose values are secrets, set per stack with `pulumi config set --secret` and never declared
@@ -79,6 +83,10 @@ export const platformSchema = z.strictObject({
   ...tenancySchema,
   ...storageSchema,
   ...observabilitySchema,
+  ...karpenterSchema,
+  ...certManagerSchema,
+  ...externalDnsSchema,
+  ...externalSecretsSchema,
 });
 
 type Parsed = z.infer<typeof platformSchema>;

@@ -6,10 +6,15 @@ import type * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
 import { Cluster } from "../components/cluster";
 import { Network } from "../components/networking";
-import type { PlatformConfig } from "./config";
+import type { CoreConfig } from "./core";
+import { karpenterEnabled, type karpenterSchema } from "./karpenter";
+import type { SectionOf } from "./sections/types";
+
+/** What the foundation reads of a stack's configuration: the core keys and whether Karpenter runs. */
+type FoundationConfig = CoreConfig & SectionOf<typeof karpenterSchema>;
 
 /** Tags every AWS resource of the stack gets; the stack file's `platform:tags` win. */
-export function baseTags(config: PlatformConfig): Record<string, string> {
+export function baseTags(config: FoundationConfig): Record<string, string> {
   return {
     environment: config.environment,
     "platform:stack": config.stack,
@@ -58,12 +63,12 @@ export async function autoScalingRoleExists(provider: aws.Provider): Promise<boo
  * Deployments and CI, a profile or SSO session by hand), as for the default provider.
  * https://www.pulumi.com/registry/packages/aws/api-docs/provider/
  */
-export function stackAwsProvider(config: PlatformConfig, tags: Record<string, string>): aws.Provider {
+export function stackAwsProvider(config: FoundationConfig, tags: Record<string, string>): aws.Provider {
   return new aws.Provider(`${config.stack}-aws`, { region: config.region, defaultTags: { tags } });
 }
 
 /** Builds the network and the cluster of a stack (with the stack's AWS provider). */
-export async function buildFoundation(config: PlatformConfig): Promise<Foundation> {
+export async function buildFoundation(config: FoundationConfig): Promise<Foundation> {
   const tags = baseTags(config);
   const awsProvider = stackAwsProvider(config, tags);
   const providers = { providers: { aws: awsProvider } };
@@ -98,6 +103,7 @@ export async function buildFoundation(config: PlatformConfig): Promise<Foundatio
       apiAccessCidrs: config.apiAccessCidrs,
       logRetentionDays: config.controlPlaneLogRetentionDays,
       accessEntries: config.accessEntries,
+      autoscaler: karpenterEnabled(config),
       protect: config.production,
       createAutoScalingServiceLinkedRole,
       tags,
@@ -132,7 +138,7 @@ export interface FoundationOutputs {
 }
 
 /** The outputs every stack exports, from its foundation. */
-export function commonOutputs(config: PlatformConfig, foundation: Foundation): FoundationOutputs {
+export function commonOutputs(config: FoundationConfig, foundation: Foundation): FoundationOutputs {
   const { network, cluster } = foundation;
   return {
     region: config.region,

@@ -6,6 +6,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { DeploymentRunner } from "../components/runner";
 import type { PlatformConfig } from "./config";
 import type { HubOutputs } from "./contract";
+import { buildKarpenter } from "./karpenter";
+import { buildCertManager } from "./cert-manager";
+import { buildExternalDns } from "./external-dns";
+import { buildExternalSecrets } from "./external-secrets";
 import { buildFoundation, commonOutputs } from "./foundation";
 import { buildGitOpsHub, capabilityFacts, gitSource } from "./wiring/gitops";
 import { buildObservabilityHub } from "./wiring/observability";
@@ -18,6 +22,9 @@ export async function hubStack(config: PlatformConfig): Promise<HubOutputs> {
   gitSource(config); // validates the Git source before anything is created
   const foundation = await buildFoundation(config);
   const transit = buildTransitHub(config, foundation);
+  buildKarpenter(config, foundation);
+  buildCertManager(config, foundation);
+  buildExternalDns(config, foundation);
   const { storage: storageInstall, ...storage } = buildStorage(config, foundation);
   const observability = buildObservabilityHub(config, foundation, [storageInstall]);
   const { flux, ...gitops } = buildGitOpsHub(
@@ -25,7 +32,8 @@ export async function hubStack(config: PlatformConfig): Promise<HubOutputs> {
     foundation,
     capabilityFacts(storage.efsFileSystemId, observability),
   );
-  const tenancy = buildTenancy(config, foundation, { fluxDependsOn: [flux] });
+  const { organizations, ...tenancy } = buildTenancy(config, foundation, { fluxDependsOn: [flux] });
+  buildExternalSecrets(config, foundation, organizations);
   // Deployments run inside the hub VPC: they reach the private API of the hub and, over the Transit
   // Gateway, of every spoke (docs/ci-and-deployments.md).
   const runner = new DeploymentRunner(`${config.stack}-runner`, {

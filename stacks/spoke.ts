@@ -7,6 +7,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { kubernetesProvider } from "../components/cluster";
 import { ConfigError, NAMESPACE, cidrsOverlap, type PlatformConfig } from "./config";
 import { readHubFacts, readHubOutputs, type SpokeOutputs } from "./contract";
+import { buildKarpenter } from "./karpenter";
+import { buildCertManager } from "./cert-manager";
+import { buildExternalDns } from "./external-dns";
+import { buildExternalSecrets } from "./external-secrets";
 import { buildFoundation, commonOutputs, type Foundation } from "./foundation";
 import { checkTransitAgainstHub } from "./sections/transit";
 import { buildGitOpsSpoke, capabilityFacts, gitSource } from "./wiring/gitops";
@@ -75,6 +79,9 @@ export async function spokeStack(config: PlatformConfig): Promise<SpokeOutputs> 
       dependsOn: [attachment],
     }),
   };
+  buildKarpenter(config, foundation);
+  buildCertManager(config, foundation);
+  buildExternalDns(config, foundation);
   const { storage: storageInstall, ...storage } = buildStorage(config, foundation);
   const observability = buildObservabilitySpoke(config, foundation, hub, [storageInstall]);
   const { flux, ...gitops } = buildGitOpsSpoke(
@@ -83,7 +90,8 @@ export async function spokeStack(config: PlatformConfig): Promise<SpokeOutputs> 
     hub,
     capabilityFacts(storage.efsFileSystemId, hub),
   );
-  const tenancy = buildTenancy(config, foundation, { fluxDependsOn: [flux] });
+  const { organizations, ...tenancy } = buildTenancy(config, foundation, { fluxDependsOn: [flux] });
+  buildExternalSecrets(config, foundation, organizations);
   return {
     role: "spoke",
     hubStackReference: config.hubStackReference!,

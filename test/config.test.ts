@@ -273,6 +273,10 @@ describe("Pulumi.yaml config block", () => {
     "tenantDefaultQuota",
     "tenantDefaultLimits",
     "alertmanagerReceivers",
+    "karpenter",
+    "certManager",
+    "externalDns",
+    "externalSecrets",
   ]);
 
   it("declares every scalar and array key of the schema with a type and a description", () => {

@@ -110,6 +110,18 @@ Alertmanager receivers (docs/observability.md); receiver URLs are secrets: set t
 \`pulumi config set --secret\` (or each \`url\` with \`--secret --path\`). The offline plan cannot
 decrypt a whole-key secret and plans no receivers for it. Default \`[]\`.
 
+### Add-ons (all stacks)
+
+One object per add-on, its fields set with \`pulumi config set --path 'platform:<key>.<field>' <value>\`;
+each page lists the fields, their defaults and how to turn the add-on off.
+
+| key | default | page |
+| --- | --- | --- |
+| \`platform:karpenter\` | on in production | [docs/karpenter.md](karpenter.md): node autoscaling, NodePools, EC2NodeClass |
+| \`platform:certManager\` | on in production | [docs/cert-manager.md](cert-manager.md): certificates, Let's Encrypt ClusterIssuers with DNS-01 on Route 53 |
+| \`platform:externalDns\` | on in production with hosted zones | [docs/external-dns.md](external-dns.md): Route 53 records for Services and Ingresses |
+| \`platform:externalSecrets\` | on in production | [docs/external-secrets.md](external-secrets.md): External Secrets Operator, a SecretStore per organization environment |
+
 ## What is refused
 
 Each of these ends the run before any resource is registered, with one line naming the key, the

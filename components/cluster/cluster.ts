@@ -112,6 +112,12 @@ export interface ClusterArgs {
   /** Protect stateful resources (KMS key, log group) and turn on EKS deletion protection. @default false */
   readonly protect?: boolean;
   /**
+   * A node autoscaler (Karpenter) runs on the cluster: managed node groups then ignore drift of their
+   * desired size; without one, Pulumi keeps the desired size it was given.
+   * @default false
+   */
+  readonly autoscaler?: boolean;
+  /**
    * Create the account's EC2 Auto Scaling service-linked role (`AWSServiceRoleForAutoScaling`). The
    * cluster key policy names it (node root volumes are encrypted with the key and launched by Auto
    * Scaling), and KMS refuses a policy naming a role that does not exist
@@ -587,8 +593,8 @@ export class Cluster extends pulumi.ComponentResource {
         amiType: pool.amiType ?? clusterDefaults.amiType,
         capacityType: pool.capacityType ?? clusterDefaults.capacityType,
         scalingConfig: { minSize: pool.minSize, desiredSize: pool.desiredSize, maxSize: pool.maxSize },
-        // The autoscaler owns the desired size after creation.
-        ignoreScalingChanges: true,
+        // With an autoscaler on, the desired size is its business after creation.
+        ignoreScalingChanges: args.autoscaler ?? false,
         labels,
         taints: taints.map((t) => ({ key: t.key, value: t.value, effect: t.effect })),
         launchTemplate: {

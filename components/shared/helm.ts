@@ -7,8 +7,10 @@ import * as pulumi from "@pulumi/pulumi";
 
 /** A Helm chart: name, exact version and repository. */
 export interface ChartPin {
+  /** Chart name in `repo`, or the full `oci://` reference of a chart in an OCI registry. */
   readonly chart: string;
   readonly version: string;
+  /** Chart repository URL; empty for an OCI chart (`chart` names it). */
   readonly repo: string;
 }
 
@@ -34,16 +36,44 @@ export function release(
   return new k8s.helm.v3.Release(
     name,
     {
-      name: releaseName ?? pin.chart,
+      name: releaseName ?? pin.chart.split("/").pop(),
       chart: pin.chart,
       version: pin.version,
-      repositoryOpts: { repo: pin.repo },
+      repositoryOpts: pin.repo ? { repo: pin.repo } : undefined,
       namespace,
       createNamespace: false,
       atomic: true,
       cleanupOnFail: true,
       timeout: 900,
       values,
+    },
+    opts,
+  );
+}
+
+/**
+ * The namespace of an add-on's release, labelled with the Pod Security level it enforces (and
+ * `restricted` audited and warned).
+ * https://kubernetes.io/docs/concepts/security/pod-security-admission/
+ */
+export function addonNamespace(
+  name: string,
+  namespace: string,
+  podSecurity: "privileged" | "baseline" | "restricted",
+  opts: K8sOpts,
+): k8s.core.v1.Namespace {
+  return new k8s.core.v1.Namespace(
+    name,
+    {
+      metadata: {
+        name: namespace,
+        labels: {
+          "app.kubernetes.io/part-of": "platform",
+          "pod-security.kubernetes.io/enforce": podSecurity,
+          "pod-security.kubernetes.io/audit": "restricted",
+          "pod-security.kubernetes.io/warn": "restricted",
+        },
+      },
     },
     opts,
   );

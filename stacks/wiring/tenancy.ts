@@ -70,16 +70,20 @@ export function buildOrganizations(
   );
 }
 
-/** Builds the tenant organizations of a stack and returns the outputs tenancy adds. */
+/**
+ * Builds the tenant organizations of a stack and returns the outputs tenancy adds, and the
+ * Organization components (what per-namespace add-ons wait for; not a stack output).
+ */
 export function buildTenancy(
   config: PlatformConfig,
   foundation: Foundation,
   options: BuildTenancyOptions = {},
-): TenancyOutputs {
+): TenancyOutputs & { organizations: Organization[] } {
   const organizations = buildOrganizations(config, foundation, options);
   const roles: Record<string, pulumi.Output<string>> = {};
   for (const org of organizations) if (org.secretsRoleArn) roles[org.organization] = org.secretsRoleArn;
   return {
+    organizations,
     organizationNamespaces: organizations.flatMap((o) => o.namespaces),
     organizationSecretsRoleArns: pulumi.output(roles),
   };

@@ -1,0 +1,132 @@
+/**
+ * The cert-manager add-on: the pinned chart in its own namespace, a Pod Identity role allowed to
+ * answer DNS-01 challenges in the configured Route 53 zones, and Let's Encrypt ClusterIssuers
+ * (`letsencrypt`, `letsencrypt-staging`) that solve them.
+ * https://cert-manager.io/docs/
+ */
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { awsTags, podIdentityTrustPolicy } from "../shared/aws";
+import { addonNamespace, release } from "../shared/helm";
+import {
+  acmeClusterIssuerSpec,
+  certManagerChart,
+  certManagerDefaults,
+  certManagerPolicy,
+  certManagerValues,
+  type HostedZone,
+} from "./values";
+
+export * from "./values";
+
+/** ACME settings of the ClusterIssuers. */
+export interface AcmeArgs {
+  /** Contact e-mail of the ACME account (expiry notices). */
+  readonly email: string;
+  /** Route 53 hosted zones the DNS-01 solver may write `_acme-challenge` records in (at least one). */
+  readonly hostedZones: readonly HostedZone[];
+}
+
+/** Arguments of {@link CertManager}. */
+export interface CertManagerArgs {
+  /** EKS cluster name (descriptions). */
+  readonly clusterName: string;
+  /** The cluster's name as the EKS cluster resource outputs it (the association waits for the cluster). */
+  readonly eksClusterName: pulumi.Input<string>;
+  /** Kubernetes minor version: picks the pinned release. */
+  readonly kubernetesVersion: string;
+  /** AWS region, e.g. `eu-west-1` (Route 53 client region). */
+  readonly region: string;
+  /** Let's Encrypt ClusterIssuers with DNS-01 through Route 53; none when not set. @default none */
+  readonly acme?: AcmeArgs;
+  /** Kubernetes provider of the cluster. */
+  readonly provider: k8s.Provider;
+  /** Production: 2 replicas of each deployment and PodDisruptionBudgets. @default false */
+  readonly production?: boolean;
+  /** Tags for every AWS resource, merged last. @default {} */
+  readonly tags?: Record<string, string>;
+}
+
+/** cert-manager on one cluster. */
+export class CertManager extends pulumi.ComponentResource {
+  /** The Helm release: Certificates and Issuers wait for it (its CRDs). */
+  public readonly release: k8s.helm.v3.Release;
+
+  constructor(name: string, args: CertManagerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("platform:cert-manager:CertManager", name, {}, opts);
+    const tags = args.tags ?? {};
+    const chart = certManagerChart(args.kubernetesVersion);
+    const resourceName = `${name}-cert-manager`;
+    const k8sOpts = { parent: this, provider: args.provider };
+    const namespace = addonNamespace(resourceName, certManagerDefaults.namespace, "restricted", k8sOpts);
+    const dependsOn: pulumi.Resource[] = [namespace];
+    if (args.acme) dependsOn.push(this.route53Identity(resourceName, args, args.acme.hostedZones, tags));
+    this.release = release(
+      resourceName,
+      chart,
+      certManagerDefaults.namespace,
+      certManagerValues({ production: args.production ?? false }),
+      { ...k8sOpts, dependsOn },
+    );
+    if (args.acme) {
+      for (const issuer of ["letsencrypt", "letsencrypt-staging"] as const) {
+        new k8s.apiextensions.CustomResource(
+          `${resourceName}-${issuer}`,
+          {
+            apiVersion: "cert-manager.io/v1",
+            kind: "ClusterIssuer",
+            metadata: { name: issuer },
+            spec: acmeClusterIssuerSpec({
+              name: issuer,
+              email: args.acme.email,
+              region: args.region,
+              zones: args.acme.hostedZones,
+            }),
+          },
+          { ...k8sOpts, dependsOn: [this.release] },
+        );
+      }
+    }
+    this.registerOutputs({ release: this.release });
+  }
+
+  /** The controller's Pod Identity role for Route 53 and its association. */
+  private route53Identity(
+    resourceName: string,
+    args: CertManagerArgs,
+    zones: readonly HostedZone[],
+    tags: Record<string, string>,
+  ): aws.eks.PodIdentityAssociation {
+    const identity = aws.getCallerIdentityOutput({}, { parent: this });
+    const partition = aws.getPartitionOutput({}, { parent: this });
+    const role = new aws.iam.Role(
+      resourceName,
+      {
+        description: `${args.clusterName}: cert-manager DNS-01 through Route 53 (EKS Pod Identity)`,
+        assumeRolePolicy: identity.accountId.apply((id) => JSON.stringify(podIdentityTrustPolicy(id))),
+        tags: awsTags(resourceName, tags),
+      },
+      { parent: this },
+    );
+    const policy = new aws.iam.RolePolicy(
+      resourceName,
+      {
+        role: role.name,
+        policy: partition.partition.apply((p) => JSON.stringify(certManagerPolicy(p, zones))),
+      },
+      { parent: this },
+    );
+    return new aws.eks.PodIdentityAssociation(
+      resourceName,
+      {
+        clusterName: args.eksClusterName,
+        namespace: certManagerDefaults.namespace,
+        serviceAccount: certManagerDefaults.serviceAccount,
+        roleArn: role.arn,
+        tags: awsTags(resourceName, tags),
+      },
+      { parent: this, dependsOn: [policy] },
+    );
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * The cert-manager capability: its config slice (`platform:certManager`) and the function that
+ * builds components/cert-manager from it. docs/cert-manager.md explains it.
+ */
+import { z } from "zod";
+import { CertManager } from "../components/cert-manager";
+import type { CoreConfig } from "./core";
+import type { SectionOf } from "./sections/types";
+import type { Foundation } from "./foundation";
+import { boolean, structured } from "./schema";
+
+/** A Route 53 hosted zone: id and domain. Shared with stacks/external-dns.ts. */
+export const hostedZoneSchema = z
+  .object({
+    /** Hosted zone id, e.g. `Z0123456789ABCDEFGHIJ`. */
+    id: z
+      .string()
+      .regex(/^Z[A-Z0-9]{1,31}$/, { error: "a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ" }),
+    /** The zone's domain, e.g. `numinia.xyz`. */
+    name: z.string().regex(/^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
+      error: "a DNS domain such as example.com",
+    }),
+  })
+  .strict();
+
+/** The `platform:certManager` object. */
+export const certManagerConfigSchema = z
+  .object({
+    /** Install cert-manager. @default true in production, false otherwise */
+    enabled: boolean().optional(),
+    /** Let's Encrypt ClusterIssuers with DNS-01 through Route 53. @default not set (no issuers) */
+    acme: z
+      .object({
+        /** ACME account e-mail (expiry notices). */
+        email: z.email({ error: "an e-mail address" }),
+        /** Route 53 hosted zones the solver may answer challenges in. */
+        hostedZones: z.array(hostedZoneSchema).min(1, { error: "at least one hosted zone" }),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+/** Config key of the capability (merged into the `platform` namespace by stacks/config.ts). */
+export const certManagerSchema = {
+  /** cert-manager and its ClusterIssuers (object, see docs/cert-manager.md). @default on in production */
+  certManager: structured(certManagerConfigSchema).prefault({}),
+};
+
+/** What this capability reads of a stack's configuration: the core keys and its own. */
+type StackConfig = CoreConfig & SectionOf<typeof certManagerSchema>;
+
+/** Builds cert-manager on the stack's cluster when enabled. */
+export function buildCertManager(config: StackConfig, foundation: Foundation): CertManager | undefined {
+  if (!(config.certManager.enabled ?? config.production)) return undefined;
+  return new CertManager(config.stack, {
+    clusterName: config.clusterName,
+    eksClusterName: foundation.cluster.clusterName,
+    kubernetesVersion: config.kubernetesVersion,
+    region: config.region,
+    acme: config.certManager.acme,
+    provider: foundation.provider,
+    production: config.production,
+    tags: foundation.tags,
+  });
+}

@@ -1,0 +1,151 @@
+/**
+ * The Karpenter capability: its config slice (`platform:karpenter`) and the function that builds
+ * components/karpenter from it and the stack's foundation. docs/karpenter.md explains it.
+ */
+import { z } from "zod";
+import { clusterDefaults } from "../components/cluster";
+import { Karpenter } from "../components/karpenter";
+import type * as k8s from "@pulumi/kubernetes";
+import type { Cluster } from "../components/cluster";
+import type { CoreConfig } from "./core";
+import type { SectionOf } from "./sections/types";
+import { boolean, kubernetesName, structured } from "./schema";
+
+/** A Kubernetes taint of Karpenter's nodes (Kubernetes effect names). */
+const karpenterTaintSchema = z
+  .object({
+    key: z.string().min(1),
+    value: z.string().optional(),
+    effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"], {
+      error: "a taint effect: NoSchedule, PreferNoSchedule or NoExecute",
+    }),
+  })
+  .strict();
+
+/** A Go duration Karpenter accepts, such as `30s`, `5m`, `720h`. */
+const duration = () => z.string().regex(/^(\d+(s|m|h))+$/, { error: "a duration such as 30s, 5m or 720h" });
+
+/** One Karpenter NodePool. https://karpenter.sh/docs/concepts/nodepools/ */
+export const karpenterNodePoolSchema = z
+  .object({
+    /** NodePool name. */
+    name: kubernetesName(),
+    /** Capacity types. @default ["on-demand"] */
+    capacityTypes: z
+      .array(z.enum(["on-demand", "spot", "reserved"], { error: "on-demand, spot or reserved" }))
+      .min(1)
+      .default(["on-demand"]),
+    /** CPU architectures. @default ["amd64"] */
+    architectures: z
+      .array(z.enum(["amd64", "arm64"], { error: "amd64 or arm64" }))
+      .min(1)
+      .default(["amd64"]),
+    /** EC2 instance categories (ignored with instanceTypes). @default ["c", "m", "r"] */
+    instanceCategories: z
+      .array(z.string().regex(/^[a-z]+$/, { error: "an instance category such as m" }))
+      .min(1)
+      .default(["c", "m", "r"]),
+    /** Lowest EC2 instance generation (ignored with instanceTypes). @default 5 */
+    minInstanceGeneration: z.number().int().min(1).max(20).default(5),
+    /** Exact EC2 instance types instead of categories and generation. @default not set */
+    instanceTypes: z
+      .array(z.string().regex(/^[a-z0-9-]+\.[a-z0-9]+$/, { error: "EC2 instance types such as m6i.large" }))
+      .min(1)
+      .optional(),
+    /** Node labels. @default {} */
+    labels: z.record(z.string(), z.string()).default({}),
+    /** Node taints. @default [] */
+    taints: z.array(karpenterTaintSchema).default([]),
+    /** vCPUs the pool may launch in total. @default 100 */
+    cpuLimit: z.number().int().min(1).default(100),
+    /** Memory the pool may launch in total, GiB. @default 400 */
+    memoryLimitGiB: z.number().int().min(1).default(400),
+    /** When nodes are consolidated. @default "WhenEmptyOrUnderutilized" */
+    consolidationPolicy: z
+      .enum(["WhenEmptyOrUnderutilized", "WhenEmpty"], { error: "WhenEmptyOrUnderutilized or WhenEmpty" })
+      .default("WhenEmptyOrUnderutilized"),
+    /** Wait before consolidating. @default "1m" */
+    consolidateAfter: duration().default("1m"),
+    /** Node lifetime before replacement (picks up new AMIs). @default "720h" */
+    expireAfter: duration().default("720h"),
+    /** Priority among NodePools (1-100, higher first). @default not set */
+    weight: z.number().int().min(1).max(100).optional(),
+  })
+  .strict();
+
+/** The `platform:karpenter` object. */
+export const karpenterConfigSchema = z
+  .object({
+    /** Install Karpenter. @default true in production, false otherwise */
+    enabled: boolean().optional(),
+    /** AMI family of Karpenter's nodes. @default "AL2023" */
+    amiFamily: z.enum(["AL2023", "Bottlerocket"], { error: "AL2023 or Bottlerocket" }).default("AL2023"),
+    /** AMI release: `latest`, or a release to pin (`v20250101` for AL2023, `v1.30.0` for Bottlerocket). @default "latest" */
+    amiVersion: z
+      .string()
+      .regex(/^(latest|v\d+(\.\d+)*)$/, { error: "latest or an AMI release such as v20250101" })
+      .default("latest"),
+    /** Root (AL2023) or data (Bottlerocket) volume, GiB. @default 50 */
+    diskSizeGiB: z.number().int().min(20).max(16384).default(50),
+    /** NodePools. @default one pool `default` (on-demand amd64 c/m/r, generation 5+) */
+    nodePools: z
+      .array(karpenterNodePoolSchema)
+      .min(1, { error: "at least one NodePool" })
+      .prefault([{ name: "default" }]),
+  })
+  .strict()
+  .superRefine((settings, ctx) => {
+    const names = new Set<string>();
+    settings.nodePools.forEach((pool, i) => {
+      if (names.has(pool.name))
+        ctx.addIssue({
+          code: "custom",
+          path: ["nodePools", i, "name"],
+          input: pool.name,
+          message: "a NodePool name used once",
+        });
+      names.add(pool.name);
+    });
+  });
+
+/** Config key of the capability (merged into the `platform` namespace by stacks/config.ts). */
+export const karpenterSchema = {
+  /** Karpenter node autoscaling (object, see docs/karpenter.md). @default on in production */
+  karpenter: structured(karpenterConfigSchema).prefault({}),
+};
+
+/** What the Karpenter capability reads of a stack's configuration: the core keys and its own. */
+type KarpenterStackConfig = CoreConfig & SectionOf<typeof karpenterSchema>;
+
+/** True when the stack runs Karpenter. */
+export function karpenterEnabled(config: Pick<KarpenterStackConfig, "karpenter" | "production">): boolean {
+  return config.karpenter.enabled ?? config.production;
+}
+
+/** Builds Karpenter on the stack's cluster when enabled. */
+export function buildKarpenter(
+  config: KarpenterStackConfig,
+  foundation: {
+    readonly cluster: Cluster;
+    readonly provider: k8s.Provider;
+    readonly tags: Record<string, string>;
+  },
+): Karpenter | undefined {
+  if (!karpenterEnabled(config)) return undefined;
+  const settings = config.karpenter;
+  return new Karpenter(config.stack, {
+    clusterName: config.clusterName,
+    eksClusterName: foundation.cluster.clusterName,
+    kubernetesVersion: config.kubernetesVersion,
+    region: config.region,
+    keyArn: foundation.cluster.key.arn,
+    amiFamily: settings.amiFamily,
+    amiVersion: settings.amiVersion,
+    diskSizeGiB: settings.diskSizeGiB,
+    metadataHopLimit: clusterDefaults.metadataHopLimit,
+    nodePools: settings.nodePools,
+    provider: foundation.provider,
+    production: config.production,
+    tags: foundation.tags,
+  });
+}

@@ -1,0 +1,164 @@
+import * as assert from "node:assert/strict";
+import * as path from "node:path";
+import { readFileSync } from "node:fs";
+import { planStack, type PlanResult } from "../tools/plan/run";
+
+const repo = path.resolve(__dirname, "..");
+const policyConfig = JSON.parse(
+  readFileSync(path.join(repo, "policy/config/production.json"), "utf8"),
+) as Record<string, unknown>;
+
+/** The add-ons of this file: config key, component type prefix, chart and Pod Identity subject. */
+const ADDONS = [
+  {
+    key: "karpenter",
+    type: "platform:karpenter:",
+    chart: "oci://public.ecr.aws/karpenter/karpenter",
+    version: "1.14.1",
+    serviceAccount: "karpenter",
+  },
+  {
+    key: "certManager",
+    type: "platform:cert-manager:",
+    chart: "cert-manager",
+    version: "v1.21.1",
+    serviceAccount: "cert-manager",
+  },
+  {
+    key: "externalDns",
+    type: "platform:external-dns:",
+    chart: "external-dns",
+    version: "1.21.1",
+    serviceAccount: "external-dns",
+  },
+  {
+    key: "externalSecrets",
+    type: "platform:external-secrets:",
+    chart: "external-secrets",
+    version: "2.9.0",
+    serviceAccount: "external-secrets",
+  },
+] as const;
+
+/** True when the resource or one of its ancestors is of a type with the prefix. */
+function underComponent(plan: PlanResult, urn: string, typePrefix: string): boolean {
+  const byUrn = new Map(plan.resources.map((r) => [r.urn, r]));
+  for (let r = byUrn.get(urn); r; r = r.parent ? byUrn.get(r.parent) : undefined)
+    if (r.type.startsWith(typePrefix)) return true;
+  return false;
+}
+
+describe("add-ons in the production plans", function () {
+  const plans: Record<string, PlanResult> = {};
+  const disabled: Record<string, PlanResult> = {};
+  const off = Object.fromEntries(
+    ADDONS.map((a) => [`platform:${a.key}`, JSON.stringify({ enabled: false })]),
+  );
+  before(async () => {
+    for (const stack of ["hub", "spoke-prod"]) {
+      plans[stack] = await planStack(stack, { root: repo, policyConfig });
+    }
+    disabled.hub = await planStack("hub", { root: repo, policyConfig, configOverrides: off });
+    // spoke-prod leaves cert-manager, External Secrets and ExternalDNS to its repository (stack file);
+    // with them turned on, a spoke carries every add-on like the hub.
+    const zones = [{ id: "Z0EXAMPLENUMINIAXYZ", name: "numinia.xyz" }];
+    plans["spoke-prod-all"] = await planStack("spoke-prod", {
+      root: repo,
+      policyConfig,
+      configOverrides: {
+        "platform:certManager": JSON.stringify({ acme: { email: "ops@example.com", hostedZones: zones } }),
+        "platform:externalSecrets": JSON.stringify({ enabled: true }),
+        "platform:externalDns": JSON.stringify({ hostedZones: zones }),
+      },
+    });
+  });
+
+  it("spoke-prod as its stack file says: Karpenter on, the releases its repository installs left to it", () => {
+    const plan = plans["spoke-prod"];
+    const charts = plan.resources
+      .filter((r) => r.type === "kubernetes:helm.sh/v3:Release")
+      .map((r) => r.inputs.chart as string);
+    assert.ok(charts.includes("oci://public.ecr.aws/karpenter/karpenter"), charts.join(", "));
+    for (const chart of ["cert-manager", "external-secrets", "external-dns"])
+      assert.ok(!charts.includes(chart), `${chart} is the repository's on spoke-prod`);
+    assert.equal(
+      plan.resources.filter(
+        (r) =>
+          r.type === "aws:eks/podIdentityAssociation:PodIdentityAssociation" &&
+          r.inputs.serviceAccount === "aws-secret-manager-sa",
+      ).length,
+      8,
+    );
+  });
+
+  for (const stack of ["hub", "spoke-prod-all"]) {
+    it(`${stack}: every add-on with its pinned chart and its Pod Identity association, zero mandatory violations`, () => {
+      const plan = plans[stack];
+      assert.equal(
+        plan.summary.mandatory,
+        0,
+        JSON.stringify(plan.violations.filter((v) => v.enforcementLevel === "mandatory")),
+      );
+      for (const addon of ADDONS) {
+        const release = plan.resources.find(
+          (r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === addon.chart,
+        );
+        assert.ok(release, `${addon.key} release`);
+        assert.equal(release.inputs.version, addon.version, addon.key);
+        const association = plan.resources.find(
+          (r) =>
+            r.type === "aws:eks/podIdentityAssociation:PodIdentityAssociation" &&
+            r.inputs.serviceAccount === addon.serviceAccount &&
+            underComponent(plan, r.urn, addon.type),
+        );
+        assert.ok(association, `${addon.key} Pod Identity association`);
+      }
+    });
+  }
+
+  it("disabling the add-ons removes all of their resources and nothing else", () => {
+    const on = plans.hub;
+    const offUrns = new Set(disabled.hub.resources.map((r) => r.urn));
+    const onUrns = new Set(on.resources.map((r) => r.urn));
+    for (const r of disabled.hub.resources)
+      assert.ok(onUrns.has(r.urn), `${r.urn} appears only when disabled`);
+    for (const addon of ADDONS) {
+      assert.ok(!disabled.hub.resources.some((r) => r.type.startsWith(addon.type)), `${addon.key} is gone`);
+      assert.ok(
+        on.resources.some((r) => r.type.startsWith(addon.type)),
+        `${addon.key} is planned when on`,
+      );
+    }
+    const removed = on.resources.filter((r) => !offUrns.has(r.urn));
+    for (const r of removed)
+      assert.ok(
+        ADDONS.some((a) => underComponent(on, r.urn, a.type)),
+        `${r.type} ${r.name} disappeared but belongs to no add-on`,
+      );
+  });
+
+  it("spoke-prod: a SecretStore per organization environment, and aws-secret-manager-sa keeps its Pod Identity", () => {
+    const plan = plans["spoke-prod-all"];
+    const namespaces = (plan.outputs.organizationNamespaces as string[]).slice().sort();
+    assert.equal(namespaces.length, 8);
+    const stores = plan.resources.filter((r) => r.type === "kubernetes:external-secrets.io/v1:SecretStore");
+    assert.deepEqual(
+      stores.map((s) => (s.inputs.metadata as Record<string, string>).namespace).sort(),
+      namespaces,
+    );
+    const legacy = plan.resources.filter(
+      (r) =>
+        r.type === "aws:eks/podIdentityAssociation:PodIdentityAssociation" &&
+        r.inputs.serviceAccount === "aws-secret-manager-sa",
+    );
+    assert.deepEqual(legacy.map((r) => r.inputs.namespace as string).sort(), namespaces);
+  });
+
+  it("managed node groups ignore desired-size drift only while Karpenter runs", () => {
+    const groups = (plan: PlanResult) =>
+      plan.resources.filter((r) => r.type === "eks:index:ManagedNodeGroup");
+    assert.ok(groups(plans.hub).length > 0);
+    for (const g of groups(plans.hub)) assert.equal(g.inputs.ignoreScalingChanges, true, g.name);
+    for (const g of groups(disabled.hub)) assert.equal(g.inputs.ignoreScalingChanges, false, g.name);
+  });
+});
