@@ -359,4 +359,4 @@ export async function evaluatePolicies(
   return verdicts;
 }
 
-export { packName, packEnforcementLevel };
+;

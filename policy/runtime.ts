@@ -100,7 +100,7 @@ export interface RawResource {
   readonly providerProps?: Record<string, unknown>;
 }
 
-export function resourceOptions(r: RawResource): PolicyResourceOptions {
+function resourceOptions(r: RawResource): PolicyResourceOptions {
   const opts: PolicyResourceOptions = {
     protect: r.protect ?? false,
     ignoreChanges: [],

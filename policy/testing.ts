@@ -135,16 +135,4 @@ export async function runStackPolicy(
   return { violations };
 }
 
-/** Runs a policy's `remediateResource` and returns the remediated props (undefined: no change). */
-export async function runRemediation(
-  policy: ResourceValidationPolicy,
-  resource: TestResource & RunOptions,
-): Promise<Record<string, unknown> | undefined> {
-  if (!policy.remediateResource) return undefined;
-  const raw = rawResource(resource);
-  const args = makeResourceArgs(raw, configFor(policy, resource.config), freezeMap(resource.stackTags));
-  const result = await policy.remediateResource(args);
-  return result ?? undefined;
-}
-
 export { makeUrn };

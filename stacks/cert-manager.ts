@@ -24,7 +24,7 @@ export const hostedZoneSchema = z
   .strict();
 
 /** The `platform:certManager` object. */
-export const certManagerConfigSchema = z
+const certManagerConfigSchema = z
   .object({
     /** Install cert-manager. @default true in production, false otherwise */
     enabled: boolean().optional(),

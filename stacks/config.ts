@@ -37,7 +37,7 @@ export const SECRET_KEYS = ["gitSshPrivateKey", "githubAppPrivateKey"] as const;
  * `logShipperPassword` are declared in Pulumi.yaml with an empty default (generated), which is not
  * a value.
  */
-export const CREDENTIAL_KEYS = [
+const CREDENTIAL_KEYS = [
   ...SECRET_KEYS,
   "grafanaAdminPassword",
   "logShipperPassword",
@@ -48,7 +48,7 @@ export const CREDENTIAL_KEYS = [
  * Config namespaces a stack may use: this project's and those of the providers the program runs
  * (their own config, e.g. `aws:region`, `aws:profile`), plus Pulumi's (`pulumi:tags`).
  */
-export const KNOWN_NAMESPACES = [
+const KNOWN_NAMESPACES = [
   NAMESPACE,
   "aws",
   "awsx",
@@ -59,7 +59,7 @@ export const KNOWN_NAMESPACES = [
 ] as const;
 
 /** Keys only one role reads; set (to anything but the default) on the other role they are refused. */
-export const ROLE_ONLY_KEYS: Readonly<Record<string, "hub" | "spoke">> = {
+const ROLE_ONLY_KEYS: Readonly<Record<string, "hub" | "spoke">> = {
   hubStackReference: "spoke",
   ...transitRoles,
   ...gitopsRoles,
@@ -70,7 +70,7 @@ export const ROLE_ONLY_KEYS: Readonly<Record<string, "hub" | "spoke">> = {
  * Keys the program no longer reads, each with what replaced it: set, they are refused with that
  * text rather than as unknown keys, so an old stack file says how to migrate.
  */
-export const RETIRED_KEYS: Readonly<Record<string, string>> = {
+const RETIRED_KEYS: Readonly<Record<string, string>> = {
   hubPrivateRouteTableCount:
     "no value (removed: the spoke counts the hub's privateRouteTableIds output; delete the key)",
 };
@@ -334,4 +334,4 @@ function crossCheckSections(config: PlatformConfig): void {
     check(config);
 }
 
-export { ConfigError, NAMESPACE, cidrsOverlap, isCidr, isIpv4Cidr } from "./schema";
+export { ConfigError, NAMESPACE, cidrsOverlap,  isIpv4Cidr } from "./schema";

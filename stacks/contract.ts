@@ -36,7 +36,7 @@ export interface SpokeOutputs
 }
 
 /** Keys of the hub outputs a spoke reads (the list is the contract; tests compare it to the hub). */
-export const HUB_OUTPUT_KEYS = [
+const HUB_OUTPUT_KEYS = [
   "region",
   "vpcId",
   "vpcCidr",

@@ -44,7 +44,7 @@ const taintSchema = z.strictObject({
  * One EKS managed node group.
  * https://docs.aws.amazon.com/eks/latest/userguide/managed-node-groups.html
  */
-export const nodePoolSchema = z
+const nodePoolSchema = z
   .strictObject({
     /** Node group name, unique in the cluster. */
     name: kubernetesName(),
@@ -112,7 +112,7 @@ export const nodePoolSchema = z
 export type NodePoolConfig = z.infer<typeof nodePoolSchema>;
 
 /** Managed access policies an access entry can associate. https://docs.aws.amazon.com/eks/latest/userguide/access-policy-permissions.html */
-export const ACCESS_POLICIES = [
+const ACCESS_POLICIES = [
   "AmazonEKSClusterAdminPolicy",
   "AmazonEKSAdminPolicy",
   "AmazonEKSEditPolicy",
@@ -123,7 +123,7 @@ export const ACCESS_POLICIES = [
  * One EKS access entry: an IAM principal and the access policy it gets, cluster-wide or for some
  * namespaces. https://docs.aws.amazon.com/eks/latest/userguide/access-entries.html
  */
-export const accessEntrySchema = z.strictObject({
+const accessEntrySchema = z.strictObject({
   /** Entry name (a key in the cluster's accessEntries map). */
   name: z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]*$/, { error: "a name of letters, digits and '-'" }),
   principalArn: iamPrincipalArn(),
@@ -136,7 +136,7 @@ export const accessEntrySchema = z.strictObject({
 export type AccessEntryConfig = z.infer<typeof accessEntrySchema>;
 
 /** Default node pools: a tainted system pool for critical add-ons and a general workload pool. */
-export const DEFAULT_NODE_POOLS: NodePoolConfig[] = [
+const DEFAULT_NODE_POOLS: NodePoolConfig[] = [
   {
     name: "system",
     instanceTypes: ["m6i.large"],
@@ -166,7 +166,7 @@ export const DEFAULT_NODE_POOLS: NodePoolConfig[] = [
 ];
 
 /** Interface/gateway VPC endpoints a private cluster may need. https://docs.aws.amazon.com/eks/latest/userguide/private-clusters.html */
-export const VPC_ENDPOINT_SERVICES = [
+const VPC_ENDPOINT_SERVICES = [
   "s3",
   "ecr.api",
   "ecr.dkr",

@@ -11,7 +11,7 @@ import type { Foundation } from "./foundation";
 import { boolean, structured } from "./schema";
 
 /** The `platform:externalDns` object. */
-export const externalDnsConfigSchema = z
+const externalDnsConfigSchema = z
   .object({
     /** Install ExternalDNS. @default true in production when hostedZones is set, false otherwise */
     enabled: boolean().optional(),

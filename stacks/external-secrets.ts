@@ -14,7 +14,7 @@ import type { Foundation } from "./foundation";
 import { boolean, structured } from "./schema";
 
 /** The `platform:externalSecrets` object. */
-export const externalSecretsConfigSchema = z
+const externalSecretsConfigSchema = z
   .object({
     /** Install External Secrets Operator. @default true in production, false otherwise */
     enabled: boolean().optional(),

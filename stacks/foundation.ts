@@ -14,7 +14,7 @@ import type { SectionOf } from "./sections/types";
 type FoundationConfig = CoreConfig & SectionOf<typeof karpenterSchema>;
 
 /** Tags every AWS resource of the stack gets; the stack file's `platform:tags` win. */
-export function baseTags(config: FoundationConfig): Record<string, string> {
+function baseTags(config: FoundationConfig): Record<string, string> {
   return {
     environment: config.environment,
     "platform:stack": config.stack,
@@ -63,7 +63,7 @@ export async function autoScalingRoleExists(provider: aws.Provider): Promise<boo
  * Deployments and CI, a profile or SSO session by hand), as for the default provider.
  * https://www.pulumi.com/registry/packages/aws/api-docs/provider/
  */
-export function stackAwsProvider(config: FoundationConfig, tags: Record<string, string>): aws.Provider {
+function stackAwsProvider(config: FoundationConfig, tags: Record<string, string>): aws.Provider {
   return new aws.Provider(`${config.stack}-aws`, { region: config.region, defaultTags: { tags } });
 }
 

@@ -26,7 +26,7 @@ const karpenterTaintSchema = z
 const duration = () => z.string().regex(/^(\d+(s|m|h))+$/, { error: "a duration such as 30s, 5m or 720h" });
 
 /** One Karpenter NodePool. https://karpenter.sh/docs/concepts/nodepools/ */
-export const karpenterNodePoolSchema = z
+const karpenterNodePoolSchema = z
   .object({
     /** NodePool name. */
     name: kubernetesName(),

@@ -160,7 +160,7 @@ export const clusterDefaults = {
  * rejects `instanceRoles` in that mode, so the node role is granted through an access entry.
  * https://docs.aws.amazon.com/eks/latest/userguide/creating-access-entries.html
  */
-export function nodeAccessEntry(nodeRoleArn: pulumi.Input<string>): eks.types.input.AccessEntryArgs {
+function nodeAccessEntry(nodeRoleArn: pulumi.Input<string>): eks.types.input.AccessEntryArgs {
   return { principalArn: nodeRoleArn, type: "EC2_LINUX" };
 }
 
@@ -203,7 +203,7 @@ export function nodePoolPlacement(pool: NodePoolArgs): {
 }
 
 /** coredns configuration: tolerate the system pool's taint and prefer it. */
-export const corednsConfiguration = {
+const corednsConfiguration = {
   tolerations: [{ key: "CriticalAddonsOnly", operator: "Exists" }],
   affinity: {
     nodeAffinity: {

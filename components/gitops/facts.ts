@@ -55,7 +55,7 @@ export type PlatformFactKey = (typeof PLATFORM_FACT_KEYS)[number];
 export type PlatformFacts = Partial<Record<PlatformFactKey, pulumi.Input<string>>>;
 
 /** Matches the Flux (envsubst) variables in text: `${var}` and `${var:=default}`. */
-export const FLUX_VARIABLE = /\$\{([_a-zA-Z][_a-zA-Z0-9]*)(?::?[-=][^}]*)?\}/g;
+const FLUX_VARIABLE = /\$\{([_a-zA-Z][_a-zA-Z0-9]*)(?::?[-=][^}]*)?\}/g;
 
 /** The variable names `${...}` used in a text (Flux post-build substitution syntax). */
 export function fluxVariables(text: string): string[] {

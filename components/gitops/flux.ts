@@ -74,7 +74,7 @@ export interface FluxArgs {
 }
 
 /** Module defaults of {@link Flux}. */
-export const fluxDefaults = {
+const fluxDefaults = {
   branch: "main",
   interval: "1m",
   kustomizationInterval: "10m",
@@ -176,7 +176,7 @@ export interface KustomizePatch {
 }
 
 /** A strategic-merge patch that removes every object its target selects from what Flux applies. */
-export function dropPatch(target: Readonly<Record<string, string>>): KustomizePatch {
+function dropPatch(target: Readonly<Record<string, string>>): KustomizePatch {
   return {
     target,
     patch: ["$patch: delete", "apiVersion: v1", "kind: Drop", "metadata:", "  name: drop", ""].join("\n"),
@@ -184,7 +184,7 @@ export function dropPatch(target: Readonly<Record<string, string>>): KustomizePa
 }
 
 /** Regular expression matching exactly the given names (kustomize target names are regexes). */
-export function exactNames(names: readonly string[]): string {
+function exactNames(names: readonly string[]): string {
   return `^(${names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")})$`;
 }
 
@@ -235,7 +235,7 @@ export function rootSyncPatches(
 }
 
 /** The spec of the root Kustomization (`kustomize.toolkit.fluxcd.io/v1`). */
-export function rootKustomizationSpec(
+function rootKustomizationSpec(
   path: string,
   interval = fluxDefaults.kustomizationInterval,
   options: { supersededKustomizations?: readonly string[] } = {},

@@ -40,14 +40,14 @@ export interface SpokeRegistrationArgs {
 }
 
 /** Module defaults of {@link SpokeRegistration}. */
-export const registrationDefaults = {
+const registrationDefaults = {
   baselinePath: "./gitops/infrastructure/baseline",
   interval: "10m",
   timeout: "5m",
 };
 
 /** The hub-side object names of a spoke. */
-export function registrationNames(spokeName: string): { configMap: string; kustomization: string } {
+function registrationNames(spokeName: string): { configMap: string; kustomization: string } {
   return { configMap: `${spokeName}-kubeconfig`, kustomization: `${spokeName}-baseline` };
 }
 
@@ -75,7 +75,7 @@ export function kubeConfigData(args: {
 }
 
 /** The spec of the hub-side Kustomization that applies the baseline on a spoke. */
-export function baselineKustomizationSpec(args: {
+function baselineKustomizationSpec(args: {
   configMapName: string;
   path: string;
   interval: string;

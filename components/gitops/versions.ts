@@ -36,8 +36,6 @@ export const KUSTOMIZE_CONTROLLER_SA = "kustomize-controller";
  * (`--default-service-account`). https://fluxcd.io/flux/installation/configuration/multitenancy/
  */
 export const FLUX_DEFAULT_SERVICE_ACCOUNT = "default";
-/** Label Flux uses to mark tenant objects. */
-export const FLUX_TENANT_LABEL = "toolkit.fluxcd.io/tenant";
 
 /**
  * The Flux kinds the pinned chart installs with the platform's values (`fluxHelmValues`: source,

@@ -56,7 +56,7 @@ export interface KarpenterArgs {
 }
 
 /** The SQS queue and EventBridge rules that tell Karpenter about interruptions before they happen. */
-export class KarpenterInterruptionQueue extends pulumi.ComponentResource {
+class KarpenterInterruptionQueue extends pulumi.ComponentResource {
   /** The queue. */
   public readonly queue: aws.sqs.Queue;
 

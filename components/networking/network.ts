@@ -50,7 +50,7 @@ export interface NetworkArgs {
 }
 
 /** Module defaults of {@link Network}. */
-export const networkDefaults = {
+const networkDefaults = {
   availabilityZoneCount: 3,
   natGateways: "Single" as const,
   databaseSubnets: false,

@@ -7,7 +7,7 @@ import { logShipperRelease, platformNamespace } from "./shared";
 import { names, namespaces, ports, remoteWriteUrl, type AlertReceiver } from "./values";
 
 /** Module defaults of {@link ObservabilityHub}. */
-export const hubDefaults = {
+const hubDefaults = {
   storageClass: "gp3",
   prometheusRetention: "15d",
   prometheusStorageGiB: 100,

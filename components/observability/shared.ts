@@ -40,7 +40,7 @@ export function platformNamespace(
 }
 
 /** A fresh 32-byte URL-safe password. */
-export function generatePassword(): string {
+function generatePassword(): string {
   return randomBytes(32).toString("base64url");
 }
 

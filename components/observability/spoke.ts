@@ -14,7 +14,7 @@ import {
 import { versions } from "./versions";
 
 /** Module defaults of {@link ObservabilitySpoke}. */
-export const spokeDefaults = {
+const spokeDefaults = {
   storageClass: "gp3",
   credentialsSecret: "elasticsearch-credentials",
   caSecret: "elasticsearch-ca",
@@ -113,7 +113,7 @@ export class ObservabilitySpoke extends pulumi.ComponentResource {
 }
 
 /** The spoke's Fluent Bit values for the hub's Elasticsearch URL. */
-export function logShipperValues(
+function logShipperValues(
   clusterName: string,
   elasticsearchUrl: string,
   withCa: boolean,

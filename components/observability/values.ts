@@ -516,7 +516,7 @@ export function ilmPolicy(days: number): Record<string, unknown> {
 }
 
 /** The index template that attaches the ILM policy to every shipped index. */
-export function logIndexTemplate(replicas: number): Record<string, unknown> {
+function logIndexTemplate(replicas: number): Record<string, unknown> {
   return {
     index_patterns: [`${names.indexFamily}-*`],
     priority: 200,

@@ -22,7 +22,7 @@ export interface DeploymentRunnerArgs {
 }
 
 /** Module defaults of {@link DeploymentRunner}. */
-export const runnerDefaults = {
+const runnerDefaults = {
   namespace: "pulumi-deployments",
   replicas: 2,
   serviceUrl: "https://api.pulumi.com",
@@ -45,7 +45,7 @@ export const runnerDefaults = {
 };
 
 /** The agent container's environment (the agent's own settings, the token from a Secret). */
-export function agentEnvironment(args: {
+function agentEnvironment(args: {
   image: string;
   serviceUrl: string;
   tokenSecret: pulumi.Input<string>;

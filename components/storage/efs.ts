@@ -9,7 +9,7 @@ import { awsTags } from "../shared/aws";
 import { efsFileSystemPolicy, type EfsThroughputMode } from "./logic";
 
 /** Module defaults of {@link EfsFileSystem}. */
-export const efsDefaults = {
+const efsDefaults = {
   throughputMode: "elastic" as EfsThroughputMode,
   performanceMode: "generalPurpose",
   /** Files untouched for 30 days move to Infrequent Access; back to Standard on first access. */

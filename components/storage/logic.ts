@@ -83,7 +83,7 @@ export interface StorageClassSpecArgs {
 }
 
 /** Defaults of the StorageClasses. */
-export const storageClassDefaults = {
+const storageClassDefaults = {
   /** io2 IOPS per GiB of `performance`. https://github.com/kubernetes-sigs/aws-ebs-csi-driver/blob/master/docs/parameters.md */
   performanceIopsPerGB: 50,
   fsType: "ext4",

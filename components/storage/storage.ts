@@ -79,7 +79,7 @@ export interface StorageArgs {
 }
 
 /** Module defaults of {@link Storage}. */
-export const storageDefaults = {
+const storageDefaults = {
   kmsDeletionWindowDays: 30,
   backupSchedule: backupDefaults.schedule,
   backupRetentionDays: backupDefaults.retentionDays,

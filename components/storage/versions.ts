@@ -12,7 +12,7 @@ import { SUPPORTED_KUBERNETES_VERSIONS } from "../cluster/versions";
 export type StorageAddonName = "snapshot-controller";
 
 /** Exact EKS add-on versions per Kubernetes minor version (bump with components/cluster/versions.ts). */
-export const storageVersions: Readonly<Record<string, Readonly<Record<StorageAddonName, string>>>> = {
+const storageVersions: Readonly<Record<string, Readonly<Record<StorageAddonName, string>>>> = {
   "1.34": { "snapshot-controller": "v8.3.0-eksbuild.1" },
   "1.35": { "snapshot-controller": "v8.3.0-eksbuild.1" },
 };

@@ -76,7 +76,7 @@ export const types = {
  * registration comes from the provider plugin, and plugins built on @pulumi/pulumi before 3.202
  * (eks 4.3.0, awsx 3.x) register them with empty inputs; their aws:* children carry the same facts.
  */
-export const componentTypes: readonly string[] = [
+const componentTypes: readonly string[] = [
   types.eksComponent,
   types.eksManagedNodeGroup,
   types.eksNodeGroupV2,
@@ -221,13 +221,13 @@ export interface IamStatement {
 }
 
 /** Thrown by {@link parseDocument} for a document that is not valid JSON or not a policy object. */
-export class InvalidPolicyDocumentError extends Error {}
+class InvalidPolicyDocumentError extends Error {}
 
 /**
  * Parses an IAM/KMS policy document given as JSON text or an object; `undefined` if absent.
  * @throws InvalidPolicyDocumentError when the text is not valid JSON or is not a JSON object.
  */
-export function parseDocument(doc: unknown): { Statement?: IamStatement | IamStatement[] } | undefined {
+function parseDocument(doc: unknown): { Statement?: IamStatement | IamStatement[] } | undefined {
   if (doc === undefined || doc === null || doc === "") return undefined;
   let parsed: unknown;
   if (typeof doc === "string") {
@@ -249,7 +249,7 @@ export function parseDocument(doc: unknown): { Statement?: IamStatement | IamSta
 }
 
 /** The statements of a document (objects only). @throws InvalidPolicyDocumentError as {@link parseDocument}. */
-export function statementsOf(doc: unknown): IamStatement[] {
+function statementsOf(doc: unknown): IamStatement[] {
   return asList(parseDocument(doc)?.Statement).filter(
     (s): s is IamStatement => typeof s === "object" && s !== null && !Array.isArray(s),
   );
@@ -294,7 +294,7 @@ export function stackOfUrn(urn: string): string | undefined {
 }
 
 /** Ancestors of a resource (closest first). */
-export function ancestors(r: PolicyResource): PolicyResource[] {
+function ancestors(r: PolicyResource): PolicyResource[] {
   const out: PolicyResource[] = [];
   for (let p = r.parent; p; p = p.parent) out.push(p);
   return out;
@@ -305,7 +305,7 @@ export function ancestors(r: PolicyResource): PolicyResource[] {
  * (awsx:*, eks:*) that wrap it, since outputs read from such a component carry the component's URN
  * as their dependency.
  */
-export function identityUrns(r: PolicyResource): Set<string> {
+function identityUrns(r: PolicyResource): Set<string> {
   const wrappers = ancestors(r).filter((a) => /^(awsx|eks):/.test(a.type));
   return new Set([r.urn, ...wrappers.map((a) => a.urn)]);
 }

@@ -20,7 +20,7 @@ import {
 const clusterTypes = [types.eksCluster, types.eksComponent] as const;
 
 /** All control-plane log types EKS offers. */
-export const controlPlaneLogTypes = [
+const controlPlaneLogTypes = [
   "api",
   "audit",
   "authenticator",
@@ -33,7 +33,7 @@ export const controlPlaneLogTypes = [
  * pinned EKS add-on versions in components/cluster/versions.ts, a dependency-free module), so the
  * pack and the program cannot disagree.
  */
-export const defaultAllowedVersions: readonly string[] = SUPPORTED_KUBERNETES_VERSIONS;
+const defaultAllowedVersions: readonly string[] = SUPPORTED_KUBERNETES_VERSIONS;
 
 export const eksPrivateEndpoint = (): ResourceValidationPolicy =>
   resourcePolicy({

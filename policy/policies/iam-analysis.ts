@@ -47,7 +47,7 @@ async function loadService(service: string): Promise<IamAction[]> {
 }
 
 /** Every action of a service (lower-case service prefix); empty for an unknown service. */
-export function actionsOfService(service: string): Promise<IamAction[]> {
+function actionsOfService(service: string): Promise<IamAction[]> {
   const key = service.toLowerCase();
   let p = serviceCache.get(key);
   if (!p) {

@@ -323,7 +323,7 @@ export const iamNoUnconstrainedWrite = (): ResourceValidationPolicy =>
   });
 
 /** AWS managed policies that give full administrative or full IAM control. */
-export const adminManagedPolicies = ["AdministratorAccess", "IAMFullAccess"] as const;
+const adminManagedPolicies = ["AdministratorAccess", "IAMFullAccess"] as const;
 const adminPolicyArn = new RegExp(`^arn:aws[a-z-]*:iam::aws:policy/(${adminManagedPolicies.join("|")})$`);
 
 export const iamNoAdminManagedPolicy = (): ResourceValidationPolicy =>
@@ -459,7 +459,7 @@ function webIdentityProviders(s: IamStatement): string[] {
 }
 
 /** True for the OIDC issuer of an EKS cluster (`oidc.eks.<region>.amazonaws.com/id/<id>`). */
-export function isEksOidcProvider(host: string): boolean {
+function isEksOidcProvider(host: string): boolean {
   return /^oidc\.eks\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/id\/[A-Za-z0-9]+$/.test(host);
 }
 
@@ -473,7 +473,7 @@ function subKeys(s: IamStatement, op: string): string[] {
 }
 
 /** Problems with an IRSA statement's `:sub` condition (empty: scoped to exactly one service account). */
-export function irsaSubjectProblems(s: IamStatement): string[] {
+function irsaSubjectProblems(s: IamStatement): string[] {
   const cond = s.Condition ?? {};
   const likes = [...subKeys(s, "StringLike"), ...subKeys(s, "ForAnyValue:StringLike")];
   if (likes.length) return [`uses StringLike on ${likes[0]}, which matches more than one service account`];
@@ -500,7 +500,7 @@ const subjectOperators = ["StringEquals", "StringLike", "ForAnyValue:StringEqual
  * Problems with the `sub` condition of a web-identity statement for an identity provider other than
  * EKS (GitHub Actions, Pulumi Cloud, ...): it must name the subjects, not leave them open.
  */
-export function oidcSubjectProblems(s: IamStatement, host: string): string[] {
+function oidcSubjectProblems(s: IamStatement, host: string): string[] {
   const keys = subjectOperators.flatMap((op) =>
     subKeys(s, op)
       .filter((k) => k === `${host}:sub`)

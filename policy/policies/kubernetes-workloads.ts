@@ -26,7 +26,7 @@ import type {
 // ---------------------------------------------------------------------------------------------------
 
 /** Versions of the standards these policies follow, pinned in one place. */
-export const standards = {
+const standards = {
   /** Pod Security Standards version (matches the `pod-security.kubernetes.io/*-version` labels). */
   podSecurity: "v1.35",
   /** CIS Kubernetes Benchmark version whose control ids are cited. */
@@ -190,7 +190,7 @@ const listLabels: Record<ContainerList, string> = {
 };
 
 /** Every container of a pod spec: regular, init and ephemeral. */
-export function containersOf(
+function containersOf(
   spec: Record<string, unknown>,
   lists: readonly ContainerList[] = ["containers", "initContainers", "ephemeralContainers"],
 ): ContainerRef[] {
@@ -278,7 +278,7 @@ function workloadPolicy(def: WorkloadPolicyDef): ResourceValidationPolicy {
 }
 
 /** Namespaces the workload policies skip by default: EKS system add-ons live there. */
-export const defaultExemptNamespaces: readonly string[] = ["kube-system"];
+const defaultExemptNamespaces: readonly string[] = ["kube-system"];
 
 const pssUrl = "https://kubernetes.io/docs/concepts/security/pod-security-standards/";
 
@@ -332,7 +332,7 @@ export function pssBaselinePrivilegedContainers(): ResourceValidationPolicy {
 }
 
 /** Capabilities the PSS Baseline allows containers to add. */
-export const baselineAllowedCapabilities: readonly string[] = [
+const baselineAllowedCapabilities: readonly string[] = [
   "AUDIT_WRITE",
   "CHOWN",
   "DAC_OVERRIDE",
@@ -555,7 +555,7 @@ export function pssBaselineSeLinux(): ResourceValidationPolicy {
  * the baseline /proc mount check and the restricted run-as-non-root and run-as-user checks for such pods
  * (upstream `relaxPolicyForUserNamespacePod`).
  */
-export function inUserNamespace(spec: Record<string, unknown>): boolean {
+function inUserNamespace(spec: Record<string, unknown>): boolean {
   return spec["hostUsers"] === false;
 }
 
@@ -728,7 +728,7 @@ export function pssBaselineProbeHost(): ResourceValidationPolicy {
 // ---------------------------------------------------------------------------------------------------
 
 /** Volume types the PSS Restricted profile allows (`image` since Kubernetes 1.33). */
-export const restrictedVolumeTypes: readonly string[] = [
+const restrictedVolumeTypes: readonly string[] = [
   "configMap",
   "csi",
   "downwardAPI",
@@ -1032,7 +1032,7 @@ export function noNakedPods(): ResourceValidationPolicy {
 }
 
 /** Kinds that are not namespaced (built-in plus common cluster-scoped custom resources). */
-export const clusterScopedKinds: readonly string[] = [
+const clusterScopedKinds: readonly string[] = [
   "APIService",
   "CertificateSigningRequest",
   "ComponentStatus",
@@ -1076,7 +1076,7 @@ export const clusterScopedKinds: readonly string[] = [
 ];
 
 /** True when a Kubernetes kind is cluster-scoped: listed, or named `Cluster*` (ClusterRole, ClusterIssuer...). */
-export function isClusterScopedKind(kind: string, extra: readonly string[] = []): boolean {
+function isClusterScopedKind(kind: string, extra: readonly string[] = []): boolean {
   const base = kind.endsWith("Patch") ? kind.slice(0, -"Patch".length) : kind;
   return clusterScopedKinds.includes(base) || extra.includes(base) || /^Cluster[A-Z]/.test(base);
 }

@@ -316,7 +316,7 @@ export const tgwNoAutoAccept = (): ResourceValidationPolicy =>
     },
   });
 
-export const elbRoleTag = "kubernetes.io/role/elb";
+const elbRoleTag = "kubernetes.io/role/elb";
 
 export const subnetNoPublicIpOnLaunch = (): ResourceValidationPolicy =>
   resourcePolicy({

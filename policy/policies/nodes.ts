@@ -220,7 +220,7 @@ export const nodesEncryptedRootVolume = (): ResourceValidationPolicy =>
  * git-secrets AWS patterns) less the bare 40-character token (it matches any base64 run of that
  * length, such as hashes), plus private keys and literal password assignments.
  */
-export const userDataSecretPatterns: readonly { readonly what: string; readonly re: RegExp }[] = [
+const userDataSecretPatterns: readonly { readonly what: string; readonly re: RegExp }[] = [
   { what: "an AWS access key ID", re: /(A3T[A-Z0-9]|AKIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ASIA)[A-Z0-9]{16}/ },
   {
     what: "an AWS secret access key",

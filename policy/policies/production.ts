@@ -10,7 +10,7 @@
 import type { StackValidationPolicy, StackValidationArgs } from "@pulumi/policy";
 import { frameworks, stackOfUrn, stackPolicy, types, type PackPolicy } from "./common";
 
-export const statefulTypes: readonly string[] = [
+const statefulTypes: readonly string[] = [
   types.kmsKey,
   types.efsFileSystem,
   types.backupVault,
@@ -24,7 +24,7 @@ export interface ProductionConfig {
 }
 
 /** Whether the stack these args describe is a production stack. */
-export function isProductionStack(
+function isProductionStack(
   stack: string | undefined,
   args: Pick<StackValidationArgs, "stackTags">,
   config: ProductionConfig,

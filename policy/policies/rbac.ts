@@ -23,7 +23,7 @@ const rbacGroup = "rbac.authorization.k8s.io";
 const rbacUrl = "https://kubernetes.io/docs/concepts/security/rbac-good-practices/";
 
 /** Which RBAC kind a type token is, or undefined. Any version of rbac.authorization.k8s.io counts. */
-export function rbacKind(
+function rbacKind(
   type: string,
 ): "Role" | "ClusterRole" | "RoleBinding" | "ClusterRoleBinding" | undefined {
   const t = parseKubernetesType(type);
@@ -72,7 +72,7 @@ function rbacName(props: Record<string, unknown>, resourceName: string): string 
 }
 
 /** Which of verbs/resources/apiGroups hold `*` in a rule. */
-export function wildcardFields(rule: Record<string, unknown>): string[] {
+function wildcardFields(rule: Record<string, unknown>): string[] {
   return ["verbs", "resources", "apiGroups"].filter((f) => asStrings(rule[f]).includes("*"));
 }
 

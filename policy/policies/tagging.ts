@@ -7,10 +7,10 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { frameworks, isInputlessComponent, resourcePolicy, tryGet, types, type PackPolicy } from "./common";
 
-export const defaultRequiredTags = ["environment", "owner", "cost-center"];
+const defaultRequiredTags = ["environment", "owner", "cost-center"];
 
 /** Types we know are taggable even when the program passes no `tags` at all. */
-export const knownTaggableTypes: readonly string[] = [
+const knownTaggableTypes: readonly string[] = [
   types.vpc,
   types.subnet,
   types.securityGroup,

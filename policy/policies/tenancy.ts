@@ -27,9 +27,9 @@ import {
 } from "./kubernetes-workloads";
 
 /** The label that marks a namespace as a tenant's (Flux multi-tenancy convention). */
-export const tenantLabel = "toolkit.fluxcd.io/tenant";
+const tenantLabel = "toolkit.fluxcd.io/tenant";
 /** The Pod Security Admission label a tenant namespace must carry. */
-export const podSecurityEnforceLabel = "pod-security.kubernetes.io/enforce";
+const podSecurityEnforceLabel = "pod-security.kubernetes.io/enforce";
 
 /** A tenant namespace found in the stack. */
 export interface TenantNamespace {
@@ -46,7 +46,7 @@ function isKind(r: PolicyResource, group: string, kind: string): boolean {
 }
 
 /** The name of a Namespace resource: `metadata.name`, or the Pulumi resource name when auto-named. */
-export function namespaceName(r: PolicyResource): string {
+function namespaceName(r: PolicyResource): string {
   const name = asObject(r.props["metadata"])["name"];
   return typeof name === "string" && name !== "" ? name : r.name;
 }

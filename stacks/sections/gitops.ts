@@ -11,7 +11,7 @@ import { ConfigError, NAMESPACE, boolean } from "../schema";
 import type { RoleOnly, SectionConfig, SectionOf } from "./types";
 
 /** Git authentication modes: none (public HTTPS), SSH deploy key, GitHub App (Flux 2.5+ `provider: github`). */
-export const GIT_AUTH_MODES = ["none", "ssh", "github-app"] as const;
+const GIT_AUTH_MODES = ["none", "ssh", "github-app"] as const;
 export type GitAuthMode = (typeof GIT_AUTH_MODES)[number];
 
 /** A Go duration as Flux accepts it (`time.ParseDuration`): `1m`, `10m0s`, `1h30m`, `90s`. */
@@ -20,7 +20,7 @@ export function isGoDuration(value: string): boolean {
 }
 
 /** A Git URL Flux can clone: `https://host/path` or `ssh://user@host[:port]/path`. */
-export function isGitUrl(value: string): boolean {
+function isGitUrl(value: string): boolean {
   return (
     /^https:\/\/[A-Za-z0-9.-]+(:\d+)?\/[^\s]+$/.test(value) ||
     /^ssh:\/\/[A-Za-z0-9._-]+@[A-Za-z0-9.-]+(:\d+)?\/[^\s]+$/.test(value)

@@ -15,7 +15,7 @@ const password = (min: number) =>
   });
 
 /** One Alertmanager receiver. https://prometheus.io/docs/alerting/latest/configuration/#receiver */
-export const alertReceiverSchema = z
+const alertReceiverSchema = z
   .object({
     /** Receiver name, unique. */
     name: kubernetesName(),

@@ -34,14 +34,14 @@ const quantities = (keyError: string) =>
   });
 
 /** ResourceQuota `hard` entries: resource name (`requests.cpu`, `pods`, `count/deployments.apps`) to quantity. https://kubernetes.io/docs/concepts/policy/resource-quotas/ */
-export const quotaSchema = quantities(
+const quotaSchema = quantities(
   "a ResourceQuota resource name such as requests.cpu or count/deployments.apps",
 );
 
 const containerQuantities = quantities("a resource name such as cpu or memory");
 
 /** Per-container LimitRange fields, each merged over the defaults. https://kubernetes.io/docs/concepts/policy/limit-range/ */
-export const limitsSchema = z.strictObject({
+const limitsSchema = z.strictObject({
   /** Limits of a container that sets none. @default {cpu: 500m, memory: 512Mi} */
   default: containerQuantities.optional(),
   /** Requests of a container that sets none. @default {cpu: 100m, memory: 128Mi} */
@@ -51,7 +51,7 @@ export const limitsSchema = z.strictObject({
 });
 
 /** One egress allowlist entry. */
-export const egressRuleSchema = z.strictObject({
+const egressRuleSchema = z.strictObject({
   /** Destination CIDR blocks. */
   cidrs: z
     .array(z.string().refine(isCidr, { error: "CIDR blocks such as 10.0.0.0/16" }))
@@ -72,7 +72,7 @@ export const egressRuleSchema = z.strictObject({
 });
 
 /** A Secrets Manager ARN prefix a tenant role may read (never the whole account: `secret:*`). */
-export const secretArnPrefixSchema = z
+const secretArnPrefixSchema = z
   .string()
   .regex(/^arn:aws[a-z-]*:secretsmanager:[a-z]{2}(-gov)?-[a-z]+-\d:\d{12}:secret:[\w/+=.@-]+[\w/+=.@*?-]*$/, {
     error:
@@ -80,7 +80,7 @@ export const secretArnPrefixSchema = z
   });
 
 /** One environment of an organization. */
-export const environmentSchema = z.strictObject({
+const environmentSchema = z.strictObject({
   /** Environment name, e.g. `pre` or `pro`. */
   name: kubernetesName(),
   /** Namespace. @default `<org>` for `pro`, `<org>-<env>` otherwise */
@@ -117,14 +117,14 @@ export const environmentSchema = z.strictObject({
 });
 
 /** EKS access policies an organization principal may get (namespace-scoped; never cluster admin). */
-export const TENANT_ACCESS_POLICIES = [
+const TENANT_ACCESS_POLICIES = [
   "AmazonEKSEditPolicy",
   "AmazonEKSViewPolicy",
   "AmazonEKSAdminPolicy",
 ] as const;
 
 /** One organization. */
-export const organizationSchema = z.strictObject({
+const organizationSchema = z.strictObject({
   /** Organization name (Flux tenant). */
   name: kubernetesName(),
   /** Environments, each with its own namespace. */

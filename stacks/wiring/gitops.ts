@@ -96,19 +96,19 @@ export function gitSource(config: PlatformConfig): GitSourceArgs {
 }
 
 /** The repository Kustomizations (flux-system) that tenant environments replace; the root sync drops them. */
-export function supersededKustomizations(config: PlatformConfig): string[] {
+function supersededKustomizations(config: PlatformConfig): string[] {
   return config.organizations.flatMap((org) =>
     org.environments.flatMap((env) => (env.repositoryKustomization ? [env.repositoryKustomization] : [])),
   );
 }
 
 /** The default root path of a stack in this repository. */
-export function defaultGitPath(stack: string): string {
+function defaultGitPath(stack: string): string {
   return `./gitops/clusters/${stack}`;
 }
 
 /** The facts every stack knows from its config and foundation; `extra` (other areas) wins. */
-export function baseFacts(
+function baseFacts(
   config: PlatformConfig,
   foundation: Foundation,
   extra: PlatformFacts,

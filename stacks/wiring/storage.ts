@@ -21,9 +21,6 @@ export interface StorageOutputs {
   storageKeyArn: pulumi.Output<string>;
 }
 
-/** Hub outputs of the storage capability a spoke must read: none (storage is per cluster). */
-export const STORAGE_HUB_OUTPUT_KEYS = [] as const;
-
 /** The storage component itself: what workloads with persistent volumes wait for (not a stack output). */
 export interface StorageInstall {
   readonly storage: Storage;

@@ -17,12 +17,6 @@ export interface TenancyOutputs {
   readonly organizationSecretsRoleArns: pulumi.Output<Record<string, string>>;
 }
 
-/** Stack output keys of the tenancy capability (none is read by spokes from the hub). */
-export const tenancyOutputKeys = ["organizationNamespaces", "organizationSecretsRoleArns"] as const;
-
-/** Hub output keys a spoke must read for tenancy: none. */
-export const tenancyHubKeys = [] as const;
-
 /** Options of {@link buildTenancy}. */
 export interface BuildTenancyOptions {
   /** Resources the Flux GitRepository/Kustomization objects wait for (the Flux install: its CRDs). */
@@ -30,7 +24,7 @@ export interface BuildTenancyOptions {
 }
 
 /** The Organization components of a stack, by organization name. */
-export function buildOrganizations(
+function buildOrganizations(
   config: PlatformConfig,
   foundation: Foundation,
   options: BuildTenancyOptions = {},
