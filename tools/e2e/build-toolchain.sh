@@ -32,18 +32,29 @@ log() { printf '[toolchain] %s\n' "$*" >&2; }
 
 # The upstream go.mod's replace directives. A local one (`sdk/v3 => ../sdk`, Kubernetes'
 # `k8s.io/api => ./staging/src/k8s.io/api`, Flux's `.../api => ./api`) points into the upstream
-# checkout, which a module download does not have: it becomes the published module at
-# $LOCAL_REPLACE_VERSION (default: the version being built).
+# checkout, which a module download does not have: it is dropped when upstream also requires a
+# published version of that module (the require then stands), otherwise it becomes the published
+# module at $LOCAL_REPLACE_VERSION (default: the version being built).
 upstream_replaces() { # module version
   curl -fsS "$proxy/$1/@v/$2.mod" | awk -v local_version="${LOCAL_REPLACE_VERSION:-$2}" '
+    /^require *\(/ { reqblock = 1; next }
+    reqblock && /^\)/ { reqblock = 0; next }
+    reqblock || /^require / { line = $0; sub(/^require /, "", line); split(line, f, " "); required[f[1]] = f[2] }
     /^replace *\(/ { block = 1; next }
     block && /^\)/ { block = 0; next }
     block || /^replace / {
       line = $0; sub(/^replace /, "", line); sub(/^[ \t]+/, "", line)
-      split(line, parts, / *=> */)
-      if (parts[2] ~ /FORBIDDEN_DEPENDENCY/) next  # etcd: guard against bad imports
-      if (parts[2] ~ /^\.\.?\//) { split(parts[1], from, " "); print "replace " from[1] " => " from[1] " " local_version }
-      else print "replace " line
+      replaces[++n] = line
+    }
+    END {
+      for (i = 1; i <= n; i++) {
+        split(replaces[i], parts, / *=> */); split(parts[1], from, " ")
+        if (parts[2] ~ /FORBIDDEN_DEPENDENCY/) continue  # etcd: guard against bad imports
+        if (parts[2] ~ /^\.\.?\//) {
+          if (required[from[1]] != "" && required[from[1]] !~ /^v0\.0\.0/) continue
+          print "replace " from[1] " => " from[1] " " local_version
+        } else print "replace " replaces[i]
+      }
     }'
 }
 

@@ -34,4 +34,5 @@ moduleInternals._resolveFilename = function (request, parent, ...rest) {
 };
 
 // The upstream entry point calls main(process.argv.slice(2)) when loaded.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 require(path.join(root, "cmd/provider/index.ts"));
