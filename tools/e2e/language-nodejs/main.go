@@ -5,7 +5,7 @@
 // pinned github.com/pulumi/pulumi/sdk/v3 instead. It does what the engine needs from a Node.js
 // host and nothing more, with the same wire contract as upstream:
 //
-//   - Run: `node <@pulumi/pulumi/cmd/run> --monitor ... <entry point>` with PULUMI_CONFIG,
+//   - Run: `node <nodeargs> <@pulumi/pulumi/cmd/run> --monitor ... <entry point>` with PULUMI_CONFIG,
 //     PULUMI_CONFIG_SECRET_KEYS and PULUMI_NODEJS_TYPESCRIPT set from the request; exit code 32
 //     ("already reported to the user") becomes Bail.
 //   - RunPlugin: Node.js provider plugins through @pulumi/pulumi/cmd/run-plugin, policy packs
@@ -144,6 +144,12 @@ func typescriptEnv(options map[string]any) []string {
 	return env
 }
 
+// nodeArgs splits the `nodeargs` runtime option on spaces (no quoting, as the e2e run needs).
+func nodeArgs(options map[string]any) []string {
+	s, _ := options["nodeargs"].(string)
+	return strings.Fields(s)
+}
+
 func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.RunResponse, error) {
 	runPath, err := resolve("@pulumi/pulumi/cmd/run", req.Info.ProgramDirectory)
 	if err != nil {
@@ -185,6 +191,8 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 	}
 	secretJSON, _ := json.Marshal(secretKeys)
 
+	// Pulumi.yaml runtime option nodeargs (e.g. "--import tsx") goes before the run script.
+	args = append(nodeArgs(req.Info.Options.AsMap()), args...)
 	cmd := exec.CommandContext(ctx, "node", args...)
 	cmd.Env = append(os.Environ(), "PULUMI_CONFIG="+string(cfgJSON), "PULUMI_CONFIG_SECRET_KEYS="+string(secretJSON))
 	cmd.Env = append(cmd.Env, typescriptEnv(req.Info.Options.AsMap())...)
@@ -219,7 +227,7 @@ func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.Langu
 		if err != nil {
 			return err
 		}
-		args = append(append([]string{runPath}, req.Args...), dir)
+		args = append(append(append(nodeArgs(req.Info.Options.AsMap()), runPath), req.Args...), dir)
 		// The pack reads the stack's configuration from its environment: get it from the engine
 		// through the proxy before starting the pack.
 		policy, stdout, err = sdk.NewPolicyProxy(ctx, stdout)
@@ -253,7 +261,7 @@ func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.Langu
 		if err != nil {
 			return err
 		}
-		args = append([]string{runPath, dir}, req.Args...)
+		args = append(append(nodeArgs(req.Info.Options.AsMap()), runPath, dir), req.Args...)
 	}
 
 	cmd := exec.CommandContext(ctx, "node", args...)
