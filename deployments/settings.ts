@@ -134,7 +134,7 @@ export interface StackDeploymentInputs {
   readonly policyProfile?: PolicyProfile;
   /** OIDC session length, `XhYmZs`. @default defaults.awsSessionDuration */
   readonly awsSessionDuration?: string;
-  /** Custom executor image (must have Node 20+). @default Pulumi's default image */
+  /** Custom executor image; must have Node.js 22 or later (24 LTS recommended) on PATH, since the Pulumi CLI runs the program with the `node` it finds there. @default Pulumi's default image */
   readonly executorImage?: string;
   /** Extra environment variables for the deployment (non-secret). */
   readonly environmentVariables?: Readonly<Record<string, string>>;

