@@ -105,6 +105,22 @@ describe("e2e: real engine, policy pack, Kubernetes provider and API server", fu
     assert.doesNotMatch(r.stdout, /mandatory/i);
   });
 
+  it("a mandatory policy violation fails the preview, naming the policy", async function () {
+    // The hub's stack file with the API endpoint opened to the world (as the plan test does).
+    const hubFile = fs.readFileSync(path.join(repoRoot, "Pulumi.hub.yaml"), "utf8");
+    const open = hubFile.replace(
+      "platform:endpointPublicAccess: false",
+      'platform:endpointPublicAccess: true\n  platform:publicAccessCidrs: ["0.0.0.0/0"]',
+    );
+    assert.notEqual(open, hubFile);
+    fs.writeFileSync(path.join(ws.project, "Pulumi.hub-open.yaml"), open);
+    await pulumiOk(ws, ["stack", "init", "hub-open"]);
+    const r = await pulumi(ws, ["preview", "--stack", "hub-open", ...POLICY_ARGS]);
+    assert.notEqual(r.status, 0, "the preview passed a mandatory violation");
+    assert.match(r.stdout, /eks-public-endpoint-restricted/);
+    assert.match(r.stdout, /mandatory/);
+  });
+
   it("hub: pulumi up succeeds", async function () {
     await pulumiOk(ws, ["up", "--stack", "hub", "--yes", "--skip-preview", ...POLICY_ARGS]);
   });
