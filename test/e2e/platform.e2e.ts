@@ -73,7 +73,14 @@ describe("e2e: real engine, policy pack, Kubernetes provider and API server", fu
       this.skip();
     }
     const started = Date.now();
-    buildToolchain();
+    buildToolchain([
+      "pulumi",
+      "language-nodejs",
+      "kubernetes-provider",
+      "etcd",
+      "kube-apiserver",
+      "kube-controller-manager",
+    ]);
     console.log(
       `[e2e] toolchain ready in ${Math.round((Date.now() - started) / 1000)}s; scratch dir ${work}`,
     );

@@ -3,7 +3,8 @@
 # checkout, keyed by name and version: ${PLATFORM_E2E_CACHE:-~/.cache/platform-e2e}/<name>-<version>/.
 # A binary already in the cache is reused. Prints what it builds and how long each build took.
 #
-# Usage: tools/e2e/build-toolchain.sh [name...]   (default: every binary)
+# Usage: tools/e2e/build-toolchain.sh [--check] [name...]   (default: every binary)
+#   --check: build nothing; exit 0 when every named binary is cached, 1 (listing the missing) if not.
 # Versions come from package.json (@pulumi/pulumi, @pulumi/kubernetes) and tools/e2e/versions.env.
 # Each build is a throw-away wrapper module that requires the upstream module at the pinned version
 # and copies the upstream go.mod's non-local `replace` directives (local ones such as
@@ -188,8 +189,21 @@ build_helm_controller() {
     "github.com/fluxcd/helm-controller@$HELM_CONTROLLER_VERSION" github.com/fluxcd/helm-controller
 }
 
+check=false
+if [[ "${1:-}" == "--check" ]]; then
+  check=true
+  shift
+fi
 targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=(pulumi language-nodejs kubernetes-provider etcd kube-apiserver kube-controller-manager source-controller kustomize-controller helm-controller)
+if $check; then
+  # Each build function returns early, printing "cached", when its binary is present.
+  build() { [[ -x "$cache/$1-$2/$1" ]] || { log "$1 $2: not built"; return 1; }; log "$1 $2: cached"; }
+  build_local() { [[ -x "$cache/$1-$2/$1" ]] || { log "$1 $2: not built"; return 1; }; log "$1 $2: cached"; }
+  missing=0
+  for t in "${targets[@]}"; do "build_${t//-/_}" || missing=1; done
+  exit $missing
+fi
 for t in "${targets[@]}"; do
   "build_${t//-/_}"
 done
