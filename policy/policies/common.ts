@@ -241,6 +241,17 @@ export function identityUrns(r: PolicyResource): Set<string> {
   return new Set([r.urn, ...wrappers.map((a) => a.urn)]);
 }
 
+/**
+ * True when a multi-language component (`awsx:*`, `eks:*`) shows the analyzer no inputs. A real
+ * `pulumi preview` shows a component as its provider registers it inside Construct, with no inputs,
+ * never the program's arguments; its `aws:*` children carry the real values and are judged
+ * themselves. (Under Pulumi's mocks, the offline plan, the component carries the program's
+ * arguments and has no children.) Found by the e2e run against the real engine (docs/e2e.md).
+ */
+export function isProviderRegisteredComponent(type: string, props: Record<string, unknown>): boolean {
+  return /^(awsx|eks):/.test(type) && Object.values(props).every((v) => v === undefined);
+}
+
 /** True when `ref` depends on `target` (directly, through a property, or on one of its ancestors). */
 export function refersTo(ref: PolicyResource, target: PolicyResource): boolean {
   const targets = identityUrns(target);

@@ -5,7 +5,7 @@
  * setting (the keys our stacks put in the provider's defaultTags) for the offline plan.
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { frameworks, resourcePolicy, types, type PackPolicy } from "./common";
+import { frameworks, isProviderRegisteredComponent, resourcePolicy, types, type PackPolicy } from "./common";
 
 export const defaultRequiredTags = ["environment", "owner", "cost-center"];
 
@@ -83,6 +83,9 @@ export const requiredTags = (): ResourceValidationPolicy => {
       (args.type.startsWith("aws:") && ("tags" in props || "tagsAll" in props)) ||
       knownTaggableTypes.includes(args.type);
     if (!taggable) return args.notApplicable("not a taggable AWS resource");
+    if (isProviderRegisteredComponent(args.type, props)) {
+      return args.notApplicable("component registered by its provider: its aws:* children are judged");
+    }
     const { requiredTags: required, providerDefaultTags } = args.getConfig<{
       requiredTags: string[];
       providerDefaultTags: string[];

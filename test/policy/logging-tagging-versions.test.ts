@@ -61,6 +61,22 @@ describe("policy: tagging", () => {
     );
     assert.deepStrictEqual(await messages(requiredTags(), "aws:kms/key:Key", {}, { requiredTags: [] }), []);
   });
+  it("required-tags leaves a multi-language component with no inputs (the real engine's view) to its children", async () => {
+    // Found by the e2e run: the real preview reported "missing tags" on the awsx:ec2:Vpc component,
+    // which its provider registers with no inputs; its aws:* children carry the tags.
+    for (const type of ["awsx:ec2:Vpc", "eks:index:Cluster"]) {
+      const r = await runResourcePolicy(requiredTags(), { type, props: {} });
+      assert.strictEqual(
+        r.notApplicable,
+        "component registered by its provider: its aws:* children are judged",
+      );
+    }
+    // With the program's arguments (offline plan) the component is still judged.
+    assert.match(
+      (await messages(requiredTags(), "awsx:ec2:Vpc", { tags: { owner: "p" } }))[0]!,
+      /missing tags/,
+    );
+  });
   it("required-tags skips untaggable and non-AWS resources", async () => {
     const r = await runResourcePolicy(requiredTags(), {
       type: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",

@@ -247,5 +247,9 @@ describe("policy: network", () => {
         [],
       );
     });
+    it("leaves an awsx:ec2:Vpc with no inputs (as the real engine shows it) to its aws:ec2 subnet children", async () => {
+      // Found by the e2e run: the real preview reported "the default Public subnets" on hub-vpc.
+      assert.deepStrictEqual(await messages(subnetNoPublicIpOnLaunch(), "awsx:ec2:Vpc", {}), []);
+    });
   });
 });

@@ -35,3 +35,26 @@ class AwsxProvider implements pulumi.provider.Provider {
 }
 
 void pulumi.provider.main(new AwsxProvider(), process.argv.slice(2));
+
+// Diagnosis aid (docs/e2e.md, defects): with @pulumi/pulumi 3.276 the construct response of
+// awsx:ec2:Vpc carries `undefined` values that google-protobuf's Struct.fromJavaScript rejects
+// ("Unexpected struct type."). Drop them (JSON semantics, as the SDK's own serializer does for
+// object keys) and report where they were.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const structproto = require("google-protobuf/google/protobuf/struct_pb") as {
+  Struct: { fromJavaScript: (o: unknown) => unknown };
+};
+const fromJavaScript = structproto.Struct.fromJavaScript;
+function undefinedPaths(value: unknown, at: string, out: string[]): string[] {
+  if (value === undefined) out.push(at);
+  else if (Array.isArray(value)) value.forEach((v, i) => undefinedPaths(v, `${at}[${i}]`, out));
+  else if (value && typeof value === "object")
+    for (const [k, v] of Object.entries(value)) undefinedPaths(v, `${at}.${k}`, out);
+  return out;
+}
+structproto.Struct.fromJavaScript = (o: unknown) => {
+  const paths = undefinedPaths(o, "", []);
+  if (paths.length > 0)
+    console.error(`[e2e awsx] dropping undefined values at ${paths.slice(0, 10).join(", ")}`);
+  return fromJavaScript(paths.length > 0 ? JSON.parse(JSON.stringify(o)) : o);
+};
