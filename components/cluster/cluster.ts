@@ -324,7 +324,10 @@ export class Cluster extends pulumi.ComponentResource {
         skipDefaultNodeGroup: true,
         skipDefaultSecurityGroups: true,
         nodeAssociatePublicIpAddress: false,
-        instanceRoles: [this.nodeRole],
+        // No instanceRoles: with authenticationMode API pulumi-eks rejects them ("The 'instanceRoles'
+        // property does not support non-empty values when 'authenticationMode' is set to 'API'");
+        // EKS gives the managed node groups' nodeRole its EC2_LINUX access entry itself.
+        // https://docs.aws.amazon.com/eks/latest/userguide/creating-access-entries.html
         bootstrapSelfManagedAddons: false,
         deletionProtection: args.protect ?? false,
         // enableNetworkPolicy: the VPC CNI enforces NetworkPolicies (tenants' default deny) only with it.
