@@ -242,14 +242,21 @@ export function identityUrns(r: PolicyResource): Set<string> {
 }
 
 /**
- * True when a multi-language component (`awsx:*`, `eks:*`) shows the analyzer no inputs. A real
- * `pulumi preview` shows a component as its provider registers it inside Construct, with no inputs,
- * never the program's arguments; its `aws:*` children carry the real values and are judged
- * themselves. (Under Pulumi's mocks, the offline plan, the component carries the program's
- * arguments and has no children.) Found by the e2e run against the real engine (docs/e2e.md).
+ * The inputs of an awsx component as the analyzer sees them. Under Pulumi's mocks (the offline
+ * plan) they are the program's arguments. In a real `pulumi preview` the analyzer sees the
+ * component as the awsx provider registers it inside Construct: its generated base classes pass
+ * `{ name, args, opts }` as the component's properties, so the arguments are under `args`.
+ * Found by the e2e run against the real engine and the real awsx code (docs/e2e.md).
  */
-export function isProviderRegisteredComponent(type: string, props: Record<string, unknown>): boolean {
-  return /^(awsx|eks):/.test(type) && Object.values(props).every((v) => v === undefined);
+export function componentInputs(type: string, props: Record<string, any>): Record<string, any> {
+  const wrapped =
+    type.startsWith("awsx:") &&
+    typeof props.name === "string" &&
+    props.args !== null &&
+    typeof props.args === "object" &&
+    !Array.isArray(props.args) &&
+    "opts" in props;
+  return wrapped ? (props.args as Record<string, any>) : props;
 }
 
 /** True when `ref` depends on `target` (directly, through a property, or on one of its ancestors). */

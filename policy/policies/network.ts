@@ -7,7 +7,7 @@ import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } 
 import {
   asList,
   frameworks,
-  isProviderRegisteredComponent,
+  componentInputs,
   isSet,
   refersTo,
   resourcePolicy,
@@ -288,9 +288,8 @@ export const subnetNoPublicIpOnLaunch = (): ResourceValidationPolicy =>
           );
         }
       },
-      [types.awsxVpc]: (props, _args, report) => {
-        // Real engine: the component has no inputs here; its aws:ec2/subnet:Subnet children are judged.
-        if (isProviderRegisteredComponent(types.awsxVpc, props)) return;
+      [types.awsxVpc]: (registered, _args, report) => {
+        const props = componentInputs(types.awsxVpc, registered);
         // awsx creates Public subnets with mapPublicIpOnLaunch: true; the default specs are Public + Private.
         const specs =
           props.subnetSpecs === undefined

@@ -5,7 +5,7 @@
  * setting (the keys our stacks put in the provider's defaultTags) for the offline plan.
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { frameworks, isProviderRegisteredComponent, resourcePolicy, types, type PackPolicy } from "./common";
+import { frameworks, componentInputs, resourcePolicy, types, type PackPolicy } from "./common";
 
 export const defaultRequiredTags = ["environment", "owner", "cost-center"];
 
@@ -78,14 +78,11 @@ export const requiredTags = (): ResourceValidationPolicy => {
   });
   // Any aws:* type (plus the eks/awsx components) may be taggable: decide per resource.
   policy.validateResource = (args, report) => {
-    const props = args.props;
+    const props = componentInputs(args.type, args.props);
     const taggable =
       (args.type.startsWith("aws:") && ("tags" in props || "tagsAll" in props)) ||
       knownTaggableTypes.includes(args.type);
     if (!taggable) return args.notApplicable("not a taggable AWS resource");
-    if (isProviderRegisteredComponent(args.type, props)) {
-      return args.notApplicable("component registered by its provider: its aws:* children are judged");
-    }
     const { requiredTags: required, providerDefaultTags } = args.getConfig<{
       requiredTags: string[];
       providerDefaultTags: string[];

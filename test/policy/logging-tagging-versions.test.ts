@@ -61,20 +61,19 @@ describe("policy: tagging", () => {
     );
     assert.deepStrictEqual(await messages(requiredTags(), "aws:kms/key:Key", {}, { requiredTags: [] }), []);
   });
-  it("required-tags leaves a multi-language component with no inputs (the real engine's view) to its children", async () => {
-    // Found by the e2e run: the real preview reported "missing tags" on the awsx:ec2:Vpc component,
-    // which its provider registers with no inputs; its aws:* children carry the tags.
-    for (const type of ["awsx:ec2:Vpc", "eks:index:Cluster"]) {
-      const r = await runResourcePolicy(requiredTags(), { type, props: {} });
-      assert.strictEqual(
-        r.notApplicable,
-        "component registered by its provider: its aws:* children are judged",
-      );
-    }
-    // With the program's arguments (offline plan) the component is still judged.
+  it("required-tags reads an awsx component's tags as the real engine shows them ({ name, args, opts })", async () => {
+    // Found by the e2e run: the awsx provider registers its components with { name, args, opts }.
+    const tags = { environment: "production", owner: "platform-team", "cost-center": "platform" };
+    const opts = { aliases: [], protect: false };
+    assert.deepStrictEqual(
+      await messages(requiredTags(), "awsx:ec2:Vpc", { name: "v", args: { tags }, opts }),
+      [],
+    );
     assert.match(
-      (await messages(requiredTags(), "awsx:ec2:Vpc", { tags: { owner: "p" } }))[0]!,
-      /missing tags/,
+      (
+        await messages(requiredTags(), "awsx:ec2:Vpc", { name: "v", args: { tags: { owner: "p" } }, opts })
+      )[0]!,
+      /missing tags environment, cost-center/,
     );
   });
   it("required-tags skips untaggable and non-AWS resources", async () => {
