@@ -126,6 +126,7 @@ function writeKubeconfig(dir: string, endpoint: string): string {
 }
 
 function start(dir: string, name: string, bin: string, args: string[]): ChildProcess {
+  if (!fs.existsSync(bin)) throw new Error(`${bin} is not built: run npm run e2e:toolchain`);
   const log = fs.openSync(path.join(dir, `${name}.log`), "a");
   const child = spawn(bin, args, { stdio: ["ignore", log, log], detached: false });
   child.on("exit", (code, signal) => {
