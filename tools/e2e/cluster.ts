@@ -155,8 +155,14 @@ async function waitFor(
   throw new Error(`timed out waiting for ${what}\n${tail}`);
 }
 
-/** Starts etcd, kube-apiserver and kube-controller-manager under dir; resolves when /readyz is ok. */
-export async function startCluster(dir: string): Promise<Cluster> {
+/**
+ * Starts etcd, kube-apiserver and (unless `controllerManager: false`) kube-controller-manager under
+ * dir; resolves when the API server's /readyz is ok.
+ */
+export async function startCluster(
+  dir: string,
+  options: { controllerManager?: boolean } = {},
+): Promise<Cluster> {
   fs.mkdirSync(dir, { recursive: true });
   makeCertificates(dir);
   const [etcdClient, etcdPeer, apiPort] = [await freePort(), await freePort(), await freePort()];
@@ -214,21 +220,22 @@ export async function startCluster(dir: string): Promise<Cluster> {
     180_000,
     p("kube-apiserver.log"),
   );
-  children.push(
-    start(dir, "kube-controller-manager", toolchainBinary("kube-controller-manager"), [
-      `--kubeconfig=${kubeconfig}`,
-      `--authentication-kubeconfig=${kubeconfig}`,
-      `--authorization-kubeconfig=${kubeconfig}`,
-      `--service-account-private-key-file=${p("sa.key")}`,
-      `--root-ca-file=${p("ca.crt")}`,
-      `--cluster-signing-cert-file=${p("ca.crt")}`,
-      `--cluster-signing-key-file=${p("ca.key")}`,
-      "--leader-elect=false",
-      "--bind-address=127.0.0.1",
-      `--secure-port=${await freePort()}`,
-      "--controllers=*,-nodeipam,-nodelifecycle,-cloud-node-lifecycle,-service-lb-controller,-route",
-    ]),
-  );
+  if (options.controllerManager !== false)
+    children.push(
+      start(dir, "kube-controller-manager", toolchainBinary("kube-controller-manager"), [
+        `--kubeconfig=${kubeconfig}`,
+        `--authentication-kubeconfig=${kubeconfig}`,
+        `--authorization-kubeconfig=${kubeconfig}`,
+        `--service-account-private-key-file=${p("sa.key")}`,
+        `--root-ca-file=${p("ca.crt")}`,
+        `--cluster-signing-cert-file=${p("ca.crt")}`,
+        `--cluster-signing-key-file=${p("ca.key")}`,
+        "--leader-elect=false",
+        "--bind-address=127.0.0.1",
+        `--secure-port=${await freePort()}`,
+        "--controllers=*,-nodeipam,-nodelifecycle,-cloud-node-lifecycle,-service-lb-controller,-route",
+      ]),
+    );
   return {
     endpoint,
     caData: fs.readFileSync(p("ca.crt")).toString("base64"),
