@@ -47,7 +47,6 @@ const get = httpsModule.get;
 httpsModule.get = (options: unknown, ...rest: unknown[]) => {
   const o = options as Record<string, unknown> | null;
   const host = String(o?.hostname ?? o?.host ?? "");
-  fs.appendFileSync(`https.get ${host} ${Boolean(kubeEndpoint)} ${Boolean(kubeCa)}\n`);
   if (kubeEndpoint && kubeCa && o && typeof o === "object" && /^oidc\.eks\./.test(host)) {
     const local = new URL(kubeEndpoint);
     options = {
