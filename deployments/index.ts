@@ -2,7 +2,8 @@
  * `platform-deployments`: Pulumi Deployments settings for every stack of the `platform` project.
  *
  * One `pulumiservice.DeploymentSettings` per `Pulumi.<stack>.yaml` at the repository root: push to
- * `main` runs `pulumi up`, a pull request runs `pulumi preview`, AWS credentials come from OIDC, and a
+ * `main` runs `pulumi up`, a pull request runs `pulumi preview`, both on the hub's runner pool inside
+ * the network (the EKS API endpoints are private), AWS credentials come from OIDC, and a
  * pre-run policy gate runs the CrossGuard pack in policy/ with the stack's profile config. Optionally
  * (`policyGroups: true`, paid Pulumi Cloud editions) one preventative policy group per profile makes
  * Pulumi Cloud enforce the published pack on every `pulumi up`, wherever it runs.
@@ -31,6 +32,15 @@ const repository = config.require("repository");
 const awsRoleArn = config.require("awsRoleArn");
 const awsRoleArns = config.getObject<Record<string, string>>("awsRoleArns") ?? {};
 const policyProfiles = config.getObject<Record<string, PolicyProfile>>("policyProfiles") ?? {};
+/**
+ * The runner pool in the hub VPC: config `agentPoolId`, else the hub stack's `deploymentAgentPoolId`
+ * output (stack `hubStack`, default `<organization>/<project>/hub`).
+ */
+const agentPoolId: pulumi.Input<string> =
+  config.get("agentPoolId") ??
+  (new pulumi.StackReference(config.get("hubStack") ?? `${organization}/${project}/hub`).requireOutput(
+    "deploymentAgentPoolId",
+  ) as pulumi.Output<string>);
 
 /** The repository's project directory, seen from this program (deployments/ sits at the root). */
 const projectDir = path.resolve(__dirname, "..", repoDir);
@@ -48,6 +58,7 @@ for (const stack of stacks) {
     project,
     repoDir,
     awsRoleArn: awsRoleArns[stack] ?? awsRoleArn,
+    agentPoolId,
     branch: config.get("branch"),
     awsSessionDuration: config.get("awsSessionDuration"),
     executorImage: config.get("executorImage"),

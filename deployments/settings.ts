@@ -9,6 +9,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import type { Input } from "@pulumi/pulumi";
 
 /** Module-level defaults; every value is documented in docs/ci-and-deployments.md. */
 export const defaults = {
@@ -124,6 +125,12 @@ export interface StackDeploymentInputs {
   readonly stack: string;
   /** IAM role Deployments assumes through OIDC (trust: `api.pulumi.com/oidc`). */
   readonly awsRoleArn: string;
+  /**
+   * The customer-managed runner pool the deployments run on: the hub's (`deploymentAgentPoolId`
+   * output), inside the network, since the EKS API endpoints are private. A UUID.
+   * https://www.pulumi.com/docs/pulumi-cloud/deployments/customer-managed-agents/
+   */
+  readonly agentPoolId: Input<string>;
   /** Pulumi project. @default defaults.project */
   readonly project?: string;
   /** Branch deployed on push. @default defaults.branch */
@@ -169,12 +176,15 @@ export interface StackDeploymentSettings {
     readonly environmentVariables: Record<string, string>;
   };
   readonly cacheOptions: { readonly enable: boolean };
+  /** The runner pool (never Pulumi-hosted runners: they cannot reach the private API endpoints). */
+  readonly agentPoolId: Input<string>;
   readonly executorContext?: { readonly executorImage: string };
 }
 
 const roleArnPattern = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 const repositoryPattern = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 const durationPattern = /^(\d+h)?(\d+m)?(\d+s)?$/;
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The assume-role session name for a stack: `pulumi-deploy-<stack>`, at most 64 characters. */
 export function sessionNameFor(stack: string): string {
@@ -228,6 +238,11 @@ export function buildStackDeploymentSettings(inputs: StackDeploymentInputs): Sta
       `awsRoleArn for ${inputs.stack}: got ${JSON.stringify(inputs.awsRoleArn)}, expected arn:aws:iam::<12 digits>:role/<name>`,
     );
   }
+  if (typeof inputs.agentPoolId === "string" && !uuidPattern.test(inputs.agentPoolId)) {
+    throw new Error(
+      `agentPoolId: got ${JSON.stringify(inputs.agentPoolId)}, expected the hub's deploymentAgentPoolId (a UUID)`,
+    );
+  }
   if (!durationPattern.test(duration) || duration === "") {
     throw new Error(`awsSessionDuration: got ${JSON.stringify(duration)}, expected XhYmZs, e.g. 2h0m0s`);
   }
@@ -268,6 +283,7 @@ export function buildStackDeploymentSettings(inputs: StackDeploymentInputs): Sta
       },
     },
     cacheOptions: { enable: true },
+    agentPoolId: inputs.agentPoolId,
     ...(inputs.executorImage ? { executorContext: { executorImage: inputs.executorImage } } : {}),
   };
 }

@@ -276,9 +276,13 @@ export async function evaluatePolicies(
   const stackTags = freezeMap(options.stackTags);
   const verdicts: Verdict[] = [];
   const finalProps = new Map<string, Record<string, unknown>>();
+  // A provider reference is `<provider urn>::<id>`: CrossGuard hands a policy the provider's inputs.
+  const byUrn = new Map(resources.map((r) => [r.urn, r]));
+  const providerProps = (ref: string | undefined) =>
+    ref ? byUrn.get(ref.slice(0, ref.lastIndexOf("::")))?.props : undefined;
 
   for (const r of resources) {
-    const raw: RawResource = { ...r, props: r.props ?? {} };
+    const raw: RawResource = { ...r, props: r.props ?? {}, providerProps: providerProps(r.provider) };
     let props = (toPlainProps(raw.props) ?? {}) as Record<string, unknown>;
 
     // 1. Remediations (the engine calls Remediate before Analyze).
@@ -331,7 +335,11 @@ export async function evaluatePolicies(
   }
 
   // 3. Stack policies, over the (remediated) resources.
-  const stackResources: RawResource[] = resources.map((r) => ({ ...r, props: finalProps.get(r.urn) ?? {} }));
+  const stackResources: RawResource[] = resources.map((r) => ({
+    ...r,
+    props: finalProps.get(r.urn) ?? {},
+    providerProps: providerProps(r.provider),
+  }));
   for (const p of pack) {
     const cfg = effective.get(p.name)!;
     if (cfg.enforcementLevel === "disabled" || !isStackPolicy(p)) continue;

@@ -96,6 +96,8 @@ export interface RawResource {
   readonly parent?: string;
   readonly dependencies?: readonly string[];
   readonly provider?: string;
+  /** The inputs of the provider `provider` names (what CrossGuard passes as `provider.props`). */
+  readonly providerProps?: Record<string, unknown>;
 }
 
 export function resourceOptions(r: RawResource): PolicyResourceOptions {
@@ -133,7 +135,7 @@ export function makeResourceArgs(
   if (r.provider) {
     args.provider = {
       type: providerType(r.provider),
-      props: wrapProps({}),
+      props: wrapProps(r.providerProps ?? {}),
       urn: r.provider,
       name: providerName(r.provider),
     };
@@ -174,7 +176,7 @@ export function makeStackArgs(
     if (r.provider) {
       res.provider = {
         type: providerType(r.provider),
-        props: wrapProps({}),
+        props: wrapProps(r.providerProps ?? {}),
         urn: r.provider,
         name: providerName(r.provider),
       };

@@ -3,6 +3,7 @@
  * exactly these keys (flat camelCase) and spokes read the hub only through {@link readHubOutputs}.
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { FoundationOutputs } from "./foundation";
 import type { GitOpsHubOutputs, GitOpsSpokeOutputs } from "./wiring/gitops";
 import { GITOPS_HUB_OUTPUT_KEYS } from "./wiring/gitops";
 import type { ObservabilityHubOutputs, ObservabilitySpokeOutputs } from "./wiring/observability";
@@ -13,35 +14,17 @@ import type { TransitHubOutputs, TransitSpokeOutputs } from "./wiring/transit";
 import { TRANSIT_HUB_OUTPUT_KEYS } from "./wiring/transit";
 
 /** Outputs every stack exports (hub and spoke). */
-export interface CommonOutputs extends StorageOutputs, TenancyOutputs {
+export interface CommonOutputs extends FoundationOutputs, StorageOutputs, TenancyOutputs {
   /** Stack role. */
   role: "hub" | "spoke";
-  /** AWS region. */
-  region: string;
-  /** VPC id. */
-  vpcId: pulumi.Output<string>;
-  /** VPC CIDR block. */
-  vpcCidr: string;
-  /** Private subnet ids, one per AZ. */
-  privateSubnetIds: pulumi.Output<string[]>;
-  /** Public subnet ids, one per AZ. */
-  publicSubnetIds: pulumi.Output<string[]>;
-  /** EKS cluster name. */
-  clusterName: pulumi.Output<string>;
-  /** EKS API endpoint URL. */
-  clusterEndpoint: pulumi.Output<string>;
-  /** EKS cluster ARN. */
-  clusterArn: pulumi.Output<string>;
-  /** OIDC provider ARN (IRSA). */
-  oidcProviderArn: pulumi.Output<string>;
-  /** Kubeconfig JSON (a secret). */
-  kubeconfig: pulumi.Output<string>;
 }
 
 /** Outputs of the hub stack: the common ones plus transit, gitops and observability. */
 export interface HubOutputs
   extends CommonOutputs, TransitHubOutputs, GitOpsHubOutputs, ObservabilityHubOutputs {
   role: "hub";
+  /** Id of the Pulumi Deployments runner pool in the hub VPC: every stack's DeploymentSettings names it. */
+  deploymentAgentPoolId: pulumi.Output<string>;
 }
 
 /** Outputs of a spoke stack. */
@@ -77,4 +60,28 @@ export function readHubOutputs(ref: pulumi.StackReference): HubView {
   const view: Record<string, pulumi.Output<unknown>> = {};
   for (const key of HUB_OUTPUT_KEYS) view[key] = ref.requireOutput(key);
   return view as HubView;
+}
+
+/** Hub outputs a spoke checks before it registers anything (plain values, not Outputs). */
+export interface HubFacts {
+  /** The referenced stack's role output: "hub" for a hub. */
+  readonly role: unknown;
+  readonly vpcCidr: unknown;
+  readonly region: unknown;
+  readonly privateRouteTableIds: unknown;
+}
+
+/**
+ * Reads, as plain values, the hub outputs a spoke checks before creating anything (its role, VPC
+ * CIDR, region and private route tables), through the contract's keys.
+ */
+export async function readHubFacts(ref: pulumi.StackReference): Promise<HubFacts> {
+  const keys = [
+    "role",
+    "vpcCidr",
+    "region",
+    "privateRouteTableIds",
+  ] as const satisfies readonly (keyof HubOutputs)[];
+  const values = await Promise.all(keys.map((key) => ref.getOutputValue(key)));
+  return Object.fromEntries(keys.map((key, i) => [key, values[i]])) as unknown as HubFacts;
 }

@@ -2,6 +2,8 @@
  * The hub stack: the management cluster. It owns the Transit Gateway spokes attach to, the central
  * metrics and log stores, and a Flux that manages every spoke.
  */
+import * as pulumi from "@pulumi/pulumi";
+import { DeploymentRunner } from "../components/runner";
 import type { PlatformConfig } from "./config";
 import type { HubOutputs } from "./contract";
 import { buildFoundation, commonOutputs } from "./foundation";
@@ -14,7 +16,7 @@ import { buildTransitHub } from "./wiring/transit";
 /** Builds the hub and returns its outputs (the contract's {@link HubOutputs}). */
 export async function hubStack(config: PlatformConfig): Promise<HubOutputs> {
   gitSource(config); // validates the Git source before anything is created
-  const foundation = buildFoundation(config);
+  const foundation = await buildFoundation(config);
   const transit = buildTransitHub(config, foundation);
   const { storage: storageInstall, ...storage } = buildStorage(config, foundation);
   const observability = buildObservabilityHub(config, foundation, [storageInstall]);
@@ -24,8 +26,16 @@ export async function hubStack(config: PlatformConfig): Promise<HubOutputs> {
     capabilityFacts(storage.efsFileSystemId, observability),
   );
   const tenancy = buildTenancy(config, foundation, { fluxDependsOn: [flux] });
+  // Deployments run inside the hub VPC: they reach the private API of the hub and, over the Transit
+  // Gateway, of every spoke (docs/ci-and-deployments.md).
+  const runner = new DeploymentRunner(`${config.stack}-runner`, {
+    organization: pulumi.getOrganization(),
+    poolName: config.clusterName,
+    provider: foundation.provider,
+  });
   return {
     role: "hub",
+    deploymentAgentPoolId: runner.agentPoolId,
     ...commonOutputs(config, foundation),
     ...storage,
     ...tenancy,

@@ -3,6 +3,7 @@
  * helpers for values Pulumi passes as strings. Shared by stacks/config.ts and stacks/sections/*.
  */
 import * as ipaddr from "ipaddr.js";
+import { distance as levenshtein } from "fastest-levenshtein";
 import { z } from "zod";
 
 /** The config namespace of this project (the Pulumi project name). */
@@ -112,3 +113,132 @@ export const kubernetesName = () =>
       error: "a Kubernetes name (lowercase letters, digits and '-', at most 63 characters)",
     })
     .max(63, { error: "a Kubernetes name of at most 63 characters" });
+
+// ---------------------------------------------------------------------------------------------
+// Plain-words errors and key suggestions
+
+/**
+ * The known name closest to `unknown`: a case-only difference, a name it starts or ends the other
+ * with, or the smallest Levenshtein distance (at most 3, and at most half its length).
+ */
+export function closestName(unknown: string, known: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  const lower = unknown.toLowerCase();
+  for (const name of known) {
+    const other = name.toLowerCase();
+    // A shortened or lengthened name (diskSize for diskSizeGiB) is as close as a one-letter typo.
+    const affix = lower.length >= 3 && (other.startsWith(lower) || lower.startsWith(other));
+    const edits = levenshtein(lower, other);
+    const d = other === lower ? 0 : affix ? 0.5 + edits / 1000 : edits;
+    if (d < bestDistance) [best, bestDistance] = [name, d];
+  }
+  return bestDistance <= Math.min(3, Math.max(1, Math.floor(unknown.length / 2))) ? best : undefined;
+}
+
+/**
+ * "a known key (did you mean X?)"; when nothing is close, "a known key <hint>" or, without a hint,
+ * the list of known names.
+ */
+export function knownNameExpectation(
+  what: string,
+  unknown: string,
+  known: readonly string[],
+  hint?: string,
+): string {
+  const close = closestName(unknown, known);
+  if (close) return `a known ${what} (did you mean ${close}?)`;
+  return hint ? `a known ${what} ${hint}` : `a known ${what}: ${known.join(", ")}`;
+}
+
+const TYPE_WORDS: Record<string, string> = {
+  string: "text",
+  number: "a number",
+  int: "an integer",
+  boolean: "true or false",
+  array: "a list",
+  object: "a map of fields to values",
+  record: "a map of names to values",
+};
+
+const ORIGIN_UNITS: Record<string, string> = { string: "characters", array: "items", set: "items" };
+
+/**
+ * A zod error map in plain words for the checks that carry no message of their own (every message
+ * a user sees is "expected <this>"), e.g. `a number at most 65535` instead of zod's
+ * `Too big: expected number to be <=65535`. Unknown object fields get the closest known field.
+ */
+export const plainErrors: z.core.$ZodErrorMap = (issue) => {
+  switch (issue.code) {
+    case "invalid_type":
+      return TYPE_WORDS[issue.expected] ?? `a value of type ${issue.expected}`;
+    case "too_big": {
+      const unit = ORIGIN_UNITS[issue.origin];
+      const bound = `${issue.inclusive ? "at most" : "less than"} ${String(issue.maximum)}`;
+      return unit ? `${bound} ${unit}` : `a number ${bound}`;
+    }
+    case "too_small": {
+      const unit = ORIGIN_UNITS[issue.origin];
+      const bound = `${issue.inclusive ? "at least" : "more than"} ${String(issue.minimum)}`;
+      return unit ? `${bound} ${unit}` : `a number ${bound}`;
+    }
+    case "not_multiple_of":
+      return `a multiple of ${String(issue.divisor)}`;
+    case "invalid_value":
+      return `one of ${issue.values.map(String).join(", ")}`;
+    case "invalid_format":
+      return issue.format === "regex" ? `text matching ${String(issue.pattern)}` : `a valid ${issue.format}`;
+    case "unrecognized_keys": {
+      const shape = (issue.inst as { _zod?: { def?: { shape?: Record<string, unknown> } } } | undefined)?._zod
+        ?.def?.shape;
+      return knownNameExpectation("field", issue.keys[0], Object.keys(shape ?? {}));
+    }
+    case "invalid_union":
+      return "one of the documented shapes";
+    default:
+      return undefined;
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+// AWS rules
+
+/**
+ * True when the whole IPv4 block lies in RFC 1918 private space (10/8, 172.16/12, 192.168/16).
+ * https://datatracker.ietf.org/doc/html/rfc1918
+ */
+export function isRfc1918Cidr(cidr: string): boolean {
+  return cidrWithin(cidr, ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]);
+}
+
+/** True when the whole IPv4 block lies in RFC 1918 space or the RFC 6598 shared space 100.64.0.0/10. */
+export function isPrivateOrSharedCidr(cidr: string): boolean {
+  return cidrWithin(cidr, ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"]);
+}
+
+function cidrWithin(cidr: string, ranges: readonly string[]): boolean {
+  if (!isIpv4Cidr(cidr)) return false;
+  const [address, prefix] = ipaddr.IPv4.parseCIDR(cidr);
+  return ranges.some((range) => {
+    const [net, bits] = ipaddr.IPv4.parseCIDR(range);
+    return prefix >= bits && address.match(net, bits);
+  });
+}
+
+/**
+ * Problem with an AWS tag (key or value), or undefined. Keys: 1-128 characters, not starting with
+ * the reserved `aws:` prefix; values: 0-256 characters; both of Unicode letters, digits, spaces and
+ * `_ . : / = + - @`. https://docs.aws.amazon.com/tag-editor/latest/userguide/best-practices-and-strats.html
+ */
+export function tagProblem(key: string, value: string): { on: "key" | "value"; reason: string } | undefined {
+  const chars = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+  if (key.length < 1 || key.length > 128) return { on: "key", reason: "a tag key of 1 to 128 characters" };
+  if (key.toLowerCase().startsWith("aws:"))
+    return { on: "key", reason: "a tag key without the prefix aws: (reserved for AWS)" };
+  if (!chars.test(key))
+    return { on: "key", reason: "a tag key of letters, digits, spaces and _ . : / = + - @" };
+  if (value.length > 256) return { on: "value", reason: "a tag value of at most 256 characters" };
+  if (!chars.test(value))
+    return { on: "value", reason: "a tag value of letters, digits, spaces and _ . : / = + - @" };
+  return undefined;
+}

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { kubernetesProvider } from "../components/cluster";
 import { ConfigError, NAMESPACE, cidrsOverlap, type PlatformConfig } from "./config";
-import { readHubOutputs, type SpokeOutputs } from "./contract";
+import { readHubFacts, readHubOutputs, type SpokeOutputs } from "./contract";
 import { buildFoundation, commonOutputs, type Foundation } from "./foundation";
 import { checkTransitAgainstHub } from "./sections/transit";
 import { buildGitOpsSpoke, capabilityFacts, gitSource } from "./wiring/gitops";
@@ -41,11 +41,19 @@ export async function spokeStack(config: PlatformConfig): Promise<SpokeOutputs> 
   gitSource(config); // validates the Git source before anything is created
   const hubRef = new pulumi.StackReference(config.hubStackReference!);
   // Read before any resource is registered, so a clash with the hub creates nothing.
-  const [hubVpcCidr, hubRegion, hubRouteTables] = await Promise.all([
-    hubRef.getOutputValue("vpcCidr"),
-    hubRef.getOutputValue("region"),
-    hubRef.getOutputValue("privateRouteTableIds"),
-  ]);
+  const {
+    role: hubRole,
+    vpcCidr: hubVpcCidr,
+    region: hubRegion,
+    privateRouteTableIds: hubRouteTables,
+  } = await readHubFacts(hubRef);
+  if (typeof hubRole === "string" && hubRole !== "hub") {
+    throw new ConfigError(
+      `${NAMESPACE}:hubStackReference`,
+      config.hubStackReference,
+      `a hub's stack reference, but that stack is not a hub (its role output is ${JSON.stringify(hubRole)})`,
+    );
+  }
   if (typeof hubVpcCidr !== "string") {
     throw new ConfigError(
       `${NAMESPACE}:hubStackReference`,
@@ -54,11 +62,11 @@ export async function spokeStack(config: PlatformConfig): Promise<SpokeOutputs> 
     );
   }
   checkAgainstHub(config, hubVpcCidr);
-  checkTransitAgainstHub(config, hubRegion, hubRouteTables);
+  const hubPrivateRouteTableCount = checkTransitAgainstHub(config, hubRegion, hubRouteTables);
   const hub = readHubOutputs(hubRef);
 
-  const base = buildFoundation(config);
-  const { transit: attachment, ...transit } = buildTransitSpoke(config, base, hub);
+  const base = await buildFoundation(config);
+  const { transit: attachment, ...transit } = buildTransitSpoke(config, base, hub, hubPrivateRouteTableCount);
   // The deployment runner lives in the hub VPC (docs/operations.md): every spoke Kubernetes object
   // waits for the attachment, the routes both ways and the 443 rule that lead it to the spoke API.
   const foundation: Foundation = {

@@ -7,6 +7,10 @@ import {
   addonVersions,
   nodePoolPlacement,
 } from "../components/cluster";
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { AUTOSCALING_ROLE_PATH, autoScalingRoleExists } from "../stacks/foundation";
+import { PlatformMocks } from "../tools/plan/mocks";
 import { recorded, recordedResource, setupMocks } from "./mocks";
 
 const pools = [
@@ -112,9 +116,6 @@ describe("cluster: Cluster", () => {
   it("uses API authentication with the configured access entries", async () => {
     const eks = await recordedResource("eks:index:Cluster", "prod-eks");
     assert.equal(eks.inputs.authenticationMode, "API");
-    // pulumi-eks 4.3.0 (validateAuthenticationMode) rejects instanceRoles with API authentication;
-    // the real eks component found it in the e2e run (docs/e2e.md). Node groups get access entries from EKS.
-    assert.equal(eks.inputs.instanceRoles, undefined);
     const entries = eks.inputs.accessEntries as Record<
       string,
       { principalArn: string; accessPolicies: Record<string, { accessScope: unknown; policyArn: string }> }
@@ -128,6 +129,34 @@ describe("cluster: Cluster", () => {
       type: "namespace",
       namespaces: ["numinia-pre"],
     });
+  });
+
+  it("lets the nodes join through an EC2_LINUX access entry, not instanceRoles (rejected under API mode)", async () => {
+    const eks = await recordedResource("eks:index:Cluster", "prod-eks");
+    const nodeRole = await recordedResource("aws:iam/role:Role", "prod-node");
+    assert.equal(eks.inputs.instanceRoles, undefined);
+    const entries = eks.inputs.accessEntries as Record<string, { principalArn: string; type?: string }>;
+    assert.deepEqual(entries.nodes, { principalArn: nodeRole.outputs.arn, type: "EC2_LINUX" });
+  });
+
+  it("gives EKS its own cluster role, trusted by eks.amazonaws.com from this account only", async () => {
+    const eks = await recordedResource("eks:index:Cluster", "prod-eks");
+    const role = await recordedResource("aws:iam/role:Role", "prod-eks-service");
+    assert.equal(eks.inputs.serviceRole, role.urn);
+    const trust = JSON.parse(role.inputs.assumeRolePolicy as string);
+    assert.deepEqual(trust.Statement[0].Principal, { Service: "eks.amazonaws.com" });
+    assert.deepEqual(trust.Statement[0].Condition, { StringEquals: { "aws:SourceAccount": "111122223333" } });
+    const attachment = await recordedResource(
+      "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+      "prod-eks-service-AmazonEKSClusterPolicy",
+    );
+    assert.equal(attachment.inputs.policyArn, "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy");
+    assert.ok(eks.dependencies.includes(attachment.urn), "the cluster waits for its role's policy");
+  });
+
+  it("creates no Auto Scaling service-linked role unless asked", async () => {
+    const all = await recorded();
+    assert.equal(all.filter((r) => r.type === "aws:iam/serviceLinkedRole:ServiceLinkedRole").length, 0);
   });
 
   it("creates the OIDC provider and the Pod Identity agent", async () => {
@@ -234,6 +263,52 @@ describe("cluster: pure helpers", () => {
     );
   });
 
+  it("creates the Auto Scaling service-linked role before the key whose policy names it, and keeps it", async () => {
+    setupMocks();
+    new Cluster("fresh", {
+      clusterName: "fresh",
+      kubernetesVersion: "1.35",
+      region: "eu-west-1",
+      vpcId: "vpc",
+      privateSubnetIds: ["subnet-a"],
+      nodePools: [],
+      createAutoScalingServiceLinkedRole: true,
+    });
+    const role = await recordedResource("aws:iam/serviceLinkedRole:ServiceLinkedRole", "fresh-autoscaling");
+    const key = await recordedResource("aws:kms/key:Key", "fresh-key");
+    assert.equal(role.inputs.awsServiceName, "autoscaling.amazonaws.com");
+    assert.ok(key.dependencies.includes(role.urn), "the key waits for the role its policy names");
+    const policy = JSON.parse(key.inputs.policy as string);
+    const statement = policy.Statement.find((s: { Sid: string }) => s.Sid === "AutoScalingEncryptedVolumes");
+    assert.match(
+      statement.Principal.AWS,
+      /role\/aws-service-role\/autoscaling.amazonaws.com\/AWSServiceRoleForAutoScaling$/,
+    );
+  });
+
+  it("refuses an access entry named like the node role's", () => {
+    setupMocks();
+    assert.throws(
+      () =>
+        new Cluster("clash", {
+          clusterName: "c",
+          kubernetesVersion: "1.35",
+          region: "eu-west-1",
+          vpcId: "vpc",
+          privateSubnetIds: [],
+          nodePools: [],
+          accessEntries: [
+            {
+              name: "nodes",
+              principalArn: "arn:aws:iam::111122223333:role/x",
+              accessPolicy: "AmazonEKSViewPolicy",
+            },
+          ],
+        }),
+      /access entry name "nodes" is reserved for the node role/,
+    );
+  });
+
   it("has an exact version for every managed add-on of every supported Kubernetes version", () => {
     for (const [k8s, versions] of Object.entries(ADDON_VERSIONS)) {
       for (const [addon, version] of Object.entries(versions))
@@ -274,5 +349,32 @@ describe("cluster: pure helpers", () => {
         accessScope: { type: "cluster" },
       },
     });
+  });
+});
+
+describe("foundation: the Auto Scaling service-linked role lookup", () => {
+  const lookup = async (names: string[]) => {
+    class Account extends PlatformMocks {
+      call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+        if (args.token === "aws:iam/getRoles:getRoles") {
+          assert.equal(args.inputs.pathPrefix, AUTOSCALING_ROLE_PATH);
+          return {
+            names,
+            arns: names.map((n) => `arn:aws:iam::111122223333:role${AUTOSCALING_ROLE_PATH}${n}`),
+          };
+        }
+        return super.call(args);
+      }
+    }
+    await pulumi.runtime.setMocks(new Account(), "platform", "test", false, "organization");
+    return autoScalingRoleExists(new aws.Provider("lookup", { region: "eu-west-1" }));
+  };
+
+  it("finds the role in an account that has it", async () => {
+    assert.equal(await lookup(["AWSServiceRoleForAutoScaling"]), true);
+  });
+
+  it("reports it absent in a fresh account (the plan's), so the stack creates it", async () => {
+    assert.equal(await lookup([]), false);
   });
 });

@@ -16,7 +16,8 @@ import {
 } from "../deployments/settings";
 
 const roleArn = "arn:aws:iam::123456789012:role/pulumi-deployments-platform";
-const base = { organization: "acme", repository: "acme/platform", awsRoleArn: roleArn };
+const agentPoolId = "3f2c8a9e-51b4-4c1d-9a7e-0d6b2e4f8c10";
+const base = { organization: "acme", repository: "acme/platform", awsRoleArn: roleArn, agentPoolId };
 
 describe("deployments: stack discovery", () => {
   it("derives stack names from Pulumi.<stack>.yaml and ignores Pulumi.yaml and other files", () => {
@@ -185,6 +186,16 @@ describe("deployments: settings per stack", () => {
       /awsSessionDuration/,
     );
     assert.throws(() => buildStackDeploymentSettings({ ...base, stack: "hub", repoDir: "../x" }), /repoDir/);
+    assert.throws(
+      () => buildStackDeploymentSettings({ ...base, stack: "hub", agentPoolId: "hub-pool" }),
+      /^Error: agentPoolId: got "hub-pool", expected the hub's deploymentAgentPoolId \(a UUID\)$/,
+    );
+  });
+
+  it("runs every stack's deployments on the hub's runner pool inside the network", () => {
+    for (const stack of ["hub", "spoke-prod", "spoke-staging"]) {
+      assert.strictEqual(buildStackDeploymentSettings({ ...base, stack }).agentPoolId, agentPoolId);
+    }
   });
 
   it("keeps its defaults in one place", () => {

@@ -7,7 +7,8 @@ import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { PLATFORM_FACT_KEYS, fluxVariables } from "../components/gitops/facts";
-import { FLUX_GIT_REPOSITORY, FLUX_NAMESPACE, FLUX_TENANT_LABEL } from "../components/gitops/versions";
+import { FLUX_GIT_REPOSITORY, FLUX_NAMESPACE } from "../components/gitops/versions";
+import { defaults as tenancyDefaults, networkPolicies } from "../components/tenancy/logic";
 
 const ROOT = resolve(__dirname, "..");
 const GITOPS = join(ROOT, "gitops");
@@ -55,9 +56,8 @@ describe("gitops content", () => {
       "infrastructure/controllers",
       "infrastructure/configs",
       "infrastructure/baseline",
-      "organizations/numinia/base",
-      "organizations/numinia/pre",
-      "organizations/numinia/pro",
+      "organizations/clusters/hub",
+      "organizations/clusters/spoke-prod",
     ]) {
       assert.ok(
         existsSync(join(GITOPS, dir, "kustomization.yaml")),
@@ -132,22 +132,28 @@ describe("gitops content", () => {
     }
   });
 
-  it("labels every organization environment overlay with toolkit.fluxcd.io/tenant", () => {
-    for (const env of ["pre", "pro"]) {
-      const overlay = docs.find((d) =>
-        d.file.endsWith(join("organizations", "numinia", env, "kustomization.yaml")),
-      )!.object;
-      assert.equal(
-        overlay.namespace,
-        env === "pro" ? "numinia" : "numinia-pre",
-        "tenancy names namespaces <org> (pro) and <org>-<env>",
+  it("declares no object components/tenancy creates in tenant namespaces (one owner each)", () => {
+    const tenancyOwned = new Set([
+      ...networkPolicies({
+        ingressNamespaces: ["ingress-nginx"],
+        egressAllowlist: [{ cidrs: ["0.0.0.0/0"], ports: [{ port: 443 }] }],
+        podIdentityAgent: true,
+      }).map((p) => `NetworkPolicy/${p.name}`),
+      "ResourceQuota/tenant-quota",
+      "LimitRange/tenant-limits",
+      `ServiceAccount/${tenancyDefaults.reconcilerServiceAccount}`,
+      `RoleBinding/${tenancyDefaults.reconcilerServiceAccount}`,
+      `ServiceAccount/${tenancyDefaults.secretsServiceAccount}`,
+    ]);
+    assert.ok(
+      tenancyOwned.has("NetworkPolicy/allow-same-namespace") &&
+        tenancyOwned.has("NetworkPolicy/allow-dns-egress"),
+    );
+    for (const { file, object } of objects) {
+      assert.ok(
+        !tenancyOwned.has(`${object.kind}/${object.metadata?.name}`),
+        `${relative(ROOT, file)}: ${object.kind} ${object.metadata?.name} is created by components/tenancy; one owner only`,
       );
-      assert.deepEqual(overlay.labels[0].pairs, {
-        [FLUX_TENANT_LABEL]: "numinia",
-        "platform.io/organization": "numinia",
-        "platform.io/environment": env,
-      });
-      assert.deepEqual(overlay.resources, ["../base"]);
     }
   });
 

@@ -14,6 +14,7 @@ import {
   fluxVersions,
   gitRepositorySpec,
   kubeConfigData,
+  rootSyncPatches,
   spokeNameOf,
 } from "../components/gitops";
 import { ConfigError, loadConfig } from "../stacks/config";
@@ -67,11 +68,11 @@ describe("gitops", () => {
   before(async () => {
     setupMocks({ region: "eu-west-1", stack: "hub" });
     const hubConfig = loadConfig(hubRaw, "hub");
-    hubOutputs = buildGitOpsHub(hubConfig, buildFoundation(hubConfig), {
+    hubOutputs = buildGitOpsHub(hubConfig, await buildFoundation(hubConfig), {
       grafana_url: "https://grafana.hub.internal",
     });
     const spokeConfig = loadConfig(spokeRaw, "spoke-prod");
-    buildGitOpsSpoke(spokeConfig, buildFoundation(spokeConfig), {
+    buildGitOpsSpoke(spokeConfig, await buildFoundation(spokeConfig), {
       region: "eu-west-1",
       vpcCidr: "10.100.0.0/16",
       clusterName: "platform-hub",
@@ -200,9 +201,19 @@ describe("gitops", () => {
         prune: true,
         sourceRef: { kind: "GitRepository", name: "flux-system" },
         serviceAccountName: "kustomize-controller",
+        patches: rootSyncPatches(),
         postBuild: { substituteFrom: [{ kind: "ConfigMap", name: "platform-facts" }] },
       });
       assert.equal((cr("spoke-prod", "Kustomization").inputs.spec as any).path, "./clusters/prod-cluster");
+    });
+
+    it("the root sync drops a Flux install, the bootstrap objects and the replaced Kustomizations", () => {
+      const patches = rootSyncPatches({ supersededKustomizations: ["numinia-pro-apps"] });
+      const drop = patches.find((p) => p.target.kind === "Kustomization" && p.target.name);
+      assert.equal(drop?.target.name, "^(flux-system|numinia-pro-apps)$");
+      assert.equal(drop?.target.namespace, "flux-system");
+      assert.match(drop!.patch, /^\$patch: delete$/m);
+      assert.ok(patches.some((p) => p.target.labelSelector === "app.kubernetes.io/part-of=flux"));
     });
 
     it("GitRepository and Kustomization wait for the Flux release", () => {

@@ -25,6 +25,7 @@ export function setupMocks(options: MockOptions & { stack?: string; project?: st
     options.project ?? "platform",
     options.stack ?? "test",
     false,
+    "organization",
   );
   recordRegistrations(sink);
 }

@@ -9,7 +9,6 @@ import {
   fluentBitValues,
   ilmPolicy,
   internalLoadBalancerAnnotations,
-  loadBalancerControllerPolicy,
   versions,
 } from "../components/observability";
 import { ConfigError, loadConfig } from "../stacks/config";
@@ -36,7 +35,6 @@ async function buildHub(production: boolean) {
   resetRecorded();
   const hub = new ObservabilityHub("hub", {
     clusterName: "platform-hub",
-    region: "eu-west-1",
     vpcId: "vpc-0123456789abcdef0",
     vpcCidr: "10.100.0.0/16",
     provider: provider("hub-k8s"),
@@ -82,7 +80,6 @@ describe("observability: the hub", function () {
       ["kube-prometheus-stack", versions.kubePrometheusStack.version, "monitoring"],
       ["eck-operator", versions.eckOperator.version, "logging"],
       ["fluent-bit", versions.fluentBit.version, "logging"],
-      ["aws-load-balancer-controller", versions.awsLoadBalancerController.version, "kube-system"],
     ];
     for (const [chart, version, namespace] of expected) {
       const r = byChart(all, chart);
@@ -160,9 +157,6 @@ describe("observability: the hub", function () {
     const eck = values(byChart(all, "eck-operator"));
     assert.equal(eck.replicaCount, 2);
     assert.equal(eck.podDisruptionBudget.enabled, true);
-    const lbc = values(byChart(all, "aws-load-balancer-controller"));
-    assert.equal(lbc.replicaCount, 2);
-    assert.deepEqual(lbc.podDisruptionBudget, { maxUnavailable: 1 });
     const kibana = all.find((r) => r.inputs.kind === "Kibana")!;
     assert.equal((kibana.inputs.spec as any).count, 2);
   });
@@ -252,16 +246,6 @@ describe("observability: the hub", function () {
     assert.match(outputs.grafana, /^http:\/\/internal-hub-grafana-lb-/);
     assert.match(outputs.kibana, /^https:\/\/internal-hub-kibana-lb-.*:5601$/);
     assert.equal(outputs.shipper, SHIPPER_PASSWORD);
-  });
-
-  it("gives the load balancer controller a Pod Identity role whose wildcard statements are region-bound", () => {
-    const assoc = all.find((r) => r.type === "aws:eks/podIdentityAssociation:PodIdentityAssociation")!;
-    assert.equal(assoc.inputs.serviceAccount, "aws-load-balancer-controller");
-    assert.equal(assoc.inputs.namespace, "kube-system");
-    for (const s of loadBalancerControllerPolicy("eu-west-1").Statement) {
-      const res = Array.isArray(s.Resource) ? s.Resource : [s.Resource];
-      if (s.Effect === "Allow" && res.includes("*")) assert.ok(s.Condition, JSON.stringify(s.Action));
-    }
   });
 });
 

@@ -131,9 +131,16 @@ describe("offline plan of the real stack files", () => {
         r.type === "kubernetes:source.toolkit.fluxcd.io/v1:GitRepository" &&
         (r.inputs.metadata as { namespace: string }).namespace !== "flux-system",
     );
-    assert.equal(tenantRepos.length, 8);
+    // Per namespace: the org's repository, its chart copy flux-system (both ssh, with the deploy key)
+    // and the public https chart source flux-system-v0.4.7 (no credentials).
+    assert.equal(tenantRepos.length, 24);
     for (const repo of tenantRepos) {
-      assert.deepEqual((repo.inputs.spec as { secretRef?: unknown }).secretRef, { name: "git-credentials" });
+      const spec = repo.inputs.spec as { url: string; secretRef?: unknown };
+      assert.deepEqual(
+        spec.secretRef,
+        spec.url.startsWith("ssh://") ? { name: "git-credentials" } : undefined,
+        (repo.inputs.metadata as { name: string }).name,
+      );
     }
   });
 
@@ -142,6 +149,7 @@ describe("offline plan of the real stack files", () => {
     const plan = await planStack("spoke-prod", {
       root: repo,
       configOverrides: { "platform:gitSshPrivateKey": key },
+      secretOverrides: ["platform:gitSshPrivateKey"],
     });
     assert.deepEqual(plan.unsetSecrets, []);
     assert.ok(!JSON.stringify(plan).includes("plan-test-key"), "the deploy key does not appear in the plan");

@@ -583,7 +583,7 @@ describe("storage: wiring with the production spoke's stack file", () => {
     );
     // The deploy key is set per stack with `pulumi config set --secret`, never in the file.
     const config = loadConfig({ ...raw, "platform:gitSshPrivateKey": "test-deploy-key" }, "spoke-prod");
-    const foundation = buildFoundation(config);
+    const foundation = await buildFoundation(config);
     outputs = buildStorage(config, foundation);
     all = await recorded();
   });

@@ -18,6 +18,7 @@ import {
   parseQuantity,
   secretsReadPolicy,
   tenantLabels,
+  tenantSyncPatches,
 } from "../components/tenancy";
 import { ConfigError, loadConfig } from "../stacks/config";
 import { tenancyChecks, tenancySchema, type TenancyConfig } from "../stacks/sections/tenancy";
@@ -229,7 +230,7 @@ function section(raw: Obj, extra: Obj = {}): TenancyConfig {
     vpcCidr: "10.0.0.0/16",
     ...parsed,
     ...extra,
-  } as unknown as SectionConfig);
+  } as unknown as SectionConfig<typeof tenancySchema>);
   return parsed as TenancyConfig;
 }
 
@@ -440,7 +441,7 @@ describe("tenancy: configuration", () => {
       "platform:organizations[0].gitRepository.url",
       /ssh:\/\//,
     );
-    rejects(orgs(goodOrg("acme", { repo: "x" })), "platform:organizations[0]", /unknown keys \(repo\)/);
+    rejects(orgs(goodOrg("acme", { repo: "x" })), "platform:organizations[0].repo", /a known field: name,/);
   });
 });
 
@@ -798,24 +799,49 @@ describe("tenancy: numinia's production spoke (Pulumi.spoke-prod.yaml)", () => {
     ]);
   });
 
-  it("syncs every org from numinia-k8s over SSH on main, at the numinia paths", () => {
+  it("syncs every org from numinia-k8s over SSH on main, at the repository's <org>/<env>-kustomization paths", () => {
     for (const o of c.organizations) {
-      assert.deepEqual(o.gitRepository, {
-        url: "ssh://git@github.com/numengames/numinia-k8s",
-        branch: "main",
-        path: `./clusters/prod-cluster/organizations/${o.name}`,
-      });
+      assert.equal(o.gitRepository?.url, "ssh://git@github.com/numengames/numinia-k8s");
+      assert.equal(o.gitRepository?.branch, "main");
       assert.deepEqual(
         o.environments.map((e) => kustomizationPath(o.name, e.name, o.gitRepository?.path, e.path)),
         [
-          `./clusters/prod-cluster/organizations/${o.name}/pre`,
-          `./clusters/prod-cluster/organizations/${o.name}/pro`,
+          `./clusters/prod-cluster/organizations/${o.name}/pre-kustomization`,
+          `./clusters/prod-cluster/organizations/${o.name}/pro-kustomization`,
         ],
+      );
+      // The charts' GitRepositories the repository's HelmReleases name (git-repositories-versioned.yaml).
+      assert.deepEqual(o.gitRepository?.chartSources, [
+        { name: "flux-system" },
+        { name: "flux-system-v0.4.7", url: "https://github.com/numengames/numinia-k8s.git", tag: "v0.4.7" },
+      ]);
+      assert.deepEqual(
+        o.environments.map((e) => e.repositoryKustomization),
+        [`${o.name}-pre-apps`, `${o.name}-pro-apps`],
       );
       assert.deepEqual(o.secretArnPrefixes, [
         `arn:aws:secretsmanager:eu-west-1:111122223333:secret:numinia/${o.name}/*`,
       ]);
     }
+  });
+
+  it("mirrors the repository's intervals (pro 5m, pre 1h, r3s3t and numinia pre 5m) and what it has enabled", () => {
+    const table = Object.fromEntries(
+      c.organizations.map((o) => [
+        o.name,
+        Object.fromEntries(
+          o.environments.map((e) => [e.name, `${e.interval}${e.suspend ? " suspended" : ""}`]),
+        ),
+      ]),
+    );
+    assert.deepEqual(table, {
+      // commented out of clusters/prod-cluster/kustomization.yaml
+      "active-inference": { pre: "1h suspended", pro: "5m suspended" },
+      "numen-games": { pre: "1h", pro: "5m" },
+      // numinia-pre-apps commented out of flux-kustomizations.yaml
+      numinia: { pre: "5m suspended", pro: "5m" },
+      r3s3t: { pre: "5m suspended", pro: "5m suspended" },
+    });
   });
 
   it("builds 8 tenant namespaces through the wiring", async () => {
@@ -851,5 +877,63 @@ describe("tenancy: numinia's production spoke (Pulumi.spoke-prod.yaml)", () => {
     ]);
     const roles = await promiseOf(outputs.organizationSecretsRoleArns);
     assert.deepEqual(Object.keys(roles), ["active-inference", "numen-games", "numinia", "r3s3t"]);
+  });
+
+  it("gives each tenant Kustomization the repository's interval, suspension and the platform's patches", async () => {
+    setupMocks({ region: "eu-west-1", stack: "spoke-prod" });
+    resetRecorded();
+    const provider = new k8s.Provider("spoke-k8s", { kubeconfig: "{}" });
+    const config = { ...c, kubernetesVersion: "1.35" } as unknown as Parameters<typeof buildTenancy>[0];
+    const foundation = {
+      cluster: { clusterName: pulumi.output("production-numinia"), provider },
+      provider,
+      tags: {},
+    } as unknown as Foundation;
+    buildTenancy(config, foundation);
+    const rs = await recorded();
+    const spec = (ns: string) =>
+      rs.find((r) => r.type === KUSTOMIZATION && (r.inputs.metadata as Obj).namespace === ns)!.inputs
+        .spec as Obj;
+    assert.equal(spec("numen-games-pre").interval, "1h");
+    assert.equal(spec("numen-games-pre").suspend, undefined);
+    assert.equal(spec("numinia").interval, "5m");
+    assert.equal(spec("numinia-pre").suspend, true);
+    assert.equal(spec("numinia").path, "./clusters/prod-cluster/organizations/numinia/pro-kustomization");
+    assert.deepEqual(
+      spec("numinia").patches,
+      tenantSyncPatches({ serviceAccountName: "flux-reconciler", chartSourceNamespace: "numinia" }),
+    );
+    // The charts' GitRepositories, in the tenant namespace: the branch one with the deploy key, the tag one public.
+    const charts = rs.filter(
+      (r) =>
+        r.type === "kubernetes:source.toolkit.fluxcd.io/v1:GitRepository" &&
+        (r.inputs.metadata as Obj).namespace === "numinia",
+    );
+    assert.deepEqual(
+      charts
+        .map((r) => [
+          (r.inputs.metadata as Obj).name,
+          (r.inputs.spec as Obj).ref,
+          (r.inputs.spec as Obj).secretRef,
+        ])
+        .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+      [
+        ["flux-system", { branch: "main" }, { name: "git-credentials" }],
+        ["flux-system-v0.4.7", { tag: "v0.4.7" }, undefined],
+        ["numinia", { branch: "main" }, { name: "git-credentials" }],
+      ],
+    );
+  });
+
+  it("rejects one repository Kustomization replaced by two environments", () => {
+    const orgs = structuredClone(raw.organizations) as Obj[];
+    ((orgs[1].environments as Obj[])[0] as Obj).repositoryKustomization = "active-inference-pre-apps";
+    assert.throws(
+      () => section({ ...raw, organizations: orgs }),
+      (e: Error) =>
+        e instanceof ConfigError &&
+        e.message.includes("platform:organizations[1].environments[0].repositoryKustomization") &&
+        e.message.includes("already by active-inference/pre"),
+    );
   });
 });

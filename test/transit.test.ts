@@ -107,7 +107,6 @@ describe("transit: configuration", () => {
     assert.deepEqual(c.ramSharePrincipals, []);
     assert.equal(c.ramAllowExternalPrincipals, false);
     assert.deepEqual(config("spoke", "s").hubEndpointPorts, [443, 9090, 9200]);
-    assert.equal(config("spoke", "s").hubPrivateRouteTableCount, 3);
   });
 
   it("parses values as Pulumi passes them (strings and JSON arrays)", () => {
@@ -180,13 +179,13 @@ describe("transit: configuration", () => {
     assert.equal(error.key, "platform:hubAccountRoleArn");
   });
 
-  it("checks the hub's route table count and region before anything is created", () => {
-    const c = config("spoke", "s", { "platform:hubPrivateRouteTableCount": "2" });
-    assert.doesNotThrow(() => checkTransitAgainstHub(c, "eu-west-1", ["rtb-a", "rtb-b"]));
-    assert.equal(
-      configError(() => checkTransitAgainstHub(c, "eu-west-1", ["rtb-a", "rtb-b", "rtb-c"])).key,
-      "platform:hubPrivateRouteTableCount",
-    );
+  it("counts the hub's route tables from its output and checks its region before anything is created", () => {
+    const c = config("spoke", "s");
+    assert.equal(checkTransitAgainstHub(c, "eu-west-1", ["rtb-a", "rtb-b"]), 2);
+    assert.equal(checkTransitAgainstHub(c, "eu-west-1", ["rtb-a", "rtb-b", "rtb-c"]), 3);
+    const retired = configError(() => config("spoke", "s", { "platform:hubPrivateRouteTableCount": "2" }));
+    assert.equal(retired.key, "platform:hubPrivateRouteTableCount");
+    assert.match(retired.message, /removed: the spoke counts the hub's privateRouteTableIds output/);
     assert.equal(
       configError(() => checkTransitAgainstHub(c, "us-east-1", ["rtb-a", "rtb-b"])).key,
       "aws:region",
@@ -210,7 +209,7 @@ describe("transit: hub", () => {
       "platform:transitGatewayAsn": "64600",
       "platform:ramSharePrincipals": JSON.stringify(["444455556666", OU]),
     });
-    const foundation = buildFoundation(c);
+    const foundation = await buildFoundation(c);
     outputs = buildTransitHub(c, foundation);
     hubPrivateSubnets = await promiseOf(foundation.network.privateSubnetIds);
     resources = await recorded();
@@ -317,8 +316,8 @@ describe("transit: spoke (same account)", () => {
     setupMocks({ region: "eu-west-1", stack: "spoke-prod" });
     resetRecorded();
     const c = config("spoke", "spoke-prod");
-    const foundation = buildFoundation(c);
-    outputs = buildTransitSpoke(c, foundation, hubView);
+    const foundation = await buildFoundation(c);
+    outputs = buildTransitSpoke(c, foundation, hubView, 3);
     spokePrivateSubnets = await promiseOf(foundation.network.privateSubnetIds);
     clusterSg = await promiseOf(foundation.cluster.nodeSecurityGroupId);
     resources = await recorded();
@@ -422,7 +421,7 @@ describe("transit: spoke in another account", () => {
       "platform:transitAcceptShareInvitation": "true",
       "platform:hubEndpointPorts": "[443]",
     });
-    buildTransitSpoke(c, buildFoundation(c), hubView);
+    buildTransitSpoke(c, await buildFoundation(c), hubView, 3);
     resources = await recorded();
   });
 

@@ -25,13 +25,21 @@ the stack file as YAML objects and validated by stacks/config.ts with the same o
 
 EKS managed node groups ([AWS](https://docs.aws.amazon.com/eks/latest/userguide/managed-node-groups.html)).
 Default: a \`system\` pool (m6i.large, 2/2/3, tainted \`CriticalAddonsOnly=true:NoSchedule\`) and a
-\`general\` pool (m6i.large, 2/3/6).
+\`general\` pool (m6i.large, 2/3/6). At most 30 pools: the default EKS quota of managed node groups
+per cluster ([quotas](https://docs.aws.amazon.com/eks/latest/userguide/service-quotas.html)).
+
+Instance types come from the list the AWS provider ships (\`aws.ec2.InstanceType\`). The architecture
+of a type follows the [AWS naming convention](https://docs.aws.amazon.com/ec2/latest/instancetypes/instance-type-names.html)
+\`<family><generation><options>.<size>\`: a \`g\` among the options is AWS Graviton (arm64: \`m7g\`,
+\`c6gn\`, \`t4g\`, \`x2gd\`, \`im4gn\`), as are \`a1\` and the Grace hosts (\`p6e-gb200\`); everything
+else is x86_64. An \`ARM_64\` AMI type needs arm64 types and the others x86_64 types. Mac instances
+are refused (EKS does not run them).
 
 | field | type | default | meaning |
 | --- | --- | --- | --- |
 | \`name\` | string | required | node group name, unique |
-| \`instanceTypes\` | string[] | required | EC2 instance types, e.g. \`[t3.medium]\` |
-| \`amiType\` | string | \`AL2023_x86_64_STANDARD\` | EKS AMI type (AL2023, Bottlerocket) |
+| \`instanceTypes\` | string[] | required | EC2 instance types the AWS provider knows, e.g. \`[t3.medium]\`, all of the AMI type's architecture |
+| \`amiType\` | string | \`AL2023_x86_64_STANDARD\` | EKS AMI type: \`AL2023_x86_64_STANDARD\`, \`AL2023_ARM_64_STANDARD\`, \`AL2023_x86_64_NVIDIA\`, \`AL2023_x86_64_NEURON\`, \`BOTTLEROCKET_x86_64\`, \`BOTTLEROCKET_ARM_64\` |
 | \`capacityType\` | string | \`ON_DEMAND\` | \`ON_DEMAND\` or \`SPOT\` |
 | \`minSize\` / \`desiredSize\` / \`maxSize\` | integer | required | must satisfy min <= desired <= max |
 | \`diskSizeGiB\` | integer | \`50\` | root volume, GiB (gp3, encrypted with the cluster KMS key) |
@@ -47,7 +55,7 @@ Default \`[]\`.
 | field | type | default | meaning |
 | --- | --- | --- | --- |
 | \`name\` | string | required | entry key |
-| \`principalArn\` | string | required | IAM role or user ARN |
+| \`principalArn\` | string | required | IAM role or user ARN, once in the list (EKS allows one access entry per principal) |
 | \`accessPolicy\` | string | required | \`AmazonEKSClusterAdminPolicy\`, \`AmazonEKSAdminPolicy\`, \`AmazonEKSEditPolicy\` or \`AmazonEKSViewPolicy\` |
 | \`namespaces\` | string[] | \`[]\` | namespace scope; empty means the whole cluster |
 | \`kubernetesGroups\` | string[] | \`[]\` | Kubernetes groups for extra RBAC |
@@ -55,7 +63,9 @@ Default \`[]\`.
 ### \`platform:tags\` (all stacks)
 
 Map of tag name to value added to every AWS resource, after \`Name\`, \`environment\`,
-\`platform:stack\` and \`managed-by\`. The policy pack requires \`environment\`, \`owner\` and
+\`platform:stack\` and \`managed-by\`. Keys have 1 to 128 characters and never start with the
+reserved \`aws:\`; values at most 256; both of letters, digits, spaces and \`_ . : / = + - @\`
+([AWS](https://docs.aws.amazon.com/tag-editor/latest/userguide/best-practices-and-strats.html)). The policy pack requires \`environment\`, \`owner\` and
 \`cost-center\` by default. Default \`{}\`.
 
 ### \`platform:organizations\` (spokes)
@@ -82,7 +92,9 @@ Defaults merged over the built-in ResourceQuota (\`requests.cpu\`, \`requests.me
 
 Set per stack with \`pulumi config set --secret <key>\`; never committed and not declared in
 Pulumi.yaml (the CLI would reject a declared secret's plain-text default in stacks that do not set
-it). The offline plan stands in \`[secret]\` for those a stack needs and lists them.
+it). A value of these keys in plain text is refused, naming the command to run (the program asks
+the Pulumi runtime which keys are secret; the plan takes a stack file's \`secure:\` values, also
+nested ones, as secret). The offline plan stands in \`[secret]\` for those a stack needs and lists them.
 
 | key | required when | meaning |
 | --- | --- | --- |
@@ -90,11 +102,40 @@ it). The offline plan stands in \`[secret]\` for those a stack needs and lists t
 | \`platform:githubAppPrivateKey\` | \`gitAuth: github-app\` | GitHub App private key (PEM) |
 | \`platform:grafanaAdminPassword\` | never (hub; generated when empty) | Grafana admin password, at least 12 characters |
 | \`platform:logShipperPassword\` | never (hub; generated when empty) | Elasticsearch \`log-shipper\` password, at least 16 characters |
+| \`platform:alertmanagerReceivers\` | never (hub) | receivers with their webhook URLs (below) |
 
 ### \`platform:alertmanagerReceivers\` (hub)
 
 Alertmanager receivers (docs/observability.md); receiver URLs are secrets: set the key with
-\`pulumi config set --secret --path\`. Default \`[]\`.
+\`pulumi config set --secret\` (or each \`url\` with \`--secret --path\`). The offline plan cannot
+decrypt a whole-key secret and plans no receivers for it. Default \`[]\`.
+
+## What is refused
+
+Each of these ends the run before any resource is registered, with one line naming the key, the
+value and what was expected (\`pulumi up\` fails with that line; the offline plan exits 2):
+
+- a key in a namespace the program does not read (\`platfrom:nodePools\`): the known namespaces are
+  \`platform\`, those of the providers it runs (\`aws\`, \`awsx\`, \`eks\`, \`kubernetes\`,
+  \`pulumiservice\`) and \`pulumi\`; the closest one is suggested;
+- an unknown \`platform:\` key or an unknown field of an object (\`diskSize\`, \`lables\`, a taint's
+  \`efect\`, an access entry's \`namespace\`), with the closest known name;
+- a key of the other role set to anything but its default: hub only are the Transit Gateway and RAM
+  keys, \`gitBaselinePath\` and the central observability keys; spoke only are \`hubStackReference\`,
+  \`hubEndpointPorts\`, \`hubAccountRoleArn\`,
+  \`transitAcceptShareInvitation\` and \`elasticsearchCaCertificate\` (Pulumi.yaml's defaults reach
+  every stack, so a default value is not a mistake);
+- a region the AWS provider does not know (\`aws.Region\`);
+- a VPC CIDR outside RFC 1918. The RFC 6598 shared space 100.64.0.0/10 is not accepted as the VPC's
+  (primary) block: AWS suggests it for secondary blocks (pod networking), which this program does not
+  create; it is accepted in \`apiAccessCidrs\` (a VPN or a carrier-grade NAT may use it);
+- \`apiAccessCidrs\` with a public block, \`0.0.0.0/0\` included: the endpoint is private;
+- an AWS Backup schedule that is not an AWS cron expression ([rules](https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-scheduled-rule-pattern.html#eb-cron-expressions)),
+  fires more often than hourly, or never fires again;
+- an unquoted \`kubernetesVersion: 1.30\`, which YAML reads as the number 1.3: quote it;
+- in the offline plan, a stack file that is not a mapping, has no \`config:\` (or a misspelt one),
+  a \`config:\` that is not a mapping, or whose YAML aliases expand to more than 100,000 values (an
+  alias bomb). Any number of anchors and aliases below that size loads.
 `;
 
 /** Renders docs/configuration.md from the project file's text. */

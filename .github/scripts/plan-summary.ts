@@ -16,11 +16,35 @@ export interface PlanViolation {
   readonly message: string;
 }
 
+/** A changed figure of the plan's cost comparison (`--compare`). */
+export interface PlanCostChange {
+  readonly key: string;
+  readonly baseUsd: number;
+  readonly headUsd: number;
+  readonly deltaUsd: number;
+}
+
 /** The parts of the plan document the summary reads. */
 export interface PlanDocument {
   readonly stack?: string;
   readonly resources?: readonly unknown[];
   readonly violations?: readonly PlanViolation[];
+  readonly cost?: {
+    readonly monthlyUsd: number | null;
+    readonly region: string;
+    readonly priceTable?: { readonly date: string };
+  };
+  readonly firstDeploy?: {
+    readonly totalSeconds: number;
+    readonly criticalPath: readonly { readonly name: string }[];
+  };
+  readonly costComparison?: {
+    readonly baseMonthlyUsd: number | null;
+    readonly headMonthlyUsd: number | null;
+    readonly deltaUsd: number | null;
+    readonly resources: readonly PlanCostChange[];
+    readonly note?: string;
+  };
 }
 
 export interface PlanResult {
@@ -69,6 +93,58 @@ function parse(stdout: string): PlanDocument | undefined {
   }
 }
 
+const usd = (value: number) =>
+  `$${value.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+const signedUsd = (value: number) => `${value < 0 ? "-" : "+"}${usd(Math.abs(value))}`;
+const minutes = (seconds: number) =>
+  `${Math.floor(seconds / 60)}m ${String(Math.round(seconds % 60)).padStart(2, "0")}s`;
+
+/** Most changed resources listed in the cost difference. */
+const MAX_COST_ROWS = 15;
+
+/**
+ * Markdown for the plan's estimates: monthly cost, first-deploy time with its critical path, and
+ * (with `--compare`) the cost difference from the base branch with the resources that changed it.
+ */
+export function renderEstimates(doc: PlanDocument): string[] {
+  const lines: string[] = [];
+  if (doc.cost) {
+    const figure =
+      doc.cost.monthlyUsd === null ? "not estimated (region not priced)" : `**${usd(doc.cost.monthlyUsd)}**`;
+    const table = doc.cost.priceTable ? `, price table of ${doc.cost.priceTable.date}` : "";
+    lines.push(`Estimated monthly cost (${cell(doc.cost.region)}, on-demand${table}): ${figure}`, "");
+  }
+  if (doc.firstDeploy) {
+    const path = doc.firstDeploy.criticalPath.map((s) => `\`${cell(s.name)}\``).join(" → ");
+    lines.push(
+      `Estimated first deploy: **${minutes(doc.firstDeploy.totalSeconds)}** (critical path: ${path})`,
+      "",
+    );
+  }
+  const comparison = doc.costComparison;
+  if (
+    comparison &&
+    comparison.deltaUsd !== null &&
+    comparison.baseMonthlyUsd !== null &&
+    comparison.headMonthlyUsd !== null
+  ) {
+    lines.push(
+      `Cost difference from the base branch: ${usd(comparison.baseMonthlyUsd)} → ${usd(comparison.headMonthlyUsd)} a month (**${signedUsd(comparison.deltaUsd)}**)`,
+      "",
+    );
+    if (comparison.note) lines.push(`_${cell(comparison.note)}_`, "");
+    if (comparison.resources.length > 0) {
+      lines.push("| Change | Resource | Base | This branch |", "| ---: | --- | ---: | ---: |");
+      for (const c of comparison.resources.slice(0, MAX_COST_ROWS))
+        lines.push(`| ${signedUsd(c.deltaUsd)} | ${cell(c.key)} | ${usd(c.baseUsd)} | ${usd(c.headUsd)} |`);
+      if (comparison.resources.length > MAX_COST_ROWS)
+        lines.push(`| | … ${comparison.resources.length - MAX_COST_ROWS} more | | |`);
+      lines.push("");
+    }
+  }
+  return lines;
+}
+
 /** Markdown for one stack: a one-row verdict table, then a table of every violation. */
 export function renderPlanSummary(result: PlanResult): string {
   const doc = parse(result.stdout);
@@ -83,6 +159,7 @@ export function renderPlanSummary(result: PlanResult): string {
     `| \`${cell(result.stack)}\` | ${cell(result.profile)} | ${verdictFor(result.exitCode)} | ${resources} | ${count("mandatory")} | ${count("advisory")} |`,
     "",
   ];
+  if (doc) lines.push(...renderEstimates(doc));
   if (violations.length > 0) {
     lines.push("| Level | Policy | Resource | Message |", "| --- | --- | --- | --- |");
     const order = (v: PlanViolation) => (v.enforcementLevel === "mandatory" ? 0 : 1);

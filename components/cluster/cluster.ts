@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { awsTags, kmsKeyPolicy, serviceTrustPolicy } from "../shared/aws";
+import { awsProviders, awsTags, kmsKeyPolicy, serviceTrustPolicy } from "../shared/aws";
 import { addonVersions } from "./versions";
 
 /** The five EKS control-plane log types. https://docs.aws.amazon.com/eks/latest/userguide/control-plane-logs.html */
@@ -111,6 +111,17 @@ export interface ClusterArgs {
   readonly metadataHopLimit?: number;
   /** Protect stateful resources (KMS key, log group) and turn on EKS deletion protection. @default false */
   readonly protect?: boolean;
+  /**
+   * Create the account's EC2 Auto Scaling service-linked role (`AWSServiceRoleForAutoScaling`). The
+   * cluster key policy names it (node root volumes are encrypted with the key and launched by Auto
+   * Scaling), and KMS refuses a policy naming a role that does not exist
+   * (MalformedPolicyDocumentException). AWS creates the role with the account's first Auto Scaling
+   * group, so a fresh account lacks it: the stack looks it up (stacks/foundation.ts) and sets
+   * this when it is absent. The role is account-wide: it is kept (`retainOnDelete`) when the stack
+   * stops declaring it. https://docs.aws.amazon.com/autoscaling/ec2/userguide/autoscaling-service-linked-role.html
+   * @default false
+   */
+  readonly createAutoScalingServiceLinkedRole?: boolean;
   /** Tags for every AWS resource, merged last. @default {} */
   readonly tags?: Record<string, string>;
 }
@@ -131,7 +142,21 @@ export const clusterDefaults = {
     "AmazonEC2ContainerRegistryPullOnly",
     "AmazonEKS_CNI_Policy",
   ],
+  /** Managed policy of the cluster (service) role. https://docs.aws.amazon.com/eks/latest/userguide/cluster-iam-role.html */
+  serviceRolePolicies: ["AmazonEKSClusterPolicy"],
+  /** Key of the node role's access entry in the eks.Cluster `accessEntries` input. */
+  nodeAccessEntryName: "nodes",
 };
+
+/**
+ * The eks.Cluster `accessEntries` entry of the node role: type `EC2_LINUX`, which lets the nodes join
+ * the cluster under authentication mode API (EKS associates no access policy with it). @pulumi/eks
+ * rejects `instanceRoles` in that mode, so the node role is granted through an access entry.
+ * https://docs.aws.amazon.com/eks/latest/userguide/creating-access-entries.html
+ */
+export function nodeAccessEntry(nodeRoleArn: pulumi.Input<string>): eks.types.input.AccessEntryArgs {
+  return { principalArn: nodeRoleArn, type: "EC2_LINUX" };
+}
 
 /** The eks.Cluster `accessEntries` input for the configured entries (cluster or namespace scope). */
 export function accessEntriesInput(
@@ -238,38 +263,20 @@ export class Cluster extends pulumi.ComponentResource {
     const versions = addonVersions(args.kubernetesVersion);
     const publicAccess = args.endpointPublicAccess ?? false;
     const publicCidrs = [...(args.publicAccessCidrs ?? [])];
+    if ((args.accessEntries ?? []).some((e) => e.name === clusterDefaults.nodeAccessEntryName)) {
+      throw new Error(
+        `${name}: access entry name "${clusterDefaults.nodeAccessEntryName}" is reserved for the node role, expected another name`,
+      );
+    }
     if (publicAccess && publicCidrs.length === 0) {
       throw new Error(`${name}: a public endpoint needs a CIDR allowlist (publicAccessCidrs is empty)`);
     }
     const identity = aws.getCallerIdentityOutput({}, { parent: this });
     const partition = aws.getPartitionOutput({}, { parent: this });
+    // The stack's AWS provider (default tags) for the children of eks.Cluster / ManagedNodeGroup.
+    const componentProviders = awsProviders(this);
 
-    this.key = new aws.kms.Key(
-      `${name}-key`,
-      {
-        description: `${args.clusterName}: EKS secrets, node volumes and control-plane logs`,
-        enableKeyRotation: true,
-        deletionWindowInDays: clusterDefaults.kmsDeletionWindowDays,
-        policy: pulumi.all([identity.accountId, partition.partition]).apply(([accountId, part]) =>
-          JSON.stringify(
-            kmsKeyPolicy({
-              accountId,
-              partition: part,
-              region: args.region,
-              cloudWatchLogs: true,
-              autoScaling: true,
-            }),
-          ),
-        ),
-        tags: awsTags(`${name}-key`, tags),
-      },
-      { parent: this, protect: args.protect },
-    );
-    new aws.kms.Alias(
-      `${name}-key`,
-      { name: `alias/${args.clusterName}`, targetKeyId: this.key.keyId },
-      { parent: this },
-    );
+    this.key = this.encryptionKey(name, args, identity.accountId, partition.partition, tags);
 
     // Created before the cluster so EKS writes into it instead of creating a never-expiring group.
     const logGroup = new aws.cloudwatch.LogGroup(
@@ -283,27 +290,36 @@ export class Cluster extends pulumi.ComponentResource {
       { parent: this, protect: args.protect },
     );
 
-    this.nodeRole = new aws.iam.Role(
-      `${name}-node`,
-      {
-        description: `${args.clusterName}: EKS managed node groups`,
-        assumeRolePolicy: identity.accountId.apply((accountId) =>
-          JSON.stringify(serviceTrustPolicy("ec2.amazonaws.com", accountId)),
-        ),
-        tags: awsTags(`${name}-node`, tags),
-      },
-      { parent: this },
+    this.nodeRole = this.serviceRoleFor(
+      name,
+      args,
+      "node",
+      "EKS managed node groups",
+      "ec2.amazonaws.com",
+      tags,
     );
-    const nodePolicies = clusterDefaults.nodeRolePolicies.map(
-      (policy) =>
-        new aws.iam.RolePolicyAttachment(
-          `${name}-node-${policy}`,
-          {
-            role: this.nodeRole.name,
-            policyArn: pulumi.interpolate`arn:${partition.partition}:iam::aws:policy/${policy}`,
-          },
-          { parent: this },
-        ),
+    const nodePolicies = this.attachManaged(
+      name,
+      "node",
+      this.nodeRole,
+      clusterDefaults.nodeRolePolicies,
+      partition.partition,
+    );
+    // Our own cluster role: the one @pulumi/eks would create trusts eks.amazonaws.com from any account.
+    const serviceRole = this.serviceRoleFor(
+      name,
+      args,
+      "eks-service",
+      "EKS control plane",
+      "eks.amazonaws.com",
+      tags,
+    );
+    const servicePolicies = this.attachManaged(
+      name,
+      "eks-service",
+      serviceRole,
+      clusterDefaults.serviceRolePolicies,
+      partition.partition,
     );
 
     this.cluster = new eks.Cluster(
@@ -319,15 +335,15 @@ export class Cluster extends pulumi.ComponentResource {
         encryptionConfigKeyArn: this.key.arn,
         enabledClusterLogTypes: [...CONTROL_PLANE_LOG_TYPES],
         authenticationMode: "API",
-        accessEntries: accessEntriesInput(args.accessEntries ?? []),
+        serviceRole,
+        accessEntries: {
+          [clusterDefaults.nodeAccessEntryName]: nodeAccessEntry(this.nodeRole.arn),
+          ...accessEntriesInput(args.accessEntries ?? []),
+        },
         createOidcProvider: true,
         skipDefaultNodeGroup: true,
         skipDefaultSecurityGroups: true,
         nodeAssociatePublicIpAddress: false,
-        // No instanceRoles: with authenticationMode API pulumi-eks rejects them ("The 'instanceRoles'
-        // property does not support non-empty values when 'authenticationMode' is set to 'API'");
-        // EKS gives the managed node groups' nodeRole its EC2_LINUX access entry itself.
-        // https://docs.aws.amazon.com/eks/latest/userguide/creating-access-entries.html
         bootstrapSelfManagedAddons: false,
         deletionProtection: args.protect ?? false,
         // enableNetworkPolicy: the VPC CNI enforces NetworkPolicies (tenants' default deny) only with it.
@@ -339,7 +355,7 @@ export class Cluster extends pulumi.ComponentResource {
         kubeProxyAddonOptions: { version: versions["kube-proxy"] },
         tags: awsTags(args.clusterName, tags),
       },
-      { parent: this, dependsOn: [logGroup, ...nodePolicies] },
+      { parent: this, dependsOn: [logGroup, ...nodePolicies, ...servicePolicies], ...componentProviders },
     );
     this.clusterName = this.cluster.eksCluster.name;
     this.endpoint = this.cluster.eksCluster.endpoint;
@@ -349,106 +365,21 @@ export class Cluster extends pulumi.ComponentResource {
     this.nodeSecurityGroupId = this.cluster.eksCluster.vpcConfig.clusterSecurityGroupId;
     this.kubeconfig = pulumi.secret(this.cluster.kubeconfigJson);
 
-    const apiAccess = (args.apiAccessCidrs ?? []).map(
-      (cidr, i) =>
-        new aws.vpc.SecurityGroupIngressRule(
-          `${name}-api-access-${i}`,
-          {
-            securityGroupId: this.nodeSecurityGroupId,
-            description: `Kubernetes API (443) from ${cidr}: deployment and operator access`,
-            ipProtocol: "tcp",
-            fromPort: 443,
-            toPort: 443,
-            cidrIpv4: cidr,
-            tags: awsTags(`${name}-api-access-${i}`, tags),
-          },
-          { parent: this },
-        ),
-    );
-
-    new aws.eks.Addon(
-      `${name}-pod-identity-agent`,
-      {
-        clusterName: this.clusterName,
-        addonName: "eks-pod-identity-agent",
-        addonVersion: versions["eks-pod-identity-agent"],
-        resolveConflictsOnCreate: "OVERWRITE",
-        resolveConflictsOnUpdate: "OVERWRITE",
-        tags: awsTags(`${name}-pod-identity-agent`, tags),
-      },
-      { parent: this },
-    );
+    const apiAccess = this.apiAccessRules(name, args.apiAccessCidrs ?? [], tags);
+    this.addon(name, "eks-pod-identity-agent", versions["eks-pod-identity-agent"], {}, tags);
 
     this.nodeGroups = {};
     for (const pool of args.nodePools) {
-      const { labels, taints } = nodePoolPlacement(pool);
-      const launchTemplate = new aws.ec2.LaunchTemplate(
-        `${name}-${pool.name}`,
-        {
-          description: `${args.clusterName} node pool ${pool.name}: IMDSv2, encrypted root volume`,
-          updateDefaultVersion: true,
-          metadataOptions: {
-            httpEndpoint: "enabled",
-            httpTokens: "required",
-            httpPutResponseHopLimit: args.metadataHopLimit ?? clusterDefaults.metadataHopLimit,
-          },
-          blockDeviceMappings: [
-            {
-              deviceName: "/dev/xvda",
-              ebs: {
-                volumeSize: pool.diskSizeGiB ?? clusterDefaults.diskSizeGiB,
-                volumeType: "gp3",
-                encrypted: "true",
-                kmsKeyId: this.key.arn,
-                deleteOnTermination: "true",
-              },
-            },
-          ],
-          tagSpecifications: ["instance", "volume"].map((resourceType) => ({
-            resourceType,
-            tags: awsTags(`${args.clusterName}-${pool.name}`, tags),
-          })),
-          tags: awsTags(`${name}-${pool.name}`, tags),
-        },
-        { parent: this },
-      );
-      this.nodeGroups[pool.name] = new eks.ManagedNodeGroup(
-        `${name}-${pool.name}`,
-        {
-          cluster: this.cluster,
-          nodeGroupName: pool.name,
-          nodeRole: this.nodeRole,
-          subnetIds: args.privateSubnetIds,
-          instanceTypes: [...pool.instanceTypes],
-          amiType: pool.amiType ?? clusterDefaults.amiType,
-          capacityType: pool.capacityType ?? clusterDefaults.capacityType,
-          scalingConfig: { minSize: pool.minSize, desiredSize: pool.desiredSize, maxSize: pool.maxSize },
-          // The autoscaler owns the desired size after creation.
-          ignoreScalingChanges: true,
-          labels,
-          taints: taints.map((t) => ({ key: t.key, value: t.value, effect: t.effect })),
-          launchTemplate: {
-            id: launchTemplate.id,
-            version: pulumi.interpolate`${launchTemplate.latestVersion}`,
-          },
-          tags: awsTags(`${args.clusterName}-${pool.name}`, tags),
-        },
-        { parent: this },
-      );
+      this.nodeGroups[pool.name] = this.nodeGroup(name, args, pool, tags, componentProviders);
     }
 
-    new aws.eks.Addon(
-      `${name}-coredns`,
-      {
-        clusterName: this.clusterName,
-        addonName: "coredns",
-        addonVersion: versions.coredns,
-        configurationValues: JSON.stringify(corednsConfiguration),
-        resolveConflictsOnCreate: "OVERWRITE",
-        resolveConflictsOnUpdate: "OVERWRITE",
-        tags: awsTags(`${name}-coredns`, tags),
-      },
-      { parent: this, dependsOn: Object.values(this.nodeGroups) },
+    this.addon(
+      name,
+      "coredns",
+      versions.coredns,
+      { configurationValues: JSON.stringify(corednsConfiguration) },
+      tags,
+      Object.values(this.nodeGroups),
     );
 
     // Kubernetes objects wait for the API access rules: `pulumi up` reaches the private endpoint through them.
@@ -466,5 +397,207 @@ export class Cluster extends pulumi.ComponentResource {
       kubeconfig: this.kubeconfig,
       key: this.key,
     });
+  }
+
+  /** The cluster's customer KMS key (and the Auto Scaling service-linked role its policy names). */
+  private encryptionKey(
+    name: string,
+    args: ClusterArgs,
+    accountId: pulumi.Output<string>,
+    partition: pulumi.Output<string>,
+    tags: Record<string, string>,
+  ): aws.kms.Key {
+    const autoScalingRole = args.createAutoScalingServiceLinkedRole
+      ? new aws.iam.ServiceLinkedRole(
+          `${name}-autoscaling`,
+          {
+            awsServiceName: "autoscaling.amazonaws.com",
+            description: "EC2 Auto Scaling (created by the platform: the cluster key policy names it)",
+            tags: awsTags(`${name}-autoscaling`, tags),
+          },
+          { parent: this, retainOnDelete: true },
+        )
+      : undefined;
+
+    const key = new aws.kms.Key(
+      `${name}-key`,
+      {
+        description: `${args.clusterName}: EKS secrets, node volumes and control-plane logs`,
+        enableKeyRotation: true,
+        deletionWindowInDays: clusterDefaults.kmsDeletionWindowDays,
+        policy: pulumi.all([accountId, partition]).apply(([accountId, part]) =>
+          JSON.stringify(
+            kmsKeyPolicy({
+              accountId,
+              partition: part,
+              region: args.region,
+              cloudWatchLogs: true,
+              autoScaling: true,
+            }),
+          ),
+        ),
+        tags: awsTags(`${name}-key`, tags),
+      },
+      { parent: this, protect: args.protect, dependsOn: autoScalingRole ? [autoScalingRole] : [] },
+    );
+    new aws.kms.Alias(
+      `${name}-key`,
+      { name: `alias/${args.clusterName}`, targetKeyId: key.keyId },
+      { parent: this },
+    );
+
+    return key;
+  }
+
+  /** An IAM role that one AWS service assumes, limited to this account. */
+  private serviceRoleFor(
+    name: string,
+    args: ClusterArgs,
+    suffix: string,
+    purpose: string,
+    service: string,
+    tags: Record<string, string>,
+  ): aws.iam.Role {
+    const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+    return new aws.iam.Role(
+      `${name}-${suffix}`,
+      {
+        description: `${args.clusterName}: ${purpose}`,
+        assumeRolePolicy: accountId.apply((id) => JSON.stringify(serviceTrustPolicy(service, id))),
+        tags: awsTags(`${name}-${suffix}`, tags),
+      },
+      { parent: this },
+    );
+  }
+
+  /** Attaches AWS managed policies to a role. */
+  private attachManaged(
+    name: string,
+    suffix: string,
+    role: aws.iam.Role,
+    policies: readonly string[],
+    partition: pulumi.Output<string>,
+  ): aws.iam.RolePolicyAttachment[] {
+    return policies.map(
+      (policy) =>
+        new aws.iam.RolePolicyAttachment(
+          `${name}-${suffix}-${policy}`,
+          { role: role.name, policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/${policy}` },
+          { parent: this },
+        ),
+    );
+  }
+
+  /** Ingress to the private API (443) from each admitted CIDR. */
+  private apiAccessRules(
+    name: string,
+    cidrs: readonly string[],
+    tags: Record<string, string>,
+  ): aws.vpc.SecurityGroupIngressRule[] {
+    return cidrs.map(
+      (cidr, i) =>
+        new aws.vpc.SecurityGroupIngressRule(
+          `${name}-api-access-${i}`,
+          {
+            securityGroupId: this.nodeSecurityGroupId,
+            description: `Kubernetes API (443) from ${cidr}: deployment and operator access`,
+            ipProtocol: "tcp",
+            fromPort: 443,
+            toPort: 443,
+            cidrIpv4: cidr,
+            tags: awsTags(`${name}-api-access-${i}`, tags),
+          },
+          { parent: this },
+        ),
+    );
+  }
+
+  /** An EKS managed add-on of this cluster at its pinned version. */
+  private addon(
+    name: string,
+    addonName: string,
+    addonVersion: string,
+    extra: Partial<aws.eks.AddonArgs>,
+    tags: Record<string, string>,
+    dependsOn: pulumi.Resource[] = [],
+  ): aws.eks.Addon {
+    const suffix = addonName === "eks-pod-identity-agent" ? "pod-identity-agent" : addonName;
+    return new aws.eks.Addon(
+      `${name}-${suffix}`,
+      {
+        clusterName: this.clusterName,
+        addonName,
+        addonVersion,
+        resolveConflictsOnCreate: "OVERWRITE",
+        resolveConflictsOnUpdate: "OVERWRITE",
+        ...extra,
+        tags: awsTags(`${name}-${suffix}`, tags),
+      },
+      { parent: this, dependsOn },
+    );
+  }
+
+  /** One node pool: its launch template (IMDSv2, encrypted root volume) and managed node group. */
+  private nodeGroup(
+    name: string,
+    args: ClusterArgs,
+    pool: NodePoolArgs,
+    tags: Record<string, string>,
+    componentProviders: pulumi.ComponentResourceOptions,
+  ): eks.ManagedNodeGroup {
+    const { labels, taints } = nodePoolPlacement(pool);
+    const launchTemplate = new aws.ec2.LaunchTemplate(
+      `${name}-${pool.name}`,
+      {
+        description: `${args.clusterName} node pool ${pool.name}: IMDSv2, encrypted root volume`,
+        updateDefaultVersion: true,
+        metadataOptions: {
+          httpEndpoint: "enabled",
+          httpTokens: "required",
+          httpPutResponseHopLimit: args.metadataHopLimit ?? clusterDefaults.metadataHopLimit,
+        },
+        blockDeviceMappings: [
+          {
+            deviceName: "/dev/xvda",
+            ebs: {
+              volumeSize: pool.diskSizeGiB ?? clusterDefaults.diskSizeGiB,
+              volumeType: "gp3",
+              encrypted: "true",
+              kmsKeyId: this.key.arn,
+              deleteOnTermination: "true",
+            },
+          },
+        ],
+        tagSpecifications: ["instance", "volume"].map((resourceType) => ({
+          resourceType,
+          tags: awsTags(`${args.clusterName}-${pool.name}`, tags),
+        })),
+        tags: awsTags(`${name}-${pool.name}`, tags),
+      },
+      { parent: this },
+    );
+    return new eks.ManagedNodeGroup(
+      `${name}-${pool.name}`,
+      {
+        cluster: this.cluster,
+        nodeGroupName: pool.name,
+        nodeRole: this.nodeRole,
+        subnetIds: args.privateSubnetIds,
+        instanceTypes: [...pool.instanceTypes],
+        amiType: pool.amiType ?? clusterDefaults.amiType,
+        capacityType: pool.capacityType ?? clusterDefaults.capacityType,
+        scalingConfig: { minSize: pool.minSize, desiredSize: pool.desiredSize, maxSize: pool.maxSize },
+        // The autoscaler owns the desired size after creation.
+        ignoreScalingChanges: true,
+        labels,
+        taints: taints.map((t) => ({ key: t.key, value: t.value, effect: t.effect })),
+        launchTemplate: {
+          id: launchTemplate.id,
+          version: pulumi.interpolate`${launchTemplate.latestVersion}`,
+        },
+        tags: awsTags(`${args.clusterName}-${pool.name}`, tags),
+      },
+      { parent: this, ...componentProviders },
+    );
   }
 }

@@ -65,6 +65,12 @@ export interface FluxArgs {
   readonly crossNamespaceRefs?: boolean;
   /** Resources the controllers must wait for (e.g. the Pod Identity association of kustomize-controller). @default [] */
   readonly controllerDependsOn?: pulumi.Input<pulumi.Resource>[];
+  /**
+   * Names of Flux Kustomizations (namespace flux-system) the repository declares and a platform
+   * Kustomization replaces (a tenant environment's `repositoryKustomization`): the root sync drops
+   * them. @default []
+   */
+  readonly supersededKustomizations?: readonly string[];
 }
 
 /** Module defaults of {@link Flux}. */
@@ -161,10 +167,78 @@ export function gitRepositorySpec(git: GitSourceArgs): Record<string, unknown> {
   };
 }
 
+/** A kustomize patch of a Flux Kustomization (`spec.patches[]`). https://fluxcd.io/flux/components/kustomize/kustomizations/#patches */
+export interface KustomizePatch {
+  /** Strategic merge or JSON 6902 patch, YAML. */
+  readonly patch: string;
+  /** The objects it applies to (group, version, kind, name and namespace as regular expressions, label/annotation selectors). */
+  readonly target: Readonly<Record<string, string>>;
+}
+
+/** A strategic-merge patch that removes every object its target selects from what Flux applies. */
+export function dropPatch(target: Readonly<Record<string, string>>): KustomizePatch {
+  return {
+    target,
+    patch: ["$patch: delete", "apiVersion: v1", "kind: Drop", "metadata:", "  name: drop", ""].join("\n"),
+  };
+}
+
+/** Regular expression matching exactly the given names (kustomize target names are regexes). */
+export function exactNames(names: readonly string[]): string {
+  return `^(${names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")})$`;
+}
+
+/**
+ * What the root Kustomization drops from, and sets on, the repository's cluster tree
+ * (docs/architecture.md, "Who owns what for an adopted repository"):
+ * - the platform installs Flux: a Flux installation in the tree (objects labelled
+ *   `app.kubernetes.io/part-of: flux`, as `flux install`/`flux bootstrap` writes them, and the
+ *   `*.toolkit.fluxcd.io` CRDs) is dropped, so one Flux runs per cluster;
+ * - the objects `flux bootstrap` writes and Pulumi creates (Namespace, GitRepository,
+ *   Kustomization and Secret `flux-system`) are dropped, so Pulumi's stay the only ones;
+ * - the repository's Kustomizations that a platform tenant Kustomization replaces are dropped;
+ * - every Kustomization in flux-system runs as kustomize-controller: flux-system is the platform's
+ *   namespace (only the root tree, itself run as the controller, writes there), and the lockdown
+ *   would otherwise impersonate `flux-system/default`, which may do nothing.
+ * https://fluxcd.io/flux/components/kustomize/kustomizations/#patches
+ */
+export function rootSyncPatches(
+  options: { supersededKustomizations?: readonly string[] } = {},
+): KustomizePatch[] {
+  const kustomization = { group: "kustomize.toolkit.fluxcd.io", kind: "Kustomization" };
+  const dropped = [FLUX_ROOT_KUSTOMIZATION, ...(options.supersededKustomizations ?? [])];
+  return [
+    {
+      target: { ...kustomization, namespace: FLUX_NAMESPACE },
+      patch: [
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1",
+        "kind: Kustomization",
+        "metadata:",
+        "  name: any",
+        "spec:",
+        `  serviceAccountName: ${KUSTOMIZE_CONTROLLER_SA}`,
+        "",
+      ].join("\n"),
+    },
+    dropPatch({ labelSelector: "app.kubernetes.io/part-of=flux" }),
+    dropPatch({ kind: "CustomResourceDefinition", name: ".*\\.toolkit\\.fluxcd\\.io$" }),
+    dropPatch({ kind: "Namespace", name: exactNames([FLUX_NAMESPACE]) }),
+    dropPatch({ kind: "Secret", namespace: FLUX_NAMESPACE, name: exactNames([FLUX_GIT_SECRET]) }),
+    dropPatch({
+      group: "source.toolkit.fluxcd.io",
+      kind: "GitRepository",
+      namespace: FLUX_NAMESPACE,
+      name: exactNames([FLUX_GIT_REPOSITORY]),
+    }),
+    dropPatch({ ...kustomization, namespace: FLUX_NAMESPACE, name: exactNames(dropped) }),
+  ];
+}
+
 /** The spec of the root Kustomization (`kustomize.toolkit.fluxcd.io/v1`). */
 export function rootKustomizationSpec(
   path: string,
   interval = fluxDefaults.kustomizationInterval,
+  options: { supersededKustomizations?: readonly string[] } = {},
 ): Record<string, unknown> {
   return {
     interval,
@@ -173,6 +247,7 @@ export function rootKustomizationSpec(
     sourceRef: { kind: "GitRepository", name: FLUX_GIT_REPOSITORY },
     // Lockdown impersonates `default` when no account is named: the platform's own tree runs as the controller.
     serviceAccountName: KUSTOMIZE_CONTROLLER_SA,
+    patches: rootSyncPatches(options),
     postBuild: { substituteFrom: [{ kind: "ConfigMap", name: PLATFORM_FACTS_CONFIGMAP }] },
   };
 }
@@ -284,7 +359,9 @@ export class Flux extends pulumi.ComponentResource {
         apiVersion: "kustomize.toolkit.fluxcd.io/v1",
         kind: "Kustomization",
         metadata: { name: FLUX_ROOT_KUSTOMIZATION, namespace: FLUX_NAMESPACE },
-        spec: rootKustomizationSpec(args.git.path, args.kustomizationInterval),
+        spec: rootKustomizationSpec(args.git.path, args.kustomizationInterval, {
+          supersededKustomizations: args.supersededKustomizations,
+        }),
       },
       { parent: this, provider, dependsOn: [this.release, this.gitRepository, this.facts] },
     );

@@ -38,3 +38,36 @@ export const KUSTOMIZE_CONTROLLER_SA = "kustomize-controller";
 export const FLUX_DEFAULT_SERVICE_ACCOUNT = "default";
 /** Label Flux uses to mark tenant objects. */
 export const FLUX_TENANT_LABEL = "toolkit.fluxcd.io/tenant";
+
+/**
+ * The Flux kinds the pinned chart installs with the platform's values (`fluxHelmValues`: source,
+ * kustomize, helm and notification controllers; image automation and source-watcher off) and the
+ * API versions each serves, from the chart's CRDs (`templates/*.crds.yaml` of flux2 2.18.3; a test
+ * compares this table with them). Group -> kind -> served versions.
+ * https://fluxcd.io/flux/components/
+ */
+export const fluxServedVersions: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
+  "source.toolkit.fluxcd.io": {
+    Bucket: ["v1"],
+    ExternalArtifact: ["v1"],
+    GitRepository: ["v1"],
+    HelmChart: ["v1"],
+    HelmRepository: ["v1"],
+    OCIRepository: ["v1"],
+  },
+  "kustomize.toolkit.fluxcd.io": { Kustomization: ["v1"] },
+  "helm.toolkit.fluxcd.io": { HelmRelease: ["v2"] },
+  "notification.toolkit.fluxcd.io": {
+    Alert: ["v1beta2", "v1beta3"],
+    Provider: ["v1beta2", "v1beta3"],
+    Receiver: ["v1", "v1beta2"],
+  },
+};
+
+/** The ServiceAccounts of the controllers the chart installs in flux-system (with the platform's values). */
+export const FLUX_CONTROLLER_SERVICE_ACCOUNTS = [
+  "source-controller",
+  "kustomize-controller",
+  "helm-controller",
+  "notification-controller",
+] as const;

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
-import { awsTags, kmsKeyPolicy, serviceTrustPolicy } from "../shared/aws";
+import { awsTags, kmsKeyPolicy, serviceTrustPolicy, awsProviders } from "../shared/aws";
 
 /** Service names of the VPC endpoints a private cluster may need (`com.amazonaws.<region>.<name>`). */
 export type VpcEndpointService =
@@ -166,7 +166,9 @@ export class Network extends pulumi.ComponentResource {
           : [],
         tags: awsTags(`${name}-vpc`, tags),
       },
-      { parent: this },
+      // The stack's AWS provider (default tags) handed to the multi-language component explicitly:
+      // its children are created in the awsx provider plugin, which sees only what is passed here.
+      { parent: this, ...awsProviders(this) },
     );
     this.vpcId = this.vpc.vpcId;
     this.privateSubnetIds = this.vpc.privateSubnetIds;
@@ -180,7 +182,31 @@ export class Network extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const interfaceEndpoints = endpoints.filter((e) => e !== "s3");
+    this.interfaceEndpoints(
+      name,
+      args,
+      endpoints.filter((e) => e !== "s3"),
+      tags,
+    );
+    [this.logKey, this.flowLogGroup, this.flowLog] = this.flowLogs(name, args, tags);
+
+    this.registerOutputs({
+      vpcId: this.vpcId,
+      privateSubnetIds: this.privateSubnetIds,
+      publicSubnetIds: this.publicSubnetIds,
+      databaseSubnetIds: this.databaseSubnetIds,
+      flowLog: this.flowLog,
+      logKey: this.logKey,
+    });
+  }
+
+  /** Interface endpoints with private DNS behind a security group admitting HTTPS from the VPC only. */
+  private interfaceEndpoints(
+    name: string,
+    args: NetworkArgs,
+    interfaceEndpoints: readonly string[],
+    tags: Record<string, string>,
+  ): void {
     if (interfaceEndpoints.length > 0) {
       const endpointSecurityGroup = new aws.ec2.SecurityGroup(
         `${name}-endpoints`,
@@ -216,11 +242,18 @@ export class Network extends pulumi.ComponentResource {
         );
       }
     }
+  }
 
+  /** Flow logs of all traffic to a CloudWatch Logs group encrypted with its own rotating KMS key. */
+  private flowLogs(
+    name: string,
+    args: NetworkArgs,
+    tags: Record<string, string>,
+  ): [aws.kms.Key, aws.cloudwatch.LogGroup, aws.ec2.FlowLog] {
     const identity = aws.getCallerIdentityOutput({}, { parent: this });
     const partition = aws.getPartitionOutput({}, { parent: this });
 
-    this.logKey = new aws.kms.Key(
+    const logKey = new aws.kms.Key(
       `${name}-logs`,
       {
         description: `${name}: encrypts the VPC flow log group`,
@@ -238,12 +271,12 @@ export class Network extends pulumi.ComponentResource {
       { parent: this, protect: args.protect },
     );
 
-    this.flowLogGroup = new aws.cloudwatch.LogGroup(
+    const flowLogGroup = new aws.cloudwatch.LogGroup(
       `${name}-flow-logs`,
       {
         name: `/aws/vpc/${name}/flow-logs`,
         retentionInDays: args.flowLogRetentionDays ?? networkDefaults.flowLogRetentionDays,
-        kmsKeyId: this.logKey.arn,
+        kmsKeyId: logKey.arn,
         tags: awsTags(`${name}-flow-logs`, tags),
       },
       { parent: this },
@@ -264,7 +297,7 @@ export class Network extends pulumi.ComponentResource {
       `${name}-flow-logs`,
       {
         role: flowLogRole.id,
-        policy: this.flowLogGroup.arn.apply((arn) =>
+        policy: flowLogGroup.arn.apply((arn) =>
           JSON.stringify({
             Version: "2012-10-17",
             Statement: [
@@ -279,13 +312,13 @@ export class Network extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    this.flowLog = new aws.ec2.FlowLog(
+    const flowLog = new aws.ec2.FlowLog(
       `${name}-flow-log`,
       {
         vpcId: this.vpcId,
         trafficType: "ALL",
         logDestinationType: "cloud-watch-logs",
-        logDestination: this.flowLogGroup.arn,
+        logDestination: flowLogGroup.arn,
         iamRoleArn: flowLogRole.arn,
         maxAggregationInterval: networkDefaults.flowLogAggregationSeconds,
         tags: awsTags(`${name}-flow-log`, tags),
@@ -293,13 +326,6 @@ export class Network extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    this.registerOutputs({
-      vpcId: this.vpcId,
-      privateSubnetIds: this.privateSubnetIds,
-      publicSubnetIds: this.publicSubnetIds,
-      databaseSubnetIds: this.databaseSubnetIds,
-      flowLog: this.flowLog,
-      logKey: this.logKey,
-    });
+    return [logKey, flowLogGroup, flowLog];
   }
 }

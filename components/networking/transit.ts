@@ -246,33 +246,7 @@ export class TransitHub extends pulumi.ComponentResource {
     const tables = privateRouteTables(this, name, args.privateSubnetIds, args.privateSubnetCount);
     this.privateRouteTableIds = pulumi.all(tables);
 
-    if (principals.length > 0) {
-      const share = new aws.ram.ResourceShare(
-        `${name}-tgw`,
-        {
-          name: `${name}-transit-gateway`,
-          allowExternalPrincipals:
-            args.ramAllowExternalPrincipals ?? transitDefaults.ramAllowExternalPrincipals,
-          tags: awsTags(`${name}-tgw`, tags),
-        },
-        { parent: this },
-      );
-      new aws.ram.ResourceAssociation(
-        `${name}-tgw`,
-        { resourceArn: this.transitGatewayArn, resourceShareArn: share.arn },
-        { parent: this },
-      );
-      for (const principal of principals) {
-        new aws.ram.PrincipalAssociation(
-          `${name}-share-${principalSuffix(principal)}`,
-          { principal, resourceShareArn: share.arn },
-          { parent: this },
-        );
-      }
-      this.resourceShareArn = share.arn;
-    } else {
-      this.resourceShareArn = pulumi.output("");
-    }
+    this.resourceShareArn = this.ramShare(name, args, principals, tags);
 
     this.registerOutputs({
       transitGatewayId: this.transitGatewayId,
@@ -283,6 +257,39 @@ export class TransitHub extends pulumi.ComponentResource {
       privateRouteTableIds: this.privateRouteTableIds,
       resourceShareArn: this.resourceShareArn,
     });
+  }
+
+  /** Shares the Transit Gateway with other accounts through AWS RAM; returns the share ARN or "". */
+  private ramShare(
+    name: string,
+    args: TransitHubArgs,
+    principals: readonly string[],
+    tags: Record<string, string>,
+  ): pulumi.Output<string> {
+    if (principals.length === 0) return pulumi.output("");
+    const share = new aws.ram.ResourceShare(
+      `${name}-tgw`,
+      {
+        name: `${name}-transit-gateway`,
+        allowExternalPrincipals:
+          args.ramAllowExternalPrincipals ?? transitDefaults.ramAllowExternalPrincipals,
+        tags: awsTags(`${name}-tgw`, tags),
+      },
+      { parent: this },
+    );
+    new aws.ram.ResourceAssociation(
+      `${name}-tgw`,
+      { resourceArn: this.transitGatewayArn, resourceShareArn: share.arn },
+      { parent: this },
+    );
+    for (const principal of principals) {
+      new aws.ram.PrincipalAssociation(
+        `${name}-share-${principalSuffix(principal)}`,
+        { principal, resourceShareArn: share.arn },
+        { parent: this },
+      );
+    }
+    return share.arn;
   }
 }
 
@@ -358,7 +365,6 @@ export class TransitSpoke extends pulumi.ComponentResource {
   constructor(name: string, args: TransitSpokeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:networking:TransitSpoke", name, {}, opts);
     const tags = args.tags ?? {};
-    const ports = args.hubEndpointPorts ?? transitDefaults.hubEndpointPorts;
     const crossAccount = args.crossAccount ?? false;
     const hubOpts: pulumi.CustomResourceOptions = { parent: this, provider: args.hubProvider };
 
@@ -418,9 +424,25 @@ export class TransitSpoke extends pulumi.ComponentResource {
       { ...hubOpts, dependsOn: ready },
     );
 
+    this.privateRouteTableIds = this.routes(name, args, ready, hubOpts);
+    this.securityGroupRules(name, args, tags, hubOpts);
+
+    this.registerOutputs({
+      attachment: this.attachment,
+      attachmentId: this.attachmentId,
+      privateRouteTableIds: this.privateRouteTableIds,
+    });
+  }
+
+  /** Routes both ways: spoke private route tables send the hub CIDR, hub ones the spoke CIDR, to the TGW. */
+  private routes(
+    name: string,
+    args: TransitSpokeArgs,
+    ready: pulumi.Resource[],
+    hubOpts: pulumi.CustomResourceOptions,
+  ): pulumi.Output<string[]> {
     // Spoke -> hub: each spoke private route table sends the hub CIDR to the TGW.
     const spokeTables = privateRouteTables(this, name, args.privateSubnetIds, args.privateSubnetCount);
-    this.privateRouteTableIds = pulumi.all(spokeTables);
     spokeTables.forEach((routeTableId, i) => {
       new aws.ec2.Route(
         `${name}-to-hub-${i}`,
@@ -445,7 +467,17 @@ export class TransitSpoke extends pulumi.ComponentResource {
       );
     }
 
-    // Only what crosses: the hub's Flux to this cluster's API, this spoke to the hub's endpoints.
+    return pulumi.all(spokeTables);
+  }
+
+  /** Only what crosses: the hub's Flux to this cluster's API, this spoke to the hub's endpoints. */
+  private securityGroupRules(
+    name: string,
+    args: TransitSpokeArgs,
+    tags: Record<string, string>,
+    hubOpts: pulumi.CustomResourceOptions,
+  ): void {
+    const ports = args.hubEndpointPorts ?? transitDefaults.hubEndpointPorts;
     new aws.vpc.SecurityGroupIngressRule(
       `${name}-api-from-hub`,
       {
@@ -475,11 +507,5 @@ export class TransitSpoke extends pulumi.ComponentResource {
         hubOpts,
       );
     }
-
-    this.registerOutputs({
-      attachment: this.attachment,
-      attachmentId: this.attachmentId,
-      privateRouteTableIds: this.privateRouteTableIds,
-    });
   }
 }

@@ -6,14 +6,8 @@ import { randomBytes } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { fluentBitValues, type FluentBitValuesArgs } from "./values";
-import { versions, type ChartPin } from "./versions";
-
-/** Options of a Kubernetes child. */
-export type K8sOpts = {
-  parent: pulumi.Resource;
-  provider: k8s.Provider;
-  dependsOn?: pulumi.Input<pulumi.Resource>[];
-};
+import { release, type K8sOpts } from "../shared/helm";
+import { versions } from "./versions";
 
 /**
  * A platform namespace. `privileged` namespaces host node agents (node-exporter's host network and
@@ -40,33 +34,6 @@ export function platformNamespace(
           "pod-security.kubernetes.io/warn-version": "v1.35",
         },
       },
-    },
-    opts,
-  );
-}
-
-/** A Helm v3 Release of a pinned chart (house rule: exact version, own namespace, no createNamespace). */
-export function release(
-  name: string,
-  pin: ChartPin,
-  namespace: pulumi.Input<string>,
-  values: pulumi.Input<Record<string, unknown>>,
-  opts: K8sOpts,
-  releaseName?: string,
-): k8s.helm.v3.Release {
-  return new k8s.helm.v3.Release(
-    name,
-    {
-      name: releaseName ?? pin.chart,
-      chart: pin.chart,
-      version: pin.version,
-      repositoryOpts: { repo: pin.repo },
-      namespace,
-      createNamespace: false,
-      atomic: true,
-      cleanupOnFail: true,
-      timeout: 900,
-      values,
     },
     opts,
   );

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { platformNamespace, release, type K8sOpts } from "./shared";
+import { release, type K8sOpts } from "../shared/helm";
+import { platformNamespace } from "./shared";
 import {
   fluentBitValues,
   hostOf,

@@ -4,8 +4,8 @@
  * everything is tested without mocks. Value keys follow each chart's values.yaml at the version
  * pinned in versions.ts.
  */
-import lbcPolicy from "./aws-load-balancer-controller-iam-policy.json";
-import type { PolicyDocument, PolicyStatement } from "../shared/aws";
+import { stringify } from "yaml";
+import { replicasFor, restrictedContainer } from "../shared/kubernetes";
 
 /** Namespaces (shared names, see docs/CONVENTIONS). */
 export const namespaces = { monitoring: "monitoring", logging: "logging" } as const;
@@ -57,23 +57,8 @@ export const resourceDefaults = {
   eckOperator: { requests: { cpu: "100m", memory: "150Mi" }, limits: { cpu: "1", memory: "1Gi" } },
   kibana: { requests: { cpu: "500m", memory: "1Gi" }, limits: { memory: "1Gi" } },
   fluentBit: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
-  loadBalancerController: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } },
   job: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
 } satisfies Record<string, Resources>;
-
-/** Restricted container security context (Pod Security Standards "restricted"). */
-export const restrictedContainer = {
-  allowPrivilegeEscalation: false,
-  capabilities: { drop: ["ALL"] },
-  runAsNonRoot: true,
-  readOnlyRootFilesystem: true,
-  seccompProfile: { type: "RuntimeDefault" },
-};
-
-/** Replicas of a horizontally scalable component: 2 in production, 1 otherwise. */
-export function replicasFor(production: boolean): number {
-  return production ? 2 : 1;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Load balancers
@@ -103,23 +88,6 @@ export function remoteWriteUrl(host: string): string {
 /** The host name of an URL (`https://x.elb.amazonaws.com:9200` -> `x.elb.amazonaws.com`). */
 export function hostOf(url: string): string {
   return new URL(url).hostname;
-}
-
-/**
- * The AWS Load Balancer Controller's IAM policy (docs/install/iam_policy.json of the controller at
- * v3.5.0), with every unconditioned `Resource: "*"` statement limited to the cluster's region by an
- * `aws:RequestedRegion` condition (Describe and Get calls support no resource ARNs).
- */
-export function loadBalancerControllerPolicy(region: string): PolicyDocument {
-  const source = lbcPolicy as unknown as { Statement: PolicyStatement[] };
-  return {
-    Version: "2012-10-17",
-    Statement: source.Statement.map((statement) => {
-      const resources = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
-      if (statement.Effect !== "Allow" || statement.Condition || !resources.includes("*")) return statement;
-      return { ...statement, Condition: { StringEquals: { "aws:RequestedRegion": region } } };
-    }),
-  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -522,14 +490,17 @@ export function kibanaSpec(args: {
 
 /** The `roles.yml` of the log-shipper role: write daily indices of the index family, nothing else. */
 export function logShipperRolesYaml(): string {
-  return [
-    `${names.logShipperRole}:`,
-    `  cluster: ["monitor"]`,
-    `  indices:`,
-    `    - names: ["${names.indexFamily}-*"]`,
-    `      privileges: ["create_doc", "create_index", "auto_configure", "view_index_metadata", "read"]`,
-    "",
-  ].join("\n");
+  return stringify({
+    [names.logShipperRole]: {
+      cluster: ["monitor"],
+      indices: [
+        {
+          names: [`${names.indexFamily}-*`],
+          privileges: ["create_doc", "create_index", "auto_configure", "view_index_metadata", "read"],
+        },
+      ],
+    },
+  });
 }
 
 /** The ILM policy: roll nothing (daily indices), delete an index `days` after creation. */
@@ -698,33 +669,5 @@ export function fluentBitValues(args: FluentBitValuesArgs): Record<string, unkno
         "\n",
       ),
     },
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// AWS Load Balancer Controller
-
-/** Values of the aws-load-balancer-controller chart. */
-export function loadBalancerControllerValues(args: {
-  clusterName: string;
-  region: string;
-  vpcId: string;
-  serviceAccount: string;
-  production: boolean;
-}): Record<string, unknown> {
-  const replicas = replicasFor(args.production);
-  return {
-    clusterName: args.clusterName,
-    region: args.region,
-    vpcId: args.vpcId,
-    replicaCount: replicas,
-    podDisruptionBudget: replicas > 1 ? { maxUnavailable: 1 } : {},
-    serviceAccount: { create: true, name: args.serviceAccount },
-    resources: resourceDefaults.loadBalancerController,
-    podSecurityContext: { fsGroup: 65534, seccompProfile: { type: "RuntimeDefault" } },
-    securityContext: restrictedContainer,
-    // New Services default to internal; an internet-facing load balancer must be asked for.
-    defaultLoadBalancerScheme: "internal",
-    defaultTargetType: "ip",
   };
 }

@@ -4,12 +4,7 @@
  * values.yaml at that version.
  */
 
-/** A Helm chart: name, exact version and repository. */
-export interface ChartPin {
-  readonly chart: string;
-  readonly version: string;
-  readonly repo: string;
-}
+import type { ChartPin } from "../shared/helm";
 
 /** Exact chart and application versions. */
 export const versions = {
@@ -29,12 +24,6 @@ export const versions = {
     chart: "fluent-bit",
     version: "0.58.1",
     repo: "https://fluent.github.io/helm-charts",
-  } as ChartPin,
-  /** AWS Load Balancer Controller chart 3.5.0 (controller v3.5.0). https://github.com/aws/eks-charts/tree/master/stable/aws-load-balancer-controller */
-  awsLoadBalancerController: {
-    chart: "aws-load-balancer-controller",
-    version: "3.5.0",
-    repo: "https://aws.github.io/eks-charts",
   } as ChartPin,
   /** Elastic Stack version of Elasticsearch and Kibana (the version ECK 3.5.0 is tested with). */
   elasticStack: "9.4.3",

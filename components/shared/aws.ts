@@ -2,6 +2,21 @@
  * Pure helpers shared by the components: tags, IAM policy documents and KMS key policies.
  * No resources are created here, so everything is tested without mocks.
  */
+import type * as pulumi from "@pulumi/pulumi";
+
+/**
+ * The `providers` option that hands a component's AWS provider (given to it through `providers`) on
+ * to a multi-language component (@pulumi/eks, @pulumi/awsx). Their children are registered by the
+ * provider plugin, which inherits nothing from our parents: only providers passed to the component
+ * itself reach them (e.g. the stack provider's default tags). Empty when the component has none.
+ * https://www.pulumi.com/docs/iac/concepts/resources/components/#inheriting-resource-providers
+ */
+export function awsProviders(component: pulumi.Resource): {
+  providers?: Record<string, pulumi.ProviderResource>;
+} {
+  const provider = component.getProvider("aws::Provider");
+  return provider ? { providers: { aws: provider } } : {};
+}
 
 /** An IAM policy document (the JSON AWS accepts). https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html */
 export interface PolicyDocument {

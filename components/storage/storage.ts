@@ -2,19 +2,13 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { addonVersions } from "../cluster/versions";
-import { awsTags, kmsKeyPolicy, podIdentityTrustPolicy, serviceTrustPolicy } from "../shared/aws";
+import { awsTags, kmsKeyPolicy } from "../shared/aws";
+import { StorageBackup } from "./backup";
+import { CsiDrivers } from "./csi";
+import { EfsFileSystem } from "./efs";
 import {
   backupDefaults,
-  backupKmsPolicy,
-  backupName,
-  backupRule,
-  backupTag,
-  clusterTagKey,
-  csiServiceAccounts,
   defaultReclaimPolicy,
-  ebsCsiKmsPolicy,
-  efsFileSystemPolicy,
-  managedPolicies,
   provisioners,
   storageClassNames,
   storageClassSpecs,
@@ -86,19 +80,9 @@ export interface StorageArgs {
 
 /** Module defaults of {@link Storage}. */
 export const storageDefaults = {
-  efsThroughputMode: "elastic" as EfsThroughputMode,
-  efsPerformanceMode: "generalPurpose",
-  /** Files untouched for 30 days move to Infrequent Access; back to Standard on first access. */
-  efsLifecyclePolicies: [
-    { transitionToIa: "AFTER_30_DAYS" },
-    { transitionToPrimaryStorageClass: "AFTER_1_ACCESS" },
-  ],
-  nfsPort: 2049,
   kmsDeletionWindowDays: 30,
   backupSchedule: backupDefaults.schedule,
   backupRetentionDays: backupDefaults.retentionDays,
-  /** Critical add-ons may run on the tainted system pool. */
-  systemToleration: { key: "CriticalAddonsOnly", operator: "Exists" },
 };
 
 /**
@@ -128,219 +112,136 @@ export class Storage extends pulumi.ComponentResource {
   /** The EKS add-ons by add-on name. */
   public readonly addons: Record<string, aws.eks.Addon>;
 
+  /** @throws Error when `availabilityZoneCount` is not a positive integer. */
   constructor(name: string, args: StorageArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:storage:Storage", name, {}, opts);
     const tags = args.tags ?? {};
     const protect = args.protect ?? false;
-    const provider = args.provider;
     if (!Number.isInteger(args.availabilityZoneCount) || args.availabilityZoneCount < 1) {
       throw new Error(
         `${name}: availabilityZoneCount must be a positive integer (got ${args.availabilityZoneCount})`,
       );
     }
     this.reclaimPolicy = args.reclaimPolicy ?? defaultReclaimPolicy(protect);
-    const versions = {
-      ...addonVersions(args.kubernetesVersion),
-      ...storageAddonVersions(args.kubernetesVersion),
-    };
-    const identity = aws.getCallerIdentityOutput({}, { parent: this });
+    const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
     const partition = aws.getPartitionOutput({}, { parent: this }).partition;
     const managedPolicyArn = (policy: string) =>
       pulumi.interpolate`arn:${partition}:iam::aws:policy/${policy}`;
     const clusterName = pulumi.output(args.clusterName);
+    const common = { accountId, managedPolicyArn, tags };
 
-    // -------------------------------------------------------------------------------------------
-    // Data key: outlives the cluster (EBS snapshots stay encrypted with the volume's key).
-    this.key = new aws.kms.Key(
+    this.key = this.dataKey(name, args.region, clusterName, accountId, partition, protect, tags);
+    const csi = new CsiDrivers(
+      name,
+      {
+        ...common,
+        clusterName: args.clusterName,
+        versions: {
+          ...addonVersions(args.kubernetesVersion),
+          ...storageAddonVersions(args.kubernetesVersion),
+        },
+        kmsKeyArn: this.key.arn,
+        dependsOn: args.addonDependsOn,
+      },
+      { parent: this },
+    );
+    this.addons = {
+      "snapshot-controller": csi.snapshotController,
+      "aws-ebs-csi-driver": csi.ebs,
+      "aws-efs-csi-driver": csi.efs,
+    };
+    const efs = new EfsFileSystem(
+      name,
+      {
+        ...args,
+        clusterName,
+        kmsKeyArn: this.key.arn,
+        throughputMode: args.efsThroughputMode,
+        protect,
+        tags,
+      },
+      { parent: this },
+    );
+    this.fileSystem = efs.fileSystem;
+    this.efsFileSystemId = efs.fileSystem.id;
+    this.efsSecurityGroupId = efs.securityGroupId;
+    this.defaultStorageClass = storageClassNames.default;
+    this.storageClasses(name, args, csi, efs);
+    const backup = new StorageBackup(
+      name,
+      {
+        ...common,
+        clusterName,
+        partition,
+        kmsKeyArn: this.key.arn,
+        fileSystemArn: efs.fileSystem.arn,
+        schedule: args.backupSchedule ?? storageDefaults.backupSchedule,
+        retentionDays: args.backupRetentionDays ?? storageDefaults.backupRetentionDays,
+        copyVaultArn: args.backupCopyVaultArn,
+        copyRetentionDays: args.backupCopyRetentionDays,
+        protect,
+      },
+      { parent: this },
+    );
+    this.backupVault = backup.vault;
+    this.backupVaultArn = backup.vault.arn;
+    this.registerOutputs({
+      key: this.key,
+      fileSystem: this.fileSystem,
+      efsFileSystemId: this.efsFileSystemId,
+      efsSecurityGroupId: this.efsSecurityGroupId,
+      backupVault: this.backupVault,
+      backupVaultArn: this.backupVaultArn,
+      defaultStorageClass: this.defaultStorageClass,
+      reclaimPolicy: this.reclaimPolicy,
+    });
+  }
+
+  /** The data key: outlives the cluster (EBS snapshots stay encrypted with the volume's key). */
+  private dataKey(
+    name: string,
+    region: string,
+    clusterName: pulumi.Output<string>,
+    accountId: pulumi.Output<string>,
+    partition: pulumi.Output<string>,
+    protect: boolean,
+    tags: Record<string, string>,
+  ): aws.kms.Key {
+    const key = new aws.kms.Key(
       `${name}-storage-key`,
       {
         description: pulumi.interpolate`${clusterName}: EBS volumes, EFS and AWS Backup recovery points`,
         enableKeyRotation: true,
         deletionWindowInDays: storageDefaults.kmsDeletionWindowDays,
         policy: pulumi
-          .all([identity.accountId, partition])
-          .apply(([accountId, part]) =>
-            JSON.stringify(kmsKeyPolicy({ accountId, partition: part, region: args.region })),
-          ),
+          .all([accountId, partition])
+          .apply(([id, part]) => JSON.stringify(kmsKeyPolicy({ accountId: id, partition: part, region }))),
         tags: awsTags(`${name}-storage-key`, tags),
       },
       { parent: this, protect },
     );
     new aws.kms.Alias(
       `${name}-storage-key`,
-      { name: pulumi.interpolate`alias/${clusterName}-storage`, targetKeyId: this.key.keyId },
+      { name: pulumi.interpolate`alias/${clusterName}-storage`, targetKeyId: key.keyId },
       { parent: this },
     );
+    return key;
+  }
 
-    // -------------------------------------------------------------------------------------------
-    // CSI drivers and snapshot controller (EKS managed add-ons).
-    const podIdentityRole = (suffix: string, description: pulumi.Input<string>) =>
-      new aws.iam.Role(
-        `${name}-${suffix}`,
-        {
-          description,
-          assumeRolePolicy: identity.accountId.apply((accountId) =>
-            JSON.stringify(podIdentityTrustPolicy(accountId)),
-          ),
-          tags: awsTags(`${name}-${suffix}`, tags),
-        },
-        { parent: this },
-      );
-    const addonCommon = {
-      clusterName: args.clusterName,
-      resolveConflictsOnCreate: "OVERWRITE",
-      resolveConflictsOnUpdate: "OVERWRITE",
-    };
-    const addonDependsOn = args.addonDependsOn ?? [];
-
-    const snapshotController = new aws.eks.Addon(
-      `${name}-snapshot-controller`,
-      {
-        ...addonCommon,
-        addonName: "snapshot-controller",
-        addonVersion: versions["snapshot-controller"],
-        configurationValues: JSON.stringify({ tolerations: [storageDefaults.systemToleration] }),
-        tags: awsTags(`${name}-snapshot-controller`, tags),
-      },
-      { parent: this, dependsOn: addonDependsOn },
-    );
-
-    const ebsRole = podIdentityRole(
-      "ebs-csi",
-      pulumi.interpolate`${clusterName}: EBS CSI controller (Pod Identity)`,
-    );
-    const ebsPolicies: pulumi.Resource[] = [
-      new aws.iam.RolePolicyAttachment(
-        `${name}-ebs-csi-driver-policy`,
-        { role: ebsRole.name, policyArn: managedPolicyArn(managedPolicies.ebsCsi) },
-        { parent: this },
-      ),
-      new aws.iam.RolePolicy(
-        `${name}-ebs-csi-kms`,
-        { role: ebsRole.name, policy: this.key.arn.apply((arn) => JSON.stringify(ebsCsiKmsPolicy(arn))) },
-        { parent: this },
-      ),
-    ];
-    const ebsCsi = new aws.eks.Addon(
-      `${name}-ebs-csi`,
-      {
-        ...addonCommon,
-        addonName: "aws-ebs-csi-driver",
-        addonVersion: versions["aws-ebs-csi-driver"],
-        podIdentityAssociations: [{ roleArn: ebsRole.arn, serviceAccount: csiServiceAccounts.ebs }],
-        tags: awsTags(`${name}-ebs-csi`, tags),
-      },
-      { parent: this, dependsOn: [...addonDependsOn, ...ebsPolicies, snapshotController] },
-    );
-
-    const efsRole = podIdentityRole(
-      "efs-csi",
-      pulumi.interpolate`${clusterName}: EFS CSI controller (Pod Identity)`,
-    );
-    const efsPolicy = new aws.iam.RolePolicyAttachment(
-      `${name}-efs-csi-driver-policy`,
-      { role: efsRole.name, policyArn: managedPolicyArn(managedPolicies.efsCsi) },
-      { parent: this },
-    );
-    const efsCsi = new aws.eks.Addon(
-      `${name}-efs-csi`,
-      {
-        ...addonCommon,
-        addonName: "aws-efs-csi-driver",
-        addonVersion: versions["aws-efs-csi-driver"],
-        podIdentityAssociations: [{ roleArn: efsRole.arn, serviceAccount: csiServiceAccounts.efs }],
-        tags: awsTags(`${name}-efs-csi`, tags),
-      },
-      { parent: this, dependsOn: [...addonDependsOn, efsPolicy] },
-    );
-    this.addons = {
-      "snapshot-controller": snapshotController,
-      "aws-ebs-csi-driver": ebsCsi,
-      "aws-efs-csi-driver": efsCsi,
-    };
-
-    // -------------------------------------------------------------------------------------------
-    // EFS: encrypted, regional, one mount target per private subnet, NFS from the nodes only.
-    this.fileSystem = new aws.efs.FileSystem(
-      `${name}-efs`,
-      {
-        encrypted: true,
-        kmsKeyId: this.key.arn,
-        performanceMode: storageDefaults.efsPerformanceMode,
-        throughputMode: args.efsThroughputMode ?? storageDefaults.efsThroughputMode,
-        lifecyclePolicies: storageDefaults.efsLifecyclePolicies,
-        tags: awsTags(`${name}-efs`, tags),
-      },
-      { parent: this, protect },
-    );
-    this.efsFileSystemId = this.fileSystem.id;
-    new aws.efs.FileSystemPolicy(
-      `${name}-efs`,
-      {
-        fileSystemId: this.fileSystem.id,
-        policy: this.fileSystem.arn.apply((arn) => JSON.stringify(efsFileSystemPolicy(arn))),
-      },
-      { parent: this },
-    );
-
-    const efsSecurityGroup = new aws.ec2.SecurityGroup(
-      `${name}-efs`,
-      {
-        vpcId: args.vpcId,
-        description: pulumi.interpolate`${clusterName}: EFS mount targets, NFS from the cluster nodes only`,
-        tags: awsTags(`${name}-efs`, tags),
-      },
-      { parent: this },
-    );
-    this.efsSecurityGroupId = efsSecurityGroup.id;
-    const nfsRule = new aws.vpc.SecurityGroupIngressRule(
-      `${name}-efs-nfs-from-nodes`,
-      {
-        securityGroupId: efsSecurityGroup.id,
-        referencedSecurityGroupId: args.nodeSecurityGroupId,
-        ipProtocol: "tcp",
-        fromPort: storageDefaults.nfsPort,
-        toPort: storageDefaults.nfsPort,
-        description: "NFS (2049/tcp) from the cluster nodes: EFS CSI mounts",
-        tags: awsTags(`${name}-efs-nfs-from-nodes`, tags),
-      },
-      { parent: this },
-    );
-    const mountTargets = Array.from(
-      { length: args.availabilityZoneCount },
-      (_, i) =>
-        new aws.efs.MountTarget(
-          `${name}-efs-${i}`,
-          {
-            fileSystemId: this.fileSystem.id,
-            subnetId: pulumi.output(args.privateSubnetIds).apply((ids) => {
-              if (ids.length < args.availabilityZoneCount) {
-                throw new Error(
-                  `${name}: ${ids.length} private subnets for ${args.availabilityZoneCount} EFS mount targets`,
-                );
-              }
-              return ids[i];
-            }),
-            securityGroups: [efsSecurityGroup.id],
-          },
-          { parent: this, dependsOn: [nfsRule] },
-        ),
-    );
-
-    // -------------------------------------------------------------------------------------------
-    // StorageClasses and the EBS VolumeSnapshotClass.
-    this.defaultStorageClass = storageClassNames.default;
+  /** The StorageClasses `gp3` (default), `performance` and `efs-sc`, and the EBS VolumeSnapshotClass. */
+  private storageClasses(name: string, args: StorageArgs, csi: CsiDrivers, efs: EfsFileSystem): void {
+    const opts = { parent: this, provider: args.provider };
     const specs = storageClassSpecs({
       kmsKeyArn: this.key.arn,
-      fileSystemId: this.fileSystem.id,
+      fileSystemId: efs.fileSystem.id,
       reclaimPolicy: this.reclaimPolicy,
       clusterName: args.clusterName,
       performanceIopsPerGB: args.performanceIopsPerGB,
       performanceIops: args.performanceIops,
-      volumeTags: tags,
+      volumeTags: args.tags ?? {},
     });
     for (const spec of specs) {
-      const efs = spec.provisioner === provisioners.efs;
+      const onEfs = spec.provisioner === provisioners.efs;
       new k8s.storage.v1.StorageClass(
         `${name}-${spec.name}`,
         {
@@ -351,7 +252,7 @@ export class Storage extends pulumi.ComponentResource {
           volumeBindingMode: spec.volumeBindingMode,
           allowVolumeExpansion: spec.allowVolumeExpansion,
         },
-        { parent: this, provider, dependsOn: efs ? [efsCsi, ...mountTargets] : [ebsCsi] },
+        { ...opts, dependsOn: onEfs ? [csi.efs, ...efs.mountTargets] : [csi.ebs] },
       );
     }
     new k8s.apiextensions.CustomResource(
@@ -367,99 +268,7 @@ export class Storage extends pulumi.ComponentResource {
         deletionPolicy: this.reclaimPolicy,
       },
       // The snapshot controller add-on installs the snapshot.storage.k8s.io CRDs.
-      { parent: this, provider, dependsOn: [snapshotController, ebsCsi] },
+      { ...opts, dependsOn: [csi.snapshotController, csi.ebs] },
     );
-
-    // -------------------------------------------------------------------------------------------
-    // AWS Backup: vault (storage key), daily plan, EFS and the cluster's tagged EBS volumes.
-    const vaultName = clusterName.apply((n) => backupName(n, "storage"));
-    this.backupVault = new aws.backup.Vault(
-      `${name}-backup-vault`,
-      { name: vaultName, kmsKeyArn: this.key.arn, tags: awsTags(`${name}-backup-vault`, tags) },
-      { parent: this, protect },
-    );
-    this.backupVaultArn = this.backupVault.arn;
-    const backupRole = new aws.iam.Role(
-      `${name}-backup`,
-      {
-        description: pulumi.interpolate`${clusterName}: AWS Backup of EFS and EBS volumes`,
-        assumeRolePolicy: identity.accountId.apply((accountId) =>
-          JSON.stringify(serviceTrustPolicy("backup.amazonaws.com", accountId)),
-        ),
-        tags: awsTags(`${name}-backup`, tags),
-      },
-      { parent: this },
-    );
-    const backupPolicies: pulumi.Resource[] = [
-      ...[managedPolicies.backup, managedPolicies.restore].map(
-        (policy) =>
-          new aws.iam.RolePolicyAttachment(
-            `${name}-backup-${policy.split("/").pop()}`,
-            { role: backupRole.name, policyArn: managedPolicyArn(policy) },
-            { parent: this },
-          ),
-      ),
-      new aws.iam.RolePolicy(
-        `${name}-backup-kms`,
-        { role: backupRole.name, policy: this.key.arn.apply((arn) => JSON.stringify(backupKmsPolicy(arn))) },
-        { parent: this },
-      ),
-    ];
-    const plan = new aws.backup.Plan(
-      `${name}-backup`,
-      {
-        name: clusterName.apply((n) => backupName(n, "storage-daily")),
-        rules: [
-          backupRule(this.backupVault.name, {
-            schedule: args.backupSchedule ?? storageDefaults.backupSchedule,
-            retentionDays: args.backupRetentionDays ?? storageDefaults.backupRetentionDays,
-            copyVaultArn: args.backupCopyVaultArn,
-            copyRetentionDays: args.backupCopyRetentionDays,
-            recoveryPointTags: tags,
-          }),
-        ],
-        tags: awsTags(`${name}-backup`, tags),
-      },
-      { parent: this },
-    );
-    new aws.backup.Selection(
-      `${name}-backup-efs`,
-      {
-        name: clusterName.apply((n) => backupName(n, "efs")),
-        planId: plan.id,
-        iamRoleArn: backupRole.arn,
-        resources: [this.fileSystem.arn],
-      },
-      { parent: this, dependsOn: backupPolicies },
-    );
-    new aws.backup.Selection(
-      `${name}-backup-ebs`,
-      {
-        name: clusterName.apply((n) => backupName(n, "ebs")),
-        planId: plan.id,
-        iamRoleArn: backupRole.arn,
-        resources: [pulumi.interpolate`arn:${partition}:ec2:*:*:volume/*`],
-        conditions: [
-          {
-            stringEquals: [
-              { key: `aws:ResourceTag/${backupTag.key}`, value: backupTag.value },
-              { key: `aws:ResourceTag/${clusterTagKey}`, value: clusterName },
-            ],
-          },
-        ],
-      },
-      { parent: this, dependsOn: backupPolicies },
-    );
-
-    this.registerOutputs({
-      key: this.key,
-      fileSystem: this.fileSystem,
-      efsFileSystemId: this.efsFileSystemId,
-      efsSecurityGroupId: this.efsSecurityGroupId,
-      backupVault: this.backupVault,
-      backupVaultArn: this.backupVaultArn,
-      defaultStorageClass: this.defaultStorageClass,
-      reclaimPolicy: this.reclaimPolicy,
-    });
   }
 }

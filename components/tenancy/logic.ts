@@ -375,3 +375,57 @@ export function secretsReadPolicy(secretArnPrefixes: readonly string[]): PolicyD
     ],
   };
 }
+
+/** A kustomize patch of a Flux Kustomization (`spec.patches[]`). https://fluxcd.io/flux/components/kustomize/kustomizations/#patches */
+export interface TenantPatch {
+  readonly patch: string;
+  readonly target: Readonly<Record<string, string>>;
+}
+
+/**
+ * What a tenant environment's Flux Kustomization drops from, and sets on, the objects it applies
+ * (docs/architecture.md, "Who owns what for an adopted repository"):
+ * - Namespace objects are dropped: the platform owns tenant namespaces (labels, Pod Security), and
+ *   the tenant's reconciler, admin in its namespace only, could not apply one anyway;
+ * - every HelmRelease runs as the tenant's reconciler (`spec.serviceAccountName`): the lockdown
+ *   would otherwise impersonate the namespace's `default` account, which may do nothing;
+ * - with `chartSourceNamespace`, every HelmRelease takes its chart source
+ *   (`spec.chart.spec.sourceRef`) from that namespace, where the platform creates the
+ *   organization's chart GitRepositories: the lockdown refuses a source in another namespace
+ *   (the repository's `flux-system/...`).
+ * https://fluxcd.io/flux/installation/configuration/multitenancy/
+ */
+export function tenantSyncPatches(options: {
+  /** ServiceAccount the tenant's Flux objects run as. */
+  readonly serviceAccountName: string;
+  /** Namespace of the chart sources (the tenant namespace), when the platform provides them there. */
+  readonly chartSourceNamespace?: string;
+}): TenantPatch[] {
+  const helmRelease = [
+    "apiVersion: helm.toolkit.fluxcd.io/v2",
+    "kind: HelmRelease",
+    "metadata:",
+    "  name: any",
+    "spec:",
+    `  serviceAccountName: ${options.serviceAccountName}`,
+  ];
+  if (options.chartSourceNamespace)
+    helmRelease.push(
+      "  chart:",
+      "    spec:",
+      "      sourceRef:",
+      `        namespace: ${options.chartSourceNamespace}`,
+    );
+  return [
+    {
+      target: { kind: "Namespace" },
+      patch: ["$patch: delete", "apiVersion: v1", "kind: Namespace", "metadata:", "  name: drop", ""].join(
+        "\n",
+      ),
+    },
+    {
+      target: { group: "helm.toolkit.fluxcd.io", kind: "HelmRelease" },
+      patch: `${helmRelease.join("\n")}\n`,
+    },
+  ];
+}

@@ -9,6 +9,7 @@ import {
   mergeLimits,
   mergeQuota,
   namespaceName,
+  tenantSyncPatches,
   networkPolicies,
   secretsReadPolicy,
   tenantLabels,
@@ -49,6 +50,13 @@ export interface EnvironmentArgs {
    * organization's role. @default the organization's `secretArnPrefixes`
    */
   readonly secretArnPrefixes?: readonly string[];
+  /** Flux interval of this environment's Kustomization. https://fluxcd.io/flux/components/kustomize/kustomizations/#interval @default the organization's `interval` */
+  readonly interval?: string;
+  /**
+   * Keep the environment's namespace but do not reconcile it (`spec.suspend` of its Kustomization).
+   * https://fluxcd.io/flux/components/kustomize/kustomizations/#suspend @default false
+   */
+  readonly suspend?: boolean;
 }
 
 /** The organization's own Git repository (a Flux GitRepository in each tenant namespace). https://fluxcd.io/flux/components/source/gitrepositories/ */
@@ -65,6 +73,26 @@ export interface GitRepositoryArgs {
    * @default "git-credentials" for ssh:// URLs, none for https://
    */
   readonly secretName?: string;
+  /**
+   * GitRepositories the organization's HelmReleases take charts from (`spec.chart.spec.sourceRef`
+   * names). The platform creates each in every environment namespace and its Kustomizations point
+   * every HelmRelease's chart source at the environment namespace: for a repository whose
+   * HelmReleases name sources in flux-system, which the lockdown refuses from a tenant namespace.
+   * @default [] (HelmReleases are applied as written)
+   */
+  readonly chartSources?: readonly ChartSourceArgs[];
+}
+
+/** A GitRepository the organization's charts come from, created in every environment namespace. https://fluxcd.io/flux/components/source/gitrepositories/ */
+export interface ChartSourceArgs {
+  /** GitRepository name, as the HelmReleases name it. */
+  readonly name: string;
+  /** Repository URL. @default the organization's `gitRepository.url` (with its credentials) */
+  readonly url?: string;
+  /** Branch. @default the organization's branch, unless `tag` is set */
+  readonly branch?: string;
+  /** Tag (a fixed chart version). */
+  readonly tag?: string;
 }
 
 /** An IAM principal of the organization and the EKS access policy it gets in the org's namespaces. */
@@ -287,6 +315,27 @@ export class Organization extends pulumi.ComponentResource {
         );
         sourceRef = { kind: "GitRepository", name: org };
         fluxDeps.push(source);
+        for (const chart of git.chartSources ?? []) {
+          const url = chart.url ?? git.url;
+          const secret = url === git.url ? gitSecret : undefined;
+          new k8s.apiextensions.CustomResource(
+            `${prefix}-chart-${chart.name}`,
+            {
+              apiVersion: "source.toolkit.fluxcd.io/v1",
+              kind: "GitRepository",
+              metadata: { name: chart.name, namespace: ns, labels: common },
+              spec: {
+                interval,
+                url,
+                ref: chart.tag
+                  ? { tag: chart.tag }
+                  : { branch: chart.branch ?? git.branch ?? defaults.gitBranch },
+                ...(secret ? { secretRef: { name: secret } } : {}),
+              },
+            },
+            { ...fluxOpts, dependsOn: fluxDeps },
+          );
+        }
       } else {
         sourceRef = { kind: "GitRepository", name: "flux-system", namespace: "flux-system" };
       }
@@ -297,7 +346,8 @@ export class Organization extends pulumi.ComponentResource {
           kind: "Kustomization",
           metadata: { name: `${org}-${env.name}`, namespace: ns, labels: common },
           spec: {
-            interval,
+            interval: env.interval ?? interval,
+            ...(env.suspend ? { suspend: true } : {}),
             retryInterval: "1m",
             timeout: "5m",
             serviceAccountName: defaults.reconcilerServiceAccount,
@@ -305,6 +355,10 @@ export class Organization extends pulumi.ComponentResource {
             sourceRef,
             path: this.environments[i].kustomizationPath,
             prune: true,
+            patches: tenantSyncPatches({
+              serviceAccountName: defaults.reconcilerServiceAccount,
+              chartSourceNamespace: (git?.chartSources ?? []).length > 0 ? ns : undefined,
+            }),
           },
         },
         { ...fluxOpts, dependsOn: fluxDeps },

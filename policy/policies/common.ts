@@ -57,10 +57,41 @@ export const types = {
   iamUserPolicy: "aws:iam/userPolicy:UserPolicy",
   iamGroupPolicy: "aws:iam/groupPolicy:GroupPolicy",
   iamRole: "aws:iam/role:Role",
+  iamRolePolicyAttachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+  iamUserPolicyAttachment: "aws:iam/userPolicyAttachment:UserPolicyAttachment",
+  iamGroupPolicyAttachment: "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
+  iamPolicyAttachment: "aws:iam/policyAttachment:PolicyAttachment",
+  iamRolePolicyAttachmentsExclusive: "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive",
+  iamUserPolicyAttachmentsExclusive: "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive",
+  iamGroupPolicyAttachmentsExclusive:
+    "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive",
+  ssoManagedPolicyAttachment: "aws:ssoadmin/managedPolicyAttachment:ManagedPolicyAttachment",
   backupVault: "aws:backup/vault:Vault",
   helmRelease: "kubernetes:helm.sh/v3:Release",
   helmChartV4: "kubernetes:helm.sh/v4:Chart",
 } as const;
+
+/**
+ * Multi-language component types whose inputs the pack judges. In a real `pulumi preview` their
+ * registration comes from the provider plugin, and plugins built on @pulumi/pulumi before 3.202
+ * (eks 4.3.0, awsx 3.x) register them with empty inputs; their aws:* children carry the same facts.
+ */
+export const componentTypes: readonly string[] = [
+  types.eksComponent,
+  types.eksManagedNodeGroup,
+  types.eksNodeGroupV2,
+  types.eksNodeGroupComponent,
+  types.eksAddonComponent,
+  types.awsxVpc,
+];
+
+/**
+ * True for a component registration that carries no inputs (as a real preview sends it): a check
+ * of its inputs has nothing to judge and must stay silent; its children are judged instead.
+ */
+export function isInputlessComponent(type: string, props: Record<string, unknown>): boolean {
+  return componentTypes.includes(type) && Object.keys(props).length === 0;
+}
 
 /** Compliance frameworks the policies cite. */
 export const frameworks = {
@@ -126,6 +157,9 @@ export function resourcePolicy(spec: ResourcePolicySpec): ResourceValidationPoli
       }
       const check = checks[args.type] ?? checks["*"];
       if (!check) return args.notApplicable(`No check for ${args.type}`);
+      if (isInputlessComponent(args.type, args.props)) {
+        return args.notApplicable(`${args.type} registered without inputs: its aws:* children are judged`);
+      }
       return check(args.props, args, report);
     },
   };
@@ -186,22 +220,57 @@ export interface IamStatement {
   Condition?: Record<string, Record<string, string | string[]>>;
 }
 
-/** Parses an IAM/KMS policy document given as JSON text or an object; `undefined` if absent. */
+/** Thrown by {@link parseDocument} for a document that is not valid JSON or not a policy object. */
+export class InvalidPolicyDocumentError extends Error {}
+
+/**
+ * Parses an IAM/KMS policy document given as JSON text or an object; `undefined` if absent.
+ * @throws InvalidPolicyDocumentError when the text is not valid JSON or is not a JSON object.
+ */
 export function parseDocument(doc: unknown): { Statement?: IamStatement | IamStatement[] } | undefined {
   if (doc === undefined || doc === null || doc === "") return undefined;
+  let parsed: unknown;
   if (typeof doc === "string") {
     try {
-      return JSON.parse(doc);
-    } catch {
-      throw new Error(`policy document is not valid JSON: ${doc.slice(0, 80)}`);
+      parsed = JSON.parse(doc);
+    } catch (e) {
+      throw new InvalidPolicyDocumentError(
+        `is not valid JSON (${(e as Error).message}): ${JSON.stringify(doc.slice(0, 60))}`,
+      );
     }
+  } else {
+    // Plain-ify (it may be the unknown-checking proxy).
+    parsed = JSON.parse(JSON.stringify(doc));
   }
-  // Plain-ify (it may be the unknown-checking proxy).
-  return JSON.parse(JSON.stringify(doc));
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new InvalidPolicyDocumentError(`is not a JSON object with a Statement list`);
+  }
+  return parsed as { Statement?: IamStatement | IamStatement[] };
 }
 
+/** The statements of a document (objects only). @throws InvalidPolicyDocumentError as {@link parseDocument}. */
 export function statementsOf(doc: unknown): IamStatement[] {
-  return asList(parseDocument(doc)?.Statement);
+  return asList(parseDocument(doc)?.Statement).filter(
+    (s): s is IamStatement => typeof s === "object" && s !== null && !Array.isArray(s),
+  );
+}
+
+/**
+ * The statements of the document in `props[field]`, or `[]` after reporting a violation when the
+ * document is not valid JSON (AWS would refuse it; the policy cannot judge it).
+ */
+export function readStatements(
+  props: Record<string, any>,
+  field: string,
+  report: ReportViolation,
+): IamStatement[] {
+  try {
+    return statementsOf(props[field]);
+  } catch (e) {
+    if (!(e instanceof InvalidPolicyDocumentError)) throw e;
+    report(`${field} ${e.message}. AWS rejects such a document (MalformedPolicyDocument); fix it.`);
+    return [];
+  }
 }
 
 /** A label for a statement in messages: its Sid or its index. */

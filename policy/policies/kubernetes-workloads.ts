@@ -550,24 +550,66 @@ export function pssBaselineSeLinux(): ResourceValidationPolicy {
   });
 }
 
-/** PSS Baseline "/proc Mount Type": only the Default proc mount. */
+/**
+ * True when the pod runs in its own user namespace (`hostUsers: false`): Pod Security v1.35 relaxes
+ * the baseline /proc mount check and the restricted run-as-non-root and run-as-user checks for such pods
+ * (upstream `relaxPolicyForUserNamespacePod`).
+ */
+export function inUserNamespace(spec: Record<string, unknown>): boolean {
+  return spec["hostUsers"] === false;
+}
+
+/** Containers whose procMount is set to something other than Default. */
+function unmaskedProcMounts(pod: PodSpecRef, fix: string): string[] {
+  return containersOf(pod.spec)
+    .filter((c) => typeof sc(c)["procMount"] === "string" && sc(c)["procMount"] !== "Default")
+    .map(
+      (c) =>
+        `${c.label} sets securityContext.procMount "${sc(c)["procMount"]}". An unmasked /proc exposes ` +
+        `kernel interfaces that the default mask hides. ${fix}`,
+    );
+}
+
+/**
+ * PSS Baseline "/proc Mount Type": only the Default proc mount, unless the pod runs in a user namespace
+ * (`hostUsers: false`, relaxed since v1.35; upstream `check_procMount_baseline.go`).
+ */
 export function pssBaselineProcMount(): ResourceValidationPolicy {
   return workloadPolicy({
     name: "pss-baseline-proc-mount",
-    description: "Containers must use the default masked /proc mount (PSS Baseline: /proc Mount Type).",
+    description:
+      "Containers must use the default masked /proc mount unless the pod sets hostUsers: false (PSS Baseline: /proc Mount Type).",
     severity: "medium",
     framework: pssFramework("Baseline", "/proc Mount Type"),
     tags: ["kubernetes", "pod-security", "pss-baseline"],
-    remediationSteps: "Remove securityContext.procMount or set it to Default.",
+    remediationSteps:
+      "Remove securityContext.procMount or set it to Default (or run the pod with hostUsers: false).",
     url: `${pssUrl}#baseline`,
     check: (pod) =>
-      containersOf(pod.spec)
-        .filter((c) => typeof sc(c)["procMount"] === "string" && sc(c)["procMount"] !== "Default")
-        .map(
-          (c) =>
-            `${c.label} sets securityContext.procMount "${sc(c)["procMount"]}". An unmasked /proc exposes ` +
-            `kernel interfaces that the default mask hides. Remove procMount or set it to Default.`,
-        ),
+      inUserNamespace(pod.spec)
+        ? []
+        : unmaskedProcMounts(
+            pod,
+            "Remove procMount or set it to Default, or run the pod with hostUsers: false.",
+          ),
+  });
+}
+
+/**
+ * PSS Restricted "/proc Mount Type": only the Default proc mount, also in a user namespace (upstream
+ * `check_procMount_restricted.go`, v1.35: the restricted profile keeps the v1.0 rule).
+ */
+export function pssRestrictedProcMount(): ResourceValidationPolicy {
+  return workloadPolicy({
+    name: "pss-restricted-proc-mount",
+    description:
+      "Containers must use the default masked /proc mount, even with hostUsers: false (PSS Restricted: /proc Mount Type).",
+    severity: "medium",
+    framework: pssFramework("Restricted", "/proc Mount Type"),
+    tags: ["kubernetes", "pod-security", "pss-restricted"],
+    remediationSteps: "Remove securityContext.procMount or set it to Default.",
+    url: `${pssUrl}#restricted`,
+    check: (pod) => unmaskedProcMounts(pod, "Remove procMount or set it to Default."),
   });
 }
 
@@ -581,7 +623,7 @@ export function pssBaselineSeccomp(): ResourceValidationPolicy {
     description: "Pods and containers must not set an Unconfined seccomp profile (PSS Baseline: Seccomp).",
     severity: "medium",
     framework: pssFramework("Baseline", "Seccomp"),
-    tags: ["kubernetes", "pod-security", "pss-baseline", "cis-k8s-5.7.2"],
+    tags: ["kubernetes", "pod-security", "pss-baseline"],
     remediationSteps: "Set securityContext.seccompProfile.type to RuntimeDefault.",
     url: `${pssUrl}#baseline`,
     check: (pod) => {
@@ -599,7 +641,7 @@ export function pssBaselineSeccomp(): ResourceValidationPolicy {
   });
 }
 
-/** Namespaced sysctls the PSS Baseline considers safe. */
+/** Namespaced sysctls the PSS Baseline considers safe at v1.35 (upstream `check_sysctls.go`, `sysctlsAllowedV1Dot32`). */
 export const baselineSafeSysctls: readonly string[] = [
   "kernel.shm_rmid_forced",
   "net.ipv4.ip_local_port_range",
@@ -611,6 +653,9 @@ export const baselineSafeSysctls: readonly string[] = [
   "net.ipv4.tcp_fin_timeout",
   "net.ipv4.tcp_keepalive_intvl",
   "net.ipv4.tcp_keepalive_probes",
+  // Added in v1.32.
+  "net.ipv4.tcp_rmem",
+  "net.ipv4.tcp_wmem",
 ];
 
 /** PSS Baseline "Sysctls": only the safe subset. */
@@ -632,6 +677,49 @@ export function pssBaselineSysctls(): ResourceValidationPolicy {
             `${pod.path}.securityContext.sysctls sets "${n}". Unsafe sysctls can affect other pods on ` +
             `the node or the node itself. Remove it; allowed: ${baselineSafeSysctls.join(", ")}.`,
         ),
+  });
+}
+
+/** Probe and lifecycle-handler fields whose `httpGet`/`tcpSocket` handlers the baseline checks. */
+const probeFields = ["livenessProbe", "readinessProbe", "startupProbe"] as const;
+const lifecycleFields = ["postStart", "preStop"] as const;
+
+/**
+ * PSS Baseline "Probes / Lifecycle Hooks" (since v1.34; upstream `check_hostProbesAndhostLifecycle.go`):
+ * the `host` of every probe and lifecycle `httpGet`/`tcpSocket` handler must be unset or empty, so
+ * the kubelet cannot be used to reach other hosts.
+ */
+export function pssBaselineProbeHost(): ResourceValidationPolicy {
+  return workloadPolicy({
+    name: "pss-baseline-probe-host",
+    description:
+      "Probe and lifecycle-hook httpGet/tcpSocket handlers must not set host (PSS Baseline: Probes / Lifecycle Hooks).",
+    severity: "medium",
+    framework: pssFramework("Baseline", "Probes / Lifecycle Hooks"),
+    tags: ["kubernetes", "pod-security", "pss-baseline"],
+    remediationSteps:
+      "Remove host from the probe or lifecycle handler (the kubelet then targets the pod IP); use an httpHeaders Host header for virtual hosts.",
+    url: `${pssUrl}#baseline`,
+    check: (pod) =>
+      containersOf(pod.spec).flatMap((c) => {
+        const handlers: [string, unknown][] = [
+          ...probeFields.map((f): [string, unknown] => [f, c.container[f]]),
+          ...lifecycleFields.map((f): [string, unknown] => [
+            `lifecycle.${f}`,
+            asObject(c.container["lifecycle"])[f],
+          ]),
+        ];
+        return handlers.flatMap(([where, handler]) =>
+          (["httpGet", "tcpSocket"] as const)
+            .map((kind) => [kind, asObject(asObject(handler)[kind])["host"]] as const)
+            .filter(([, host]) => typeof host === "string" && host !== "")
+            .map(
+              ([kind, host]) =>
+                `${c.label} sets ${where}.${kind}.host "${host}". The kubelet would connect to that host ` +
+                `on the pod's behalf, reaching addresses the pod itself may not. Remove host (the pod IP is used).`,
+            ),
+        );
+      }),
   });
 }
 
@@ -709,7 +797,7 @@ export function pssRestrictedRunAsNonRoot(): ResourceValidationPolicy {
   return workloadPolicy({
     name: "pss-restricted-run-as-non-root",
     description:
-      "Pods must set runAsNonRoot: true on the pod or on every container, and no container may set it to false (PSS Restricted: Running as Non-root).",
+      "Pods must set runAsNonRoot: true on the pod or on every container, and neither may set it to false, unless the pod sets hostUsers: false (PSS Restricted: Running as Non-root).",
     severity: "high",
     framework: pssFramework("Restricted", "Running as Non-root"),
     tags: ["kubernetes", "pod-security", "pss-restricted", "cis-k8s-5.2.7"],
@@ -718,16 +806,21 @@ export function pssRestrictedRunAsNonRoot(): ResourceValidationPolicy {
     url: `${pssUrl}#restricted`,
     requiresPresence: true,
     check: (pod) => {
-      const podLevel = podSc(pod.spec)["runAsNonRoot"] === true;
+      if (inUserNamespace(pod.spec)) return [];
+      const podValue = podSc(pod.spec)["runAsNonRoot"];
       const why =
         "A container running as root is one kernel bug away from root on the node. Set " +
-        `${pod.path}.securityContext.runAsNonRoot: true (and a non-zero runAsUser if the image has no numeric USER).`;
-      return containersOf(pod.spec).flatMap((c) => {
+        `${pod.path}.securityContext.runAsNonRoot: true (and a non-zero runAsUser if the image has no numeric USER), ` +
+        "or run the pod in a user namespace with hostUsers: false.";
+      const out: string[] = [];
+      if (podValue === false) out.push(`${pod.path}.securityContext.runAsNonRoot is false. ${why}`);
+      for (const c of containersOf(pod.spec)) {
         const v = sc(c)["runAsNonRoot"];
-        if (v === false) return [`${c.label} sets securityContext.runAsNonRoot: false. ${why}`];
-        if (v === true || podLevel) return [];
-        return [`${c.label} may run as root: neither it nor the pod sets runAsNonRoot: true. ${why}`];
-      });
+        if (v === false) out.push(`${c.label} sets securityContext.runAsNonRoot: false. ${why}`);
+        else if (v !== true && podValue !== true)
+          out.push(`${c.label} may run as root: neither it nor the pod sets runAsNonRoot: true. ${why}`);
+      }
+      return out;
     },
   });
 }
@@ -738,13 +831,15 @@ export function pssRestrictedRunAsUser(): ResourceValidationPolicy {
     "UID 0 is root. Use a non-zero UID (e.g. 65532) or remove runAsUser and rely on the image's USER.";
   return workloadPolicy({
     name: "pss-restricted-run-as-user",
-    description: "Pods and containers must not set runAsUser: 0 (PSS Restricted: Running as Non-root user).",
+    description:
+      "Pods and containers must not set runAsUser: 0 unless the pod sets hostUsers: false (PSS Restricted: Running as Non-root user).",
     severity: "high",
     framework: pssFramework("Restricted", "Running as Non-root user"),
     tags: ["kubernetes", "pod-security", "pss-restricted", "cis-k8s-5.2.7"],
     remediationSteps: "Set runAsUser to a non-zero UID, or remove it.",
     url: `${pssUrl}#restricted`,
     check: (pod) => {
+      if (inUserNamespace(pod.spec)) return [];
       const out: string[] = [];
       if (podSc(pod.spec)["runAsUser"] === 0) out.push(`${pod.path}.securityContext.runAsUser is 0. ${why}`);
       for (const c of containersOf(pod.spec)) {
@@ -1108,12 +1203,14 @@ export const kubernetesWorkloadPolicies: (ResourceValidationPolicy | StackValida
   pssBaselineProcMount(),
   pssBaselineSeccomp(),
   pssBaselineSysctls(),
+  pssBaselineProbeHost(),
   pssRestrictedVolumeTypes(),
   pssRestrictedPrivilegeEscalation(),
   pssRestrictedRunAsNonRoot(),
   pssRestrictedRunAsUser(),
   pssRestrictedSeccomp(),
   pssRestrictedCapabilities(),
+  pssRestrictedProcMount(),
   containerResourcesRequired(),
   noLatestImageTag(),
   noNakedPods(),

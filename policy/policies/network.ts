@@ -79,10 +79,10 @@ function portsAllowed(rule: IngressRule, allowedPorts: number[]): boolean {
   return true;
 }
 
-function ingressRules(type: string, props: Record<string, any>): IngressRule[] {
+function sgRules(type: string, props: Record<string, any>, direction: "ingress" | "egress"): IngressRule[] {
   if (type === types.securityGroup) {
-    return asList(props.ingress as Record<string, any>[] | undefined).map((r, i) => ({
-      label: `ingress[${i}]`,
+    return asList(props[direction] as Record<string, any>[] | undefined).map((r, i) => ({
+      label: `${direction}[${i}]`,
       cidrs: [...asList(r.cidrBlocks as string[]), ...asList(r.ipv6CidrBlocks as string[])],
       protocol: String(r.protocol ?? "-1"),
       fromPort: Number(r.fromPort ?? 0),
@@ -90,7 +90,7 @@ function ingressRules(type: string, props: Record<string, any>): IngressRule[] {
     }));
   }
   if (type === types.securityGroupRule) {
-    if (props.type !== "ingress") return [];
+    if (props.type !== direction) return [];
     return [
       {
         label: "rule",
@@ -101,6 +101,7 @@ function ingressRules(type: string, props: Record<string, any>): IngressRule[] {
       },
     ];
   }
+  if (type !== (direction === "ingress" ? types.vpcIngressRule : types.vpcEgressRule)) return [];
   return [
     {
       label: "rule",
@@ -110,6 +111,10 @@ function ingressRules(type: string, props: Record<string, any>): IngressRule[] {
       toPort: Number(props.toPort ?? 65535),
     },
   ];
+}
+
+function ingressRules(type: string, props: Record<string, any>): IngressRule[] {
+  return sgRules(type, props, "ingress");
 }
 
 export const sgNoWorldIngress = (): ResourceValidationPolicy =>
@@ -148,6 +153,50 @@ export const sgNoWorldIngress = (): ResourceValidationPolicy =>
               rule.protocol === "-1" ? "all ports" : `ports ${rule.fromPort}-${rule.toPort}/${rule.protocol}`;
             report(
               `${rule.label} opens ${ports} to ${open.join(", ")}. Restrict the source, or (for public endpoints) use only allowlisted ports (${allowedPorts.join(", ") || "none"}).`,
+            );
+          }
+        }
+      },
+    },
+  });
+
+export const sgNoWorldEgress = (): ResourceValidationPolicy =>
+  resourcePolicy({
+    name: "sg-no-world-egress",
+    description:
+      "Security groups should not allow egress to 0.0.0.0/0 or ::/0, except on allowlisted ports (advisory by default: nodes need the internet through NAT unless every AWS service has a VPC endpoint).",
+    severity: "medium",
+    enforcementLevel: "advisory",
+    framework: frameworks.checkov(
+      "CKV_AWS_382",
+      "Ensure no security groups allow egress from 0.0.0.0:0 to port -1",
+    ),
+    tags: ["network", "CKV_AWS_382"],
+    remediationSteps:
+      "Limit egress to the VPC CIDR, VPC endpoints' prefix lists or named security groups; list the ports that must reach the internet in allowedPorts.",
+    url: "https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html",
+    configSchema: {
+      properties: {
+        allowedPorts: {
+          type: "array",
+          items: { type: "integer", minimum: 0, maximum: 65535 },
+          uniqueItems: true,
+          default: [],
+          description: "TCP/UDP ports that may reach the whole internet (e.g. 443 for AWS APIs through NAT).",
+        },
+      },
+    },
+    resourceTypes: [types.securityGroup, types.securityGroupRule, types.vpcEgressRule],
+    checks: {
+      "*": (props, args, report) => {
+        const { allowedPorts } = args.getConfig<{ allowedPorts: number[] }>();
+        for (const rule of sgRules(args.type, props, "egress")) {
+          const open = rule.cidrs.filter((c) => worldCidrs.includes(c));
+          if (open.length && !portsAllowed(rule, allowedPorts)) {
+            const ports =
+              rule.protocol === "-1" ? "all ports" : `ports ${rule.fromPort}-${rule.toPort}/${rule.protocol}`;
+            report(
+              `${rule.label} lets traffic out to ${open.join(", ")} on ${ports}: a compromised workload can reach any host on the internet. Limit the destination, or list the ports that need it in allowedPorts (${allowedPorts.join(", ") || "none"}).`,
             );
           }
         }
@@ -313,6 +362,7 @@ export const subnetNoPublicIpOnLaunch = (): ResourceValidationPolicy =>
 export const networkPolicies: PackPolicy[] = [
   vpcFlowLogs(),
   sgNoWorldIngress(),
+  sgNoWorldEgress(),
   sgDescriptions(),
   defaultSgClosed(),
   vpcDefaultSgManaged(),

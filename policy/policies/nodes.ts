@@ -10,15 +10,15 @@ export const nodesImdsv2Required = (): ResourceValidationPolicy =>
   resourcePolicy({
     name: "nodes-imdsv2-required",
     description:
-      'Worker nodes must require IMDSv2 (httpTokens "required") with a small hop limit, so pods cannot steal the node role.',
+      'Worker nodes must require IMDSv2 (httpTokens "required") with a hop limit of at most maxHopLimit (default 2), or disable IMDS (httpEndpoint "disabled"), so pods cannot steal the node role.',
     severity: "high",
     framework: frameworks.eksBestPractices(
       "Identity and Access Management",
       "Restrict access to the instance profile assigned to the worker node",
     ),
-    tags: ["nodes", "iam", "CKV_AWS_79", "CKV_AWS_341"],
+    tags: ["nodes", "iam", "CKV_AWS_79"],
     remediationSteps:
-      'Set metadataOptions { httpTokens: "required", httpPutResponseHopLimit: 1 or 2 } on the launch template, or enableIMDSv2: true on eks.ManagedNodeGroup.',
+      'Set metadataOptions { httpTokens: "required", httpPutResponseHopLimit: 1 or 2 } (or httpEndpoint: "disabled") on the launch template, or enableIMDSv2: true on eks.ManagedNodeGroup.',
     url: "https://aws.github.io/aws-eks-best-practices/security/docs/iam/#restrict-access-to-the-instance-profile-assigned-to-the-worker-node",
     configSchema: {
       properties: {
@@ -28,7 +28,7 @@ export const nodesImdsv2Required = (): ResourceValidationPolicy =>
           maximum: 64,
           default: 2,
           description:
-            "Highest allowed httpPutResponseHopLimit (2 lets pods on the host network reach IMDS; 1 blocks all pods).",
+            "Highest allowed httpPutResponseHopLimit. 1: only the node and hostNetwork pods reach IMDS; 2 (default, what the platform's launch templates use): pods on the pod network reach it too, which the EBS CSI node plugin needs for exact volume-attachment limits. When unset, the AMI's or the account's IMDS default applies; set it explicitly.",
         },
       },
     },
@@ -37,6 +37,8 @@ export const nodesImdsv2Required = (): ResourceValidationPolicy =>
       [types.launchTemplate]: (props, args, report) => {
         const { maxHopLimit } = args.getConfig<{ maxHopLimit: number }>();
         const md = props.metadataOptions;
+        // No IMDS at all: nothing to steal through it (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-IMDS-new-instances.html).
+        if (md?.httpEndpoint === "disabled") return;
         if (md?.httpTokens !== "required") {
           report(
             `metadataOptions.httpTokens is ${md?.httpTokens ?? "not set (optional)"}: IMDSv1 lets any SSRF read the node's credentials. Set httpTokens: "required".`,
@@ -154,13 +156,25 @@ export const nodesEncryptedRootVolume = (): ResourceValidationPolicy =>
       "CKV_AWS_8",
       "Ensure all data stored in the Launch configuration or instance Elastic Blocks Store is securely encrypted",
     ),
-    tags: ["nodes", "encryption", "CKV_AWS_8", "CKV_AWS_189"],
+    tags: ["nodes", "encryption", "CKV_AWS_8"],
     remediationSteps:
       'Give the launch template blockDeviceMappings [{ deviceName: "/dev/xvda", ebs: { encrypted: "true", kmsKeyId: key.arn, volumeType: "gp3" } }] and use it from the node group.',
     url: "https://docs.aws.amazon.com/eks/latest/userguide/launch-templates.html",
+    configSchema: {
+      properties: {
+        encryptedSnapshotIds: {
+          type: "array",
+          items: { type: "string", pattern: "^snap-[0-9a-f]+$" },
+          uniqueItems: true,
+          default: [],
+          description:
+            "Snapshots reviewed to be encrypted with a customer key (e.g. made by aws.ebs.SnapshotCopy with encrypted and kmsKeyId) that block device mappings may restore from.",
+        },
+      },
+    },
     resourceTypes: [types.launchTemplate, types.eksNodeGroup, types.eksManagedNodeGroup],
     checks: {
-      [types.launchTemplate]: (props, _args, report) => {
+      [types.launchTemplate]: (props, args, report) => {
         const mappings = asList(props.blockDeviceMappings as Record<string, any>[] | undefined).filter(
           (m) => m?.ebs,
         );
@@ -169,8 +183,18 @@ export const nodesEncryptedRootVolume = (): ResourceValidationPolicy =>
             'no blockDeviceMappings with ebs: the root volume inherits the AMI\'s settings and is not encrypted with our key. Add a mapping with ebs.encrypted "true" and ebs.kmsKeyId.',
           );
         }
+        const { encryptedSnapshotIds } = args.getConfig<{ encryptedSnapshotIds: string[] }>();
         for (const m of mappings) {
           const dev = m.deviceName ?? "volume";
+          if (isSet(m.ebs.snapshotId) && m.ebs.encrypted === undefined) {
+            // A volume restored from a snapshot takes the snapshot's encryption; the provider refuses
+            // `encrypted` next to `snapshotId`, so the snapshot itself must be encrypted with our key.
+            if (!encryptedSnapshotIds.includes(m.ebs.snapshotId))
+              report(
+                `${dev}: restored from snapshot ${m.ebs.snapshotId}, whose encryption the pack cannot see (the volume takes the snapshot's). Use a copy encrypted with the customer key (aws.ebs.SnapshotCopy { encrypted: true, kmsKeyId }) and list its id in this policy's encryptedSnapshotIds config.`,
+              );
+            continue;
+          }
           if (!isTrue(m.ebs.encrypted))
             report(
               `${dev}: ebs.encrypted is not "true": node data is stored unencrypted. Set encrypted: "true".`,
@@ -191,9 +215,75 @@ export const nodesEncryptedRootVolume = (): ResourceValidationPolicy =>
     },
   });
 
+/**
+ * Secret patterns in user data: checkov's AWS category (`checkov/common/util/secrets.py`, the
+ * git-secrets AWS patterns) less the bare 40-character token (it matches any base64 run of that
+ * length, such as hashes), plus private keys and literal password assignments.
+ */
+export const userDataSecretPatterns: readonly { readonly what: string; readonly re: RegExp }[] = [
+  { what: "an AWS access key ID", re: /(A3T[A-Z0-9]|AKIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ASIA)[A-Z0-9]{16}/ },
+  {
+    what: "an AWS secret access key",
+    re: /("|')?(AWS|aws|Aws)?_?(SECRET|secret|Secret)?_?(ACCESS|access|Access)?_?(KEY|key|Key)("|')?\s*(:|=>|=)\s*("|')?[A-Za-z0-9/+=]{40}("|')?/,
+  },
+  { what: "a private key", re: /-----BEGIN ((RSA|EC|DSA|OPENSSH|ENCRYPTED|PGP) )?PRIVATE KEY( BLOCK)?-----/ },
+  {
+    what: "a password",
+    // password=..., PASSWORD: "...", --password ... with a literal value (not $VAR, ${VAR} or a command).
+    re: /\b[A-Za-z_]*(PASSWORD|PASSWD|password|passwd|Password)\b["']?\s*(=|:|\s)\s*["']?(?![$`<{(])[^\s"']{4,}/,
+  },
+];
+
+/** User data as the node sees it: base64-decoded when it is base64 (as the AWS provider wants it). */
+export function decodeUserData(userData: string): string {
+  const compact = userData.replace(/\s+/g, "");
+  if (compact.length > 0 && compact.length % 4 === 0 && /^[A-Za-z0-9+/]+={0,2}$/.test(compact)) {
+    const text = Buffer.from(compact, "base64").toString("utf8");
+    // Keep the decoded text only when it is text (a random base64-looking string decodes to binary).
+    const binary = [...text].some((ch) => {
+      const c = ch.charCodeAt(0);
+      return (
+        c === 0xfffd || (c < 0x20 && ch !== "\n" && ch !== "\r" && ch !== "\t" && ch !== "\f" && ch !== "\v")
+      );
+    });
+    if (!binary) return text;
+  }
+  return userData;
+}
+
+export const nodesNoUserDataSecrets = (): ResourceValidationPolicy =>
+  resourcePolicy({
+    name: "nodes-no-user-data-secrets",
+    description:
+      "Launch-template user data must not contain secrets (AWS keys, private keys, passwords): anyone who can describe the template or reach IMDS reads it.",
+    severity: "critical",
+    framework: frameworks.checkov("CKV_AWS_46", "Ensure no hard-coded secrets exist in EC2 user data"),
+    tags: ["nodes", "secrets", "CKV_AWS_46"],
+    remediationSteps:
+      "Remove the secret from userData; let the node fetch it at boot from Secrets Manager or SSM Parameter Store with its instance role, or use the node role/Pod Identity instead of keys.",
+    url: "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/user-data.html",
+    resourceTypes: [types.launchTemplate],
+    checks: {
+      "*": (props, _args, report) => {
+        if (!isSet(props.userData)) return;
+        const text = decodeUserData(props.userData);
+        for (const { what, re } of userDataSecretPatterns) {
+          const m = re.exec(text);
+          if (m) {
+            const line = text.slice(0, m.index).split("\n").length;
+            report(
+              `userData line ${line} contains ${what}: user data is readable by anyone who can describe the launch template or reach IMDS. Fetch the secret at boot from Secrets Manager or SSM Parameter Store instead.`,
+            );
+          }
+        }
+      },
+    },
+  });
+
 export const nodesPolicies: PackPolicy[] = [
   nodesImdsv2Required(),
   nodesNoPublicIp(),
   nodesNoSshKey(),
   nodesEncryptedRootVolume(),
+  nodesNoUserDataSecrets(),
 ];

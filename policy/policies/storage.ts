@@ -1,6 +1,6 @@
 /**
  * Storage policies: EBS and EFS encryption with customer keys, EFS availability and access points,
- * EBS CSI StorageClasses, S3 public access and encryption, ECR repositories.
+ * EBS CSI StorageClasses, S3 public access and encryption, ECR repositories, AWS Backup vaults.
  */
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import {
@@ -237,7 +237,7 @@ export const s3KmsEncryption = (): StackValidationPolicy =>
     description: "Every S3 bucket must default-encrypt objects with a customer KMS key (SSE-KMS).",
     severity: "high",
     framework: frameworks.checkov("CKV_AWS_145", "Ensure that S3 buckets are encrypted with KMS by default"),
-    tags: ["storage", "s3", "encryption", "CKV_AWS_145", "CIS-AWS-2.1.1"],
+    tags: ["storage", "s3", "encryption", "CKV_AWS_145"],
     remediationSteps:
       'Add aws.s3.BucketServerSideEncryptionConfiguration { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn }, bucketKeyEnabled: true }] }.',
     url: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html",
@@ -306,6 +306,53 @@ export const ecrScanOnPush = (): ResourceValidationPolicy =>
     },
   });
 
+export const ecrCmk = (): ResourceValidationPolicy =>
+  resourcePolicy({
+    name: "ecr-cmk",
+    description: "ECR repositories must be encrypted with a customer-managed KMS key.",
+    severity: "medium",
+    framework: frameworks.checkov("CKV_AWS_136", "Ensure that ECR repositories are encrypted using KMS"),
+    tags: ["ecr", "encryption", "CKV_AWS_136"],
+    remediationSteps:
+      'Set encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: key.arn }] (fixed at creation: a new repository is needed).',
+    url: "https://docs.aws.amazon.com/AmazonECR/latest/userguide/encryption-at-rest.html",
+    resourceTypes: [types.ecrRepository],
+    checks: {
+      "*": (props, _args, report) => {
+        const enc = asList(props.encryptionConfigurations as Record<string, any>[] | undefined)[0];
+        const type = enc?.encryptionType ?? "AES256";
+        if (type !== "KMS" && type !== "KMS_DSSE")
+          report(
+            `encryptionConfigurations.encryptionType is ${enc?.encryptionType ?? "not set (AES256)"}: images are encrypted with an AWS-owned key outside your control. Set encryptionType "KMS" and kmsKey.`,
+          );
+        else if (!isSet(enc?.kmsKey))
+          report(
+            "encryptionConfigurations.kmsKey is not set: the AWS-managed aws/ecr key is used. Set kmsKey to a customer key.",
+          );
+      },
+    },
+  });
+
+export const backupVaultCmk = (): ResourceValidationPolicy =>
+  resourcePolicy({
+    name: "backup-vault-cmk",
+    description: "AWS Backup vaults must encrypt recovery points with a customer-managed KMS key.",
+    severity: "medium",
+    framework: frameworks.checkov("CKV_AWS_166", "Ensure Backup Vault is encrypted at rest using KMS CMK"),
+    tags: ["storage", "backup", "encryption", "CKV_AWS_166"],
+    remediationSteps: "Set kmsKeyArn: key.arn (fixed at creation: a new vault is needed).",
+    url: "https://docs.aws.amazon.com/aws-backup/latest/devguide/encryption.html",
+    resourceTypes: [types.backupVault],
+    checks: {
+      "*": (props, _args, report) => {
+        if (!isSet(props.kmsKeyArn))
+          report(
+            "kmsKeyArn is not set: recovery points use the AWS-managed aws/backup key, so key policy and rotation are not yours. Set kmsKeyArn to a customer key.",
+          );
+      },
+    },
+  });
+
 export const storagePolicies: PackPolicy[] = [
   ebsVolumeCmk(),
   efsCmk(),
@@ -317,4 +364,6 @@ export const storagePolicies: PackPolicy[] = [
   s3KmsEncryption(),
   ecrImmutableTags(),
   ecrScanOnPush(),
+  ecrCmk(),
+  backupVaultCmk(),
 ];

@@ -5,7 +5,15 @@
  * setting (the keys our stacks put in the provider's defaultTags) for the offline plan.
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { frameworks, componentInputs, resourcePolicy, types, type PackPolicy } from "./common";
+import {
+  componentInputs,
+  frameworks,
+  isInputlessComponent,
+  resourcePolicy,
+  tryGet,
+  types,
+  type PackPolicy,
+} from "./common";
 
 export const defaultRequiredTags = ["environment", "owner", "cost-center"];
 
@@ -39,6 +47,22 @@ export const knownTaggableTypes: readonly string[] = [
 
 function tagKeys(v: unknown): string[] {
   return v && typeof v === "object" && !Array.isArray(v) ? Object.keys(v) : [];
+}
+
+/**
+ * Keys of the provider's `defaultTags.tags`. The AWS provider SDK sends `defaultTags` as JSON text
+ * (`pulumi.output(args.defaultTags).apply(JSON.stringify)`), so both forms are read.
+ */
+function defaultTagKeys(providerProps: Record<string, any> | undefined): string[] {
+  let value: unknown = tryGet(providerProps, "defaultTags");
+  if (typeof value === "string") {
+    try {
+      value = JSON.parse(value);
+    } catch {
+      return [];
+    }
+  }
+  return value && typeof value === "object" ? tagKeys((value as { tags?: unknown }).tags) : [];
 }
 
 export const requiredTags = (): ResourceValidationPolicy => {
@@ -83,16 +107,21 @@ export const requiredTags = (): ResourceValidationPolicy => {
       (args.type.startsWith("aws:") && ("tags" in props || "tagsAll" in props)) ||
       knownTaggableTypes.includes(args.type);
     if (!taggable) return args.notApplicable("not a taggable AWS resource");
+    if (isInputlessComponent(args.type, props)) {
+      return args.notApplicable(`${args.type} registered without inputs: its aws:* children are judged`);
+    }
     const { requiredTags: required, providerDefaultTags } = args.getConfig<{
       requiredTags: string[];
       providerDefaultTags: string[];
     }>();
+    // tagsAll (tags plus the provider's default tags) is computed by the provider; while it is
+    // unknown the resource's own tags and the provider's default tags decide.
     const present = new Set<string>([
       ...tagKeys(props.tags),
-      ...("tagsAll" in props ? tagKeys(props.tagsAll) : []),
+      ...tagKeys(tryGet(props, "tagsAll")),
       ...(args.type === types.eksComponent ? tagKeys(props.clusterTags) : []),
       ...providerDefaultTags,
-      ...tagKeys(args.provider?.props?.defaultTags?.tags),
+      ...defaultTagKeys(args.provider?.props),
     ]);
     const missing = required.filter((t) => !present.has(t));
     if (missing.length) {

@@ -8,7 +8,7 @@
  */
 import { z } from "zod";
 import { ConfigError, NAMESPACE, boolean } from "../schema";
-import type { SectionConfig, SectionOf } from "./types";
+import type { RoleOnly, SectionConfig, SectionOf } from "./types";
 
 /** Git authentication modes: none (public HTTPS), SSH deploy key, GitHub App (Flux 2.5+ `provider: github`). */
 export const GIT_AUTH_MODES = ["none", "ssh", "github-app"] as const;
@@ -110,13 +110,16 @@ export const gitopsSchema = {
   fluxCrossNamespaceRefs: boolean().default(false),
 };
 
+/** Keys that only one role reads (the hub's Flux applies the baseline to every spoke). */
+export const gitopsRoles: RoleOnly<typeof gitopsSchema> = { gitBaselinePath: "hub" };
+
 /** The keys of this section as the validated config carries them. */
 export type GitOpsConfig = SectionOf<typeof gitopsSchema>;
 
 const key = (name: string) => `${NAMESPACE}:${name}`;
 
 /** Cross-key rules of this section; throws ConfigError on bad input. */
-export function gitopsChecks(config: SectionConfig): void {
+export function gitopsChecks(config: SectionConfig<typeof gitopsSchema>): void {
   const c = config;
   if (c.gitAuth === "ssh") {
     if (!c.gitSshPrivateKey)

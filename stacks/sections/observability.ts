@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { ConfigError, NAMESPACE, boolean, integer, kubernetesName, structured } from "../schema";
-import type { SectionConfig, SectionOf } from "./types";
+import type { RoleOnly, SectionConfig, SectionOf } from "./types";
 
 /** What the offline plan passes for a `secure:` value it cannot decrypt (tools/plan). */
 const PLAN_SECRET_PLACEHOLDER = "[secret]";
@@ -22,7 +22,9 @@ export const alertReceiverSchema = z
     /** `slack` or `webhook`. */
     type: z.enum(["slack", "webhook"], { error: "slack or webhook" }),
     /** Slack incoming-webhook URL or webhook endpoint (https). */
-    url: z.string().regex(/^https:\/\/\S+$/, { error: "an https:// URL" }),
+    url: z.string().refine((v) => v === PLAN_SECRET_PLACEHOLDER || /^https:\/\/\S+$/.test(v), {
+      error: "an https:// URL",
+    }),
     /** Slack channel (slack only). */
     channel: z.string().optional(),
     /** Label matchers, e.g. ["severity = critical"]; empty routes every alert. @default [] */
@@ -43,10 +45,17 @@ export const observabilitySchema = {
   prometheusStorageGiB: integer(10, 16384).default(100),
   /**
    * Hub: Alertmanager receivers (object array {name, type: slack|webhook, url, channel, matchers,
-   * sendResolved}). The URLs are credentials: set the whole key with `pulumi config set --secret`.
+   * sendResolved}). The URLs are credentials: set the key (or each url with `--path`) with
+   * `pulumi config set --secret`; plain text is refused.
    * @default [] (alerts go nowhere but the Alertmanager UI)
    */
-  alertmanagerReceivers: structured(z.array(alertReceiverSchema)).default([]),
+  alertmanagerReceivers: z
+    .preprocess(
+      // The offline plan cannot decrypt a whole-key secret: it plans no receivers.
+      (v) => (v === PLAN_SECRET_PLACEHOLDER ? [] : v),
+      structured(z.array(alertReceiverSchema)),
+    )
+    .default([]),
   /** Hub: Grafana admin password (secret, >= 12 characters). @default generated on the first up and kept in the cluster */
   grafanaAdminPassword: password(12).optional(),
   /** Hub: password of the Elasticsearch `log-shipper` user spokes ship with (secret). @default generated on the first up and kept */
@@ -78,11 +87,26 @@ export const observabilitySchema = {
     .optional(),
 };
 
+/** Keys that only one role reads (the central stores live on the hub; spokes ship to them). */
+export const observabilityRoles: RoleOnly<typeof observabilitySchema> = {
+  prometheusRetention: "hub",
+  prometheusStorageGiB: "hub",
+  alertmanagerReceivers: "hub",
+  grafanaAdminPassword: "hub",
+  logShipperPassword: "hub",
+  elasticsearchNodeCount: "hub",
+  elasticsearchStorageGiB: "hub",
+  elasticsearchMemoryGiB: "hub",
+  logRetentionDays: "hub",
+  installLoadBalancerController: "hub",
+  elasticsearchCaCertificate: "spoke",
+};
+
 /** The keys of this section as they appear on the validated config. */
 export type ObservabilityConfig = SectionOf<typeof observabilitySchema>;
 
 /** Cross-key rules of this section; throws ConfigError on bad input. */
-export function observabilityChecks(config: SectionConfig): void {
+export function observabilityChecks(config: SectionConfig<typeof observabilitySchema>): void {
   const c = config;
   if (c.role === "hub" && c.production && c.elasticsearchNodeCount < 3) {
     throw new ConfigError(
@@ -114,11 +138,4 @@ export function observabilityChecks(config: SectionConfig): void {
       );
     }
   });
-  if (c.role === "spoke" && c.alertmanagerReceivers.length > 0) {
-    throw new ConfigError(
-      `${NAMESPACE}:alertmanagerReceivers`,
-      "(set)",
-      "no receivers on a spoke (alerts are evaluated and routed on the hub)",
-    );
-  }
 }

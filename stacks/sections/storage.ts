@@ -3,15 +3,14 @@
  * The component is components/storage; docs/storage.md explains the classes, EFS and backups.
  */
 import { z } from "zod";
+import { backupCronProblem } from "../aws-catalog";
 import { ConfigError, NAMESPACE, integer } from "../schema";
 import type { SectionConfig, SectionOf } from "./types";
+import type { CoreConfig } from "../core";
 
 /** An AWS Backup vault ARN. */
 const BACKUP_VAULT_ARN =
   /^arn:aws[a-z-]*:backup:[a-z]{2}(-gov)?-[a-z]+-\d:\d{12}:backup-vault:[A-Za-z0-9_-]{2,50}$/;
-
-/** An AWS Backup schedule: `cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>)`. */
-const BACKUP_CRON = /^cron\(\S+ \S+ \S+ \S+ \S+ \S+\)$/;
 
 /** Keys of this section: zod schemas with TSDoc and @default. */
 export const storageSchema = {
@@ -44,13 +43,18 @@ export const storageSchema = {
    */
   efsThroughputMode: z.enum(["elastic", "bursting"], { error: "elastic or bursting" }).default("elastic"),
   /**
-   * When AWS Backup backs up EFS and the tagged EBS volumes: a cron expression in UTC.
+   * When AWS Backup backs up EFS and the tagged EBS volumes: an AWS cron expression in UTC
+   * (`cron(minutes hours day-of-month month day-of-week year)`, `?` in one of the two day fields,
+   * at least an hour between runs).
    * https://docs.aws.amazon.com/aws-backup/latest/devguide/creating-a-backup-plan.html
    * @default "cron(0 3 * * ? *)" (daily at 03:00 UTC)
    */
   backupSchedule: z
     .string()
-    .regex(BACKUP_CRON, { error: "an AWS Backup cron expression with six fields, such as cron(0 3 * * ? *)" })
+    .superRefine((schedule, ctx) => {
+      const problem = backupCronProblem(schedule);
+      if (problem) ctx.addIssue({ code: "custom", input: schedule, message: problem });
+    })
     .default("cron(0 3 * * ? *)"),
   /** Days AWS Backup keeps a recovery point (1 to 36500). @default 35 */
   backupRetentionDays: integer(1, 36500).default(35),
@@ -70,8 +74,7 @@ export const storageSchema = {
 };
 
 /** The storage keys as the section sees them after parsing (plus what the derived defaults need). */
-export type StorageConfigView = SectionOf<typeof storageSchema> &
-  Pick<SectionConfig, "production" | "region">;
+export type StorageConfigView = SectionOf<typeof storageSchema> & Pick<CoreConfig, "production" | "region">;
 
 /** The storage settings with derived defaults resolved (what stacks/wiring/storage.ts passes on). */
 export interface StorageSettings {
@@ -103,7 +106,7 @@ export function storageSettings(config: StorageConfigView): StorageSettings {
 }
 
 /** Cross-key rules of this section; throws ConfigError on bad input. */
-export function storageChecks(config: SectionConfig): void {
+export function storageChecks(config: SectionConfig<typeof storageSchema>): void {
   if (config.production && config.storageReclaimPolicy === "Delete") {
     throw new ConfigError(
       `${NAMESPACE}:storageReclaimPolicy`,

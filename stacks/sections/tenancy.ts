@@ -102,6 +102,18 @@ export const environmentSchema = z.strictObject({
     .string()
     .regex(/^\.\/[\w./-]*$/, { error: "a repository path starting with ./" })
     .optional(),
+  /** Flux interval of this environment's Kustomization. @default the organization's interval */
+  interval: z
+    .string()
+    .regex(/^(\d+(\.\d+)?(ms|s|m|h))+$/, { error: "a Flux duration such as 5m or 1m30s" })
+    .optional(),
+  /** Keep the namespace but do not reconcile the environment (Flux `spec.suspend`). @default false */
+  suspend: z.boolean({ error: "true or false" }).default(false),
+  /**
+   * Name of the repository's own Flux Kustomization (namespace flux-system) this environment's
+   * platform Kustomization replaces: the cluster's root sync drops it (docs/gitops.md). @default none
+   */
+  repositoryKustomization: kubernetesName().optional(),
 });
 
 /** EKS access policies an organization principal may get (namespace-scoped; never cluster admin). */
@@ -136,6 +148,41 @@ export const organizationSchema = z.strictObject({
         .optional(),
       /** Secret with the Git credentials in each tenant namespace. @default "git-credentials" for ssh:// */
       secretName: kubernetesName().optional(),
+      /**
+       * GitRepositories the org's HelmReleases take charts from (names as the HelmReleases write
+       * them); each is created in every environment namespace and the HelmReleases' chart source
+       * points there (docs/gitops.md). @default []
+       */
+      chartSources: z
+        .array(
+          z.strictObject({
+            /** GitRepository name (a DNS subdomain name: lowercase letters, digits, '-' and '.'). */
+            name: z
+              .string()
+              .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, {
+                error: "a Kubernetes object name (lowercase letters, digits, '-' and '.')",
+              })
+              .max(253, { error: "a Kubernetes object name of at most 253 characters" }),
+            /** @default the org's url */
+            url: z
+              .string()
+              .regex(/^(ssh|https):\/\/[^\s/]+\/\S+$/, {
+                error: "a Git URL such as ssh://git@github.com/owner/repo or https://github.com/owner/repo",
+              })
+              .optional(),
+            /** @default the org's branch */
+            branch: z
+              .string()
+              .regex(/^[\w./-]+$/, { error: "a Git branch name" })
+              .optional(),
+            /** A Git tag. */
+            tag: z
+              .string()
+              .regex(/^[\w./-]+$/, { error: "a Git tag" })
+              .optional(),
+          }),
+        )
+        .default([]),
     })
     .optional(),
   /** Flux interval. @default "5m" */
@@ -179,7 +226,7 @@ export const tenancySchema = {
 export type TenancyConfig = SectionOf<typeof tenancySchema>;
 
 /** Cross-key rules of this section; throws ConfigError on bad input. */
-export function tenancyChecks(config: SectionConfig): void {
+export function tenancyChecks(config: SectionConfig<typeof tenancySchema>): void {
   const t = config;
   const key = (rest: string) => `${NAMESPACE}:${rest}`;
   const reserved = new Set([...RESERVED_NAMESPACES, t.ingressNamespace, ...t.tenantExtraIngressNamespaces]);
@@ -197,6 +244,7 @@ export function tenancyChecks(config: SectionConfig): void {
   const namespaces = new Map<string, string>();
   const clusterPrincipals = new Set((t.accessEntries ?? []).map((e) => e.principalArn));
   const principals = new Map<string, string>();
+  const replaced = new Map<string, string>();
   t.organizations.forEach((org, i) => {
     const o = `organizations[${i}]`;
     if (orgNames.has(org.name))
@@ -234,6 +282,16 @@ export function tenancyChecks(config: SectionConfig): void {
           `a namespace unique across organizations (already used by ${owner})`,
         );
       namespaces.set(ns, `${org.name}/${env.name}`);
+      if (env.repositoryKustomization) {
+        const other = replaced.get(env.repositoryKustomization);
+        if (other)
+          throw new ConfigError(
+            key(`${e}.repositoryKustomization`),
+            env.repositoryKustomization,
+            `a repository Kustomization replaced by one environment only (already by ${other})`,
+          );
+        replaced.set(env.repositoryKustomization, `${org.name}/${env.name}`);
+      }
       const problem = limitsProblem(mergeLimits(t.tenantDefaultLimits, env.limits));
       if (problem)
         throw new ConfigError(key(`${e}.limits.${problem.field}`), env.limits ?? {}, problem.reason);

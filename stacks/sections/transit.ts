@@ -4,8 +4,8 @@
  */
 import { z } from "zod";
 import { isPrivateAsn, ramPrincipalKind, transitDefaults } from "../../components/networking/transit";
-import { ConfigError, NAMESPACE, boolean, integer, structured } from "../schema";
-import type { SectionConfig, SectionOf } from "./types";
+import { ConfigError, NAMESPACE, boolean, structured } from "../schema";
+import type { RoleOnly, SectionConfig, SectionOf } from "./types";
 
 const PRIVATE_ASN = "a private ASN: an integer in 64512-65534 or 4200000000-4294967294";
 
@@ -58,13 +58,6 @@ export const transitSchema = {
       .min(1, { error: "at least one TCP port" }),
   ).default([...transitDefaults.hubEndpointPorts]),
   /**
-   * Spoke: number of the hub's private route tables (the hub's availabilityZoneCount with the awsx
-   * VPC); the spoke adds one route to its CIDR in each. A mismatch with the hub's
-   * `privateRouteTableIds` fails the preview.
-   * @default 3
-   */
-  hubPrivateRouteTableCount: integer(1, 16).default(3),
-  /**
    * Spoke: IAM role in the hub's account that the spoke assumes for the hub-side part (accepting the
    * attachment, TGW association/propagation, hub routes, hub SG rules). Set it when the hub is in
    * another AWS account; unset means same account. @default unset
@@ -82,6 +75,17 @@ export const transitSchema = {
   transitAcceptShareInvitation: boolean().default(false),
 };
 
+/** Keys that only one role reads (the hub owns the Transit Gateway; a spoke attaches to it). */
+export const transitRoles: RoleOnly<typeof transitSchema> = {
+  transitGatewayAsn: "hub",
+  transitAutoAcceptSharedAttachments: "hub",
+  ramSharePrincipals: "hub",
+  ramAllowExternalPrincipals: "hub",
+  hubEndpointPorts: "spoke",
+  hubAccountRoleArn: "spoke",
+  transitAcceptShareInvitation: "spoke",
+};
+
 /** The keys of this section as the validated config carries them. */
 export type TransitConfig = SectionOf<typeof transitSchema>;
 
@@ -90,39 +94,14 @@ function duplicate<T>(values: readonly T[]): number {
 }
 
 /** Cross-key rules of this section; throws ConfigError on bad input. */
-export function transitChecks(config: SectionConfig): void {
+export function transitChecks(config: SectionConfig<typeof transitSchema>): void {
   const key = (k: keyof TransitConfig) => `${NAMESPACE}:${k}`;
-  if (config.role === "spoke") {
-    if (config.ramSharePrincipals.length > 0) {
-      throw new ConfigError(
-        key("ramSharePrincipals"),
-        config.ramSharePrincipals,
-        "no principals on a spoke (the hub owns the Transit Gateway and its RAM share)",
-      );
-    }
-    if (config.transitAutoAcceptSharedAttachments) {
-      throw new ConfigError(
-        key("transitAutoAcceptSharedAttachments"),
-        true,
-        "false on a spoke (a hub-only key)",
-      );
-    }
-    if (config.transitAcceptShareInvitation && !config.hubAccountRoleArn) {
-      throw new ConfigError(
-        key("hubAccountRoleArn"),
-        undefined,
-        "a role in the hub's account when transitAcceptShareInvitation is true (a spoke in another account needs it for the hub-side part)",
-      );
-    }
-  } else {
-    if (config.hubAccountRoleArn)
-      throw new ConfigError(
-        key("hubAccountRoleArn"),
-        config.hubAccountRoleArn,
-        "no value on the hub (a spoke-only key)",
-      );
-    if (config.transitAcceptShareInvitation)
-      throw new ConfigError(key("transitAcceptShareInvitation"), true, "false on the hub (a spoke-only key)");
+  if (config.role === "spoke" && config.transitAcceptShareInvitation && !config.hubAccountRoleArn) {
+    throw new ConfigError(
+      key("hubAccountRoleArn"),
+      undefined,
+      "a role in the hub's account when transitAcceptShareInvitation is true (a spoke in another account needs it for the hub-side part)",
+    );
   }
   const principal = duplicate(config.ramSharePrincipals);
   if (principal >= 0) {
@@ -147,18 +126,18 @@ export function transitChecks(config: SectionConfig): void {
  * `StackReference.getOutputValue`).
  * @param hubRegion The hub's `region` output.
  * @param hubPrivateRouteTableIds The hub's `privateRouteTableIds` output.
- * @throws ConfigError when the hub exports no transit outputs, the regions differ (a TGW attachment
- *   is regional) or `hubPrivateRouteTableCount` differs from the hub's route tables.
+ * @returns The number of the hub's private route tables (one route to the spoke is added in each).
+ * @throws ConfigError when the hub exports no transit outputs or the regions differ (a TGW
+ *   attachment is regional).
  */
 export function checkTransitAgainstHub(
   config: {
     readonly region: string;
-    readonly hubPrivateRouteTableCount: number;
     readonly hubStackReference?: string;
   },
   hubRegion: unknown,
   hubPrivateRouteTableIds: unknown,
-): void {
+): number {
   if (!Array.isArray(hubPrivateRouteTableIds)) {
     throw new ConfigError(
       `${NAMESPACE}:hubStackReference`,
@@ -173,11 +152,5 @@ export function checkTransitAgainstHub(
       `the hub's region ${hubRegion} (Transit Gateway attachments are regional)`,
     );
   }
-  if (hubPrivateRouteTableIds.length !== config.hubPrivateRouteTableCount) {
-    throw new ConfigError(
-      `${NAMESPACE}:hubPrivateRouteTableCount`,
-      config.hubPrivateRouteTableCount,
-      `${hubPrivateRouteTableIds.length}, the number of the hub's private route tables`,
-    );
-  }
+  return hubPrivateRouteTableIds.length;
 }

@@ -95,6 +95,13 @@ export function gitSource(config: PlatformConfig): GitSourceArgs {
   };
 }
 
+/** The repository Kustomizations (flux-system) that tenant environments replace; the root sync drops them. */
+export function supersededKustomizations(config: PlatformConfig): string[] {
+  return config.organizations.flatMap((org) =>
+    org.environments.flatMap((env) => (env.repositoryKustomization ? [env.repositoryKustomization] : [])),
+  );
+}
+
 /** The default root path of a stack in this repository. */
 export function defaultGitPath(stack: string): string {
   return `./gitops/clusters/${stack}`;
@@ -169,6 +176,7 @@ export function buildGitOpsHub(
         cluster.clusterName,
       ),
       crossNamespaceRefs: config.fluxCrossNamespaceRefs,
+      supersededKustomizations: supersededKustomizations(config),
       controllerDependsOn: [identity.association],
     },
     { dependsOn: [cluster] },
@@ -202,6 +210,7 @@ export function buildGitOpsSpoke(
       git,
       facts: spokeFacts,
       crossNamespaceRefs: config.fluxCrossNamespaceRefs,
+      supersededKustomizations: supersededKustomizations(config),
     },
     { dependsOn: [cluster] },
   );

@@ -1,8 +1,9 @@
 /**
- * Wiring of the observability capability: config -> components. The lead adds these calls to
- * stacks/hub.ts and stacks/spoke.ts and the keys below to stacks/contract.ts.
+ * Wiring of the observability capability: config -> components (the hub's metrics and log stores
+ * with the load balancer controller that exposes them; each spoke's shippers).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { AwsLoadBalancerController } from "../../components/aws-load-balancer-controller";
 import { ObservabilityHub, ObservabilitySpoke } from "../../components/observability";
 import type { PlatformConfig } from "../config";
 import type { Foundation } from "../foundation";
@@ -50,11 +51,22 @@ export function buildObservabilityHub(
   foundation: Foundation,
   storageDependsOn: pulumi.Resource[] = [],
 ): ObservabilityHubOutputs {
+  // The controller provisions the endpoints' internal NLBs; without it they stay pending until one is installed.
+  const loadBalancerController = config.installLoadBalancerController
+    ? new AwsLoadBalancerController(config.stack, {
+        clusterName: config.clusterName,
+        eksClusterName: foundation.cluster.clusterName,
+        region: config.region,
+        vpcId: foundation.network.vpcId,
+        provider: foundation.provider,
+        production: config.production,
+        tags: foundation.tags,
+      })
+    : undefined;
   const hub = new ObservabilityHub(config.stack, {
     clusterName: config.clusterName,
-    eksClusterName: foundation.cluster.clusterName,
     storageDependsOn,
-    region: config.region,
+    loadBalancerDependsOn: loadBalancerController ? [loadBalancerController.release] : [],
     vpcId: foundation.network.vpcId,
     vpcCidr: config.vpcCidr,
     provider: foundation.provider,
@@ -70,7 +82,6 @@ export function buildObservabilityHub(
     elasticsearchStorageGiB: config.elasticsearchStorageGiB,
     elasticsearchMemoryGiB: config.elasticsearchMemoryGiB,
     logRetentionDays: config.logRetentionDays,
-    installLoadBalancerController: config.installLoadBalancerController,
     tags: foundation.tags,
   });
   return {

@@ -80,6 +80,7 @@ export function buildTransitSpoke(
   config: PlatformConfig,
   foundation: Foundation,
   hub: TransitHubView,
+  hubPrivateRouteTableCount: number,
 ): TransitSpokeOutputs & { readonly transit: TransitSpoke } {
   const { network, cluster, tags } = foundation;
   const crossAccount = config.hubAccountRoleArn !== undefined;
@@ -101,7 +102,7 @@ export function buildTransitSpoke(
     privateSubnetCount: network.availabilityZoneCount,
     hubVpcCidr: hub.vpcCidr,
     hubPrivateRouteTableIds: hub.privateRouteTableIds,
-    hubPrivateRouteTableCount: config.hubPrivateRouteTableCount,
+    hubPrivateRouteTableCount,
     clusterSecurityGroupId: cluster.nodeSecurityGroupId,
     hubEndpointsSecurityGroupId: hub.hubEndpointsSecurityGroupId,
     hubEndpointPorts: config.hubEndpointPorts,

@@ -11,6 +11,7 @@ import {
   eksWorkloadIdentity,
 } from "../../policy/policies/eks";
 import { runResourcePolicy, runStackPolicy } from "../../policy/testing";
+import { SUPPORTED_KUBERNETES_VERSIONS } from "../../components/cluster/versions";
 
 const CLUSTER = "aws:eks/cluster:Cluster";
 const COMPONENT = "eks:index:Cluster";
@@ -149,7 +150,23 @@ describe("policy: eks", () => {
     it("fires on a version outside the default allowlist", async () => {
       assert.match(
         (await violations(eksVersionAllowed(), CLUSTER, { ...goodCluster, version: "1.29" }))[0]!,
-        /1\.29 is not in the allowlist \(1\.33, 1\.34, 1\.35\)/,
+        /1\.29 is not in the allowlist \(1\.34, 1\.35\)/,
+      );
+    });
+    it("allows by default exactly the versions the program supports (one source), so 1.33 fires", async () => {
+      assert.deepStrictEqual(eksVersionAllowed().configSchema?.properties?.["allowedVersions"], {
+        ...(eksVersionAllowed().configSchema!.properties!["allowedVersions"] as object),
+        default: SUPPORTED_KUBERNETES_VERSIONS,
+      });
+      for (const v of SUPPORTED_KUBERNETES_VERSIONS) {
+        assert.deepStrictEqual(
+          await violations(eksVersionAllowed(), COMPONENT, { ...goodComponent, version: v }),
+          [],
+        );
+      }
+      assert.match(
+        (await violations(eksVersionAllowed(), CLUSTER, { ...goodCluster, version: "1.33" }))[0]!,
+        /version 1\.33 is not in the allowlist/,
       );
     });
     it("fires on an unpinned version", async () => {
@@ -185,7 +202,7 @@ describe("policy: eks", () => {
         /authenticationMode is CONFIG_MAP/,
       );
       assert.match(
-        (await violations(eksAuthenticationModeApi(), COMPONENT, {}))[0]!,
+        (await violations(eksAuthenticationModeApi(), COMPONENT, { version: "1.35" }))[0]!,
         /not set \(CONFIG_MAP\)/,
       );
     });

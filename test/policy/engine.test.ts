@@ -250,3 +250,70 @@ describe("policy engine", () => {
     }
   });
 });
+
+describe("policy engine: component registrations without inputs (a real preview)", () => {
+  const production = loadPolicyConfig(path.resolve(__dirname, "../../policy/config/production.json"));
+  const components = ["eks:index:Cluster", "eks:index:ManagedNodeGroup", "awsx:ec2:Vpc"];
+
+  // Stack policies correlate resources (a flow log for each VPC...): alone, the components are
+  // rightly incomplete. Here each resource policy judges what it is given.
+  const resourcePolicies = policies.filter((p) => "validateResource" in p);
+
+  it("gives no verdict on eks/awsx components registered with empty inputs", async () => {
+    const resources = components.map((type, i) => res(type, `c${i}`, {}));
+    const verdicts = await evaluatePolicies(resources, {
+      ...opts,
+      policyConfig: production,
+      policies: resourcePolicies,
+    });
+    assert.deepStrictEqual(verdicts, []);
+  });
+
+  it("still judges a component whose inputs are there and wrong", async () => {
+    const verdicts = await evaluatePolicies(
+      [res("eks:index:Cluster", "bad", { endpointPrivateAccess: false, version: "1.35" })],
+      { ...opts, policyConfig: production, policies: resourcePolicies },
+    );
+    const names = new Set(verdicts.filter((v) => v.enforcementLevel === "mandatory").map((v) => v.policy));
+    for (const policy of [
+      "eks-private-endpoint",
+      "eks-secrets-encryption",
+      "eks-control-plane-logging",
+      "required-tags",
+    ]) {
+      assert.ok(names.has(policy), `${policy} fires on the component's bad inputs`);
+    }
+  });
+});
+
+describe("policy engine: provider inputs", () => {
+  const tags = { environment: "production", owner: "platform-team", "cost-center": "platform" };
+  const provider = res("pulumi:providers:aws", "spoke-aws", {
+    region: "eu-west-1",
+    defaultTags: JSON.stringify({ tags }),
+  });
+  const entry = (providerRef?: string) =>
+    res(
+      "aws:eks/accessEntry:AccessEntry",
+      "spoke-eks-bastion",
+      { clusterName: "c", principalArn: "arn:aws:iam::111122223333:role/bastion", tagsAll: {} },
+      providerRef ? { provider: `${providerRef}::04da6b54` } : {},
+    );
+
+  it("hands a resource its provider's inputs: default tags (JSON text, as the AWS SDK sends them) count", async () => {
+    const v = await evaluatePolicies([provider, entry(provider.urn)], {
+      ...opts,
+      policies: policies.filter((p) => p.name === "required-tags"),
+    });
+    assert.deepStrictEqual(v, []);
+  });
+
+  it("still fires on an untagged access entry whose provider has no default tags", async () => {
+    const v = await evaluatePolicies([entry()], {
+      ...opts,
+      policies: policies.filter((p) => p.name === "required-tags"),
+    });
+    assert.equal(v.length, 1);
+    assert.match(v[0]!.message, /missing tags environment, owner, cost-center/);
+  });
+});

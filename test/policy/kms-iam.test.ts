@@ -182,7 +182,7 @@ describe("policy: kms-iam", () => {
         props: { assumeRolePolicy: podIdentity },
       });
       assert.deepStrictEqual(r.violations, []);
-      assert.strictEqual(r.notApplicable, "not an IRSA role");
+      assert.strictEqual(r.notApplicable, "no web-identity (OIDC) trust");
     });
   });
 });

@@ -61,6 +61,41 @@ describe("policy: tagging", () => {
     );
     assert.deepStrictEqual(await messages(requiredTags(), "aws:kms/key:Key", {}, { requiredTags: [] }), []);
   });
+  it("required-tags fires on an access entry whose provider adds an empty tagsAll", async () => {
+    assert.match(
+      (
+        await messages(requiredTags(), "aws:eks/accessEntry:AccessEntry", {
+          principalArn: "arn",
+          tagsAll: {},
+        })
+      )[0]!,
+      /missing tags environment, owner, cost-center/,
+    );
+  });
+  it("required-tags is quiet on an access entry whose tagsAll holds the provider's default tags", async () => {
+    assert.deepStrictEqual(
+      await messages(requiredTags(), "aws:eks/accessEntry:AccessEntry", {
+        principalArn: "arn",
+        tagsAll: tags,
+      }),
+      [],
+    );
+  });
+  it("required-tags lets the own tags and default tags decide while tagsAll is unknown", async () => {
+    const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+    const r = await runResourcePolicy(requiredTags(), {
+      type: "aws:kms/key:Key",
+      props: { tags, tagsAll: unknown },
+    });
+    assert.deepStrictEqual(r.violations, []);
+    assert.equal(r.unknown, undefined);
+  });
+  it("required-tags is not applicable to an eks/awsx component registered without inputs", async () => {
+    for (const type of ["eks:index:Cluster", "eks:index:ManagedNodeGroup", "awsx:ec2:Vpc"]) {
+      const r = await runResourcePolicy(requiredTags(), { type, props: {} });
+      assert.match(r.notApplicable ?? "", /registered without inputs/, type);
+    }
+  });
   it("required-tags reads an awsx component's tags as the real engine shows them ({ name, args, opts })", async () => {
     // Found by the e2e run: the awsx provider registers its components with { name, args, opts }.
     const tags = { environment: "production", owner: "platform-team", "cost-center": "platform" };

@@ -1,6 +1,7 @@
 /**
  * The human format of the plan: a resource tree with key inputs, the outputs, the policy verdicts.
  */
+import { formatCost, formatCostComparison, formatFirstDeploy } from "./format-estimates";
 import type { PlanResource, PlanResult } from "./run";
 
 /** Inputs not worth a reviewer's line (bulky or noise). */
@@ -87,6 +88,16 @@ export function formatPlan(result: PlanResult): string {
     lines.push(`  [${v.enforcementLevel}] ${v.policy}: ${summary}`);
     for (const line of detail) if (line.trim()) lines.push(`      ${line.trim()}`);
     if (v.urn) lines.push(`      ${v.urn}`);
+  }
+  lines.push(...formatCost(result.cost), ...formatFirstDeploy(result.firstDeploy));
+  if (result.costComparison) lines.push(...formatCostComparison(result.costComparison));
+  if (result.gitops) {
+    lines.push("", `GitOps preflight: ${result.gitops.followed.length} Flux Kustomizations followed`);
+    for (const k of result.gitops.followed)
+      lines.push(`  ${k.kustomization} (${k.declaredBy}): ${k.path}, ${k.objects} objects`);
+    lines.push("", "Steps for the repository (generated from the findings; [must] ones block the plan):");
+    if (result.gitops.steps.length === 0) lines.push("  none");
+    result.gitops.steps.forEach((step, i) => lines.push(`  ${i + 1}. ${step}`));
   }
   const s = result.summary;
   lines.push(

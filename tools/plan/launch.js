@@ -31,19 +31,34 @@ for (const file of SOURCES.flatMap((s) => files(path.join(root, s))))
 const sourceHash = hash.digest("hex");
 const bundle = path.join(cacheDir, `plan-${sourceHash.slice(0, 24)}.js`);
 
-if (!fs.existsSync(bundle)) {
+/**
+ * Builds the bundle. esbuild's `buildSync` normally runs its service from a worker thread, and the
+ * esbuild child process that thread starts outlives the build (alive, then defunct, for the whole
+ * plan; `esbuild.stop()` kills it but nothing reaps it while the plan keeps the event loop busy).
+ * `ESBUILD_WORKER_THREADS=0` (read when esbuild loads) makes `buildSync` run esbuild as a
+ * synchronous child instead, which has exited and been reaped when the call returns.
+ * The bundle is written under a temporary name and renamed, so a plan started at the same moment
+ * never loads half a file.
+ */
+function build() {
   let esbuild;
+  const workerThreads = process.env.ESBUILD_WORKER_THREADS;
+  process.env.ESBUILD_WORKER_THREADS = "0";
   try {
     esbuild = require("esbuild");
   } catch {
-    process.stderr.write("error: esbuild is not installed: run npm ci\n");
-    process.exit(2);
+    throw new Error("esbuild is not installed: run npm ci");
+  } finally {
+    if (workerThreads === undefined) delete process.env.ESBUILD_WORKER_THREADS;
+    else process.env.ESBUILD_WORKER_THREADS = workerThreads;
   }
   fs.mkdirSync(cacheDir, { recursive: true });
-  for (const old of fs.readdirSync(cacheDir).filter((f) => /^plan-.*\.js$/.test(f)))
-    fs.rmSync(path.join(cacheDir, old));
+  // Bundles of other sources (and partial files a killed build left); this one is replaced by rename.
+  for (const old of fs.readdirSync(cacheDir).filter((f) => /^plan-.*\.(js|tmp)$/.test(f)))
+    if (old !== path.basename(bundle)) fs.rmSync(path.join(cacheDir, old), { force: true });
+  let result;
   try {
-    esbuild.buildSync({
+    result = esbuild.buildSync({
       entryPoints: [path.join(root, "tools", "plan", "cli.ts")],
       outfile: bundle,
       bundle: true,
@@ -52,16 +67,30 @@ if (!fs.existsSync(bundle)) {
       format: "cjs",
       packages: "external",
       logLevel: "silent",
+      write: false,
     });
   } catch (error) {
-    const first = (error.errors && error.errors[0]) || { text: String(error) };
+    const first = (error.errors && error.errors[0]) || { text: String(error.message || error) };
     const where = first.location ? `${first.location.file}:${first.location.line}: ` : "";
-    process.stderr.write(`error: cannot build the plan: ${where}${first.text}\n`);
-    process.exit(2);
+    throw new Error(`cannot build the plan: ${where}${first.text}`);
   }
+  const partial = `${bundle}.${process.pid}.tmp`;
+  fs.writeFileSync(partial, result.outputFiles[0].contents);
+  fs.renameSync(partial, bundle);
 }
 
-process.env.PLATFORM_REPO_ROOT = root;
-// The plan keys its cache of hub outputs on the same hash (no second pass over the sources).
-process.env.PLATFORM_SOURCE_HASH = sourceHash;
-require(bundle);
+function launch() {
+  try {
+    if (!fs.existsSync(bundle)) build();
+  } catch (error) {
+    process.exitCode = 2;
+    process.stderr.write(`error: ${String(error.message || error).split("\n")[0]}\n`);
+    return;
+  }
+  process.env.PLATFORM_REPO_ROOT = root;
+  // The plan keys its cache of hub outputs on the same hash (no second pass over the sources).
+  process.env.PLATFORM_SOURCE_HASH = sourceHash;
+  require(bundle);
+}
+
+launch();

@@ -271,6 +271,34 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
           id = digest(type, name).slice(0, 36);
           extra.arn = arn("backup", region, `backup-plan:${id}`);
           break;
+        case "aws:eks/cluster:Cluster": {
+          // The child @pulumi/eks creates (seen when the component's own code runs, as in a real preview).
+          id = str(inputs.name, `${name}-${digest(type, name).slice(0, 7)}`);
+          const oidcId = digest("oidc", name).slice(0, 32).toUpperCase();
+          const vpcConfig = (inputs.vpcConfig as State | undefined) ?? {};
+          extra.name = id;
+          extra.arn = arn("eks", region, `cluster/${id}`);
+          extra.endpoint = `https://${oidcId}.gr7.${region}.eks.amazonaws.com`;
+          extra.certificateAuthority = { data: Buffer.from(`mock-ca-${name}`).toString("base64") };
+          extra.identities = [
+            { oidcs: [{ issuer: `https://oidc.eks.${region}.amazonaws.com/id/${oidcId}` }] },
+          ];
+          extra.vpcConfig = { ...vpcConfig, clusterSecurityGroupId: idFor("sg", "eks-cluster-sg", name) };
+          extra.status = "ACTIVE";
+          break;
+        }
+        case "aws:eks/nodeGroup:NodeGroup":
+          extra.arn = arn(
+            "eks",
+            region,
+            `nodegroup/${str(inputs.clusterName, "cluster")}/${str(inputs.nodeGroupName, name)}`,
+          );
+          extra.resources = [{ autoscalingGroups: [{ name: `eks-${name}-${digest(name).slice(0, 8)}` }] }];
+          break;
+        case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+          id = arn("iam", region, `oidc-provider/${str(inputs.url, name).replace(/^https:\/\//, "")}`, true);
+          extra.arn = id;
+          break;
         case "aws:eks/addon:Addon":
           extra.arn = arn(
             "eks",
@@ -301,6 +329,16 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
           },
         };
       }
+    } else if (type === "pulumiservice:index:AgentPool") {
+      // The pool id is a UUID; the token is returned once, at creation (a secret of the resource).
+      const hex = digest(type, name);
+      extra.agentPoolId = [8, 4, 4, 4, 12]
+        .reduce<string[]>((parts, n) => {
+          const start = parts.join("").length;
+          return [...parts, hex.slice(start, start + n)];
+        }, [])
+        .join("-");
+      extra.tokenValue = `pul-${digest("token", name)}`;
     } else if (pkg === "random") {
       extra.result = `mock-${digest(type, name).slice(0, 24)}`;
     }
@@ -343,6 +381,9 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
           json: JSON.stringify({ Version: "2012-10-17", Statement: inputs.statements ?? [] }),
           id: "doc",
         };
+      case "aws:iam/getRoles:getRoles":
+        // The plan's account is a fresh one: no role exists yet (e.g. the Auto Scaling service-linked role).
+        return { ...inputs, arns: [], names: [], id: PLAN_ACCOUNT_ID };
       case "aws:ec2/getRouteTable:getRouteTable":
         return {
           ...inputs,
