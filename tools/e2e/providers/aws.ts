@@ -212,6 +212,17 @@ function invoke(token: string, args: Props): Props {
       const names = ["a", "b", "c"].map((s) => `${region}${s}`);
       return { names, zoneIds: names.map((_n, i) => `euw1-az${i + 1}`), id: region, groupNames: [region] };
     }
+    case "aws:iam/getRoles:getRoles": {
+      // The account's service-linked roles that exist (the platform checks the Auto Scaling one).
+      const names = /AutoScaling/.test(String(args.nameRegex ?? "")) ? ["AWSServiceRoleForAutoScaling"] : [];
+      return {
+        id: ACCOUNT,
+        names,
+        arns: names.map(
+          (n) => `arn:aws:iam::${ACCOUNT}:role/aws-service-role/autoscaling.amazonaws.com/${n}`,
+        ),
+      };
+    }
     case "aws:ec2/getAmi:getAmi":
       return {
         id: "ami-0e2e0e2e0e2e0e2e0",
