@@ -310,6 +310,24 @@ function identityUrns(r: PolicyResource): Set<string> {
   return new Set([r.urn, ...wrappers.map((a) => a.urn)]);
 }
 
+/**
+ * The inputs of an awsx component as the analyzer sees them. Under Pulumi's mocks (the offline
+ * plan) they are the program's arguments. In a real `pulumi preview` the analyzer sees the
+ * component as the awsx provider registers it inside Construct: its generated base classes pass
+ * `{ name, args, opts }` as the component's properties, so the arguments are under `args`.
+ * Found by the e2e run against the real engine and the real awsx code (docs/e2e.md).
+ */
+export function componentInputs(type: string, props: Record<string, any>): Record<string, any> {
+  const wrapped =
+    type.startsWith("awsx:") &&
+    typeof props.name === "string" &&
+    props.args !== null &&
+    typeof props.args === "object" &&
+    !Array.isArray(props.args) &&
+    "opts" in props;
+  return wrapped ? (props.args as Record<string, any>) : props;
+}
+
 /** True when `ref` depends on `target` (directly, through a property, or on one of its ancestors). */
 export function refersTo(ref: PolicyResource, target: PolicyResource): boolean {
   const targets = identityUrns(target);

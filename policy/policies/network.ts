@@ -7,6 +7,7 @@ import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } 
 import {
   asList,
   frameworks,
+  componentInputs,
   isSet,
   refersTo,
   resourcePolicy,
@@ -336,7 +337,8 @@ export const subnetNoPublicIpOnLaunch = (): ResourceValidationPolicy =>
           );
         }
       },
-      [types.awsxVpc]: (props, _args, report) => {
+      [types.awsxVpc]: (registered, _args, report) => {
+        const props = componentInputs(types.awsxVpc, registered);
         // awsx creates Public subnets with mapPublicIpOnLaunch: true; the default specs are Public + Private.
         const specs =
           props.subnetSpecs === undefined

@@ -5,7 +5,15 @@
  * setting (the keys our stacks put in the provider's defaultTags) for the offline plan.
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { frameworks, isInputlessComponent, resourcePolicy, tryGet, types, type PackPolicy } from "./common";
+import {
+  componentInputs,
+  frameworks,
+  isInputlessComponent,
+  resourcePolicy,
+  tryGet,
+  types,
+  type PackPolicy,
+} from "./common";
 
 const defaultRequiredTags = ["environment", "owner", "cost-center"];
 
@@ -94,7 +102,7 @@ export const requiredTags = (): ResourceValidationPolicy => {
   });
   // Any aws:* type (plus the eks/awsx components) may be taggable: decide per resource.
   policy.validateResource = (args, report) => {
-    const props = args.props;
+    const props = componentInputs(args.type, args.props);
     const taggable =
       (args.type.startsWith("aws:") && ("tags" in props || "tagsAll" in props)) ||
       knownTaggableTypes.includes(args.type);

@@ -96,6 +96,21 @@ describe("policy: tagging", () => {
       assert.match(r.notApplicable ?? "", /registered without inputs/, type);
     }
   });
+  it("required-tags reads an awsx component's tags as the real engine shows them ({ name, args, opts })", async () => {
+    // Found by the e2e run: the awsx provider registers its components with { name, args, opts }.
+    const tags = { environment: "production", owner: "platform-team", "cost-center": "platform" };
+    const opts = { aliases: [], protect: false };
+    assert.deepStrictEqual(
+      await messages(requiredTags(), "awsx:ec2:Vpc", { name: "v", args: { tags }, opts }),
+      [],
+    );
+    assert.match(
+      (
+        await messages(requiredTags(), "awsx:ec2:Vpc", { name: "v", args: { tags: { owner: "p" } }, opts })
+      )[0]!,
+      /missing tags environment, cost-center/,
+    );
+  });
   it("required-tags skips untaggable and non-AWS resources", async () => {
     const r = await runResourcePolicy(requiredTags(), {
       type: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",

@@ -247,5 +247,29 @@ describe("policy: network", () => {
         [],
       );
     });
+    it("reads an awsx:ec2:Vpc's arguments as the real engine shows them ({ name, args, opts })", async () => {
+      // Found by the e2e run: the awsx provider registers the component with { name, args, opts };
+      // reading top-level subnetSpecs, the real preview reported "the default Public subnets" on hub-vpc.
+      const opts = { aliases: [], protect: false };
+      const specs = [{ type: "Public", tags: { "kubernetes.io/role/elb": "1" } }, { type: "Private" }];
+      assert.deepStrictEqual(
+        await messages(subnetNoPublicIpOnLaunch(), "awsx:ec2:Vpc", {
+          name: "hub-vpc",
+          args: { subnetSpecs: specs },
+          opts,
+        }),
+        [],
+      );
+      assert.match(
+        (
+          await messages(subnetNoPublicIpOnLaunch(), "awsx:ec2:Vpc", {
+            name: "hub-vpc",
+            args: { subnetSpecs: [{ type: "Public" }] },
+            opts,
+          })
+        )[0]!,
+        /subnetSpecs\[0\] \(Public\)/,
+      );
+    });
   });
 });

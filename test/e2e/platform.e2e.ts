@@ -1,0 +1,186 @@
+/**
+ * End to end: the real Pulumi engine, CLI and policy analyzer, the real Kubernetes provider and a
+ * real kube-apiserver run the platform program (`npm run e2e`, docs/e2e.md). AWS is the fake
+ * provider of tools/e2e/providers/aws.ts; eks and awsx are their real component code.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { startCluster, type Cluster } from "../../tools/e2e/cluster";
+import { createWorkspace, pulumi, pulumiOk, type Workspace } from "../../tools/e2e/pulumi";
+import { buildToolchain, cacheDir, repoRoot } from "../../tools/e2e/toolchain";
+
+const componentsDir = path.resolve(repoRoot, "../shared/upstream/components");
+const POLICY_ARGS = ["--policy-pack", "policy", "--policy-pack-config", "policy/config/production.json"];
+
+function kubectl(cluster: Cluster, ...args: string[]): { status: number; stdout: string; stderr: string } {
+  const r = spawnSync("kubectl", ["--kubeconfig", cluster.kubeconfig, ...args], { encoding: "utf8" });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Installs what the upstream component source needs beyond the checkout's packages. */
+function installComponentModules(): string {
+  const dir = path.join(cacheDir, "component-modules");
+  const lock = fs.readFileSync(path.join(repoRoot, "tools/e2e/components/package-lock.json"), "utf8");
+  if (
+    !fs.existsSync(path.join(dir, "node_modules")) ||
+    fs.readFileSync(path.join(dir, "package-lock.json"), "utf8") !== lock
+  ) {
+    fs.mkdirSync(dir, { recursive: true });
+    for (const f of ["package.json", "package-lock.json"])
+      fs.copyFileSync(path.join(repoRoot, "tools/e2e/components", f), path.join(dir, f));
+    const r = spawnSync("npm", ["ci", "--no-audit", "--no-fund"], { cwd: dir, stdio: "inherit" });
+    if (r.status !== 0) throw new Error(`npm ci in ${dir} failed`);
+  }
+  return path.join(dir, "node_modules");
+}
+
+/** Stack config changes the e2e run needs (file backend names, placeholder secrets). */
+async function prepareStacks(ws: Workspace): Promise<void> {
+  for (const stack of ["hub", "spoke-prod"]) {
+    await pulumiOk(ws, ["stack", "init", stack]);
+  }
+  // The file backend names stacks organization/<project>/<stack>.
+  await pulumiOk(ws, [
+    "config",
+    "set",
+    "--stack",
+    "spoke-prod",
+    "platform:hubStackReference",
+    "organization/platform/hub",
+  ]);
+  await pulumiOk(ws, [
+    "config",
+    "set",
+    "--stack",
+    "spoke-prod",
+    "--secret",
+    "platform:gitSshPrivateKey",
+    "-----BEGIN OPENSSH PRIVATE KEY-----\ne2e\n-----END OPENSSH PRIVATE KEY-----",
+  ]);
+}
+
+describe("e2e: real engine, policy pack, Kubernetes provider and API server", function () {
+  let cluster: Cluster;
+  let ws: Workspace;
+  const work = process.env.E2E_WORK ?? fs.mkdtempSync(path.join(os.tmpdir(), "platform-e2e-"));
+
+  before(async function () {
+    if (!fs.existsSync(componentsDir)) {
+      console.log(`skipping e2e: upstream component source ${componentsDir} is absent`);
+      this.skip();
+    }
+    const started = Date.now();
+    buildToolchain([
+      "pulumi",
+      "language-nodejs",
+      "kubernetes-provider",
+      "etcd",
+      "kube-apiserver",
+      "kube-controller-manager",
+    ]);
+    console.log(
+      `[e2e] toolchain ready in ${Math.round((Date.now() - started) / 1000)}s; scratch dir ${work}`,
+    );
+    const policyModules = path.join(repoRoot, "policy/node_modules");
+    if (!fs.existsSync(policyModules)) {
+      const r = spawnSync("npm", ["ci", "--no-audit", "--no-fund"], {
+        cwd: path.join(repoRoot, "policy"),
+        stdio: "inherit",
+      });
+      if (r.status !== 0) throw new Error("npm ci in policy/ failed");
+    }
+    cluster = await startCluster(path.join(work, "cluster"));
+    ws = createWorkspace(work, {
+      E2E_KUBE_ENDPOINT: cluster.endpoint,
+      E2E_KUBE_CA: cluster.caData,
+      E2E_KUBE_TOKEN: cluster.token,
+      E2E_COMPONENT_MODULES: installComponentModules(),
+    });
+    await prepareStacks(ws);
+  });
+
+  after(async function () {
+    await cluster?.stop();
+  });
+
+  it("hub: preview with the policy pack reports no mandatory violation", async function () {
+    const r = await pulumi(ws, ["preview", "--stack", "hub", ...POLICY_ARGS]);
+    assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+    assert.doesNotMatch(r.stdout, /mandatory/i);
+  });
+
+  it("a mandatory policy violation fails the preview, naming the policy", async function () {
+    // The hub's stack file with the API endpoint opened to the world (as the plan test does).
+    const hubFile = fs.readFileSync(path.join(repoRoot, "Pulumi.hub.yaml"), "utf8");
+    const open = hubFile.replace(
+      "platform:endpointPublicAccess: false",
+      'platform:endpointPublicAccess: true\n  platform:publicAccessCidrs: ["0.0.0.0/0"]',
+    );
+    assert.notEqual(open, hubFile);
+    fs.writeFileSync(path.join(ws.project, "Pulumi.hub-open.yaml"), open);
+    await pulumiOk(ws, ["stack", "init", "hub-open"]);
+    const r = await pulumi(ws, ["preview", "--stack", "hub-open", ...POLICY_ARGS]);
+    assert.notEqual(r.status, 0, "the preview passed a mandatory violation");
+    assert.match(r.stdout, /eks-public-endpoint-restricted/);
+    assert.match(r.stdout, /mandatory/);
+  });
+
+  it("hub: pulumi up succeeds", async function () {
+    await pulumiOk(ws, ["up", "--stack", "hub", "--yes", "--skip-preview", ...POLICY_ARGS]);
+  });
+
+  it("spoke-prod: preview with the policy pack reports no mandatory violation (real StackReference to the hub)", async function () {
+    const r = await pulumi(ws, ["preview", "--stack", "spoke-prod", ...POLICY_ARGS]);
+    assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+    assert.doesNotMatch(r.stdout, /mandatory/i);
+  });
+
+  it("spoke-prod: pulumi up succeeds", async function () {
+    await pulumiOk(ws, ["up", "--stack", "spoke-prod", "--yes", "--skip-preview", ...POLICY_ARGS]);
+  });
+
+  it("a second pulumi up plans no changes (hub and spoke-prod)", async function () {
+    for (const stack of ["hub", "spoke-prod"]) {
+      const r = await pulumi(ws, ["preview", "--stack", stack, "--expect-no-changes"]);
+      assert.equal(r.status, 0, `${stack}: ${r.stdout}\n${r.stderr}`);
+    }
+  });
+
+  it("Pod Security admission rejects a privileged Pod in a tenant namespace", function () {
+    const pod = {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "e2e-privileged", namespace: "numinia" },
+      spec: { containers: [{ name: "c", image: "busybox", securityContext: { privileged: true } }] },
+    };
+    const file = path.join(work, "privileged-pod.json");
+    fs.writeFileSync(file, JSON.stringify(pod));
+    const r = kubectl(cluster, "apply", "-f", file);
+    assert.notEqual(r.status, 0, "a privileged Pod was admitted");
+    assert.match(r.stderr, /violates PodSecurity "(restricted|baseline):[^"]+": privileged/);
+  });
+
+  it("pulumi destroy leaves nothing behind", async function () {
+    await pulumiOk(ws, ["destroy", "--stack", "spoke-prod", "--yes", "--skip-preview"]);
+    await pulumiOk(ws, ["destroy", "--stack", "hub", "--yes", "--skip-preview"]);
+    const aws = JSON.parse(fs.readFileSync(path.join(work, "aws-state.json"), "utf8")) as Record<
+      string,
+      unknown
+    >;
+    assert.deepEqual(Object.keys(aws), [], "fake AWS resources left after destroy");
+    const namespaces = kubectl(
+      cluster,
+      "get",
+      "namespaces",
+      "-o",
+      "jsonpath={.items[*].metadata.name}",
+    ).stdout.split(" ");
+    assert.deepEqual(
+      namespaces.filter((n) => !["default", "kube-system", "kube-public", "kube-node-lease"].includes(n)),
+      [],
+    );
+  });
+});

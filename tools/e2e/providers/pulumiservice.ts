@@ -1,0 +1,37 @@
+/**
+ * A fake `pulumiservice` resource provider for the e2e run (docs/e2e.md): the real one manages
+ * Pulumi Cloud objects (deployment settings, teams, tokens) through the Pulumi Cloud API, which the
+ * run has no account for. Inputs become outputs; the id is the resource name.
+ */
+import * as crypto from "node:crypto";
+import * as provider from "@pulumi/pulumi/provider";
+
+type Props = Record<string, unknown>;
+const stable = (v: unknown): string => JSON.stringify(v ?? null);
+
+class FakePulumiService implements provider.Provider {
+  readonly version = process.env.E2E_PULUMISERVICE_VERSION ?? "1.3.0";
+
+  async check(_urn: string, _olds: Props, news: Props): Promise<provider.CheckResult> {
+    return { inputs: news };
+  }
+
+  async diff(_id: string, _urn: string, olds: Props, news: Props): Promise<provider.DiffResult> {
+    const old = (olds.__inputs ?? {}) as Props;
+    const keys = new Set([...Object.keys(old), ...Object.keys(news)]);
+    return { changes: [...keys].some((k) => stable(old[k]) !== stable(news[k])) };
+  }
+
+  async create(urn: string, inputs: Props): Promise<provider.CreateResult> {
+    const id = `${urn.split("::")[3]}-${crypto.randomBytes(4).toString("hex")}`;
+    return { id, outs: { ...inputs, __inputs: inputs } };
+  }
+
+  async update(_id: string, _urn: string, _olds: Props, news: Props): Promise<provider.UpdateResult> {
+    return { outs: { ...news, __inputs: news } };
+  }
+
+  async delete(): Promise<void> {}
+}
+
+void provider.main(new FakePulumiService(), process.argv.slice(2));

@@ -1,0 +1,112 @@
+/**
+ * Runs the real Pulumi CLI (from the e2e toolchain) on the platform program, against a file
+ * backend in a scratch directory. The program is not copied: the scratch project links every entry
+ * of the checkout except the stack files, which are copied so the run can adjust them (stack
+ * reference, secrets, Git URLs) without touching the checkout.
+ */
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { repoRoot, toolchainBinary } from "./toolchain";
+
+export interface Workspace {
+  /** Scratch project directory (Pulumi.yaml and the program, linked; stack files, copied). */
+  project: string;
+  /** Environment for every pulumi command. */
+  env: NodeJS.ProcessEnv;
+  /** Root of the scratch area. */
+  dir: string;
+}
+
+export interface Result {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Creates the scratch project, backend and plugin PATH under dir. */
+export function createWorkspace(dir: string, extraEnv: NodeJS.ProcessEnv = {}): Workspace {
+  const project = path.join(dir, "project");
+  const bin = path.join(dir, "bin");
+  for (const d of [project, bin, path.join(dir, "backend"), path.join(dir, "home")])
+    fs.mkdirSync(d, { recursive: true });
+  for (const entry of fs.readdirSync(repoRoot)) {
+    if (/^Pulumi\..+\.yaml$/.test(entry) || entry === ".git") continue;
+    const link = path.join(project, entry);
+    if (!fs.existsSync(link)) fs.symlinkSync(path.join(repoRoot, entry), link);
+  }
+  for (const entry of fs.readdirSync(repoRoot)) {
+    if (/^Pulumi\..+\.yaml$/.test(entry))
+      fs.copyFileSync(path.join(repoRoot, entry), path.join(project, entry));
+  }
+  // The engine finds the language host and the Kubernetes provider on PATH, by these names.
+  const links: Record<string, string> = {
+    pulumi: toolchainBinary("pulumi"),
+    "pulumi-language-nodejs": toolchainBinary("pulumi-language-nodejs"),
+    "pulumi-resource-kubernetes": toolchainBinary("pulumi-resource-kubernetes"),
+  };
+  for (const [name, target] of Object.entries(links)) {
+    const link = path.join(bin, name);
+    fs.rmSync(link, { force: true });
+    fs.symlinkSync(target, link);
+  }
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PATH: [bin, path.join(repoRoot, "tools/e2e/bin"), process.env.PATH].join(path.delimiter),
+    PULUMI_HOME: path.join(dir, "home"),
+    PULUMI_BACKEND_URL: `file://${path.join(dir, "backend")}`,
+    PULUMI_CONFIG_PASSPHRASE: "e2e-passphrase",
+    PULUMI_SKIP_UPDATE_CHECK: "1",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    PULUMI_SKIP_CONFIRMATIONS: "true",
+    PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
+    AWS_REGION: "eu-west-1",
+    E2E_AWS_STATE: path.join(dir, "aws-state.json"),
+    NO_COLOR: "1",
+    ...extraEnv,
+  };
+  return { project, env, dir };
+}
+
+/** Runs `pulumi <args>` in the scratch project; output also goes to <dir>/pulumi.log. */
+export function pulumi(ws: Workspace, args: string[], options: { timeoutMs?: number } = {}): Promise<Result> {
+  const log = fs.openSync(path.join(ws.dir, "pulumi.log"), "a");
+  fs.writeSync(log, `\n$ pulumi ${args.join(" ")}\n`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(toolchainBinary("pulumi"), [...args, "--non-interactive", "--color", "never"], {
+      cwd: ws.project,
+      env: ws.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d;
+      fs.writeSync(log, d);
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d;
+      fs.writeSync(log, d);
+    });
+    const timer = setTimeout(() => child.kill("SIGINT"), options.timeoutMs ?? 15 * 60_000);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      fs.closeSync(log);
+      resolve({ status: code ?? -1, stdout, stderr });
+    });
+  });
+}
+
+/** Like pulumi(), but throws with the command's output when it fails. */
+export async function pulumiOk(
+  ws: Workspace,
+  args: string[],
+  options: { timeoutMs?: number } = {},
+): Promise<Result> {
+  const result = await pulumi(ws, args, options);
+  if (result.status !== 0) {
+    throw new Error(`pulumi ${args.join(" ")} exited ${result.status}\n${result.stdout}\n${result.stderr}`);
+  }
+  return result;
+}

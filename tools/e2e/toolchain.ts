@@ -1,0 +1,50 @@
+/**
+ * Where the e2e toolchain (tools/e2e/build-toolchain.sh) put its binaries, and building it.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+export const repoRoot = path.resolve(__dirname, "../..");
+export const cacheDir = process.env.PLATFORM_E2E_CACHE ?? path.join(os.homedir(), ".cache", "platform-e2e");
+
+function versions(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of fs.readFileSync(path.join(__dirname, "versions.env"), "utf8").split("\n")) {
+    const m = /^([A-Z_]+)=(\S+)/.exec(line);
+    if (m) env[m[1]] = m[2];
+  }
+  const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")) as {
+    dependencies: Record<string, string>;
+  };
+  env.PULUMI_VERSION = `v${process.env.E2E_PULUMI_VERSION ?? pkg.dependencies["@pulumi/pulumi"]}`;
+  env.KUBERNETES_PROVIDER_VERSION = `v${process.env.E2E_KUBERNETES_PROVIDER_VERSION ?? pkg.dependencies["@pulumi/kubernetes"]}`;
+  return env;
+}
+
+const BINARIES: Record<string, [dir: string, version: string]> = {
+  pulumi: ["pulumi", "PULUMI_VERSION"],
+  "pulumi-language-nodejs": ["language-nodejs", "PULUMI_VERSION"],
+  "pulumi-resource-kubernetes": ["pulumi-resource-kubernetes", "KUBERNETES_PROVIDER_VERSION"],
+  etcd: ["etcd", "ETCD_VERSION"],
+  "kube-apiserver": ["kube-apiserver", "KUBERNETES_VERSION"],
+  "kube-controller-manager": ["kube-controller-manager", "KUBERNETES_VERSION"],
+  "source-controller": ["source-controller", "SOURCE_CONTROLLER_VERSION"],
+  "kustomize-controller": ["kustomize-controller", "KUSTOMIZE_CONTROLLER_VERSION"],
+  "helm-controller": ["helm-controller", "HELM_CONTROLLER_VERSION"],
+};
+
+/** Absolute path of a toolchain binary (built or not). */
+export function toolchainBinary(name: string): string {
+  const [dir, key] = BINARIES[name] ?? [name, ""];
+  const version = versions()[key];
+  const file = dir === "language-nodejs" ? "language-nodejs" : dir;
+  return path.join(cacheDir, `${dir}-${version}`, file);
+}
+
+/** Builds (or reuses) every toolchain binary; throws with the build's own message on failure. */
+export function buildToolchain(names: string[] = []): void {
+  const result = spawnSync(path.join(__dirname, "build-toolchain.sh"), names, { stdio: "inherit" });
+  if (result.status !== 0) throw new Error(`tools/e2e/build-toolchain.sh failed (exit ${result.status})`);
+}
