@@ -358,5 +358,3 @@ export async function evaluatePolicies(
   }
   return verdicts;
 }
-
-;

@@ -48,15 +48,7 @@ const CREDENTIAL_KEYS = [
  * Config namespaces a stack may use: this project's and those of the providers the program runs
  * (their own config, e.g. `aws:region`, `aws:profile`), plus Pulumi's (`pulumi:tags`).
  */
-const KNOWN_NAMESPACES = [
-  NAMESPACE,
-  "aws",
-  "awsx",
-  "eks",
-  "kubernetes",
-  "pulumiservice",
-  "pulumi",
-] as const;
+const KNOWN_NAMESPACES = [NAMESPACE, "aws", "awsx", "eks", "kubernetes", "pulumiservice", "pulumi"] as const;
 
 /** Keys only one role reads; set (to anything but the default) on the other role they are refused. */
 const ROLE_ONLY_KEYS: Readonly<Record<string, "hub" | "spoke">> = {
@@ -334,4 +326,4 @@ function crossCheckSections(config: PlatformConfig): void {
     check(config);
 }
 
-export { ConfigError, NAMESPACE, cidrsOverlap,  isIpv4Cidr } from "./schema";
+export { ConfigError, NAMESPACE, cidrsOverlap, isIpv4Cidr } from "./schema";

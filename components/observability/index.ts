@@ -2,4 +2,3 @@ export * from "./hub";
 export * from "./spoke";
 export * from "./values";
 export * from "./versions";
-;

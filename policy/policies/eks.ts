@@ -20,13 +20,7 @@ import {
 const clusterTypes = [types.eksCluster, types.eksComponent] as const;
 
 /** All control-plane log types EKS offers. */
-const controlPlaneLogTypes = [
-  "api",
-  "audit",
-  "authenticator",
-  "controllerManager",
-  "scheduler",
-] as const;
+const controlPlaneLogTypes = ["api", "audit", "authenticator", "controllerManager", "scheduler"] as const;
 
 /**
  * Kubernetes minor versions allowed by default: exactly those the program supports (the ones with

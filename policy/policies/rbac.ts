@@ -23,9 +23,7 @@ const rbacGroup = "rbac.authorization.k8s.io";
 const rbacUrl = "https://kubernetes.io/docs/concepts/security/rbac-good-practices/";
 
 /** Which RBAC kind a type token is, or undefined. Any version of rbac.authorization.k8s.io counts. */
-function rbacKind(
-  type: string,
-): "Role" | "ClusterRole" | "RoleBinding" | "ClusterRoleBinding" | undefined {
+function rbacKind(type: string): "Role" | "ClusterRole" | "RoleBinding" | "ClusterRoleBinding" | undefined {
   const t = parseKubernetesType(type);
   if (!t || t.group !== rbacGroup) return undefined;
   return t.kind === "Role" ||

@@ -3,8 +3,7 @@ import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { frameworks, isSet, resourcePolicy, types, type PackPolicy } from "./common";
 
 /** An exact SemVer 2.0 version (optionally v-prefixed), no ranges. */
-const exactSemver =
-  /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
+const exactSemver = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 
 export const eksAddonVersionPinned = (): ResourceValidationPolicy =>
   resourcePolicy({
