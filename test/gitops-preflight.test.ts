@@ -396,6 +396,12 @@ describe("gitops preflight: a repository built here, judged with the real kustom
       {
         apiVersion: "helm.toolkit.fluxcd.io/v2",
         kind: "HelmRelease",
+        metadata: { name: "oci", namespace: "certs" },
+        spec: { chartRef: { kind: "OCIRepository", name: "o" } },
+      },
+      {
+        apiVersion: "helm.toolkit.fluxcd.io/v2",
+        kind: "HelmRelease",
         metadata: { name: "thing", namespace: "other" },
         spec: {
           chart: {
@@ -499,6 +505,18 @@ describe("gitops preflight: a repository built here, judged with the real kustom
     const r = run();
     const about = r.findings.filter((f) => /HelmRelease certs\/cm|Namespace certs/.test(f.message));
     assert.deepEqual(about, [], "no lockdown refusal, no missing source, no second owner of Namespace certs");
+  });
+
+  it("reports a spec.chartRef release in an infrastructure namespace: the patch cannot adopt it", () => {
+    const r = run();
+    assert.ok(
+      has(
+        r,
+        "gitops-helmrelease-valid",
+        "mandatory",
+        /^HelmRelease certs\/oci .* has both spec\.chart and spec\.chartRef, which Flux refuses \(the platform's patch for infrastructure namespace certs/,
+      ),
+    );
   });
 
   it("still refuses a platform-level HelmRelease in a namespace not listed, and says how to list it", () => {

@@ -15,6 +15,7 @@ import * as path from "node:path";
 import { parse as parseYaml, parseAllDocuments, stringify } from "yaml";
 import {
   FLUX_CONTROLLER_SERVICE_ACCOUNTS,
+  FLUX_INFRASTRUCTURE_SA,
   FLUX_NAMESPACE,
   PLATFORM_FACTS_CONFIGMAP,
   fluxServedVersions,
@@ -680,6 +681,13 @@ export function runGitOpsPreflight(
       const what = `HelmRelease ${ns}/${hr.metadata.name} (applied by ${by})`;
       const spec = hr.spec ?? {};
       const lock = cluster.lockdown;
+      if (spec.chart && spec.chartRef)
+        add({
+          check: "gitops-helmrelease-valid",
+          level: "mandatory",
+          message: `${what} has both spec.chart and spec.chartRef, which Flux refuses${spec.serviceAccountName === FLUX_INFRASTRUCTURE_SA ? ` (the platform's patch for infrastructure namespace ${ns} sets spec.chart.spec.sourceRef; a release with spec.chartRef cannot be adopted there)` : ""}`,
+          step: `give HelmRelease ${ns}/${hr.metadata.name} spec.chart or spec.chartRef, not both${spec.serviceAccountName === FLUX_INFRASTRUCTURE_SA ? `, or remove ${ns} from platform:fluxInfrastructureNamespaces and give it its own account and source` : ""}`,
+        });
       const chartRef = spec.chart?.spec?.sourceRef ?? spec.chartRef;
       const srcNs = chartRef?.namespace ?? ns;
       // A cluster-level release (applied from flux-system) with its chart source in flux-system:
