@@ -35,6 +35,68 @@ function rejects(raw: Record<string, string>, key: string, valueText: string, ex
   );
 }
 
+describe("configuration: fluxInfrastructureNamespaces", () => {
+  const org = JSON.stringify([{ name: "acme", environments: [{ name: "pro" }, { name: "pre" }] }]);
+  const infra = (list: unknown) => ({
+    ...spoke,
+    "platform:organizations": org,
+    "platform:fluxInfrastructureNamespaces": JSON.stringify(list),
+  });
+
+  it("defaults to none, and reads namespaces with their chart sources", () => {
+    assert.deepEqual(loadConfig(spoke, "spoke").fluxInfrastructureNamespaces, []);
+    assert.deepEqual(
+      loadConfig(
+        infra([
+          {
+            namespace: "cert-manager",
+            chartSources: [{ name: "jetstack", url: "https://charts.jetstack.io" }],
+          },
+        ]),
+        "spoke",
+      ).fluxInfrastructureNamespaces,
+      [
+        {
+          namespace: "cert-manager",
+          chartSources: [{ name: "jetstack", url: "https://charts.jetstack.io" }],
+        },
+      ],
+    );
+  });
+
+  it("refuses a tenant namespace: tenants gain no cluster-admin reconciler", () => {
+    rejects(
+      infra([{ namespace: "acme-pre" }]),
+      "platform:fluxInfrastructureNamespaces[0].namespace",
+      "acme-pre",
+      /a namespace that is not a tenant's \(acme\/pre uses it/,
+    );
+  });
+
+  it("refuses flux-system, a namespace listed twice and a chart source that is no chart repository URL", () => {
+    rejects(
+      infra([{ namespace: "flux-system" }]),
+      "platform:fluxInfrastructureNamespaces[0].namespace",
+      "flux-system",
+      /other than flux-system/,
+    );
+    rejects(
+      infra([{ namespace: "cert-manager" }, { namespace: "cert-manager" }]),
+      "platform:fluxInfrastructureNamespaces[1].namespace",
+      "cert-manager",
+      /listed once/,
+    );
+    assert.throws(
+      () =>
+        loadConfig(infra([{ namespace: "x", chartSources: [{ name: "r", url: "ftp://charts" }] }]), "spoke"),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        /fluxInfrastructureNamespaces/.test(e.message) &&
+        /https:\/\/charts\.jetstack\.io/.test(e.message),
+    );
+  });
+});
+
 describe("configuration", () => {
   it("applies documented defaults to a minimal hub", () => {
     const config = loadConfig(hub, "hub");
@@ -277,6 +339,7 @@ describe("Pulumi.yaml config block", () => {
     "certManager",
     "externalDns",
     "externalSecrets",
+    "fluxInfrastructureNamespaces",
   ]);
 
   it("declares every scalar and array key of the schema with a type and a description", () => {

@@ -9,7 +9,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parseAllDocuments, stringify } from "yaml";
-import { fluxServedVersions, rootSyncPatches } from "../components/gitops";
+import { fluxServedVersions, infrastructurePatches, rootSyncPatches } from "../components/gitops";
 import { tenantSyncPatches } from "../components/tenancy";
 import {
   kubernetesType,
@@ -104,7 +104,10 @@ describe("gitops preflight: pure parts", () => {
   });
 });
 
-/** A plan's Kubernetes side: one cluster, Flux with the lockdown, a root sync and one tenant. */
+/**
+ * A plan's Kubernetes side: one cluster, Flux with the lockdown, a root sync and one tenant; the
+ * namespace `certs` is an infrastructure namespace (its Namespace, account and chart copy `r`).
+ */
 function platform(url: string, tenantPath: string): PlannedResource[] {
   const provider = "urn:pulumi:s::p::pulumi:providers:kubernetes::k8s";
   const on = { provider: `${provider}::id` };
@@ -154,10 +157,27 @@ function platform(url: string, tenantPath: string): PlannedResource[] {
           path: "./cluster",
           sourceRef: { kind: "GitRepository", name: "flux-system" },
           serviceAccountName: "kustomize-controller",
-          patches: rootSyncPatches({ supersededKustomizations: ["team-apps"] }),
+          patches: rootSyncPatches({
+            supersededKustomizations: ["team-apps"],
+            infrastructureNamespaces: ["certs"],
+          }),
           postBuild: { substituteFrom: [{ kind: "ConfigMap", name: "platform-facts" }] },
         },
       },
+    },
+    {
+      urn: "u:certs",
+      type: "kubernetes:core/v1:Namespace",
+      name: "infra-certs",
+      ...on,
+      inputs: { metadata: { name: "certs" } },
+    },
+    {
+      urn: "u:certs-r",
+      type: "kubernetes:source.toolkit.fluxcd.io/v1:HelmRepository",
+      name: "infra-certs-chart-r",
+      ...on,
+      inputs: { metadata: { name: "r", namespace: "certs" }, spec: { url: "https://charts.example.com" } },
     },
     {
       urn: "u:deny",
@@ -184,6 +204,93 @@ function platform(url: string, tenantPath: string): PlannedResource[] {
     },
   ];
 }
+
+describe("root sync patches for infrastructure namespaces, with the real kustomize", function () {
+  this.timeout(60000);
+  const build = (resources: unknown[], patches: unknown[]): any[] => {
+    const dir = mkdtempSync(path.join(tmpdir(), "infra-patches-"));
+    try {
+      write(dir, "res.yaml", resources);
+      write(dir, "kustomization.yaml", [{ resources: ["res.yaml"], patches }]);
+      const out = spawnSync("kubectl", ["kustomize", dir], { encoding: "utf8" });
+      assert.equal(out.status, 0, out.stderr);
+      return parseAllDocuments(out.stdout).map((d) => d.toJS());
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  const hr = (ns: string, sa?: string) => ({
+    apiVersion: "helm.toolkit.fluxcd.io/v2",
+    kind: "HelmRelease",
+    metadata: { name: "r", namespace: ns },
+    spec: {
+      ...(sa ? { serviceAccountName: sa } : {}),
+      chart: {
+        spec: {
+          chart: "c",
+          sourceRef: { kind: "HelmRepository", name: "jetstack", namespace: "flux-system" },
+        },
+      },
+    },
+  });
+
+  it("only the repository's flux-system Kustomizations get them; their HelmReleases in listed namespaces only are rewritten", function () {
+    if (!kubectl) this.skip(); // kubectl (with kustomize) not on PATH
+    const kustomization = (ns: string) => ({
+      apiVersion: "kustomize.toolkit.fluxcd.io/v1",
+      kind: "Kustomization",
+      metadata: { name: "k", namespace: ns },
+      spec: { path: "./x", sourceRef: { kind: "GitRepository", name: "flux-system" } },
+    });
+    const [infra, tenant] = build(
+      [kustomization("flux-system"), kustomization("team")],
+      rootSyncPatches({ infrastructureNamespaces: ["certs", "kube-system"] }),
+    );
+    assert.equal(infra.spec.serviceAccountName, "kustomize-controller");
+    const trimmed = (list: { patch: string }[]) => list.map((p) => ({ ...p, patch: p.patch.trimEnd() }));
+    assert.deepEqual(trimmed(infra.spec.patches), trimmed(infrastructurePatches(["certs", "kube-system"])));
+    assert.deepEqual(tenant.spec, kustomization("team").spec, "a tenant Kustomization is not touched");
+
+    const applied = build(
+      [
+        { apiVersion: "v1", kind: "Namespace", metadata: { name: "certs" } },
+        { apiVersion: "v1", kind: "Namespace", metadata: { name: "kube-system" } },
+        hr("certs"),
+        hr("kube-system"),
+        hr("other"),
+        hr("team", "flux-reconciler"),
+      ],
+      infra.spec.patches,
+    );
+    const byNs = new Map(
+      applied.filter((o) => o.kind === "HelmRelease").map((o) => [o.metadata.namespace, o]),
+    );
+    for (const ns of ["certs", "kube-system"]) {
+      assert.equal(byNs.get(ns).spec.serviceAccountName, "flux-infrastructure", ns);
+      assert.deepEqual(byNs.get(ns).spec.chart.spec.sourceRef, {
+        kind: "HelmRepository",
+        name: "jetstack",
+        namespace: ns,
+      });
+    }
+    assert.deepEqual(byNs.get("other"), hr("other"), "a namespace not listed keeps its release as written");
+    assert.deepEqual(
+      byNs.get("team"),
+      hr("team", "flux-reconciler"),
+      "a tenant's release keeps its reconciler",
+    );
+    assert.deepEqual(
+      applied.filter((o) => o.kind === "Namespace").map((o) => o.metadata.name),
+      ["kube-system"],
+      "the platform's namespace is dropped; a built-in one is never created by the platform",
+    );
+  });
+
+  it("without infrastructure namespaces, sets no patches on the repository's Kustomizations", () => {
+    assert.deepEqual(infrastructurePatches([]), []);
+    assert.doesNotMatch(rootSyncPatches()[0].patch, /patches/);
+  });
+});
 
 describe("gitops preflight: a repository built here, judged with the real kustomize", function () {
   this.timeout(60000);
@@ -232,6 +339,21 @@ describe("gitops preflight: a repository built here, judged with the real kustom
       {
         apiVersion: "kustomize.toolkit.fluxcd.io/v1",
         kind: "Kustomization",
+        metadata: { name: "extra", namespace: "flux-system" },
+        spec: {
+          path: "./extra",
+          sourceRef: { kind: "GitRepository", name: "flux-system" },
+          patches: [
+            {
+              target: { kind: "ConfigMap" },
+              patch: "$patch: delete\nkind: ConfigMap\nmetadata:\n  name: x\n",
+            },
+          ],
+        },
+      },
+      {
+        apiVersion: "kustomize.toolkit.fluxcd.io/v1",
+        kind: "Kustomization",
         metadata: { name: "broken", namespace: "flux-system" },
         spec: { path: "./missing", sourceRef: { kind: "GitRepository", name: "flux-system" } },
       },
@@ -259,6 +381,37 @@ describe("gitops preflight: a repository built here, judged with the real kustom
         metadata: { name: "info", namespace: "flux-system" },
         data: { cluster: "${cluster_name}" },
       },
+      // Platform-level releases: one in the infrastructure namespace certs, one elsewhere.
+      { apiVersion: "v1", kind: "Namespace", metadata: { name: "certs" } },
+      {
+        apiVersion: "helm.toolkit.fluxcd.io/v2",
+        kind: "HelmRelease",
+        metadata: { name: "cm", namespace: "certs" },
+        spec: {
+          chart: {
+            spec: { chart: "cm", sourceRef: { kind: "HelmRepository", name: "r", namespace: "flux-system" } },
+          },
+        },
+      },
+      {
+        apiVersion: "helm.toolkit.fluxcd.io/v2",
+        kind: "HelmRelease",
+        metadata: { name: "oci", namespace: "certs" },
+        spec: { chartRef: { kind: "OCIRepository", name: "o" } },
+      },
+      {
+        apiVersion: "helm.toolkit.fluxcd.io/v2",
+        kind: "HelmRelease",
+        metadata: { name: "thing", namespace: "other" },
+        spec: {
+          chart: {
+            spec: { chart: "t", sourceRef: { kind: "HelmRepository", name: "r", namespace: "flux-system" } },
+          },
+        },
+      },
+    ]);
+    write(dir, "extra/cm.yaml", [
+      { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "extra", namespace: "flux-system" } },
     ]);
     write(dir, "team/kustomization.yaml", [{ resources: ["app.yaml"] }]);
     write(dir, "team/app.yaml", [
@@ -293,6 +446,7 @@ describe("gitops preflight: a repository built here, judged with the real kustom
   it("follows the root sync and what it renders, dropping the Flux install, bootstrap and replaced objects", () => {
     const r = run();
     assert.deepEqual(r.followed.map((k) => `${k.kustomization} ${k.declaredBy}`).sort(), [
+      "flux-system/extra repository",
       "flux-system/flux-system pulumi",
       "flux-system/infra repository",
       "team/team pulumi",
@@ -344,6 +498,58 @@ describe("gitops preflight: a repository built here, judged with the real kustom
     // The tenant patch gave the HelmRelease the reconciler: no impersonation of default is reported.
     assert.ok(
       !has(r, "gitops-lockdown", "mandatory", /HelmRelease team\/web .* names no serviceAccountName/),
+    );
+  });
+
+  it("runs a platform-level HelmRelease of an infrastructure namespace as flux-infrastructure with the platform's chart copy", () => {
+    const r = run();
+    const about = r.findings.filter((f) => /HelmRelease certs\/cm|Namespace certs/.test(f.message));
+    assert.deepEqual(about, [], "no lockdown refusal, no missing source, no second owner of Namespace certs");
+  });
+
+  it("reports a spec.chartRef release in an infrastructure namespace: the patch cannot adopt it", () => {
+    const r = run();
+    assert.ok(
+      has(
+        r,
+        "gitops-helmrelease-valid",
+        "mandatory",
+        /^HelmRelease certs\/oci .* has both spec\.chart and spec\.chartRef, which Flux refuses \(the platform's patch for infrastructure namespace certs/,
+      ),
+    );
+  });
+
+  it("still refuses a platform-level HelmRelease in a namespace not listed, and says how to list it", () => {
+    const r = run();
+    assert.ok(
+      has(r, "gitops-lockdown", "mandatory", /HelmRelease other\/thing .* names no serviceAccountName/),
+    );
+    assert.ok(
+      has(
+        r,
+        "gitops-lockdown",
+        "mandatory",
+        /HelmRelease other\/thing .* chart from HelmRepository flux-system\/r/,
+      ),
+    );
+    assert.ok(
+      repositorySteps(r).some((s) =>
+        s.startsWith(
+          "[must] list other in the stack's platform:fluxInfrastructureNamespaces (with the chart source r)",
+        ),
+      ),
+    );
+  });
+
+  it("reports a repository Kustomization in flux-system whose own spec.patches the platform's patches replace", () => {
+    const r = run();
+    assert.ok(
+      has(
+        r,
+        "gitops-patches-kept",
+        "mandatory",
+        /Kustomization flux-system\/extra \(cluster\/apps\.yaml\): the platform's patches, applied by Kustomization flux-system\/flux-system .* replace its own spec\.patches \(1 lost\)/,
+      ),
     );
   });
 
@@ -448,30 +654,38 @@ describe("gitops preflight: numengames/numinia-k8s with spoke-prod (../shared/re
     assert.ok(dropped.some((m) => m.includes("Namespace numinia")));
   });
 
-  it("settles the tenants' lockdown refusals; the repository's infrastructure HelmReleases remain, each named with its step", () => {
+  it("adopts the repository as it is: zero mandatory verdicts, advisory ones listed with their steps", () => {
     const mandatory = asIs.violations.filter((v) => v.enforcementLevel === "mandatory");
-    assert.ok(
-      mandatory.every((v) => v.policy === "gitops-lockdown"),
-      mandatory.map((v) => v.message).join("\n"),
+    assert.deepEqual(
+      mandatory.map((v) => `${v.policy}: ${v.message}`),
+      [],
     );
-    const releases = [...new Set(mandatory.map((v) => /^HelmRelease (\S+)/.exec(v.message)?.[1]))].sort();
-    assert.deepEqual(releases, [
-      "cert-manager/cert-manager",
-      "external-secrets/external-secrets",
-      "knative-operator/knative-operator",
-      "kube-system/aws-load-balancer-controller",
-    ]);
+    assert.ok(
+      asIs.violations.some((v) => v.policy === "gitops-dropped-by-platform"),
+      "advisory ones listed",
+    );
     const steps = asIs.gitops!.steps;
-    assert.ok(
-      steps.includes(
-        "[must] move HelmRelease cert-manager/cert-manager to namespace flux-system with spec.targetNamespace: cert-manager, spec.storageNamespace: cert-manager, spec.releaseName: cert-manager (keeps the installed release) and spec.serviceAccountName: kustomize-controller, with its valuesFrom objects and out of reach of a kustomization.yaml `namespace:`, as the platform's own gitops/infrastructure/controllers does",
-      ),
-      steps.join("\n"),
-    );
-    assert.equal(steps.filter((s) => s.startsWith("[must] ")).length, 4, "one step per release");
+    assert.equal(steps.filter((s) => s.startsWith("[must] ")).length, 0, steps.join("\n"));
     assert.ok(
       steps.some((s) => s.startsWith("delete clusters/prod-cluster/flux-system/gotk-components.yaml")),
     );
+  });
+
+  it("the CLI exits 0 on the snapshot as it is", () => {
+    const cli = spawnSync(
+      process.execPath,
+      ["tools/plan/launch.js", "--stack", "spoke-prod", "--gitops-repo", SNAPSHOT],
+      { cwd: repoRoot, encoding: "utf8" },
+    );
+    assert.equal(
+      cli.status,
+      0,
+      cli.stdout
+        .split("\n")
+        .filter((l) => l.includes("[mandatory]"))
+        .join("\n") + cli.stderr,
+    );
+    assert.match(cli.stdout, /Summary: \d+ resources, 0 mandatory/);
   });
 
   it("with the steps for the infrastructure HelmReleases done, has no mandatory verdict (exit 0)", async () => {

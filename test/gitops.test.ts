@@ -42,6 +42,10 @@ const spokeRaw = {
   "platform:gitSshPrivateKey":
     "-----BEGIN OPENSSH PRIVATE KEY-----\nkey\n-----END OPENSSH PRIVATE KEY-----\n",
   "platform:gitKnownHosts": "github.com ssh-ed25519 AAAA",
+  "platform:fluxInfrastructureNamespaces": JSON.stringify([
+    { namespace: "cert-manager", chartSources: [{ name: "jetstack", url: "https://charts.jetstack.io" }] },
+    { namespace: "kube-system", chartSources: [{ name: "eks", url: "oci://public.ecr.aws/eks-charts" }] },
+  ]),
 };
 
 const HUB_ROLE = "arn:aws:iam::111122223333:role/hub-gitops-flux";
@@ -220,6 +224,76 @@ describe("gitops", () => {
       const release = one(resources, "kubernetes:helm.sh/v3:Release", named("hub"));
       assert.ok(cr("hub", "GitRepository").dependencies.includes(release.urn));
       assert.ok(cr("hub", "Kustomization").dependencies.includes(release.urn));
+    });
+  });
+
+  describe("infrastructure namespaces (fluxInfrastructureNamespaces)", () => {
+    const infra = (r: RecordedResource) => r.name.startsWith("spoke-prod-flux-infra-");
+
+    it("creates the listed namespace, but never a built-in one such as kube-system", () => {
+      const namespaces = resources.filter((r) => infra(r) && r.type === "kubernetes:core/v1:Namespace");
+      assert.deepEqual(
+        namespaces.map((r) => (r.inputs.metadata as any).name),
+        ["cert-manager"],
+      );
+      assert.equal(
+        (namespaces[0].inputs.metadata as any).labels["pod-security.kubernetes.io/enforce"],
+        "baseline",
+      );
+    });
+
+    it("gives each namespace a flux-infrastructure account bound to cluster-admin, labelled for the pack", () => {
+      for (const ns of ["cert-manager", "kube-system"]) {
+        const sa = one(
+          resources,
+          "kubernetes:core/v1:ServiceAccount",
+          (r) => infra(r) && (r.inputs.metadata as any).namespace === ns,
+        );
+        assert.equal((sa.inputs.metadata as any).name, "flux-infrastructure");
+        const crb = one(
+          resources,
+          "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
+          k8sName(`flux-infrastructure-${ns}`),
+        );
+        assert.deepEqual(crb.inputs.roleRef, {
+          apiGroup: "rbac.authorization.k8s.io",
+          kind: "ClusterRole",
+          name: "cluster-admin",
+        });
+        assert.deepEqual(crb.inputs.subjects, [
+          { kind: "ServiceAccount", name: "flux-infrastructure", namespace: ns },
+        ]);
+        assert.equal((crb.inputs.metadata as any).labels["app.kubernetes.io/part-of"], "flux-infrastructure");
+      }
+    });
+
+    it("declares the chart source copies in their namespace (oci:// as type oci)", () => {
+      const repos = resources.filter(
+        (r) => infra(r) && r.type === "kubernetes:source.toolkit.fluxcd.io/v1:HelmRepository",
+      );
+      assert.deepEqual(
+        repos.map((r) => [
+          (r.inputs.metadata as any).namespace,
+          (r.inputs.metadata as any).name,
+          r.inputs.spec,
+        ]),
+        [
+          ["cert-manager", "jetstack", { interval: "1h", url: "https://charts.jetstack.io" }],
+          ["kube-system", "eks", { interval: "1h", url: "oci://public.ecr.aws/eks-charts", type: "oci" }],
+        ],
+      );
+    });
+
+    it("the root sync patches the repository's flux-system Kustomizations for those namespaces", () => {
+      const root = one(
+        resources,
+        "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization",
+        (r) => named("spoke-prod")(r) && k8sName("flux-system")(r),
+      );
+      const patch = (root.inputs.spec as any).patches[0].patch as string;
+      assert.match(patch, /serviceAccountName: flux-infrastructure/);
+      assert.match(patch, /namespace: \^\(cert-manager\)\$/);
+      assert.match(patch, /namespace: \^\(kube-system\)\$/);
     });
   });
 

@@ -82,6 +82,21 @@ Tenant organizations (docs/tenancy.md). Default \`[]\`.
 | \`secretArnPrefixes\` | string[] | \`[]\` | Secrets Manager ARN prefixes the org's Pod Identity role may read |
 | \`secretsServiceAccount\` | string | \`aws-secret-manager-sa\` | service account bound to that role |
 
+### \`platform:fluxInfrastructureNamespaces\` (all stacks)
+
+Namespaces where the synced repository's platform-level tree (the Kustomizations it declares in
+\`flux-system\`) may install Helm releases, which the Flux lockdown refuses as written (docs/gitops.md,
+"Platform-level HelmReleases"). For each, the platform creates the namespace (unless built in, such as
+\`kube-system\`), a \`flux-infrastructure\` ServiceAccount bound to **cluster-admin** (judged by the
+pack's \`flux-infrastructure-reconcilers\`) and the chart sources below, and the root sync makes the
+HelmReleases there impersonate that account and use those sources. Never \`flux-system\` or a
+tenant namespace. Default \`[]\`.
+
+| field | type | default | meaning |
+| --- | --- | --- | --- |
+| \`namespace\` | string | required | namespace of the HelmReleases, a Kubernetes name, listed once |
+| \`chartSources\` | list | \`[]\` | \`{name, url}\`: HelmRepository copies created in the namespace; \`name\` as the releases' \`spec.chart.spec.sourceRef.name\`, \`url\` \`https://\` (Helm index) or \`oci://\` |
+
 ### \`platform:tenantDefaultQuota\` and \`platform:tenantDefaultLimits\` (spokes)
 
 Defaults merged over the built-in ResourceQuota (\`requests.cpu\`, \`requests.memory\`, \`limits.cpu\`,

@@ -1,8 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { stringify } from "yaml";
 import { factsData, type PlatformFacts } from "./facts";
 import {
+  BUILTIN_NAMESPACES,
   FLUX_DEFAULT_SERVICE_ACCOUNT,
+  FLUX_INFRASTRUCTURE_SA,
   FLUX_GIT_REPOSITORY,
   FLUX_GIT_SECRET,
   FLUX_NAMESPACE,
@@ -71,6 +74,35 @@ export interface FluxArgs {
    * them. @default []
    */
   readonly supersededKustomizations?: readonly string[];
+  /**
+   * Namespaces where the repository's platform-level tree (the Kustomizations it declares in
+   * flux-system) may install Helm releases, each with the chart sources its releases need. For
+   * each, the platform creates the Namespace (unless built in), a `flux-infrastructure`
+   * ServiceAccount bound to cluster-admin and copies of the chart sources, and the root sync makes
+   * those HelmReleases impersonate the account and take their chart from the copies
+   * (docs/architecture.md, "Who owns what for an adopted repository"). @default []
+   */
+  readonly infrastructureNamespaces?: readonly InfrastructureNamespaceArgs[];
+}
+
+/** A namespace where the repository's platform-level HelmReleases may install charts. */
+export interface InfrastructureNamespaceArgs {
+  /** Namespace of the HelmReleases (e.g. `cert-manager`); never flux-system or a tenant namespace. */
+  readonly namespace: string;
+  /**
+   * HelmRepositories the releases in this namespace take charts from (`spec.chart.spec.sourceRef`
+   * names, as the repository declares them in flux-system), created in this namespace.
+   * https://fluxcd.io/flux/components/source/helmrepositories/ @default []
+   */
+  readonly chartSources?: readonly InfrastructureChartSourceArgs[];
+}
+
+/** A copy of a chart repository in an infrastructure namespace. */
+export interface InfrastructureChartSourceArgs {
+  /** HelmRepository name, as the HelmReleases name it. */
+  readonly name: string;
+  /** Repository URL: `https://...` (Helm index) or `oci://...` (OCI registry, `spec.type: oci`). */
+  readonly url: string;
 }
 
 /** Module defaults of {@link Flux}. */
@@ -80,6 +112,8 @@ const fluxDefaults = {
   kustomizationInterval: "10m",
   /** Helm release name (fixed so the plan is stable). */
   releaseName: "flux2",
+  /** Fetch interval of the infrastructure chart source copies. */
+  chartSourceInterval: "1h",
   /** Helm install/upgrade timeout, seconds. */
   timeoutSeconds: 600,
   /** Pod Security Standards of flux-system. https://kubernetes.io/docs/concepts/security/pod-security-admission/ */
@@ -199,26 +233,32 @@ function exactNames(names: readonly string[]): string {
  * - the repository's Kustomizations that a platform tenant Kustomization replaces are dropped;
  * - every Kustomization in flux-system runs as kustomize-controller: flux-system is the platform's
  *   namespace (only the root tree, itself run as the controller, writes there), and the lockdown
- *   would otherwise impersonate `flux-system/default`, which may do nothing.
+ *   would otherwise impersonate `flux-system/default`, which may do nothing;
+ * - with `infrastructureNamespaces`, those Kustomizations get {@link infrastructurePatches} (they
+ *   replace any `spec.patches` the repository set on them; the preflight reports that).
  * https://fluxcd.io/flux/components/kustomize/kustomizations/#patches
  */
 export function rootSyncPatches(
-  options: { supersededKustomizations?: readonly string[] } = {},
+  options: {
+    supersededKustomizations?: readonly string[];
+    infrastructureNamespaces?: readonly string[];
+  } = {},
 ): KustomizePatch[] {
   const kustomization = { group: "kustomize.toolkit.fluxcd.io", kind: "Kustomization" };
   const dropped = [FLUX_ROOT_KUSTOMIZATION, ...(options.supersededKustomizations ?? [])];
+  const nested = infrastructurePatches(options.infrastructureNamespaces ?? []);
   return [
     {
       target: { ...kustomization, namespace: FLUX_NAMESPACE },
-      patch: [
-        "apiVersion: kustomize.toolkit.fluxcd.io/v1",
-        "kind: Kustomization",
-        "metadata:",
-        "  name: any",
-        "spec:",
-        `  serviceAccountName: ${KUSTOMIZE_CONTROLLER_SA}`,
-        "",
-      ].join("\n"),
+      patch: stringify({
+        apiVersion: "kustomize.toolkit.fluxcd.io/v1",
+        kind: "Kustomization",
+        metadata: { name: "any" },
+        spec: {
+          serviceAccountName: KUSTOMIZE_CONTROLLER_SA,
+          ...(nested.length > 0 ? { patches: nested } : {}),
+        },
+      }),
     },
     dropPatch({ labelSelector: "app.kubernetes.io/part-of=flux" }),
     dropPatch({ kind: "CustomResourceDefinition", name: ".*\\.toolkit\\.fluxcd\\.io$" }),
@@ -234,11 +274,126 @@ export function rootSyncPatches(
   ];
 }
 
+/**
+ * The patches the root sync puts on the repository's Kustomizations in flux-system, for the
+ * namespaces where their HelmReleases may install charts: the Namespace objects the platform
+ * creates are dropped (one owner), and every HelmRelease in one of those namespaces impersonates
+ * the namespace's `flux-infrastructure` account and takes its chart from a source of the same name
+ * in its own namespace (the platform's copy): the lockdown refuses the repository's `flux-system`
+ * sources and its default account. HelmReleases in any other namespace are left as written (and
+ * refused by the lockdown). Empty for no namespaces.
+ * https://fluxcd.io/flux/installation/configuration/multitenancy/
+ */
+export function infrastructurePatches(namespaces: readonly string[]): KustomizePatch[] {
+  if (namespaces.length === 0) return [];
+  const created = namespaces.filter((ns) => !BUILTIN_NAMESPACES.includes(ns));
+  return [
+    ...(created.length > 0 ? [dropPatch({ kind: "Namespace", name: exactNames(created) })] : []),
+    ...namespaces.map((ns) => ({
+      target: { group: "helm.toolkit.fluxcd.io", kind: "HelmRelease", namespace: exactNames([ns]) },
+      patch: stringify({
+        apiVersion: "helm.toolkit.fluxcd.io/v2",
+        kind: "HelmRelease",
+        metadata: { name: "any" },
+        spec: {
+          serviceAccountName: FLUX_INFRASTRUCTURE_SA,
+          chart: { spec: { sourceRef: { namespace: ns } } },
+        },
+      }),
+    })),
+  ];
+}
+
+/**
+ * For each infrastructure namespace: the Namespace (unless built in), the `flux-infrastructure`
+ * ServiceAccount, its ClusterRoleBinding to cluster-admin (a chart such as cert-manager installs
+ * CRDs, ClusterRoles and webhooks: nothing narrower can install it; the pack's
+ * `no-cluster-admin-binding` judges each binding) and the HelmRepository copies. Returns them, for
+ * the root Kustomization to wait on.
+ */
+function infrastructureNamespaces(
+  parent: pulumi.Resource,
+  name: string,
+  namespaces: readonly InfrastructureNamespaceArgs[],
+  provider: k8s.Provider,
+  release: pulumi.Resource,
+): pulumi.Resource[] {
+  const labels = {
+    "app.kubernetes.io/managed-by": "pulumi",
+    "app.kubernetes.io/part-of": "flux-infrastructure",
+  };
+  const ps = fluxDefaults.podSecurity;
+  return namespaces.flatMap((infra) => {
+    const ns = infra.namespace;
+    const opts = { parent, provider };
+    const created: pulumi.Resource[] = [];
+    if (!BUILTIN_NAMESPACES.includes(ns))
+      created.push(
+        new k8s.core.v1.Namespace(
+          `${name}-infra-${ns}`,
+          {
+            metadata: {
+              name: ns,
+              labels: {
+                ...labels,
+                "pod-security.kubernetes.io/enforce": ps.enforce,
+                "pod-security.kubernetes.io/enforce-version": ps.version,
+                "pod-security.kubernetes.io/audit": ps.audit,
+                "pod-security.kubernetes.io/audit-version": ps.version,
+                "pod-security.kubernetes.io/warn": ps.warn,
+                "pod-security.kubernetes.io/warn-version": ps.version,
+              },
+            },
+          },
+          opts,
+        ),
+      );
+    const sa = new k8s.core.v1.ServiceAccount(
+      `${name}-infra-${ns}-reconciler`,
+      {
+        metadata: { name: FLUX_INFRASTRUCTURE_SA, namespace: ns, labels },
+        automountServiceAccountToken: false,
+      },
+      { ...opts, dependsOn: created },
+    );
+    const binding = new k8s.rbac.v1.ClusterRoleBinding(
+      `${name}-infra-${ns}-reconciler`,
+      {
+        metadata: { name: `${FLUX_INFRASTRUCTURE_SA}-${ns}`, labels },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" },
+        subjects: [{ kind: "ServiceAccount", name: FLUX_INFRASTRUCTURE_SA, namespace: ns }],
+      },
+      opts,
+    );
+    const sources = (infra.chartSources ?? []).map(
+      (source) =>
+        new k8s.apiextensions.CustomResource(
+          `${name}-infra-${ns}-chart-${source.name}`,
+          {
+            apiVersion: "source.toolkit.fluxcd.io/v1",
+            kind: "HelmRepository",
+            metadata: { name: source.name, namespace: ns, labels },
+            spec: {
+              interval: fluxDefaults.chartSourceInterval,
+              url: source.url,
+              ...(source.url.startsWith("oci://") ? { type: "oci" } : {}),
+            },
+          },
+          { ...opts, dependsOn: [release, ...created] },
+        ),
+    );
+    return [...created, sa, binding, ...sources];
+  });
+}
+
 /** The spec of the root Kustomization (`kustomize.toolkit.fluxcd.io/v1`). */
 function rootKustomizationSpec(
   path: string,
   interval = fluxDefaults.kustomizationInterval,
-  options: { supersededKustomizations?: readonly string[] } = {},
+  options: {
+    supersededKustomizations?: readonly string[];
+    infrastructureNamespaces?: readonly string[];
+  } = {},
 ): Record<string, unknown> {
   return {
     interval,
@@ -361,9 +516,25 @@ export class Flux extends pulumi.ComponentResource {
         metadata: { name: FLUX_ROOT_KUSTOMIZATION, namespace: FLUX_NAMESPACE },
         spec: rootKustomizationSpec(args.git.path, args.kustomizationInterval, {
           supersededKustomizations: args.supersededKustomizations,
+          infrastructureNamespaces: (args.infrastructureNamespaces ?? []).map((i) => i.namespace),
         }),
       },
-      { parent: this, provider, dependsOn: [this.release, this.gitRepository, this.facts] },
+      {
+        parent: this,
+        provider,
+        dependsOn: [
+          this.release,
+          this.gitRepository,
+          this.facts,
+          ...infrastructureNamespaces(
+            this,
+            name,
+            args.infrastructureNamespaces ?? [],
+            provider,
+            this.release,
+          ),
+        ],
+      },
     );
 
     this.registerOutputs({

@@ -36,6 +36,18 @@ export const KUSTOMIZE_CONTROLLER_SA = "kustomize-controller";
  * (`--default-service-account`). https://fluxcd.io/flux/installation/configuration/multitenancy/
  */
 export const FLUX_DEFAULT_SERVICE_ACCOUNT = "default";
+/**
+ * ServiceAccount the platform creates in each infrastructure namespace (`fluxInfrastructureNamespaces`):
+ * helm-controller impersonates it for the repository's platform-level HelmReleases there.
+ */
+export const FLUX_INFRASTRUCTURE_SA = "flux-infrastructure";
+/** Namespaces every Kubernetes cluster has from the start: the platform never creates them. */
+export const BUILTIN_NAMESPACES: readonly string[] = [
+  "default",
+  "kube-system",
+  "kube-public",
+  "kube-node-lease",
+];
 
 /**
  * The Flux kinds the pinned chart installs with the platform's values (`fluxHelmValues`: source,

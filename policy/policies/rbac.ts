@@ -88,7 +88,90 @@ const wildcardWhy =
 
 // ---------------------------------------------------------------------------------------------------
 
-/** No binding to cluster-admin except for allowlisted subjects (CIS 5.1.1). */
+/** ServiceAccount name of the platform's Flux infrastructure reconcilers (components/gitops, `fluxInfrastructureNamespaces`). */
+const fluxInfrastructureAccount = "flux-infrastructure";
+/** Label the platform puts on a Flux infrastructure reconciler's objects. */
+const fluxInfrastructureLabel = ["app.kubernetes.io/part-of", "flux-infrastructure"] as const;
+
+/**
+ * True for the subject of a Flux infrastructure reconciler binding: a ClusterRoleBinding labelled
+ * `app.kubernetes.io/part-of: flux-infrastructure` to the `flux-infrastructure` ServiceAccount of
+ * a namespace. `flux-infrastructure-reconcilers` judges those; `no-cluster-admin-binding` leaves them to it.
+ */
+function isFluxInfrastructureSubject(
+  kind: string | undefined,
+  binding: Record<string, unknown>,
+  subject: Record<string, unknown>,
+): boolean {
+  const labels = asObject(asObject(binding["metadata"])["labels"]);
+  return (
+    kind === "ClusterRoleBinding" &&
+    labels[fluxInfrastructureLabel[0]] === fluxInfrastructureLabel[1] &&
+    subject["kind"] === "ServiceAccount" &&
+    subject["name"] === fluxInfrastructureAccount &&
+    typeof subject["namespace"] === "string"
+  );
+}
+
+/**
+ * The Flux infrastructure reconcilers (one per namespace of the stack setting
+ * `fluxInfrastructureNamespaces`): cluster-admin for the repository's platform-level HelmReleases
+ * in that namespace. Fires when such an account lives in flux-system or a tenant namespace (a
+ * tenant's HelmReleases would install as cluster-admin) or in a namespace the policy's
+ * `allowedNamespaces` does not list.
+ */
+export function fluxInfrastructureReconcilers(): StackValidationPolicy {
+  return {
+    name: "flux-infrastructure-reconcilers",
+    description:
+      "Flux infrastructure reconcilers (cluster-admin for the repository's platform-level HelmReleases) only in allowed, non-tenant namespaces.",
+    severity: "high",
+    framework: cisFramework("5.1.1", "Ensure that the cluster-admin role is only used where it is required"),
+    tags: ["kubernetes", "rbac", "flux", "tenancy", "cis-k8s-5.1.1"],
+    remediationSteps:
+      "Remove the namespace from the stack's fluxInfrastructureNamespaces, or add it to this policy's allowedNamespaces if its releases must install cluster-wide charts.",
+    url: "https://fluxcd.io/flux/installation/configuration/multitenancy/",
+    configSchema: {
+      properties: {
+        allowedNamespaces: {
+          type: "array",
+          items: { type: "string" },
+          default: ["*"],
+          description:
+            "Namespaces whose Flux infrastructure reconciler may hold cluster-admin (`*` globs); flux-system and tenant namespaces never may.",
+        },
+      },
+    },
+    validateStack: (args, report) => {
+      const allowed = args.getConfig<{ allowedNamespaces?: string[] }>().allowedNamespaces ?? ["*"];
+      const tenants = new Set(tenantNamespaces(args.resources).map((n) => n.name));
+      for (const b of args.resources) {
+        const kind = rbacKind(b.type);
+        for (const s of asArray(b.props["subjects"]).map(asObject)) {
+          if (!isFluxInfrastructureSubject(kind, b.props, s)) continue;
+          const ns = s["namespace"] as string;
+          const why =
+            ns === "flux-system"
+              ? "flux-system is the platform's own namespace"
+              : tenants.has(ns)
+                ? `"${ns}" is a tenant namespace: the tenant's HelmReleases would install as cluster-admin`
+                : !matchesAllowlist(ns, allowed)
+                  ? `"${ns}" is not in this policy's allowedNamespaces (${allowed.join(", ")})`
+                  : undefined;
+          if (why === undefined) continue;
+          report(
+            `ClusterRoleBinding "${rbacName(b.props, b.name)}" gives the Flux infrastructure reconciler ` +
+              `ServiceAccount:${ns}/${fluxInfrastructureAccount} cluster-admin, but ${why}. Remove "${ns}" from ` +
+              `the stack's fluxInfrastructureNamespaces.`,
+            b.urn,
+          );
+        }
+      }
+    },
+  };
+}
+
+/** No binding to cluster-admin except for allowlisted subjects (CIS 5.1.1); Flux infrastructure reconcilers are judged by `flux-infrastructure-reconcilers`. */
 export function noClusterAdminBinding(): ResourceValidationPolicy {
   return {
     name: "no-cluster-admin-binding",
@@ -121,6 +204,7 @@ export function noClusterAdminBinding(): ResourceValidationPolicy {
       ];
       const ns = asObject(args.props["metadata"])["namespace"];
       const offending = asArray(args.props["subjects"])
+        .filter((s) => !isFluxInfrastructureSubject(kind, args.props, asObject(s)))
         .map((s) => subjectId(asObject(s), typeof ns === "string" ? ns : undefined))
         .filter((id) => !matchesAllowlist(id, allowed));
       if (offending.length === 0) return;
@@ -390,6 +474,7 @@ export function noRbacEscalationVerbs(): ResourceValidationPolicy {
 /** Every RBAC policy, in catalogue order. */
 export const rbacPolicies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   noClusterAdminBinding(),
+  fluxInfrastructureReconcilers(),
   noWildcardClusterRoles(),
   noWildcardRbacForTenants(),
   noClusterWideSecretRead(),

@@ -7,8 +7,11 @@
  * Reference: https://fluxcd.io/flux/components/source/gitrepositories/
  */
 import { z } from "zod";
-import { ConfigError, NAMESPACE, boolean } from "../schema";
+import { namespaceName } from "../../components/tenancy/logic";
+import { FLUX_NAMESPACE } from "../../components/gitops/versions";
+import { ConfigError, NAMESPACE, boolean, kubernetesName, structured } from "../schema";
 import type { RoleOnly, SectionConfig, SectionOf } from "./types";
+import type { tenancySchema } from "./tenancy";
 
 /** Git authentication modes: none (public HTTPS), SSH deploy key, GitHub App (Flux 2.5+ `provider: github`). */
 const GIT_AUTH_MODES = ["none", "ssh", "github-app"] as const;
@@ -108,6 +111,38 @@ export const gitopsSchema = {
    * https://fluxcd.io/flux/installation/configuration/multitenancy/
    */
   fluxCrossNamespaceRefs: boolean().default(false),
+  /**
+   * Namespaces where the repository's platform-level tree (the Kustomizations it declares in
+   * flux-system) may install Helm releases, each with the chart repositories its releases name
+   * (`spec.chart.spec.sourceRef`, HelmRepository in flux-system in the repository). For each, the
+   * platform creates the namespace (unless built in, e.g. kube-system), a `flux-infrastructure`
+   * ServiceAccount bound to cluster-admin (judged by the pack's `no-cluster-admin-binding`) and
+   * copies of the chart repositories there, and the root sync makes those HelmReleases impersonate
+   * the account and use the copies. Never flux-system or a tenant namespace. @default [] (such
+   * HelmReleases are refused by the Flux lockdown; see docs/gitops.md)
+   */
+  fluxInfrastructureNamespaces: structured(
+    z.array(
+      z.strictObject({
+        /** The namespace of the HelmReleases. */
+        namespace: kubernetesName(),
+        /** Chart repositories (HelmRepository copies) the releases there take charts from. @default [] */
+        chartSources: z
+          .array(
+            z.strictObject({
+              /** HelmRepository name, as the HelmReleases name it. */
+              name: kubernetesName(),
+              /** Chart repository URL (https:// index or oci:// registry). */
+              url: z.string().regex(/^(https|oci):\/\/[^\s]+$/, {
+                error:
+                  "a chart repository URL such as https://charts.jetstack.io or oci://ghcr.io/org/charts",
+              }),
+            }),
+          )
+          .default([]),
+      }),
+    ),
+  ).default([]),
 };
 
 /** Keys that only one role reads (the hub's Flux applies the baseline to every spoke). */
@@ -119,7 +154,9 @@ export type GitOpsConfig = SectionOf<typeof gitopsSchema>;
 const key = (name: string) => `${NAMESPACE}:${name}`;
 
 /** Cross-key rules of this section; throws ConfigError on bad input. */
-export function gitopsChecks(config: SectionConfig<typeof gitopsSchema>): void {
+export function gitopsChecks(
+  config: SectionConfig<typeof gitopsSchema> & SectionOf<typeof tenancySchema>,
+): void {
   const c = config;
   if (c.gitAuth === "ssh") {
     if (!c.gitSshPrivateKey)
@@ -161,6 +198,25 @@ export function gitopsChecks(config: SectionConfig<typeof gitopsSchema>): void {
       );
     }
   }
+  const tenantNamespaces = new Map<string, string>();
+  for (const org of c.organizations)
+    for (const env of org.environments)
+      tenantNamespaces.set(namespaceName(org.name, env.name, env.namespace), `${org.name}/${env.name}`);
+  const infra = new Set<string>();
+  c.fluxInfrastructureNamespaces.forEach((entry, i) => {
+    const k = key(`fluxInfrastructureNamespaces[${i}].namespace`);
+    if (entry.namespace === FLUX_NAMESPACE)
+      throw new ConfigError(k, entry.namespace, "a namespace other than flux-system (the platform's own)");
+    const tenant = tenantNamespaces.get(entry.namespace);
+    if (tenant)
+      throw new ConfigError(
+        k,
+        entry.namespace,
+        `a namespace that is not a tenant's (${tenant} uses it; tenants reconcile as their own flux-reconciler)`,
+      );
+    if (infra.has(entry.namespace)) throw new ConfigError(k, entry.namespace, "a namespace listed once");
+    infra.add(entry.namespace);
+  });
   if (c.gitAuth === "none" && c.gitRepositoryUrl?.startsWith("ssh://")) {
     throw new ConfigError(key("gitAuth"), c.gitAuth, "ssh when gitRepositoryUrl is an ssh:// URL");
   }

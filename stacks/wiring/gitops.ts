@@ -177,6 +177,7 @@ export function buildGitOpsHub(
       ),
       crossNamespaceRefs: config.fluxCrossNamespaceRefs,
       supersededKustomizations: supersededKustomizations(config),
+      infrastructureNamespaces: config.fluxInfrastructureNamespaces,
       controllerDependsOn: [identity.association],
     },
     { dependsOn: [cluster] },
@@ -211,6 +212,7 @@ export function buildGitOpsSpoke(
       facts: spokeFacts,
       crossNamespaceRefs: config.fluxCrossNamespaceRefs,
       supersededKustomizations: supersededKustomizations(config),
+      infrastructureNamespaces: config.fluxInfrastructureNamespaces,
     },
     { dependsOn: [cluster] },
   );

@@ -3,6 +3,7 @@ import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/po
 import { runResourcePolicy, runStackPolicy, type TestResource } from "../../policy/testing";
 import {
   escalationVerbsOf,
+  fluxInfrastructureReconcilers,
   grantsSecretRead,
   matchesAllowlist,
   noClusterAdminBinding,
@@ -77,6 +78,7 @@ describe("rbac policies", () => {
       rbacPolicies.map((p) => p.name),
       [
         "no-cluster-admin-binding",
+        "flux-infrastructure-reconcilers",
         "no-wildcard-cluster-roles",
         "no-wildcard-rbac-for-tenants",
         "no-cluster-wide-secret-read",
@@ -85,7 +87,7 @@ describe("rbac policies", () => {
     );
     assert.deepEqual(
       rbacPolicies.map((p) => p.framework?.specification.split(" ")[0]),
-      ["5.1.1", "5.1.3", "5.1.3", "5.1.2", "5.1.8"],
+      ["5.1.1", "5.1.1", "5.1.3", "5.1.3", "5.1.2", "5.1.8"],
     );
     for (const p of rbacPolicies) {
       assert.equal(p.framework?.name, "CIS Kubernetes Benchmark");
@@ -205,6 +207,57 @@ describe("rbac policies", () => {
         [],
         "Roles are judged by the tenant policy",
       );
+    });
+  });
+
+  describe("flux-infrastructure-reconcilers", () => {
+    const policy: StackValidationPolicy = fluxInfrastructureReconcilers();
+    /** The binding components/gitops creates for an entry of fluxInfrastructureNamespaces. */
+    const reconciler = (ns: string): TestResource => {
+      const b = binding(
+        "ClusterRoleBinding",
+        `flux-infrastructure-${ns}`,
+        { kind: "ClusterRole", name: "cluster-admin" },
+        [{ kind: "ServiceAccount", name: "flux-infrastructure", namespace: ns }],
+      );
+      (b.props["metadata"] as Obj)["labels"] = { "app.kubernetes.io/part-of": "flux-infrastructure" };
+      return b;
+    };
+    const run = async (resources: TestResource[], config?: Obj) =>
+      (await runStackPolicy(policy, { resources, config })).violations.map((v) => v.message);
+
+    it("is quiet for the reconciler of a non-tenant namespace, which no-cluster-admin-binding leaves to it", async () => {
+      assert.deepEqual(await run([tenantNamespace("numinia-pro"), reconciler("cert-manager")]), []);
+      assert.deepEqual(await resourceMessages(noClusterAdminBinding(), reconciler("cert-manager")), []);
+    });
+
+    it("fires for a tenant namespace: the tenant's HelmReleases would install as cluster-admin", async () => {
+      const v = await run([tenantNamespace("numinia-pro"), reconciler("numinia-pro")]);
+      assert.equal(v.length, 1);
+      assert.match(
+        v[0]!,
+        /^ClusterRoleBinding "flux-infrastructure-numinia-pro" gives the Flux infrastructure reconciler ServiceAccount:numinia-pro\/flux-infrastructure cluster-admin, but "numinia-pro" is a tenant namespace/,
+      );
+    });
+
+    it("fires for flux-system and for a namespace outside allowedNamespaces", async () => {
+      assert.match(
+        (await run([reconciler("flux-system")]))[0]!,
+        /flux-system is the platform's own namespace/,
+      );
+      const v = await run([reconciler("cert-manager"), reconciler("kube-system")], {
+        allowedNamespaces: ["cert-*"],
+      });
+      assert.equal(v.length, 1);
+      assert.match(v[0]!, /"kube-system" is not in this policy's allowedNamespaces \(cert-\*\)/);
+    });
+
+    it("an unlabelled cluster-admin binding of a flux-infrastructure account stays with no-cluster-admin-binding", async () => {
+      const b = binding("ClusterRoleBinding", "sneaky", { kind: "ClusterRole", name: "cluster-admin" }, [
+        { kind: "ServiceAccount", name: "flux-infrastructure", namespace: "apps" },
+      ]);
+      assert.equal((await resourceMessages(noClusterAdminBinding(), b)).length, 1);
+      assert.deepEqual(await run([b]), []);
     });
   });
 

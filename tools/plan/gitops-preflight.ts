@@ -15,6 +15,7 @@ import * as path from "node:path";
 import { parse as parseYaml, parseAllDocuments, stringify } from "yaml";
 import {
   FLUX_CONTROLLER_SERVICE_ACCOUNTS,
+  FLUX_INFRASTRUCTURE_SA,
   FLUX_NAMESPACE,
   PLATFORM_FACTS_CONFIGMAP,
   fluxServedVersions,
@@ -584,6 +585,16 @@ export function runGitOpsPreflight(
           });
       }
 
+      // Kustomizations whose own spec.patches the platform's patches replace (a list is replaced whole).
+      const ownPatches = new Map<string, unknown[]>();
+      if (raw.ok && platformDeclared)
+        for (const o of parseObjects(raw.yaml))
+          if (isFluxKustomization(o) && Array.isArray(o.spec?.patches) && o.spec.patches.length > 0)
+            ownPatches.set(
+              ref({ ...o, metadata: { ...o.metadata, namespace: o.metadata.namespace ?? ns } }),
+              o.spec.patches,
+            );
+
       let fluxInstallReported = false;
       for (const o of objects) {
         const oNs = CLUSTER_SCOPED.has(o.kind) ? undefined : (o.metadata.namespace ?? "default");
@@ -641,6 +652,18 @@ export function runGitOpsPreflight(
             });
         }
         if (o.apiVersion?.startsWith("source.toolkit.fluxcd.io/")) sources.set(`${o.kind}/${ref(o)}`, o);
+        const own = isFluxKustomization(o)
+          ? ownPatches.get(ref({ ...o, metadata: { ...o.metadata, namespace: oNs } }))
+          : undefined;
+        const kept = (o.spec?.patches ?? []).map((p) => JSON.stringify(p));
+        const lost = (own ?? []).filter((p) => !kept.includes(JSON.stringify(p)));
+        if (lost.length > 0)
+          add({
+            check: "gitops-patches-kept",
+            level: "mandatory",
+            message: `${what}${where}: the platform's patches, applied by ${who}, replace its own spec.patches (${lost.length} lost)`,
+            step: `move the spec.patches of ${what}${where} into the kustomization.yaml of its path: the platform sets spec.patches of Kustomizations in ${FLUX_NAMESPACE}`,
+          });
         if (isFluxKustomization(o))
           queue.push({
             cluster,
@@ -658,13 +681,20 @@ export function runGitOpsPreflight(
       const what = `HelmRelease ${ns}/${hr.metadata.name} (applied by ${by})`;
       const spec = hr.spec ?? {};
       const lock = cluster.lockdown;
+      if (spec.chart && spec.chartRef)
+        add({
+          check: "gitops-helmrelease-valid",
+          level: "mandatory",
+          message: `${what} has both spec.chart and spec.chartRef, which Flux refuses${spec.serviceAccountName === FLUX_INFRASTRUCTURE_SA ? ` (the platform's patch for infrastructure namespace ${ns} sets spec.chart.spec.sourceRef; a release with spec.chartRef cannot be adopted there)` : ""}`,
+          step: `give HelmRelease ${ns}/${hr.metadata.name} spec.chart or spec.chartRef, not both${spec.serviceAccountName === FLUX_INFRASTRUCTURE_SA ? `, or remove ${ns} from platform:fluxInfrastructureNamespaces and give it its own account and source` : ""}`,
+        });
       const chartRef = spec.chart?.spec?.sourceRef ?? spec.chartRef;
       const srcNs = chartRef?.namespace ?? ns;
       // A cluster-level release (applied from flux-system) with its chart source in flux-system:
       // the lockdown-friendly form is the platform's own (gitops/infrastructure/controllers).
       const move =
         by.startsWith(`${FLUX_NAMESPACE}/`) && ns !== FLUX_NAMESPACE && srcNs === FLUX_NAMESPACE
-          ? `move HelmRelease ${ns}/${hr.metadata.name} to namespace ${FLUX_NAMESPACE} with spec.targetNamespace: ${ns}, spec.storageNamespace: ${ns}, spec.releaseName: ${spec.releaseName ?? hr.metadata.name} (keeps the installed release) and spec.serviceAccountName: kustomize-controller, with its valuesFrom objects and out of reach of a kustomization.yaml \`namespace:\`, as the platform's own gitops/infrastructure/controllers does`
+          ? `list ${ns} in the stack's platform:fluxInfrastructureNamespaces (with the chart source ${chartRef?.name}), or move HelmRelease ${ns}/${hr.metadata.name} to namespace ${FLUX_NAMESPACE} with spec.targetNamespace: ${ns}, spec.storageNamespace: ${ns}, spec.releaseName: ${spec.releaseName ?? hr.metadata.name} (keeps the installed release) and spec.serviceAccountName: kustomize-controller, with its valuesFrom objects and out of reach of a kustomization.yaml \`namespace:\`, as the platform's own gitops/infrastructure/controllers does`
           : undefined;
       if (!spec.serviceAccountName && lock.defaultServiceAccount)
         add({
