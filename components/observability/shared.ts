@@ -6,37 +6,17 @@ import { randomBytes } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { fluentBitValues, type FluentBitValuesArgs } from "./values";
-import { release, type K8sOpts } from "../shared/helm";
+import { addonNamespace, release, type K8sOpts } from "../shared/helm";
 import { versions } from "./versions";
 
-/**
- * A platform namespace. `privileged` namespaces host node agents (node-exporter's host network and
- * PID, Fluent Bit's hostPath volumes); the Pod Security label says so explicitly.
- */
+/** A namespace of the observability capability (see {@link addonNamespace}). */
 export function platformNamespace(
   name: string,
   namespace: string,
   podSecurity: "privileged" | "baseline" | "restricted",
   opts: K8sOpts,
 ): k8s.core.v1.Namespace {
-  return new k8s.core.v1.Namespace(
-    name,
-    {
-      metadata: {
-        name: namespace,
-        labels: {
-          "app.kubernetes.io/part-of": "platform-observability",
-          "pod-security.kubernetes.io/enforce": podSecurity,
-          "pod-security.kubernetes.io/enforce-version": "v1.35",
-          "pod-security.kubernetes.io/audit": "restricted",
-          "pod-security.kubernetes.io/audit-version": "v1.35",
-          "pod-security.kubernetes.io/warn": "restricted",
-          "pod-security.kubernetes.io/warn-version": "v1.35",
-        },
-      },
-    },
-    opts,
-  );
+  return addonNamespace(name, namespace, podSecurity, opts, "platform-observability");
 }
 
 /** A fresh 32-byte URL-safe password. */

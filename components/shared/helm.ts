@@ -52,8 +52,9 @@ export function release(
 }
 
 /**
- * The namespace of an add-on's release, labelled with the Pod Security level it enforces (and
- * `restricted` audited and warned).
+ * A platform namespace labelled with the Pod Security level it enforces at the pinned Kubernetes
+ * version (and `restricted` audited and warned). `privileged` namespaces host node agents
+ * (node-exporter's host network and PID, Fluent Bit's hostPath volumes) and say so explicitly.
  * https://kubernetes.io/docs/concepts/security/pod-security-admission/
  */
 export function addonNamespace(
@@ -61,6 +62,7 @@ export function addonNamespace(
   namespace: string,
   podSecurity: "privileged" | "baseline" | "restricted",
   opts: K8sOpts,
+  partOf = "platform",
 ): k8s.core.v1.Namespace {
   return new k8s.core.v1.Namespace(
     name,
@@ -68,10 +70,13 @@ export function addonNamespace(
       metadata: {
         name: namespace,
         labels: {
-          "app.kubernetes.io/part-of": "platform",
+          "app.kubernetes.io/part-of": partOf,
           "pod-security.kubernetes.io/enforce": podSecurity,
+          "pod-security.kubernetes.io/enforce-version": "v1.35",
           "pod-security.kubernetes.io/audit": "restricted",
+          "pod-security.kubernetes.io/audit-version": "v1.35",
           "pod-security.kubernetes.io/warn": "restricted",
+          "pod-security.kubernetes.io/warn-version": "v1.35",
         },
       },
     },
