@@ -7,7 +7,8 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { awsTags, podIdentityTrustPolicy } from "../shared/aws";
+import { awsTags } from "../shared/aws";
+import { podIdentityAssociation, podIdentityRole } from "../shared/pod-identity";
 import { release } from "../shared/helm";
 import {
   loadBalancerControllerChart,
@@ -48,16 +49,10 @@ export class AwsLoadBalancerController extends pulumi.ComponentResource {
     super("platform:aws-load-balancer-controller:AwsLoadBalancerController", name, {}, opts);
     const tags = args.tags ?? {};
     const resourceName = `${name}-lb-controller`;
-    const identity = aws.getCallerIdentityOutput({}, { parent: this });
-    const role = new aws.iam.Role(
+    const role = podIdentityRole(
       resourceName,
-      {
-        description: `${args.clusterName}: AWS Load Balancer Controller (EKS Pod Identity)`,
-        assumeRolePolicy: identity.accountId.apply((accountId) =>
-          JSON.stringify(podIdentityTrustPolicy(accountId)),
-        ),
-        tags: awsTags(resourceName, tags),
-      },
+      `${args.clusterName}: AWS Load Balancer Controller (EKS Pod Identity)`,
+      tags,
       { parent: this },
     );
     const policy = new aws.iam.Policy(
@@ -74,14 +69,14 @@ export class AwsLoadBalancerController extends pulumi.ComponentResource {
       { role: role.name, policyArn: policy.arn },
       { parent: this },
     );
-    const association = new aws.eks.PodIdentityAssociation(
+    const association = podIdentityAssociation(
       resourceName,
       {
         clusterName: args.eksClusterName ?? args.clusterName,
         namespace: loadBalancerControllerDefaults.namespace,
         serviceAccount: loadBalancerControllerDefaults.serviceAccount,
         roleArn: role.arn,
-        tags: awsTags(resourceName, tags),
+        tags,
       },
       { parent: this, dependsOn: [attachment] },
     );

@@ -7,7 +7,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { awsTags, podIdentityTrustPolicy } from "../shared/aws";
+import { podIdentityAssociation, podIdentityRole } from "../shared/pod-identity";
 import { addonNamespace, release } from "../shared/helm";
 import {
   acmeClusterIssuerSpec,
@@ -98,15 +98,11 @@ export class CertManager extends pulumi.ComponentResource {
     zones: readonly HostedZone[],
     tags: Record<string, string>,
   ): aws.eks.PodIdentityAssociation {
-    const identity = aws.getCallerIdentityOutput({}, { parent: this });
     const partition = aws.getPartitionOutput({}, { parent: this });
-    const role = new aws.iam.Role(
+    const role = podIdentityRole(
       resourceName,
-      {
-        description: `${args.clusterName}: cert-manager DNS-01 through Route 53 (EKS Pod Identity)`,
-        assumeRolePolicy: identity.accountId.apply((id) => JSON.stringify(podIdentityTrustPolicy(id))),
-        tags: awsTags(resourceName, tags),
-      },
+      `${args.clusterName}: cert-manager DNS-01 through Route 53 (EKS Pod Identity)`,
+      tags,
       { parent: this },
     );
     const policy = new aws.iam.RolePolicy(
@@ -117,14 +113,14 @@ export class CertManager extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    return new aws.eks.PodIdentityAssociation(
+    return podIdentityAssociation(
       resourceName,
       {
         clusterName: args.eksClusterName,
         namespace: certManagerDefaults.namespace,
         serviceAccount: certManagerDefaults.serviceAccount,
         roleArn: role.arn,
-        tags: awsTags(resourceName, tags),
+        tags,
       },
       { parent: this, dependsOn: [policy] },
     );

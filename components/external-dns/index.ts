@@ -7,7 +7,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { awsTags, podIdentityTrustPolicy } from "../shared/aws";
+import { podIdentityAssociation, podIdentityRole } from "../shared/pod-identity";
 import { addonNamespace, release } from "../shared/helm";
 import {
   externalDnsChart,
@@ -52,16 +52,14 @@ export class ExternalDns extends pulumi.ComponentResource {
     const tags = args.tags ?? {};
     const chart = externalDnsChart(args.kubernetesVersion);
     const resourceName = `${name}-external-dns`;
-    const identity = aws.getCallerIdentityOutput({}, { parent: this });
     const partition = aws.getPartitionOutput({}, { parent: this });
-    const role = new aws.iam.Role(
+    const role = podIdentityRole(
       resourceName,
+      `${args.clusterName}: ExternalDNS on Route 53 (EKS Pod Identity)`,
+      tags,
       {
-        description: `${args.clusterName}: ExternalDNS on Route 53 (EKS Pod Identity)`,
-        assumeRolePolicy: identity.accountId.apply((id) => JSON.stringify(podIdentityTrustPolicy(id))),
-        tags: awsTags(resourceName, tags),
+        parent: this,
       },
-      { parent: this },
     );
     const policy = new aws.iam.RolePolicy(
       resourceName,
@@ -71,14 +69,14 @@ export class ExternalDns extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const association = new aws.eks.PodIdentityAssociation(
+    const association = podIdentityAssociation(
       resourceName,
       {
         clusterName: args.eksClusterName,
         namespace: externalDnsDefaults.namespace,
         serviceAccount: externalDnsDefaults.serviceAccount,
         roleArn: role.arn,
-        tags: awsTags(resourceName, tags),
+        tags,
       },
       { parent: this, dependsOn: [policy] },
     );

@@ -7,7 +7,8 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { awsTags, podIdentityTrustPolicy } from "../shared/aws";
+import { awsTags } from "../shared/aws";
+import { podIdentityAssociation, podIdentityRole } from "../shared/pod-identity";
 import { addonNamespace, release } from "../shared/helm";
 import {
   externalSecretsChart,
@@ -65,14 +66,10 @@ export class ExternalSecrets extends pulumi.ComponentResource {
     const tags = args.tags ?? {};
     const stores = args.stores ?? [];
     const resourceName = `${name}-external-secrets`;
-    const identity = aws.getCallerIdentityOutput({}, { parent: this });
-    const controllerRole = new aws.iam.Role(
+    const controllerRole = podIdentityRole(
       resourceName,
-      {
-        description: `${args.clusterName}: External Secrets controller, assumes store roles only (EKS Pod Identity)`,
-        assumeRolePolicy: identity.accountId.apply((id) => JSON.stringify(podIdentityTrustPolicy(id))),
-        tags: awsTags(resourceName, tags),
-      },
+      `${args.clusterName}: External Secrets controller, assumes store roles only (EKS Pod Identity)`,
+      tags,
       { parent: this },
     );
     const storeRoles = this.storeRoles(resourceName, args, controllerRole, tags);
@@ -91,14 +88,14 @@ export class ExternalSecrets extends pulumi.ComponentResource {
         ),
       );
     }
-    const association = new aws.eks.PodIdentityAssociation(
+    const association = podIdentityAssociation(
       resourceName,
       {
         clusterName: args.eksClusterName,
         namespace: externalSecretsDefaults.namespace,
         serviceAccount: externalSecretsDefaults.serviceAccount,
         roleArn: controllerRole.arn,
-        tags: awsTags(resourceName, tags),
+        tags,
       },
       { parent: this, dependsOn },
     );

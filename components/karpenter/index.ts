@@ -7,7 +7,8 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { awsTags, podIdentityTrustPolicy, serviceTrustPolicy } from "../shared/aws";
+import { awsTags, serviceTrustPolicy } from "../shared/aws";
+import { podIdentityAssociation, podIdentityRole } from "../shared/pod-identity";
 import { release } from "../shared/helm";
 import {
   INTERRUPTION_EVENT_PATTERNS,
@@ -201,14 +202,13 @@ export class Karpenter extends pulumi.ComponentResource {
     },
   ): aws.eks.PodIdentityAssociation {
     const { charts, tags } = ctx;
-    const role = new aws.iam.Role(
+    const role = podIdentityRole(
       resourceName,
+      `${args.clusterName}: Karpenter controller (EKS Pod Identity)`,
+      tags,
       {
-        description: `${args.clusterName}: Karpenter controller (EKS Pod Identity)`,
-        assumeRolePolicy: ctx.accountId.apply((id) => JSON.stringify(podIdentityTrustPolicy(id))),
-        tags: awsTags(resourceName, tags),
+        parent: this,
       },
-      { parent: this },
     );
     const policy = new aws.iam.Policy(
       resourceName,
@@ -238,14 +238,14 @@ export class Karpenter extends pulumi.ComponentResource {
       { role: role.name, policyArn: policy.arn },
       { parent: this },
     );
-    return new aws.eks.PodIdentityAssociation(
+    return podIdentityAssociation(
       resourceName,
       {
         clusterName: args.eksClusterName,
         namespace: karpenterDefaults.namespace,
         serviceAccount: karpenterDefaults.serviceAccount,
         roleArn: role.arn,
-        tags: awsTags(resourceName, tags),
+        tags,
       },
       { parent: this, dependsOn: [attachment] },
     );

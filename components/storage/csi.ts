@@ -6,7 +6,8 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { awsTags, podIdentityTrustPolicy } from "../shared/aws";
+import { awsTags } from "../shared/aws";
+import { podIdentityRole } from "../shared/pod-identity";
 import { csiServiceAccounts, ebsCsiKmsPolicy, managedPolicies } from "./logic";
 
 /** Critical add-ons may run on the tainted system pool. */
@@ -20,8 +21,6 @@ export interface CsiDriversArgs {
   readonly versions: Readonly<Record<string, string>>;
   /** ARN of the storage KMS key the EBS CSI controller encrypts volumes with. */
   readonly kmsKeyArn: pulumi.Output<string>;
-  /** The AWS account id (Pod Identity trust). */
-  readonly accountId: pulumi.Output<string>;
   /** Turns an AWS managed policy name into its ARN in the account's partition. */
   readonly managedPolicyArn: (policy: string) => pulumi.Output<string>;
   /** Resources the add-ons wait for (node groups and the Pod Identity agent). @default [] */
@@ -115,16 +114,6 @@ export class CsiDrivers extends pulumi.ComponentResource {
 
   /** An IAM role a CSI controller assumes through EKS Pod Identity. */
   private role(resourceName: string, description: pulumi.Input<string>, args: CsiDriversArgs): aws.iam.Role {
-    return new aws.iam.Role(
-      resourceName,
-      {
-        description,
-        assumeRolePolicy: args.accountId.apply((accountId) =>
-          JSON.stringify(podIdentityTrustPolicy(accountId)),
-        ),
-        tags: awsTags(resourceName, args.tags ?? {}),
-      },
-      { parent: this },
-    );
+    return podIdentityRole(resourceName, description, args.tags ?? {}, { parent: this });
   }
 }
