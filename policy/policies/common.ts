@@ -157,10 +157,12 @@ export function resourcePolicy(spec: ResourcePolicySpec): ResourceValidationPoli
       }
       const check = checks[args.type] ?? checks["*"];
       if (!check) return args.notApplicable(`No check for ${args.type}`);
-      if (isInputlessComponent(args.type, args.props)) {
+      // Inputs as the program gave them: awsx plugins register a component as { name, args, opts }.
+      const props = componentInputs(args.type, args.props);
+      if (isInputlessComponent(args.type, props)) {
         return args.notApplicable(`${args.type} registered without inputs: its aws:* children are judged`);
       }
-      return check(args.props, args, report);
+      return check(props, args, report);
     },
   };
   resourceTypesOf.set(policy, resourceTypes);

@@ -7,7 +7,6 @@ import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } 
 import {
   asList,
   frameworks,
-  componentInputs,
   isSet,
   refersTo,
   resourcePolicy,
@@ -337,8 +336,7 @@ export const subnetNoPublicIpOnLaunch = (): ResourceValidationPolicy =>
           );
         }
       },
-      [types.awsxVpc]: (registered, _args, report) => {
-        const props = componentInputs(types.awsxVpc, registered);
+      [types.awsxVpc]: (props, _args, report) => {
         // awsx creates Public subnets with mapPublicIpOnLaunch: true; the default specs are Public + Private.
         const specs =
           props.subnetSpecs === undefined
