@@ -176,7 +176,7 @@ export function fleetTopology(plans: readonly FleetPlan[]): Topology {
     for (const org of ofType(plan, "platform:tenancy:Organization")) {
       const orgId = id(`org:${org.name}`);
       const envs = plan.resources.filter(
-        (r) => r.type === "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization" && r.parent === org.urn,
+        (r) => r.type === "platform:tenancy:TenantEnvironment" && r.parent === org.urn,
       ).length;
       nodes.push({
         id: orgId,
