@@ -24,6 +24,7 @@ import { karpenterSchema } from "./karpenter";
 import { certManagerSchema } from "./cert-manager";
 import { externalDnsSchema } from "./external-dns";
 import { externalSecretsSchema } from "./external-secrets";
+import { chartMirrorSchema } from "./chart-mirror";
 
 /**
  * Keys whose values are secrets, set per stack with `pulumi config set --secret` and never declared
@@ -79,6 +80,7 @@ export const platformSchema = z.strictObject({
   ...certManagerSchema,
   ...externalDnsSchema,
   ...externalSecretsSchema,
+  ...chartMirrorSchema,
 });
 
 type Parsed = z.infer<typeof platformSchema>;

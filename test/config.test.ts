@@ -340,6 +340,7 @@ describe("Pulumi.yaml config block", () => {
     "externalDns",
     "externalSecrets",
     "fluxInfrastructureNamespaces",
+    "chartMirror",
   ]);
 
   it("declares every scalar and array key of the schema with a type and a description", () => {

@@ -137,6 +137,20 @@ each page lists the fields, their defaults and how to turn the add-on off.
 | \`platform:externalDns\` | on in production with hosted zones | [docs/external-dns.md](external-dns.md): Route 53 records for Services and Ingresses |
 | \`platform:externalSecrets\` | on in production | [docs/external-secrets.md](external-secrets.md): External Secrets Operator, a SecretStore per organization environment |
 
+### \`platform:chartMirror\` (all stacks)
+
+Air-gapped or egress-restricted installations: \`{ url }\`, one Helm chart repository
+(\`https://\`, e.g. a Harbor, Artifactory, Nexus or ChartMuseum repository) or OCI registry path
+(\`oci://registry.example.com/charts\`) holding every chart the platform installs under its upstream
+name and pinned version (the versions are in each add-on's page). Set, every Helm release of the
+program pulls its chart there instead of from the chart's upstream repository (one Pulumi stack
+transform on \`kubernetes:helm.sh/v3:Release\`, stacks/chart-mirror.ts; the policy pack sees the
+rewritten release; the offline plan, under Pulumi mocks, runs no transforms and shows the upstream
+repositories). Container images are not rewritten: mirror them with the registry's pull-through
+cache or each add-on's image values. Flux \`HelmRepository\` objects in the Git repository are the
+repository's own business. Default: not set (upstream repositories). The e2e run (docs/e2e.md)
+installs every chart from a local mirror this way.
+
 ## What is refused
 
 Each of these ends the run before any resource is registered, with one line naming the key, the
