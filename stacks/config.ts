@@ -24,6 +24,7 @@ import { karpenterSchema } from "./karpenter";
 import { certManagerSchema } from "./cert-manager";
 import { externalDnsSchema } from "./external-dns";
 import { externalSecretsSchema } from "./external-secrets";
+import { loadBalancerControllerSchema } from "./load-balancer-controller";
 
 /**
  * Keys whose values are secrets, set per stack with `pulumi config set --secret` and never declared
@@ -65,6 +66,8 @@ const ROLE_ONLY_KEYS: Readonly<Record<string, "hub" | "spoke">> = {
 const RETIRED_KEYS: Readonly<Record<string, string>> = {
   hubPrivateRouteTableCount:
     "no value (removed: the spoke counts the hub's privateRouteTableIds output; delete the key)",
+  installLoadBalancerController:
+    "no value (replaced by platform:loadBalancerController.enabled, on every cluster; docs/ingress.md)",
 };
 
 /** The whole `platform` namespace: core keys and the keys of each capability. */
@@ -79,6 +82,7 @@ export const platformSchema = z.strictObject({
   ...certManagerSchema,
   ...externalDnsSchema,
   ...externalSecretsSchema,
+  ...loadBalancerControllerSchema,
 });
 
 type Parsed = z.infer<typeof platformSchema>;

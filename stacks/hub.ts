@@ -10,6 +10,7 @@ import { buildKarpenter } from "./karpenter";
 import { buildCertManager } from "./cert-manager";
 import { buildExternalDns } from "./external-dns";
 import { buildExternalSecrets } from "./external-secrets";
+import { buildLoadBalancerController } from "./load-balancer-controller";
 import { buildFoundation, commonOutputs } from "./foundation";
 import { buildGitOpsHub, capabilityFacts, gitSource } from "./wiring/gitops";
 import { buildObservabilityHub } from "./wiring/observability";
@@ -25,8 +26,14 @@ export async function hubStack(config: PlatformConfig): Promise<HubOutputs> {
   buildKarpenter(config, foundation);
   buildCertManager(config, foundation);
   buildExternalDns(config, foundation);
+  const loadBalancerController = buildLoadBalancerController(config, foundation);
   const { storage: storageInstall, ...storage } = buildStorage(config, foundation);
-  const observability = buildObservabilityHub(config, foundation, [storageInstall]);
+  const observability = buildObservabilityHub(
+    config,
+    foundation,
+    [storageInstall],
+    loadBalancerController ? [loadBalancerController.release] : [],
+  );
   const { flux, ...gitops } = buildGitOpsHub(
     config,
     foundation,

@@ -38,6 +38,13 @@ const ADDONS = [
     version: "2.9.0",
     serviceAccount: "external-secrets",
   },
+  {
+    key: "loadBalancerController",
+    type: "platform:aws-load-balancer-controller:",
+    chart: "aws-load-balancer-controller",
+    version: "3.5.0",
+    serviceAccount: "aws-load-balancer-controller",
+  },
 ] as const;
 
 /** True when the resource or one of its ancestors is of a type with the prefix. */
@@ -69,6 +76,7 @@ describe("add-ons in the production plans", function () {
         "platform:certManager": JSON.stringify({ acme: { email: "ops@example.com", hostedZones: zones } }),
         "platform:externalSecrets": JSON.stringify({ enabled: true }),
         "platform:externalDns": JSON.stringify({ hostedZones: zones }),
+        "platform:loadBalancerController": JSON.stringify({ enabled: true }),
       },
     });
   });
@@ -79,7 +87,7 @@ describe("add-ons in the production plans", function () {
       .filter((r) => r.type === "kubernetes:helm.sh/v3:Release")
       .map((r) => r.inputs.chart as string);
     assert.ok(charts.includes("oci://public.ecr.aws/karpenter/karpenter"), charts.join(", "));
-    for (const chart of ["cert-manager", "external-secrets", "external-dns"])
+    for (const chart of ["cert-manager", "external-secrets", "external-dns", "aws-load-balancer-controller"])
       assert.ok(!charts.includes(chart), `${chart} is the repository's on spoke-prod`);
     assert.equal(
       plan.resources.filter(
@@ -152,6 +160,31 @@ describe("add-ons in the production plans", function () {
         r.inputs.serviceAccount === "aws-secret-manager-sa",
     );
     assert.deepEqual(legacy.map((r) => r.inputs.namespace as string).sort(), namespaces);
+  });
+
+  it("internet-facing ingress only by explicit config, which the production pack refuses until it allowlists it", async () => {
+    const publicIngress = {
+      "platform:loadBalancerController": JSON.stringify({
+        allowInternetFacing: true,
+        internetFacingNamespaces: ["shop"],
+      }),
+    };
+    const judged = await planStack("hub", { root: repo, policyConfig, configOverrides: publicIngress });
+    const refusals = judged.violations.filter((v) => v.policy === "no-internet-facing-ingress");
+    assert.equal(refusals.length, 1, JSON.stringify(refusals));
+    assert.equal(refusals[0].enforcementLevel, "mandatory");
+    assert.match(refusals[0].message, /IngressClassParams "alb-internet-facing" sets scheme internet-facing/);
+    const allowed = await planStack("hub", {
+      root: repo,
+      policyConfig: {
+        ...policyConfig,
+        "no-internet-facing-ingress": { allowedInternetFacing: ["alb-internet-facing"] },
+      },
+      configOverrides: publicIngress,
+    });
+    assert.equal(allowed.summary.mandatory, 0);
+    for (const plan of [plans.hub, plans["spoke-prod-all"]])
+      assert.ok(!plan.violations.some((v) => v.policy === "no-internet-facing-ingress"));
   });
 
   it("managed node groups ignore desired-size drift only while Karpenter runs", () => {
