@@ -25,6 +25,7 @@ import { certManagerSchema } from "./cert-manager";
 import { externalDnsSchema } from "./external-dns";
 import { externalSecretsSchema } from "./external-secrets";
 import { loadBalancerControllerSchema } from "./load-balancer-controller";
+import { registrySchema } from "./registry";
 
 /**
  * Keys whose values are secrets, set per stack with `pulumi config set --secret` and never declared
@@ -83,6 +84,7 @@ export const platformSchema = z.strictObject({
   ...externalDnsSchema,
   ...externalSecretsSchema,
   ...loadBalancerControllerSchema,
+  ...registrySchema,
 });
 
 type Parsed = z.infer<typeof platformSchema>;

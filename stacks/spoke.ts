@@ -12,6 +12,7 @@ import { buildCertManager } from "./cert-manager";
 import { buildExternalDns } from "./external-dns";
 import { buildExternalSecrets } from "./external-secrets";
 import { buildLoadBalancerController } from "./load-balancer-controller";
+import { buildRegistry } from "./registry";
 import { buildFoundation, commonOutputs, type Foundation } from "./foundation";
 import { checkTransitAgainstHub } from "./sections/transit";
 import { buildGitOpsSpoke, capabilityFacts, gitSource } from "./wiring/gitops";
@@ -80,7 +81,8 @@ export async function spokeStack(config: PlatformConfig): Promise<SpokeOutputs> 
       dependsOn: [attachment],
     }),
   };
-  buildKarpenter(config, foundation);
+  const karpenter = buildKarpenter(config, foundation);
+  buildRegistry(config, foundation, karpenter);
   buildCertManager(config, foundation);
   buildExternalDns(config, foundation);
   buildLoadBalancerController(config, foundation);

@@ -340,6 +340,7 @@ describe("Pulumi.yaml config block", () => {
     "externalDns",
     "externalSecrets",
     "loadBalancerController",
+    "registry",
     "fluxInfrastructureNamespaces",
   ]);
 
