@@ -25,6 +25,8 @@ import { certManagerSchema } from "./cert-manager";
 import { externalDnsSchema } from "./external-dns";
 import { externalSecretsSchema } from "./external-secrets";
 import { chartMirrorSchema } from "./chart-mirror";
+import { loadBalancerControllerSchema } from "./load-balancer-controller";
+import { registrySchema } from "./registry";
 
 /**
  * Keys whose values are secrets, set per stack with `pulumi config set --secret` and never declared
@@ -66,6 +68,8 @@ const ROLE_ONLY_KEYS: Readonly<Record<string, "hub" | "spoke">> = {
 const RETIRED_KEYS: Readonly<Record<string, string>> = {
   hubPrivateRouteTableCount:
     "no value (removed: the spoke counts the hub's privateRouteTableIds output; delete the key)",
+  installLoadBalancerController:
+    "no value (replaced by platform:loadBalancerController.enabled, on every cluster; docs/ingress.md)",
 };
 
 /** The whole `platform` namespace: core keys and the keys of each capability. */
@@ -81,6 +85,8 @@ export const platformSchema = z.strictObject({
   ...externalDnsSchema,
   ...externalSecretsSchema,
   ...chartMirrorSchema,
+  ...loadBalancerControllerSchema,
+  ...registrySchema,
 });
 
 type Parsed = z.infer<typeof platformSchema>;

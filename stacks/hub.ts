@@ -10,6 +10,8 @@ import { buildKarpenter } from "./karpenter";
 import { buildCertManager } from "./cert-manager";
 import { buildExternalDns } from "./external-dns";
 import { buildExternalSecrets } from "./external-secrets";
+import { buildLoadBalancerController } from "./load-balancer-controller";
+import { buildRegistry } from "./registry";
 import { buildFoundation, commonOutputs } from "./foundation";
 import { buildGitOpsHub, capabilityFacts, gitSource } from "./wiring/gitops";
 import { buildObservabilityHub } from "./wiring/observability";
@@ -22,11 +24,18 @@ export async function hubStack(config: PlatformConfig): Promise<HubOutputs> {
   gitSource(config); // validates the Git source before anything is created
   const foundation = await buildFoundation(config);
   const transit = buildTransitHub(config, foundation);
-  buildKarpenter(config, foundation);
+  const karpenter = buildKarpenter(config, foundation);
+  buildRegistry(config, foundation, karpenter);
   buildCertManager(config, foundation);
   buildExternalDns(config, foundation);
+  const loadBalancerController = buildLoadBalancerController(config, foundation);
   const { storage: storageInstall, ...storage } = buildStorage(config, foundation);
-  const observability = buildObservabilityHub(config, foundation, [storageInstall]);
+  const observability = buildObservabilityHub(
+    config,
+    foundation,
+    [storageInstall],
+    loadBalancerController ? [loadBalancerController.release] : [],
+  );
   const { flux, ...gitops } = buildGitOpsHub(
     config,
     foundation,

@@ -11,6 +11,8 @@ import { buildKarpenter } from "./karpenter";
 import { buildCertManager } from "./cert-manager";
 import { buildExternalDns } from "./external-dns";
 import { buildExternalSecrets } from "./external-secrets";
+import { buildLoadBalancerController } from "./load-balancer-controller";
+import { buildRegistry } from "./registry";
 import { buildFoundation, commonOutputs, type Foundation } from "./foundation";
 import { checkTransitAgainstHub } from "./sections/transit";
 import { buildGitOpsSpoke, capabilityFacts, gitSource } from "./wiring/gitops";
@@ -79,9 +81,11 @@ export async function spokeStack(config: PlatformConfig): Promise<SpokeOutputs> 
       dependsOn: [attachment],
     }),
   };
-  buildKarpenter(config, foundation);
+  const karpenter = buildKarpenter(config, foundation);
+  buildRegistry(config, foundation, karpenter);
   buildCertManager(config, foundation);
   buildExternalDns(config, foundation);
+  buildLoadBalancerController(config, foundation);
   const { storage: storageInstall, ...storage } = buildStorage(config, foundation);
   const observability = buildObservabilitySpoke(config, foundation, hub, [storageInstall]);
   const { flux, ...gitops } = buildGitOpsSpoke(

@@ -339,6 +339,8 @@ describe("Pulumi.yaml config block", () => {
     "certManager",
     "externalDns",
     "externalSecrets",
+    "loadBalancerController",
+    "registry",
     "fluxInfrastructureNamespaces",
     "chartMirror",
   ]);
@@ -430,7 +432,6 @@ describe("every config key rejects a bad value with one line naming it", () => {
     ["elasticsearchStorageGiB", "0", hubBase],
     ["elasticsearchMemoryGiB", "0", hubBase],
     ["logRetentionDays", "0", hubBase],
-    ["installLoadBalancerController", "maybe", hubBase],
   ];
   for (const [key, value, base] of cases) {
     it(`platform:${key} = ${value}`, () => {

@@ -136,6 +136,8 @@ each page lists the fields, their defaults and how to turn the add-on off.
 | \`platform:certManager\` | on in production | [docs/cert-manager.md](cert-manager.md): certificates, Let's Encrypt ClusterIssuers with DNS-01 on Route 53 |
 | \`platform:externalDns\` | on in production with hosted zones | [docs/external-dns.md](external-dns.md): Route 53 records for Services and Ingresses |
 | \`platform:externalSecrets\` | on in production | [docs/external-secrets.md](external-secrets.md): External Secrets Operator, a SecretStore per organization environment |
+| \`platform:loadBalancerController\` | on, internal load balancers only | [docs/ingress.md](ingress.md): AWS Load Balancer Controller, IngressClass \`alb\`, opt-in internet-facing class |
+| \`platform:registry\` | on in production (the hub manages the account's rules) | [docs/registry.md](registry.md): ECR pull through cache, creation templates, node role access |
 
 ### \`platform:chartMirror\` (all stacks)
 

@@ -52,6 +52,7 @@ export const types = {
   bucketSse: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
   bucketSseV2: "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
   ecrRepository: "aws:ecr/repository:Repository",
+  ecrRepositoryCreationTemplate: "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate",
   iamPolicy: "aws:iam/policy:Policy",
   iamRolePolicy: "aws:iam/rolePolicy:RolePolicy",
   iamUserPolicy: "aws:iam/userPolicy:UserPolicy",

@@ -3,7 +3,7 @@
  * Reference: docs/observability.md.
  */
 import { z } from "zod";
-import { ConfigError, NAMESPACE, boolean, integer, kubernetesName, structured } from "../schema";
+import { ConfigError, NAMESPACE, integer, kubernetesName, structured } from "../schema";
 import type { RoleOnly, SectionConfig, SectionOf } from "./types";
 
 /** What the offline plan passes for a `secure:` value it cannot decrypt (tools/plan). */
@@ -68,8 +68,6 @@ export const observabilitySchema = {
   elasticsearchMemoryGiB: integer(2, 64).default(4),
   /** Hub: days an index of shipped logs is kept (ILM delete phase). @default 30 */
   logRetentionDays: integer(1, 3650).default(30),
-  /** Hub: install the AWS Load Balancer Controller (it provisions the endpoints' internal NLBs). @default true */
-  installLoadBalancerController: boolean().default(true),
   /**
    * Spoke: PEM of the hub Elasticsearch CA (ECK Secret logs-es-http-certs-public, key ca.crt), so
    * Fluent Bit verifies the hub. @default unset (TLS without server verification)
@@ -98,7 +96,6 @@ export const observabilityRoles: RoleOnly<typeof observabilitySchema> = {
   elasticsearchStorageGiB: "hub",
   elasticsearchMemoryGiB: "hub",
   logRetentionDays: "hub",
-  installLoadBalancerController: "hub",
   elasticsearchCaCertificate: "spoke",
 };
 

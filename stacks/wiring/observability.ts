@@ -1,9 +1,8 @@
 /**
  * Wiring of the observability capability: config -> components (the hub's metrics and log stores
- * with the load balancer controller that exposes them; each spoke's shippers).
+ * (exposed through the load balancer controller); each spoke's shippers).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { AwsLoadBalancerController } from "../../components/aws-load-balancer-controller";
 import { ObservabilityHub, ObservabilitySpoke } from "../../components/observability";
 import type { PlatformConfig } from "../config";
 import type { Foundation } from "../foundation";
@@ -50,23 +49,14 @@ export function buildObservabilityHub(
   config: PlatformConfig,
   foundation: Foundation,
   storageDependsOn: pulumi.Resource[] = [],
+  loadBalancerDependsOn: pulumi.Resource[] = [],
 ): ObservabilityHubOutputs {
-  // The controller provisions the endpoints' internal NLBs; without it they stay pending until one is installed.
-  const loadBalancerController = config.installLoadBalancerController
-    ? new AwsLoadBalancerController(config.stack, {
-        clusterName: config.clusterName,
-        eksClusterName: foundation.cluster.clusterName,
-        region: config.region,
-        vpcId: foundation.network.vpcId,
-        provider: foundation.provider,
-        production: config.production,
-        tags: foundation.tags,
-      })
-    : undefined;
+  // The load balancer controller (stacks/load-balancer-controller.ts) provisions the endpoints'
+  // internal NLBs; without it they stay pending until one is installed.
   const hub = new ObservabilityHub(config.stack, {
     clusterName: config.clusterName,
     storageDependsOn,
-    loadBalancerDependsOn: loadBalancerController ? [loadBalancerController.release] : [],
+    loadBalancerDependsOn,
     vpcId: foundation.network.vpcId,
     vpcCidr: config.vpcCidr,
     provider: foundation.provider,
