@@ -179,8 +179,12 @@ describe("e2e: real engine, policy pack, Kubernetes provider and API server", fu
   });
 
   it("pulumi destroy leaves nothing behind", async function () {
-    await pulumiOk(ws, ["destroy", "--stack", "spoke-prod", "--yes", "--skip-preview"]);
-    await pulumiOk(ws, ["destroy", "--stack", "hub", "--yes", "--skip-preview"]);
+    // Production protects its stateful resources (KMS keys, EFS, the backup vault): tearing a
+    // production stack down is an explicit unprotect first.
+    for (const stack of ["spoke-prod", "hub"]) {
+      await pulumiOk(ws, ["state", "unprotect", "--all", "--yes", "--stack", stack]);
+      await pulumiOk(ws, ["destroy", "--stack", stack, "--yes", "--skip-preview"]);
+    }
     const aws = JSON.parse(fs.readFileSync(path.join(work, "aws-state.json"), "utf8")) as Record<
       string,
       unknown
