@@ -5,11 +5,10 @@
  *
  * - one Node, `e2e-node`, Ready, with the capacity of an m6i.large;
  * - every Pod without a node is bound to it (a Binding, as the scheduler would);
- * - a bound Pod is reported Running and Ready, or Succeeded when a Job owns it;
- * - admission webhooks of the charts point at Pods that do not run: their failurePolicy becomes
- *   Ignore, so the API server admits what the webhook would have judged (Pod Security admission
- *   is built in and stays real). Pods get no IP, so their Services have no endpoints and the API
- *   server fails such a call at once instead of waiting for a timeout.
+ * - a bound Pod is reported Running and Ready, or Succeeded when a Job owns it; it gets no IP.
+ *
+ * Admission webhooks would call these Pods: the e2e API server runs without the webhook admission
+ * plugins (tools/e2e/cluster.ts).
  */
 import { spawn } from "node:child_process";
 
@@ -163,26 +162,6 @@ export async function startKubelet(kubeconfig: string, intervalMs = 2000): Promi
       ])
         .then(() => done.add(key))
         .catch(() => undefined);
-    }
-    for (const kind of ["validatingwebhookconfigurations", "mutatingwebhookconfigurations"]) {
-      const list = JSON.parse(await kubectl(kubeconfig, ["get", kind, "-o", "json"])) as { items: Json[] };
-      for (const config of list.items) {
-        const webhooks: Json[] = config.webhooks ?? [];
-        if (!webhooks.some((w) => w.failurePolicy !== "Ignore")) continue;
-        const patch = webhooks.map((_w, i) => ({
-          op: "replace",
-          path: `/webhooks/${i}/failurePolicy`,
-          value: "Ignore",
-        }));
-        await kubectl(kubeconfig, [
-          "patch",
-          kind,
-          config.metadata.name,
-          "--type=json",
-          "-p",
-          JSON.stringify(patch),
-        ]).catch(() => undefined);
-      }
     }
   };
   const loop = (async () => {
