@@ -26,6 +26,7 @@ import { externalDnsSchema } from "./external-dns";
 import { externalSecretsSchema } from "./external-secrets";
 import { loadBalancerControllerSchema } from "./load-balancer-controller";
 import { registrySchema } from "./registry";
+import { veleroSchema } from "./velero";
 
 /**
  * Keys whose values are secrets, set per stack with `pulumi config set --secret` and never declared
@@ -85,6 +86,7 @@ export const platformSchema = z.strictObject({
   ...externalSecretsSchema,
   ...loadBalancerControllerSchema,
   ...registrySchema,
+  ...veleroSchema,
 });
 
 type Parsed = z.infer<typeof platformSchema>;
