@@ -27,6 +27,7 @@ import { externalSecretsSchema } from "./external-secrets";
 import { chartMirrorSchema } from "./chart-mirror";
 import { loadBalancerControllerSchema } from "./load-balancer-controller";
 import { registrySchema } from "./registry";
+import { veleroSchema } from "./velero";
 
 /**
  * Keys whose values are secrets, set per stack with `pulumi config set --secret` and never declared
@@ -87,6 +88,7 @@ export const platformSchema = z.strictObject({
   ...chartMirrorSchema,
   ...loadBalancerControllerSchema,
   ...registrySchema,
+  ...veleroSchema,
 });
 
 type Parsed = z.infer<typeof platformSchema>;

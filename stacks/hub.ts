@@ -12,6 +12,7 @@ import { buildExternalDns } from "./external-dns";
 import { buildExternalSecrets } from "./external-secrets";
 import { buildLoadBalancerController } from "./load-balancer-controller";
 import { buildRegistry } from "./registry";
+import { buildVelero } from "./velero";
 import { buildFoundation, commonOutputs } from "./foundation";
 import { buildGitOpsHub, capabilityFacts, gitSource } from "./wiring/gitops";
 import { buildObservabilityHub } from "./wiring/observability";
@@ -43,6 +44,7 @@ export async function hubStack(config: PlatformConfig): Promise<HubOutputs> {
   );
   const { organizations, ...tenancy } = buildTenancy(config, foundation, { fluxDependsOn: [flux] });
   buildExternalSecrets(config, foundation, organizations);
+  buildVelero(config, foundation, storageInstall.key.arn, organizations);
   // Deployments run inside the hub VPC: they reach the private API of the hub and, over the Transit
   // Gateway, of every spoke (docs/ci-and-deployments.md).
   const runner = new DeploymentRunner(`${config.stack}-runner`, {

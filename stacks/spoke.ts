@@ -13,6 +13,7 @@ import { buildExternalDns } from "./external-dns";
 import { buildExternalSecrets } from "./external-secrets";
 import { buildLoadBalancerController } from "./load-balancer-controller";
 import { buildRegistry } from "./registry";
+import { buildVelero } from "./velero";
 import { buildFoundation, commonOutputs, type Foundation } from "./foundation";
 import { checkTransitAgainstHub } from "./sections/transit";
 import { buildGitOpsSpoke, capabilityFacts, gitSource } from "./wiring/gitops";
@@ -96,6 +97,7 @@ export async function spokeStack(config: PlatformConfig): Promise<SpokeOutputs> 
   );
   const { organizations, ...tenancy } = buildTenancy(config, foundation, { fluxDependsOn: [flux] });
   buildExternalSecrets(config, foundation, organizations);
+  buildVelero(config, foundation, storageInstall.key.arn, organizations);
   return {
     role: "spoke",
     hubStackReference: config.hubStackReference!,

@@ -341,6 +341,7 @@ describe("Pulumi.yaml config block", () => {
     "externalSecrets",
     "loadBalancerController",
     "registry",
+    "velero",
     "fluxInfrastructureNamespaces",
     "chartMirror",
   ]);

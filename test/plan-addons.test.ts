@@ -45,6 +45,13 @@ const ADDONS = [
     version: "3.5.0",
     serviceAccount: "aws-load-balancer-controller",
   },
+  {
+    key: "velero",
+    type: "platform:velero:",
+    chart: "velero",
+    version: "12.1.0",
+    serviceAccount: "velero-server",
+  },
 ] as const;
 
 /** Add-ons made of AWS resources only (no chart): config key and component type prefix. */
@@ -213,6 +220,21 @@ describe("add-ons in the production plans", function () {
         "ecr:BatchImportUpstreamImage",
         "ecr:CreateRepository",
       ]);
+  });
+
+  it("spoke-prod: a Velero Schedule per organization namespace", () => {
+    const plan = plans["spoke-prod"];
+    const namespaces = (plan.outputs.organizationNamespaces as string[]).slice().sort();
+    const schedules = plan.resources.filter((r) => r.type === "kubernetes:velero.io/v1:Schedule");
+    assert.deepEqual(
+      schedules
+        .flatMap(
+          (s) =>
+            (s.inputs.spec as { template: { includedNamespaces: string[] } }).template.includedNamespaces,
+        )
+        .sort(),
+      namespaces,
+    );
   });
 
   it("managed node groups ignore desired-size drift only while Karpenter runs", () => {

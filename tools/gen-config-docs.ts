@@ -137,6 +137,7 @@ each page lists the fields, their defaults and how to turn the add-on off.
 | \`platform:externalDns\` | on in production with hosted zones | [docs/external-dns.md](external-dns.md): Route 53 records for Services and Ingresses |
 | \`platform:externalSecrets\` | on in production | [docs/external-secrets.md](external-secrets.md): External Secrets Operator, a SecretStore per organization environment |
 | \`platform:loadBalancerController\` | on, internal load balancers only | [docs/ingress.md](ingress.md): AWS Load Balancer Controller, IngressClass \`alb\`, opt-in internet-facing class |
+| \`platform:velero\` | on in production | [docs/backups.md](backups.md): Velero, its S3 bucket, a Schedule per organization namespace; AWS Backup copies |
 | \`platform:registry\` | on in production (the hub manages the account's rules) | [docs/registry.md](registry.md): ECR pull through cache, creation templates, node role access |
 
 ### \`platform:chartMirror\` (all stacks)

@@ -68,6 +68,7 @@ export const types = {
     "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive",
   ssoManagedPolicyAttachment: "aws:ssoadmin/managedPolicyAttachment:ManagedPolicyAttachment",
   backupVault: "aws:backup/vault:Vault",
+  backupPlan: "aws:backup/plan:Plan",
   helmRelease: "kubernetes:helm.sh/v3:Release",
   helmChartV4: "kubernetes:helm.sh/v4:Chart",
 } as const;
