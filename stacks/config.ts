@@ -24,6 +24,8 @@ import { karpenterSchema } from "./karpenter";
 import { certManagerSchema } from "./cert-manager";
 import { externalDnsSchema } from "./external-dns";
 import { externalSecretsSchema } from "./external-secrets";
+import { tracingChecks, tracingSchema } from "./tracing";
+import { alertingChecks, alertingHasCredentials, alertingRoles, alertingSchema } from "./alerting";
 
 /**
  * Keys whose values are secrets, set per stack with `pulumi config set --secret` and never declared
@@ -37,12 +39,7 @@ export const SECRET_KEYS = ["gitSshPrivateKey", "githubAppPrivateKey"] as const;
  * `logShipperPassword` are declared in Pulumi.yaml with an empty default (generated), which is not
  * a value.
  */
-const CREDENTIAL_KEYS = [
-  ...SECRET_KEYS,
-  "grafanaAdminPassword",
-  "logShipperPassword",
-  "alertmanagerReceivers",
-] as const;
+const CREDENTIAL_KEYS = [...SECRET_KEYS, "grafanaAdminPassword", "logShipperPassword", "alerting"] as const;
 
 /**
  * Config namespaces a stack may use: this project's and those of the providers the program runs
@@ -56,6 +53,7 @@ const ROLE_ONLY_KEYS: Readonly<Record<string, "hub" | "spoke">> = {
   ...transitRoles,
   ...gitopsRoles,
   ...observabilityRoles,
+  ...alertingRoles,
 };
 
 /**
@@ -65,6 +63,8 @@ const ROLE_ONLY_KEYS: Readonly<Record<string, "hub" | "spoke">> = {
 const RETIRED_KEYS: Readonly<Record<string, string>> = {
   hubPrivateRouteTableCount:
     "no value (removed: the spoke counts the hub's privateRouteTableIds output; delete the key)",
+  alertmanagerReceivers:
+    "no value (renamed to platform:alerting.receivers: move the list there and set it with pulumi config set --secret platform:alerting)",
 };
 
 /** The whole `platform` namespace: core keys and the keys of each capability. */
@@ -79,6 +79,8 @@ export const platformSchema = z.strictObject({
   ...certManagerSchema,
   ...externalDnsSchema,
   ...externalSecretsSchema,
+  ...tracingSchema,
+  ...alertingSchema,
 });
 
 type Parsed = z.infer<typeof platformSchema>;
@@ -260,7 +262,11 @@ function roleChecks(parsed: Record<string, unknown>): void {
 function secretChecks(parsed: Record<string, unknown>, isSecret: (key: string) => boolean): void {
   for (const key of CREDENTIAL_KEYS) {
     const full = `${NAMESPACE}:${key}`;
-    if (JSON.stringify(parsed[key]) === JSON.stringify(defaultOf(key)) || isSecret(full)) continue;
+    const holdsCredential =
+      key === "alerting"
+        ? alertingHasCredentials(parsed[key])
+        : JSON.stringify(parsed[key]) !== JSON.stringify(defaultOf(key));
+    if (!holdsCredential || isSecret(full)) continue;
     throw new ConfigError(
       full,
       "(plain text, not shown)",
@@ -324,6 +330,8 @@ function crossChecks(config: PlatformConfig): void {
 function crossCheckSections(config: PlatformConfig): void {
   for (const check of [transitChecks, gitopsChecks, tenancyChecks, storageChecks, observabilityChecks])
     check(config);
+  tracingChecks(config);
+  alertingChecks(config);
 }
 
 export { ConfigError, NAMESPACE, cidrsOverlap, isIpv4Cidr } from "./schema";

@@ -10,6 +10,8 @@ import { buildKarpenter } from "./karpenter";
 import { buildCertManager } from "./cert-manager";
 import { buildExternalDns } from "./external-dns";
 import { buildExternalSecrets } from "./external-secrets";
+import { buildTracingHub } from "./tracing";
+import { buildAlertingHub } from "./alerting";
 import { buildFoundation, commonOutputs } from "./foundation";
 import { buildGitOpsHub, capabilityFacts, gitSource } from "./wiring/gitops";
 import { buildObservabilityHub } from "./wiring/observability";
@@ -26,7 +28,11 @@ export async function hubStack(config: PlatformConfig): Promise<HubOutputs> {
   buildCertManager(config, foundation);
   buildExternalDns(config, foundation);
   const { storage: storageInstall, ...storage } = buildStorage(config, foundation);
-  const observability = buildObservabilityHub(config, foundation, [storageInstall]);
+  const { prometheusStack, ...observability } = buildObservabilityHub(config, foundation, [storageInstall]);
+  buildAlertingHub(config, foundation, prometheusStack);
+  const tracing = buildTracingHub(config, foundation, observability.hubEndpointsSecurityGroupId, [
+    storageInstall,
+  ]);
   const { flux, ...gitops } = buildGitOpsHub(
     config,
     foundation,
@@ -49,6 +55,7 @@ export async function hubStack(config: PlatformConfig): Promise<HubOutputs> {
     ...tenancy,
     ...transit,
     ...observability,
+    ...tracing,
     ...gitops,
   };
 }

@@ -11,6 +11,7 @@ import { buildKarpenter } from "./karpenter";
 import { buildCertManager } from "./cert-manager";
 import { buildExternalDns } from "./external-dns";
 import { buildExternalSecrets } from "./external-secrets";
+import { buildTracingSpoke, readTracingHub } from "./tracing";
 import { buildFoundation, commonOutputs, type Foundation } from "./foundation";
 import { checkTransitAgainstHub } from "./sections/transit";
 import { buildGitOpsSpoke, capabilityFacts, gitSource } from "./wiring/gitops";
@@ -67,6 +68,7 @@ export async function spokeStack(config: PlatformConfig): Promise<SpokeOutputs> 
   }
   checkAgainstHub(config, hubVpcCidr);
   const hubPrivateRouteTableCount = checkTransitAgainstHub(config, hubRegion, hubRouteTables);
+  const tracingHub = await readTracingHub(config, hubRef);
   const hub = readHubOutputs(hubRef);
 
   const base = await buildFoundation(config);
@@ -84,6 +86,7 @@ export async function spokeStack(config: PlatformConfig): Promise<SpokeOutputs> 
   buildExternalDns(config, foundation);
   const { storage: storageInstall, ...storage } = buildStorage(config, foundation);
   const observability = buildObservabilitySpoke(config, foundation, hub, [storageInstall]);
+  buildTracingSpoke(config, foundation, hub, tracingHub);
   const { flux, ...gitops } = buildGitOpsSpoke(
     config,
     foundation,

@@ -7,6 +7,8 @@ import { AwsLoadBalancerController } from "../../components/aws-load-balancer-co
 import { ObservabilityHub, ObservabilitySpoke } from "../../components/observability";
 import type { PlatformConfig } from "../config";
 import type { Foundation } from "../foundation";
+import { logsToTracesDataLink } from "../../components/tracing/values";
+import { tracingEnabled } from "../tracing";
 
 /** Hub outputs this area adds (flat camelCase stack outputs). */
 export interface ObservabilityHubOutputs {
@@ -50,7 +52,7 @@ export function buildObservabilityHub(
   config: PlatformConfig,
   foundation: Foundation,
   storageDependsOn: pulumi.Resource[] = [],
-): ObservabilityHubOutputs {
+): ObservabilityHubOutputs & { readonly prometheusStack: pulumi.Resource } {
   // The controller provisions the endpoints' internal NLBs; without it they stay pending until one is installed.
   const loadBalancerController = config.installLoadBalancerController
     ? new AwsLoadBalancerController(config.stack, {
@@ -73,7 +75,9 @@ export function buildObservabilityHub(
     production: config.production,
     prometheusRetention: config.prometheusRetention,
     prometheusStorageGiB: config.prometheusStorageGiB,
-    alertReceivers: config.alertmanagerReceivers,
+    alertReceivers: config.alerting.receivers,
+    defaultAlertReceiver: config.alerting.defaultReceiver,
+    logsDataLinks: tracingEnabled(config) ? [logsToTracesDataLink] : undefined,
     grafanaAdminPassword:
       config.grafanaAdminPassword === undefined ? undefined : pulumi.secret(config.grafanaAdminPassword),
     logShipperPassword:
@@ -85,6 +89,7 @@ export function buildObservabilityHub(
     tags: foundation.tags,
   });
   return {
+    prometheusStack: hub.prometheusStack,
     hubEndpointsSecurityGroupId: hub.endpointsSecurityGroupId,
     prometheusRemoteWriteUrl: hub.prometheusRemoteWriteUrl,
     elasticsearchUrl: hub.elasticsearchUrl,
