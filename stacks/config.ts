@@ -28,6 +28,8 @@ import { chartMirrorSchema } from "./chart-mirror";
 import { loadBalancerControllerSchema } from "./load-balancer-controller";
 import { registrySchema } from "./registry";
 import { veleroSchema } from "./velero";
+import { tracingChecks, tracingSchema } from "./tracing";
+import { alertingChecks, alertingHasCredentials, alertingRoles, alertingSchema } from "./alerting";
 
 /**
  * Keys whose values are secrets, set per stack with `pulumi config set --secret` and never declared
@@ -41,12 +43,7 @@ export const SECRET_KEYS = ["gitSshPrivateKey", "githubAppPrivateKey"] as const;
  * `logShipperPassword` are declared in Pulumi.yaml with an empty default (generated), which is not
  * a value.
  */
-const CREDENTIAL_KEYS = [
-  ...SECRET_KEYS,
-  "grafanaAdminPassword",
-  "logShipperPassword",
-  "alertmanagerReceivers",
-] as const;
+const CREDENTIAL_KEYS = [...SECRET_KEYS, "grafanaAdminPassword", "logShipperPassword", "alerting"] as const;
 
 /**
  * Config namespaces a stack may use: this project's and those of the providers the program runs
@@ -60,6 +57,7 @@ const ROLE_ONLY_KEYS: Readonly<Record<string, "hub" | "spoke">> = {
   ...transitRoles,
   ...gitopsRoles,
   ...observabilityRoles,
+  ...alertingRoles,
 };
 
 /**
@@ -71,6 +69,8 @@ const RETIRED_KEYS: Readonly<Record<string, string>> = {
     "no value (removed: the spoke counts the hub's privateRouteTableIds output; delete the key)",
   installLoadBalancerController:
     "no value (replaced by platform:loadBalancerController.enabled, on every cluster; docs/ingress.md)",
+  alertmanagerReceivers:
+    "no value (renamed to platform:alerting.receivers: move the list there and set it with pulumi config set --secret platform:alerting)",
 };
 
 /** The whole `platform` namespace: core keys and the keys of each capability. */
@@ -89,6 +89,8 @@ export const platformSchema = z.strictObject({
   ...loadBalancerControllerSchema,
   ...registrySchema,
   ...veleroSchema,
+  ...tracingSchema,
+  ...alertingSchema,
 });
 
 type Parsed = z.infer<typeof platformSchema>;
@@ -270,7 +272,11 @@ function roleChecks(parsed: Record<string, unknown>): void {
 function secretChecks(parsed: Record<string, unknown>, isSecret: (key: string) => boolean): void {
   for (const key of CREDENTIAL_KEYS) {
     const full = `${NAMESPACE}:${key}`;
-    if (JSON.stringify(parsed[key]) === JSON.stringify(defaultOf(key)) || isSecret(full)) continue;
+    const holdsCredential =
+      key === "alerting"
+        ? alertingHasCredentials(parsed[key])
+        : JSON.stringify(parsed[key]) !== JSON.stringify(defaultOf(key));
+    if (!holdsCredential || isSecret(full)) continue;
     throw new ConfigError(
       full,
       "(plain text, not shown)",
@@ -334,6 +340,8 @@ function crossChecks(config: PlatformConfig): void {
 function crossCheckSections(config: PlatformConfig): void {
   for (const check of [transitChecks, gitopsChecks, tenancyChecks, storageChecks, observabilityChecks])
     check(config);
+  tracingChecks(config);
+  alertingChecks(config);
 }
 
 export { ConfigError, NAMESPACE, cidrsOverlap, isIpv4Cidr } from "./schema";

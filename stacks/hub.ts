@@ -13,6 +13,8 @@ import { buildExternalSecrets } from "./external-secrets";
 import { buildLoadBalancerController } from "./load-balancer-controller";
 import { buildRegistry } from "./registry";
 import { buildVelero } from "./velero";
+import { buildTracingHub } from "./tracing";
+import { buildAlertingHub } from "./alerting";
 import { buildFoundation, commonOutputs } from "./foundation";
 import { buildGitOpsHub, capabilityFacts, gitSource } from "./wiring/gitops";
 import { buildObservabilityHub } from "./wiring/observability";
@@ -31,12 +33,16 @@ export async function hubStack(config: PlatformConfig): Promise<HubOutputs> {
   buildExternalDns(config, foundation);
   const loadBalancerController = buildLoadBalancerController(config, foundation);
   const { storage: storageInstall, ...storage } = buildStorage(config, foundation);
-  const observability = buildObservabilityHub(
+  const { prometheusStack, ...observability } = buildObservabilityHub(
     config,
     foundation,
     [storageInstall],
     loadBalancerController ? [loadBalancerController.release] : [],
   );
+  buildAlertingHub(config, foundation, prometheusStack);
+  const tracing = buildTracingHub(config, foundation, observability.hubEndpointsSecurityGroupId, [
+    storageInstall,
+  ]);
   const { flux, ...gitops } = buildGitOpsHub(
     config,
     foundation,
@@ -60,6 +66,7 @@ export async function hubStack(config: PlatformConfig): Promise<HubOutputs> {
     ...tenancy,
     ...transit,
     ...observability,
+    ...tracing,
     ...gitops,
   };
 }

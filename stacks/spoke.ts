@@ -14,6 +14,7 @@ import { buildExternalSecrets } from "./external-secrets";
 import { buildLoadBalancerController } from "./load-balancer-controller";
 import { buildRegistry } from "./registry";
 import { buildVelero } from "./velero";
+import { buildTracingSpoke, readTracingHub } from "./tracing";
 import { buildFoundation, commonOutputs, type Foundation } from "./foundation";
 import { checkTransitAgainstHub } from "./sections/transit";
 import { buildGitOpsSpoke, capabilityFacts, gitSource } from "./wiring/gitops";
@@ -70,6 +71,7 @@ export async function spokeStack(config: PlatformConfig): Promise<SpokeOutputs> 
   }
   checkAgainstHub(config, hubVpcCidr);
   const hubPrivateRouteTableCount = checkTransitAgainstHub(config, hubRegion, hubRouteTables);
+  const tracingHub = await readTracingHub(config, hubRef);
   const hub = readHubOutputs(hubRef);
 
   const base = await buildFoundation(config);
@@ -89,6 +91,7 @@ export async function spokeStack(config: PlatformConfig): Promise<SpokeOutputs> 
   buildLoadBalancerController(config, foundation);
   const { storage: storageInstall, ...storage } = buildStorage(config, foundation);
   const observability = buildObservabilitySpoke(config, foundation, hub, [storageInstall]);
+  buildTracingSpoke(config, foundation, hub, tracingHub);
   const { flux, ...gitops } = buildGitOpsSpoke(
     config,
     foundation,

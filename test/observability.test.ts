@@ -340,7 +340,7 @@ describe("observability: configuration", function () {
     assert.equal(c.prometheusRetention, "15d");
     assert.equal(c.elasticsearchNodeCount, 3);
     assert.equal(c.logRetentionDays, 30);
-    assert.deepEqual(c.alertmanagerReceivers, []);
+    assert.deepEqual(c.alerting.receivers, []);
     assert.equal(c.grafanaAdminPassword, undefined);
   });
   it("rejects a retention that is not a Prometheus duration", () =>
@@ -354,14 +354,16 @@ describe("observability: configuration", function () {
     fails({ "platform:grafanaAdminPassword": "short" }, "platform:grafanaAdminPassword"));
   it("rejects a receiver without an https URL", () =>
     fails(
-      { "platform:alertmanagerReceivers": JSON.stringify([{ name: "a", type: "webhook", url: "http://x" }]) },
-      "platform:alertmanagerReceivers[0].url",
+      {
+        "platform:alerting": JSON.stringify({ receivers: [{ name: "a", type: "webhook", url: "http://x" }] }),
+      },
+      "platform:alerting.receivers[0].url",
     ));
   it("rejects duplicate receivers", () => {
     const r = { name: "a", type: "webhook", url: "https://x.example/hook" };
     fails(
-      { "platform:alertmanagerReceivers": JSON.stringify([r, r]) },
-      "platform:alertmanagerReceivers[1].name",
+      { "platform:alerting": JSON.stringify({ receivers: [r, r] }) },
+      "platform:alerting.receivers[1].name",
     );
   });
   it("rejects a CA that is not PEM", () =>

@@ -117,13 +117,16 @@ nested ones, as secret). The offline plan stands in \`[secret]\` for those a sta
 | \`platform:githubAppPrivateKey\` | \`gitAuth: github-app\` | GitHub App private key (PEM) |
 | \`platform:grafanaAdminPassword\` | never (hub; generated when empty) | Grafana admin password, at least 12 characters |
 | \`platform:logShipperPassword\` | never (hub; generated when empty) | Elasticsearch \`log-shipper\` password, at least 16 characters |
-| \`platform:alertmanagerReceivers\` | never (hub) | receivers with their webhook URLs (below) |
+| \`platform:alerting\` | when it lists receivers (hub) | Alertmanager receivers with their URLs and keys (below) |
 
-### \`platform:alertmanagerReceivers\` (hub)
+### \`platform:alerting\` (hub)
 
-Alertmanager receivers (docs/observability.md); receiver URLs are secrets: set the key with
-\`pulumi config set --secret\` (or each \`url\` with \`--secret --path\`). The offline plan cannot
-decrypt a whole-key secret and plans no receivers for it. Default \`[]\`.
+Alertmanager receivers (Slack, PagerDuty, e-mail, webhook), the default receiver and the platform's
+alert rules ([docs/alerting.md](alerting.md)). Receiver URLs, routing keys and SMTP passwords are
+secrets: once the object lists a receiver, set the key with \`pulumi config set --secret\` (or each
+credential with \`--secret --path\`); plain text is refused. The offline plan cannot decrypt a
+whole-key secret and plans no receivers for it. \`platform:alertmanagerReceivers\` was renamed to
+\`platform:alerting.receivers\` (the old key is refused with that message). Default: platform rules on, no receivers.
 
 ### Add-ons (all stacks)
 
@@ -153,6 +156,7 @@ repositories). Container images are not rewritten: mirror them with the registry
 cache or each add-on's image values. Flux \`HelmRepository\` objects in the Git repository are the
 repository's own business. Default: not set (upstream repositories). The e2e run (docs/e2e.md)
 installs every chart from a local mirror this way.
+| \`platform:tracing\` | on in production | [docs/tracing.md](tracing.md): OpenTelemetry Collector on every cluster, Tempo on the hub (S3), traces linked to logs |
 
 ## What is refused
 

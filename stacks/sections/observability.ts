@@ -3,7 +3,7 @@
  * Reference: docs/observability.md.
  */
 import { z } from "zod";
-import { ConfigError, NAMESPACE, integer, kubernetesName, structured } from "../schema";
+import { ConfigError, NAMESPACE, integer } from "../schema";
 import type { RoleOnly, SectionConfig, SectionOf } from "./types";
 
 /** What the offline plan passes for a `secure:` value it cannot decrypt (tools/plan). */
@@ -14,26 +14,6 @@ const password = (min: number) =>
     error: `a password of at least ${min} characters (set it with pulumi config set --secret)`,
   });
 
-/** One Alertmanager receiver. https://prometheus.io/docs/alerting/latest/configuration/#receiver */
-const alertReceiverSchema = z
-  .object({
-    /** Receiver name, unique. */
-    name: kubernetesName(),
-    /** `slack` or `webhook`. */
-    type: z.enum(["slack", "webhook"], { error: "slack or webhook" }),
-    /** Slack incoming-webhook URL or webhook endpoint (https). */
-    url: z.string().refine((v) => v === PLAN_SECRET_PLACEHOLDER || /^https:\/\/\S+$/.test(v), {
-      error: "an https:// URL",
-    }),
-    /** Slack channel (slack only). */
-    channel: z.string().optional(),
-    /** Label matchers, e.g. ["severity = critical"]; empty routes every alert. @default [] */
-    matchers: z.array(z.string().min(1)).default([]),
-    /** Notify when alerts resolve. @default true */
-    sendResolved: z.boolean().default(true),
-  })
-  .strict();
-
 /** Keys of this section: zod schemas with TSDoc and @default. */
 export const observabilitySchema = {
   /** Hub: Prometheus retention, a Prometheus duration (`15d`, `720h`). https://prometheus.io/docs/prometheus/latest/storage/ @default "15d" */
@@ -43,19 +23,6 @@ export const observabilitySchema = {
     .default("15d"),
   /** Hub: size of the Prometheus volume (gp3), GiB. @default 100 */
   prometheusStorageGiB: integer(10, 16384).default(100),
-  /**
-   * Hub: Alertmanager receivers (object array {name, type: slack|webhook, url, channel, matchers,
-   * sendResolved}). The URLs are credentials: set the key (or each url with `--path`) with
-   * `pulumi config set --secret`; plain text is refused.
-   * @default [] (alerts go nowhere but the Alertmanager UI)
-   */
-  alertmanagerReceivers: z
-    .preprocess(
-      // The offline plan cannot decrypt a whole-key secret: it plans no receivers.
-      (v) => (v === PLAN_SECRET_PLACEHOLDER ? [] : v),
-      structured(z.array(alertReceiverSchema)),
-    )
-    .default([]),
   /** Hub: Grafana admin password (secret, >= 12 characters). @default generated on the first up and kept in the cluster */
   grafanaAdminPassword: password(12).optional(),
   /** Hub: password of the Elasticsearch `log-shipper` user spokes ship with (secret). @default generated on the first up and kept */
@@ -89,7 +56,6 @@ export const observabilitySchema = {
 export const observabilityRoles: RoleOnly<typeof observabilitySchema> = {
   prometheusRetention: "hub",
   prometheusStorageGiB: "hub",
-  alertmanagerReceivers: "hub",
   grafanaAdminPassword: "hub",
   logShipperPassword: "hub",
   elasticsearchNodeCount: "hub",
@@ -112,27 +78,4 @@ export function observabilityChecks(config: SectionConfig<typeof observabilitySc
       "at least 3 nodes in production (a master quorum survives the loss of one node)",
     );
   }
-  const seen = new Set<string>();
-  c.alertmanagerReceivers.forEach((r, i) => {
-    if (r.name === "null")
-      throw new ConfigError(
-        `${NAMESPACE}:alertmanagerReceivers[${i}].name`,
-        r.name,
-        "a name other than null (reserved)",
-      );
-    if (seen.has(r.name))
-      throw new ConfigError(
-        `${NAMESPACE}:alertmanagerReceivers[${i}].name`,
-        r.name,
-        "a receiver name used once",
-      );
-    seen.add(r.name);
-    if (r.channel !== undefined && r.type !== "slack") {
-      throw new ConfigError(
-        `${NAMESPACE}:alertmanagerReceivers[${i}].channel`,
-        r.channel,
-        "no channel for a webhook receiver",
-      );
-    }
-  });
 }

@@ -6,6 +6,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { ObservabilityHub, ObservabilitySpoke } from "../../components/observability";
 import type { PlatformConfig } from "../config";
 import type { Foundation } from "../foundation";
+import { logsToTracesDataLink } from "../../components/tracing/values";
+import { tracingEnabled } from "../tracing";
 
 /** Hub outputs this area adds (flat camelCase stack outputs). */
 export interface ObservabilityHubOutputs {
@@ -50,7 +52,7 @@ export function buildObservabilityHub(
   foundation: Foundation,
   storageDependsOn: pulumi.Resource[] = [],
   loadBalancerDependsOn: pulumi.Resource[] = [],
-): ObservabilityHubOutputs {
+): ObservabilityHubOutputs & { readonly prometheusStack: pulumi.Resource } {
   // The load balancer controller (stacks/load-balancer-controller.ts) provisions the endpoints'
   // internal NLBs; without it they stay pending until one is installed.
   const hub = new ObservabilityHub(config.stack, {
@@ -63,7 +65,9 @@ export function buildObservabilityHub(
     production: config.production,
     prometheusRetention: config.prometheusRetention,
     prometheusStorageGiB: config.prometheusStorageGiB,
-    alertReceivers: config.alertmanagerReceivers,
+    alertReceivers: config.alerting.receivers,
+    defaultAlertReceiver: config.alerting.defaultReceiver,
+    logsDataLinks: tracingEnabled(config) ? [logsToTracesDataLink] : undefined,
     grafanaAdminPassword:
       config.grafanaAdminPassword === undefined ? undefined : pulumi.secret(config.grafanaAdminPassword),
     logShipperPassword:
@@ -75,6 +79,7 @@ export function buildObservabilityHub(
     tags: foundation.tags,
   });
   return {
+    prometheusStack: hub.prometheusStack,
     hubEndpointsSecurityGroupId: hub.endpointsSecurityGroupId,
     prometheusRemoteWriteUrl: hub.prometheusRemoteWriteUrl,
     elasticsearchUrl: hub.elasticsearchUrl,
