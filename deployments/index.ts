@@ -17,7 +17,7 @@ import * as pulumiservice from "@pulumi/pulumiservice";
 import {
   buildPolicyGroups,
   buildStackDeploymentSettings,
-  defaults,
+  deploymentDefaults,
   discoverStacks,
   policyConfigPath,
   policyProfileFor,
@@ -26,8 +26,8 @@ import {
 
 const config = new pulumi.Config();
 const organization = pulumi.getOrganization();
-const project = config.get("project") ?? defaults.project;
-const repoDir = config.get("repoDir") ?? defaults.repoDir;
+const project = config.get("project") ?? deploymentDefaults.project;
+const repoDir = config.get("repoDir") ?? deploymentDefaults.repoDir;
 const repository = config.require("repository");
 const awsRoleArn = config.require("awsRoleArn");
 const awsRoleArns = config.getObject<Record<string, string>>("awsRoleArns") ?? {};

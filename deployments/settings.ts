@@ -12,7 +12,7 @@ import * as path from "path";
 import type { Input } from "@pulumi/pulumi";
 
 /** Module-level defaults; every value is documented in docs/ci-and-deployments.md. */
-export const defaults = {
+export const deploymentDefaults = {
   /** The Pulumi project whose stacks get deployment settings (root `Pulumi.yaml`). */
   project: "platform",
   /** The branch whose pushes run `pulumi up`. */
@@ -101,7 +101,7 @@ export function policyProfileFor(
 
 /** Path of a profile's policy config relative to the project directory. */
 export function policyConfigPath(profile: PolicyProfile): string {
-  return `${defaults.policyConfigDir}/${profile}.json`;
+  return `${deploymentDefaults.policyConfigDir}/${profile}.json`;
 }
 
 /** The CI matrix rows: one per stack with the policy config that judges it. */
@@ -131,15 +131,15 @@ export interface StackDeploymentInputs {
    * https://www.pulumi.com/docs/pulumi-cloud/deployments/customer-managed-agents/
    */
   readonly agentPoolId: Input<string>;
-  /** Pulumi project. @default defaults.project */
+  /** Pulumi project. @default deploymentDefaults.project */
   readonly project?: string;
-  /** Branch deployed on push. @default defaults.branch */
+  /** Branch deployed on push. @default deploymentDefaults.branch */
   readonly branch?: string;
-  /** Directory of `Pulumi.yaml` in the repository. @default defaults.repoDir */
+  /** Directory of `Pulumi.yaml` in the repository. @default deploymentDefaults.repoDir */
   readonly repoDir?: string;
   /** Policy profile; @default policyProfileFor(stack) */
   readonly policyProfile?: PolicyProfile;
-  /** OIDC session length, `XhYmZs`. @default defaults.awsSessionDuration */
+  /** OIDC session length, `XhYmZs`. @default deploymentDefaults.awsSessionDuration */
   readonly awsSessionDuration?: string;
   /** Custom executor image; must have Node.js 22 or later (24 LTS recommended) on PATH, since the Pulumi CLI runs the program with the `node` it finds there. @default Pulumi's default image */
   readonly executorImage?: string;
@@ -188,7 +188,7 @@ const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 
 /** The assume-role session name for a stack: `pulumi-deploy-<stack>`, at most 64 characters. */
 export function sessionNameFor(stack: string): string {
-  return `${defaults.sessionNamePrefix}-${stack}`.replace(/[^\w+=,.@-]/g, "-").slice(0, 64);
+  return `${deploymentDefaults.sessionNamePrefix}-${stack}`.replace(/[^\w+=,.@-]/g, "-").slice(0, 64);
 }
 
 /**
@@ -203,11 +203,11 @@ export function sessionNameFor(stack: string): string {
 export function preRunCommandsFor(fqStack: string, profile: PolicyProfile): string[] {
   return [
     "npm ci --no-audit --no-fund",
-    `npm ci --prefix ${defaults.policyPackDir} --no-audit --no-fund`,
+    `npm ci --prefix ${deploymentDefaults.policyPackDir} --no-audit --no-fund`,
     [
       "pulumi preview",
       `--stack ${fqStack}`,
-      `--policy-pack ${defaults.policyPackDir}`,
+      `--policy-pack ${deploymentDefaults.policyPackDir}`,
       `--policy-pack-config ${policyConfigPath(profile)}`,
       "--non-interactive",
       "--suppress-outputs",
@@ -222,10 +222,10 @@ export function preRunCommandsFor(fqStack: string, profile: PolicyProfile): stri
  * Throws with a one-line message on a malformed input.
  */
 export function buildStackDeploymentSettings(inputs: StackDeploymentInputs): StackDeploymentSettings {
-  const project = inputs.project ?? defaults.project;
-  const branch = inputs.branch ?? defaults.branch;
-  const repoDir = inputs.repoDir ?? defaults.repoDir;
-  const duration = inputs.awsSessionDuration ?? defaults.awsSessionDuration;
+  const project = inputs.project ?? deploymentDefaults.project;
+  const branch = inputs.branch ?? deploymentDefaults.branch;
+  const repoDir = inputs.repoDir ?? deploymentDefaults.repoDir;
+  const duration = inputs.awsSessionDuration ?? deploymentDefaults.awsSessionDuration;
   const profile = inputs.policyProfile ?? policyProfileFor(inputs.stack);
 
   if (!inputs.organization)
@@ -254,7 +254,7 @@ export function buildStackDeploymentSettings(inputs: StackDeploymentInputs): Sta
 
   const prefix = repoDir === "." || repoDir === "" ? "" : `${repoDir.replace(/\/+$/, "")}/`;
   const stackFile = `Pulumi.${inputs.stack}.yaml`;
-  const paths = defaults.deployPaths.map((p) => prefix + (p === "{stackFile}" ? stackFile : p));
+  const paths = deploymentDefaults.deployPaths.map((p) => prefix + (p === "{stackFile}" ? stackFile : p));
   const fqStack = `${inputs.organization}/${project}/${inputs.stack}`;
 
   return {
@@ -314,7 +314,7 @@ export interface PolicyGroupSettings {
 
 /** One preventative policy group per profile that has at least one stack. */
 export function buildPolicyGroups(inputs: PolicyGroupInputs): PolicyGroupSettings[] {
-  const project = inputs.project ?? defaults.project;
+  const project = inputs.project ?? deploymentDefaults.project;
   const profiles: PolicyProfile[] = ["production", "non-production"];
   return profiles
     .map((profile) => ({ profile, stacks: inputs.stacks.filter((s) => s.profile === profile) }))

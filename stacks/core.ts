@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { DEFAULT_KUBERNETES_VERSION, SUPPORTED_KUBERNETES_VERSIONS } from "../components/cluster/versions";
+import { ACCESS_POLICY_NAMES } from "../components/shared/eks";
 import {
   AMI_ARCHITECTURES,
   INSTANCE_TYPES,
@@ -111,14 +112,6 @@ const nodePoolSchema = z
   });
 export type NodePoolConfig = z.infer<typeof nodePoolSchema>;
 
-/** Managed access policies an access entry can associate. https://docs.aws.amazon.com/eks/latest/userguide/access-policy-permissions.html */
-const ACCESS_POLICIES = [
-  "AmazonEKSClusterAdminPolicy",
-  "AmazonEKSAdminPolicy",
-  "AmazonEKSEditPolicy",
-  "AmazonEKSViewPolicy",
-] as const;
-
 /**
  * One EKS access entry: an IAM principal and the access policy it gets, cluster-wide or for some
  * namespaces. https://docs.aws.amazon.com/eks/latest/userguide/access-entries.html
@@ -127,7 +120,7 @@ const accessEntrySchema = z.strictObject({
   /** Entry name (a key in the cluster's accessEntries map). */
   name: z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]*$/, { error: "a name of letters, digits and '-'" }),
   principalArn: iamPrincipalArn(),
-  accessPolicy: z.enum(ACCESS_POLICIES, { error: `one of ${ACCESS_POLICIES.join(", ")}` }),
+  accessPolicy: z.enum(ACCESS_POLICY_NAMES, { error: `one of ${ACCESS_POLICY_NAMES.join(", ")}` }),
   /** Namespaces the policy is scoped to; empty or absent means cluster scope. @default [] */
   namespaces: z.array(kubernetesName()).default([]),
   /** Kubernetes groups the principal maps to (for RBAC beyond the access policy). @default [] */

@@ -1,12 +1,12 @@
 import * as assert from "node:assert/strict";
 import {
   ADDON_VERSIONS,
-  CONTROL_PLANE_LOG_TYPES,
   Cluster,
   accessEntriesInput,
   addonVersions,
   nodePoolPlacement,
 } from "../components/cluster";
+import { CONTROL_PLANE_LOG_TYPES } from "../components/shared/eks";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AUTOSCALING_ROLE_PATH, autoScalingRoleExists } from "../stacks/foundation";

@@ -357,6 +357,13 @@ describe("Pulumi.yaml config block", () => {
     }
   });
 
+  it("lists exactly the secret keys under its secret-keys comment (no object-valued key among them)", () => {
+    const text = readFileSync("Pulumi.yaml", "utf8");
+    const block = text.slice(text.indexOf("pulumi config set --secret <key>"), text.indexOf("\nconfig:"));
+    const listed = [...block.matchAll(/^# {3}(\w+)/gm)].map((m) => m[1]);
+    assert.deepEqual(listed, [...SECRET_KEYS]);
+  });
+
   it("declares no secret key (the CLI would reject its plain-text default where a stack does not set it)", () => {
     for (const key of SECRET_KEYS) assert.equal(project.config[key], undefined, key);
     for (const [key, decl] of Object.entries(project.config))

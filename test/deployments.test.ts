@@ -5,7 +5,7 @@ import * as path from "path";
 import {
   buildPolicyGroups,
   buildStackDeploymentSettings,
-  defaults,
+  deploymentDefaults,
   discoverStacks,
   policyProfileFor,
   preRunCommandsFor,
@@ -199,8 +199,8 @@ describe("deployments: settings per stack", () => {
   });
 
   it("keeps its defaults in one place", () => {
-    assert.strictEqual(defaults.branch, "main");
-    assert.strictEqual(defaults.policyPackDir, "policy");
+    assert.strictEqual(deploymentDefaults.branch, "main");
+    assert.strictEqual(deploymentDefaults.policyPackDir, "policy");
   });
 });
 

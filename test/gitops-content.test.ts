@@ -8,7 +8,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { PLATFORM_FACT_KEYS, fluxVariables } from "../components/gitops/facts";
 import { FLUX_GIT_REPOSITORY, FLUX_NAMESPACE } from "../components/gitops/versions";
-import { defaults as tenancyDefaults, networkPolicies } from "../components/tenancy/logic";
+import { tenancyDefaults, networkPolicies } from "../components/tenancy/logic";
 
 const ROOT = resolve(__dirname, "..");
 const GITOPS = join(ROOT, "gitops");

@@ -637,7 +637,7 @@ describe("storage: wiring with the production spoke's stack file", () => {
     }
   });
 
-  it("returns the outputs the lead wires into the stacks", async () => {
+  it("returns the outputs the stacks export", async () => {
     assert.equal(outputs.defaultStorageClass, "gp3");
     assert.match(await promiseOf(outputs.efsFileSystemId), /^fs-/);
     assert.match(

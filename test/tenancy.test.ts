@@ -6,8 +6,7 @@ import { parse } from "yaml";
 import { z } from "zod";
 import {
   Organization,
-  accessPolicyArn,
-  defaults,
+  tenancyDefaults,
   isQuantity,
   kustomizationPath,
   limitsProblem,
@@ -20,6 +19,7 @@ import {
   tenantLabels,
   tenantSyncPatches,
 } from "../components/tenancy";
+import { accessPolicyArn } from "../components/shared/eks";
 import { ConfigError, loadConfig } from "../stacks/config";
 import { tenancyChecks, tenancySchema, type TenancyConfig } from "../stacks/sections/tenancy";
 import type { SectionConfig } from "../stacks/sections/types";
@@ -536,8 +536,12 @@ describe("tenancy: Organization component", () => {
   it("gives every namespace its quota: defaults, org layer, environment layer", () => {
     const pre = named(resources, QUOTA, "acme-pre", "tenant-quota");
     const pro = named(resources, QUOTA, "acme", "tenant-quota");
-    assert.deepEqual((pre.inputs.spec as Obj).hard, { ...defaults.quota, pods: "40", "requests.cpu": "2" });
-    assert.deepEqual((pro.inputs.spec as Obj).hard, { ...defaults.quota, pods: "40" });
+    assert.deepEqual((pre.inputs.spec as Obj).hard, {
+      ...tenancyDefaults.quota,
+      pods: "40",
+      "requests.cpu": "2",
+    });
+    assert.deepEqual((pro.inputs.spec as Obj).hard, { ...tenancyDefaults.quota, pods: "40" });
     assert.equal(((pro.inputs.spec as Obj).hard as Obj)["services.loadbalancers"], "0");
   });
 

@@ -3,16 +3,8 @@ import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { awsProviders, awsTags, kmsKeyPolicy, serviceTrustPolicy } from "../shared/aws";
+import { accessPolicyArn, CONTROL_PLANE_LOG_TYPES, type AccessPolicyName } from "../shared/eks";
 import { addonVersions } from "./versions";
-
-/** The five EKS control-plane log types. https://docs.aws.amazon.com/eks/latest/userguide/control-plane-logs.html */
-export const CONTROL_PLANE_LOG_TYPES = [
-  "api",
-  "audit",
-  "authenticator",
-  "controllerManager",
-  "scheduler",
-] as const;
 
 /** A Kubernetes taint of a managed node group. */
 export interface NodeTaint {
@@ -55,10 +47,6 @@ export interface NodePoolArgs {
    */
   readonly system?: boolean;
 }
-
-/** The EKS access policies an access entry may associate. https://docs.aws.amazon.com/eks/latest/userguide/access-policy-permissions.html */
-export type AccessPolicyName =
-  "AmazonEKSClusterAdminPolicy" | "AmazonEKSAdminPolicy" | "AmazonEKSEditPolicy" | "AmazonEKSViewPolicy";
 
 /** An EKS access entry. https://docs.aws.amazon.com/eks/latest/userguide/access-entries.html */
 export interface AccessEntryArgs {
@@ -177,7 +165,7 @@ export function accessEntriesInput(
       kubernetesGroups: [...(entry.kubernetesGroups ?? [])],
       accessPolicies: {
         [entry.accessPolicy]: {
-          policyArn: `arn:${partition}:eks::aws:cluster-access-policy/${entry.accessPolicy}`,
+          policyArn: accessPolicyArn(partition, entry.accessPolicy),
           accessScope:
             namespaces.length > 0 ? { type: "namespace", namespaces: [...namespaces] } : { type: "cluster" },
         },

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { awsTags } from "../shared/aws";
+import { accessPolicyArn } from "../shared/eks";
 import { factsData, type PlatformFacts } from "./facts";
 import { FLUX_GIT_REPOSITORY, FLUX_NAMESPACE, KUSTOMIZE_CONTROLLER_SA } from "./versions";
 
@@ -133,7 +134,7 @@ export class SpokeRegistration extends pulumi.ComponentResource {
       {
         clusterName: args.clusterName,
         principalArn: this.accessEntry.principalArn,
-        policyArn: pulumi.interpolate`arn:${partition.partition}:eks::aws:cluster-access-policy/${HUB_FLUX_ACCESS.policy}`,
+        policyArn: partition.partition.apply((p) => accessPolicyArn(p, HUB_FLUX_ACCESS.policy)),
         accessScope: { type: HUB_FLUX_ACCESS.scope },
       },
       { parent: this },

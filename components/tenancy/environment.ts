@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { awsTags, podIdentityTrustPolicy } from "../shared/aws";
 import {
-  defaults,
+  tenancyDefaults,
   mergeLimits,
   mergeQuota,
   networkPolicies,
@@ -24,13 +24,13 @@ export interface EnvironmentArgs {
   /**
    * ResourceQuota `hard` entries merged over the defaults (keys such as `requests.cpu`, values
    * Kubernetes quantities). https://kubernetes.io/docs/concepts/policy/resource-quotas/
-   * @default the organization-wide quota over {@link defaults.quota}
+   * @default the organization-wide quota over {@link tenancyDefaults.quota}
    */
   readonly quota?: Quantities;
   /**
    * Per-container LimitRange fields merged over the defaults.
    * https://kubernetes.io/docs/concepts/policy/limit-range/
-   * @default the organization-wide limits over {@link defaults.limits}
+   * @default the organization-wide limits over {@link tenancyDefaults.limits}
    */
   readonly limits?: ContainerLimitsOverride;
   /**
@@ -271,19 +271,19 @@ export class TenantEnvironment extends pulumi.ComponentResource {
     const namespace = this.args.namespace;
     const account = new k8s.core.v1.ServiceAccount(
       `${name}-reconciler`,
-      { metadata: { name: defaults.reconcilerServiceAccount, namespace, labels } },
+      { metadata: { name: tenancyDefaults.reconcilerServiceAccount, namespace, labels } },
       inNamespace,
     );
     const binding = new k8s.rbac.v1.RoleBinding(
       `${name}-reconciler`,
       {
-        metadata: { name: defaults.reconcilerServiceAccount, namespace, labels },
+        metadata: { name: tenancyDefaults.reconcilerServiceAccount, namespace, labels },
         roleRef: {
           apiGroup: "rbac.authorization.k8s.io",
           kind: "ClusterRole",
-          name: defaults.reconcilerClusterRole,
+          name: tenancyDefaults.reconcilerClusterRole,
         },
-        subjects: [{ kind: "ServiceAccount", name: defaults.reconcilerServiceAccount, namespace }],
+        subjects: [{ kind: "ServiceAccount", name: tenancyDefaults.reconcilerServiceAccount, namespace }],
       },
       inNamespace,
     );
@@ -346,13 +346,13 @@ export class TenantEnvironment extends pulumi.ComponentResource {
           ...(env.suspend ? { suspend: true } : {}),
           retryInterval: "1m",
           timeout: "5m",
-          serviceAccountName: defaults.reconcilerServiceAccount,
+          serviceAccountName: tenancyDefaults.reconcilerServiceAccount,
           targetNamespace: namespace,
           sourceRef,
           path: args.kustomizationPath,
           prune: true,
           patches: tenantSyncPatches({
-            serviceAccountName: defaults.reconcilerServiceAccount,
+            serviceAccountName: tenancyDefaults.reconcilerServiceAccount,
             chartSourceNamespace: (git?.chartSources ?? []).length > 0 ? namespace : undefined,
           }),
         },
@@ -374,7 +374,7 @@ export class TenantEnvironment extends pulumi.ComponentResource {
     chart?: ChartSourceArgs,
   ): k8s.apiextensions.CustomResource {
     const git = this.args.gitRepository;
-    const branch = git?.branch ?? defaults.gitBranch;
+    const branch = git?.branch ?? tenancyDefaults.gitBranch;
     const secret = url === git?.url ? this.args.gitSecretName : undefined;
     return new k8s.apiextensions.CustomResource(
       name,

@@ -45,7 +45,7 @@ export interface EgressRule {
 }
 
 /** Pinned defaults of the tenancy capability (one place, DESIGN.md §5.6). */
-export const defaults = {
+export const tenancyDefaults = {
   /**
    * ResourceQuota of a tenant environment. No LoadBalancer or NodePort Services: tenants publish
    * through the shared ingress controller.
@@ -115,7 +115,7 @@ export const RESERVED_NAMESPACES: readonly string[] = [
  */
 export function namespaceName(org: string, env: string, override?: string): string {
   if (override) return override;
-  return env === defaults.productionEnvironment ? org : `${org}-${env}`;
+  return env === tenancyDefaults.productionEnvironment ? org : `${org}-${env}`;
 }
 
 /**
@@ -124,13 +124,8 @@ export function namespaceName(org: string, env: string, override?: string): stri
  */
 export function kustomizationPath(org: string, env: string, basePath?: string, override?: string): string {
   if (override) return override;
-  const base = (basePath ?? defaults.gitPath).replace(/<org>/g, org).replace(/\/+$/, "");
+  const base = (basePath ?? tenancyDefaults.gitPath).replace(/<org>/g, org).replace(/\/+$/, "");
   return `${base}/${env}`;
-}
-
-/** The EKS access policy ARN of a managed access policy name. https://docs.aws.amazon.com/eks/latest/userguide/access-policy-permissions.html */
-export function accessPolicyArn(partition: string, policy: string): string {
-  return `arn:${partition}:eks::aws:cluster-access-policy/${policy}`;
 }
 
 /**
@@ -147,7 +142,7 @@ export function tenantLabels(org: string, env: string, kubernetesVersion: string
     "platform.io/environment": env,
   };
   for (const mode of ["enforce", "audit", "warn"]) {
-    labels[`pod-security.kubernetes.io/${mode}`] = defaults.podSecurityLevel;
+    labels[`pod-security.kubernetes.io/${mode}`] = tenancyDefaults.podSecurityLevel;
     labels[`pod-security.kubernetes.io/${mode}-version`] = version;
   }
   return labels;
@@ -193,15 +188,15 @@ export function parseQuantity(value: string): number {
 
 /** A ResourceQuota's `hard` map: the defaults, then the stack-wide defaults, then the environment's. */
 export function mergeQuota(...layers: (Quantities | undefined)[]): Record<string, string> {
-  return Object.assign({}, defaults.quota, ...layers.filter(Boolean));
+  return Object.assign({}, tenancyDefaults.quota, ...layers.filter(Boolean));
 }
 
 /** A LimitRange's container limits: the defaults, then each layer, merged per field. */
 export function mergeLimits(...layers: (ContainerLimitsOverride | undefined)[]): ContainerLimits {
   const result = {
-    default: { ...defaults.limits.default },
-    defaultRequest: { ...defaults.limits.defaultRequest },
-    max: { ...defaults.limits.max },
+    default: { ...tenancyDefaults.limits.default },
+    defaultRequest: { ...tenancyDefaults.limits.defaultRequest },
+    max: { ...tenancyDefaults.limits.max },
   };
   for (const layer of layers) {
     if (!layer) continue;
@@ -331,7 +326,7 @@ export function networkPolicies(options: NetworkPolicyOptions): NetworkPolicySpe
         policyTypes: ["Egress"],
         egress: [
           {
-            to: defaults.podIdentityAgentCidrs.map((cidr) => ({ ipBlock: { cidr } })),
+            to: tenancyDefaults.podIdentityAgentCidrs.map((cidr) => ({ ipBlock: { cidr } })),
             ports: [{ protocol: "TCP", port: 80 }],
           },
         ],

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { awsTags } from "../shared/aws";
+import { accessPolicyArn } from "../shared/eks";
 import {
   secretsReadRole,
   TenantEnvironment,
@@ -9,8 +10,7 @@ import {
   type GitRepositoryArgs,
 } from "./environment";
 import {
-  accessPolicyArn,
-  defaults,
+  tenancyDefaults,
   kustomizationPath,
   namespaceName,
   type ContainerLimitsOverride,
@@ -131,14 +131,14 @@ export class Organization extends pulumi.ComponentResource {
           kubernetesVersion: args.kubernetesVersion,
           quota: args.quota,
           limits: args.limits,
-          ingressNamespaces: args.ingressNamespaces ?? [defaults.ingressNamespace],
-          interval: args.interval ?? defaults.interval,
+          ingressNamespaces: args.ingressNamespaces ?? [tenancyDefaults.ingressNamespace],
+          interval: args.interval ?? tenancyDefaults.interval,
           gitRepository: git,
           gitSecretName: git ? gitSecretName(git) : undefined,
           gitCredentials: args.gitCredentials,
           secretArnPrefixes,
           organizationSecretsRole: orgRole,
-          secretsServiceAccount: args.secretsServiceAccount ?? defaults.secretsServiceAccount,
+          secretsServiceAccount: args.secretsServiceAccount ?? tenancyDefaults.secretsServiceAccount,
           clusterName: args.clusterName,
           provider: args.provider,
           fluxDependsOn: args.fluxDependsOn,
@@ -178,7 +178,7 @@ export class Organization extends pulumi.ComponentResource {
           clusterName: args.clusterName,
           principalArn: principal.arn,
           policyArn: partition.apply((p) =>
-            accessPolicyArn(p, principal.accessPolicy ?? defaults.accessPolicy),
+            accessPolicyArn(p, principal.accessPolicy ?? tenancyDefaults.accessPolicy),
           ),
           accessScope: { type: "namespace", namespaces: this.namespaces },
         },
@@ -190,5 +190,5 @@ export class Organization extends pulumi.ComponentResource {
 
 /** The Git credentials Secret of a repository: the configured name, else the default for ssh:// URLs. */
 function gitSecretName(git: GitRepositoryArgs): string | undefined {
-  return git.secretName ?? (git.url.startsWith("ssh://") ? defaults.gitSecretName : undefined);
+  return git.secretName ?? (git.url.startsWith("ssh://") ? tenancyDefaults.gitSecretName : undefined);
 }

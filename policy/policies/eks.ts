@@ -5,6 +5,7 @@
  */
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { SUPPORTED_KUBERNETES_VERSIONS } from "../../components/cluster/versions";
+import { CONTROL_PLANE_LOG_TYPES } from "../../components/shared/eks";
 import {
   asList,
   frameworks,
@@ -18,9 +19,6 @@ import {
 } from "./common";
 
 const clusterTypes = [types.eksCluster, types.eksComponent] as const;
-
-/** All control-plane log types EKS offers. */
-const controlPlaneLogTypes = ["api", "audit", "authenticator", "controllerManager", "scheduler"] as const;
 
 /**
  * Kubernetes minor versions allowed by default: exactly those the program supports (the ones with
@@ -148,21 +146,20 @@ export const eksSecretsEncryption = (): ResourceValidationPolicy =>
 export const eksControlPlaneLogging = (): ResourceValidationPolicy =>
   resourcePolicy({
     name: "eks-control-plane-logging",
-    description:
-      "EKS clusters must ship all five control-plane log types (api, audit, authenticator, controllerManager, scheduler).",
+    description: `EKS clusters must ship all five control-plane log types (${CONTROL_PLANE_LOG_TYPES.join(", ")}).`,
     severity: "medium",
     framework: frameworks.cisEks("2.1.1", "Enable audit Logs"),
     tags: ["eks", "logging", "CIS-EKS-2.1.1", "CKV_AWS_37"],
-    remediationSteps: `Set enabledClusterLogTypes: ${JSON.stringify(controlPlaneLogTypes)}.`,
+    remediationSteps: `Set enabledClusterLogTypes: ${JSON.stringify(CONTROL_PLANE_LOG_TYPES)}.`,
     url: "https://docs.aws.amazon.com/eks/latest/userguide/control-plane-logs.html",
     resourceTypes: clusterTypes,
     checks: {
       "*": (props, _args, report) => {
         const enabled = asList(props.enabledClusterLogTypes as string[] | undefined);
-        const missing = controlPlaneLogTypes.filter((t) => !enabled.includes(t));
+        const missing = CONTROL_PLANE_LOG_TYPES.filter((t) => !enabled.includes(t));
         if (missing.length) {
           report(
-            `enabledClusterLogTypes is missing ${missing.join(", ")}: without them API calls and authentication cannot be investigated. Enable all of ${controlPlaneLogTypes.join(", ")}.`,
+            `enabledClusterLogTypes is missing ${missing.join(", ")}: without them API calls and authentication cannot be investigated. Enable all of ${CONTROL_PLANE_LOG_TYPES.join(", ")}.`,
           );
         }
       },

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import {
   RESERVED_NAMESPACES,
-  defaults,
+  tenancyDefaults,
   isQuantity,
   limitsProblem,
   mergeLimits,
@@ -140,7 +140,7 @@ const organizationSchema = z.strictObject({
       branch: z
         .string()
         .regex(/^[\w./-]+$/, { error: "a Git branch name" })
-        .default(defaults.gitBranch),
+        .default(tenancyDefaults.gitBranch),
       /** Base directory; `<org>` is replaced. @default "./clusters/prod-cluster/organizations/<org>" */
       path: z
         .string()
@@ -189,7 +189,7 @@ const organizationSchema = z.strictObject({
   interval: z
     .string()
     .regex(/^(\d+(\.\d+)?(ms|s|m|h))+$/, { error: "a Flux duration such as 5m or 1m30s" })
-    .default(defaults.interval),
+    .default(tenancyDefaults.interval),
   /** IAM principals with EKS access in the org's namespaces. @default [] */
   principals: z
     .array(
@@ -197,14 +197,14 @@ const organizationSchema = z.strictObject({
         arn: iamPrincipalArn(),
         accessPolicy: z
           .enum(TENANT_ACCESS_POLICIES, { error: `one of ${TENANT_ACCESS_POLICIES.join(", ")}` })
-          .default(defaults.accessPolicy),
+          .default(tenancyDefaults.accessPolicy),
       }),
     )
     .default([]),
   /** Secrets Manager ARN prefixes the org may read; non-empty creates a Pod Identity role. @default [] */
   secretArnPrefixes: z.array(secretArnPrefixSchema).default([]),
   /** ServiceAccount bound to the Secrets Manager role. @default "aws-secret-manager-sa" */
-  secretsServiceAccount: kubernetesName().default(defaults.secretsServiceAccount),
+  secretsServiceAccount: kubernetesName().default(tenancyDefaults.secretsServiceAccount),
 });
 export type OrganizationConfig = z.infer<typeof organizationSchema>;
 
@@ -213,7 +213,7 @@ export const tenancySchema = {
   /** Tenant organizations (object array, see docs/tenancy.md). @default [] */
   organizations: structured(z.array(organizationSchema)).default([]),
   /** Namespace of the ingress controller allowed into tenant namespaces. @default "ingress-nginx" */
-  ingressNamespace: kubernetesName().default(defaults.ingressNamespace),
+  ingressNamespace: kubernetesName().default(tenancyDefaults.ingressNamespace),
   /** More namespaces allowed into tenant namespaces (e.g. `knative-serving` for Knative/Kourier). @default [] */
   tenantExtraIngressNamespaces: structured(z.array(kubernetesName())).default([]),
   /** ResourceQuota entries of every tenant environment, over the built-in defaults (object). @default {} */

@@ -1,7 +1,7 @@
 /**
  * GitOps wiring: Flux on every cluster (hub and spokes), the hub's Flux identity, and the
- * registration of a spoke with the hub's Flux. The lead calls these from stacks/hub.ts and
- * stacks/spoke.ts; see docs/gitops.md.
+ * registration of a spoke with the hub's Flux, called from stacks/hub.ts and stacks/spoke.ts;
+ * see docs/gitops.md.
  */
 import * as aws from "@pulumi/aws";
 import { kubernetesProvider } from "../../components/cluster";

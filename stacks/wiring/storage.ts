@@ -1,7 +1,7 @@
 /**
  * Wiring of the storage capability: every stack (hub and spoke) gets components/storage on its
- * cluster. The lead adds the outputs to stacks/contract.ts and calls {@link buildStorage} from
- * stacks/hub.ts and stacks/spoke.ts.
+ * cluster ({@link buildStorage}, called from stacks/hub.ts and stacks/spoke.ts; its outputs are
+ * declared in stacks/contract.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Storage } from "../../components/storage";

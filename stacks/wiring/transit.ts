@@ -1,6 +1,6 @@
 /**
  * Wiring of the transit capability: the hub's Transit Gateway (+ RAM share) and a spoke's
- * attachment with routes both ways. The lead calls these from stacks/hub.ts and stacks/spoke.ts.
+ * attachment with routes both ways. Called from stacks/hub.ts and stacks/spoke.ts.
  * Design: docs/networking.md.
  */
 import * as aws from "@pulumi/aws";

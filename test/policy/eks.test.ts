@@ -12,6 +12,7 @@ import {
 } from "../../policy/policies/eks";
 import { runResourcePolicy, runStackPolicy } from "../../policy/testing";
 import { SUPPORTED_KUBERNETES_VERSIONS } from "../../components/cluster/versions";
+import { CONTROL_PLANE_LOG_TYPES } from "../../components/shared/eks";
 
 const CLUSTER = "aws:eks/cluster:Cluster";
 const COMPONENT = "eks:index:Cluster";
@@ -143,6 +144,20 @@ describe("policy: eks", () => {
     });
     it("is quiet with all five", async () => {
       assert.deepStrictEqual(await violations(eksControlPlaneLogging(), CLUSTER, goodCluster), []);
+    });
+    it("requires exactly the log types the program enables (components/shared/eks.ts, one source)", async () => {
+      assert.deepStrictEqual(
+        await violations(eksControlPlaneLogging(), COMPONENT, {
+          enabledClusterLogTypes: [...CONTROL_PLANE_LOG_TYPES],
+        }),
+        [],
+      );
+      for (const type of CONTROL_PLANE_LOG_TYPES) {
+        const m = await violations(eksControlPlaneLogging(), COMPONENT, {
+          enabledClusterLogTypes: CONTROL_PLANE_LOG_TYPES.filter((t) => t !== type),
+        });
+        assert.match(m[0]!, new RegExp(`missing ${type}:`));
+      }
     });
   });
 
