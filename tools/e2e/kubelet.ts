@@ -5,7 +5,8 @@
  *
  * - one Node, `e2e-node`, Ready, with the capacity of an m6i.large;
  * - every Pod without a node is bound to it (a Binding, as the scheduler would);
- * - a bound Pod is reported Running and Ready, or Succeeded when a Job owns it; it gets no IP.
+ * - a bound Pod is reported Running and Ready, or Succeeded when a Job owns it; it gets no IP;
+ * - a LoadBalancer Service gets an NLB hostname, as the AWS Load Balancer Controller reports it.
  *
  * Admission webhooks would call these Pods: the e2e API server runs without the webhook admission
  * plugins (tools/e2e/cluster.ts).
@@ -162,6 +163,29 @@ export async function startKubelet(kubeconfig: string, intervalMs = 2000): Promi
       ])
         .then(() => done.add(key))
         .catch(() => undefined);
+    }
+    // What the AWS Load Balancer Controller (installed, but its Pod does not run) reports for a
+    // LoadBalancer Service once its NLB exists: the NLB's DNS name.
+    const services = JSON.parse(await kubectl(kubeconfig, ["get", "services", "-A", "-o", "json"])) as {
+      items: Json[];
+    };
+    for (const svc of services.items) {
+      if (svc.spec.type !== "LoadBalancer" || (svc.status?.loadBalancer?.ingress ?? []).length > 0) continue;
+      const { namespace, name, uid } = svc.metadata as { namespace: string; name: string; uid: string };
+      const hostname =
+        `k8s-${namespace}-${name}`.slice(0, 32) + `-${uid.slice(0, 10)}.elb.eu-west-1.amazonaws.com`;
+      const status = { status: { loadBalancer: { ingress: [{ hostname }] } } };
+      await kubectl(kubeconfig, [
+        "patch",
+        "service",
+        "-n",
+        namespace,
+        name,
+        "--subresource=status",
+        "--type=merge",
+        "-p",
+        JSON.stringify(status),
+      ]).catch(() => undefined);
     }
   };
   const loop = (async () => {

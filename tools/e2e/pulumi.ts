@@ -61,7 +61,7 @@ export function createWorkspace(dir: string, extraEnv: NodeJS.ProcessEnv = {}): 
     PULUMI_SKIP_CONFIRMATIONS: "true",
     PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
     AWS_REGION: "eu-west-1",
-    E2E_AWS_STATE: path.join(dir, "aws-state.json"),
+    E2E_AWS_STATE: path.join(dir, "aws-state"),
     NO_COLOR: "1",
     ...extraEnv,
   };

@@ -13,18 +13,19 @@
  *   server given in `E2E_KUBE_ENDPOINT`/`E2E_KUBE_CA`).
  * - invokes (availability zones, caller identity, partition, region, AMI, route tables, ...)
  *   are answered from a table or from the resources created so far.
- * - every live resource is recorded in `E2E_AWS_STATE` (a JSON file) so the run can assert that
+ * - every live resource is recorded in `E2E_AWS_STATE` (a directory, a JSON file per resource) so the run can assert that
  *   `pulumi destroy` leaves nothing behind.
  */
 import { spawnSync } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as provider from "@pulumi/pulumi/provider";
 
 const ACCOUNT = "111122223333";
 const region = process.env.AWS_REGION ?? "eu-west-1";
-const stateFile = process.env.E2E_AWS_STATE;
+const stateDir = process.env.E2E_AWS_STATE;
 
 type Props = Record<string, unknown>;
 interface Live {
@@ -33,20 +34,31 @@ interface Live {
   outputs: Props;
 }
 
+// One file per live resource, `<state dir>/<type>~<id>.json`: several provider processes (the
+// stack's explicit AWS provider and the default one) create and delete at once, and a shared file
+// rewritten by each would lose updates.
+const fileOf = (key: string): string => path.join(stateDir!, `${encodeURIComponent(key)}.json`);
 function readState(): Record<string, Live> {
-  if (!stateFile || !fs.existsSync(stateFile)) return {};
-  return JSON.parse(fs.readFileSync(stateFile, "utf8")) as Record<string, Live>;
-}
-function writeState(state: Record<string, Live>): void {
-  if (!stateFile) return;
-  fs.writeFileSync(`${stateFile}.tmp`, JSON.stringify(state, null, 2));
-  fs.renameSync(`${stateFile}.tmp`, stateFile);
+  if (!stateDir || !fs.existsSync(stateDir)) return {};
+  const state: Record<string, Live> = {};
+  for (const f of fs.readdirSync(stateDir).filter((n) => n.endsWith(".json"))) {
+    state[decodeURIComponent(f.slice(0, -5))] = JSON.parse(
+      fs.readFileSync(path.join(stateDir, f), "utf8"),
+    ) as Live;
+  }
+  return state;
 }
 function record(id: string, live: Live | undefined): void {
-  const state = readState();
-  if (live) state[`${live.type}/${id}`] = live;
-  else for (const key of Object.keys(state)) if (key.endsWith(`/${id}`)) delete state[key];
-  writeState(state);
+  if (!stateDir) return;
+  fs.mkdirSync(stateDir, { recursive: true });
+  if (live) {
+    const file = fileOf(`${live.type}/${id}`);
+    fs.writeFileSync(`${file}.tmp-${process.pid}`, JSON.stringify(live, null, 2));
+    fs.renameSync(`${file}.tmp-${process.pid}`, file);
+  } else {
+    for (const key of Object.keys(readState()))
+      if (key.endsWith(`/${id}`)) fs.rmSync(fileOf(key), { force: true });
+  }
 }
 function liveOf(type: string): Live[] {
   return Object.values(readState()).filter((l) => l.type === type);
