@@ -67,6 +67,7 @@ export function buildLoadBalancerController(
   return new AwsLoadBalancerController(config.stack, {
     clusterName: config.clusterName,
     eksClusterName: foundation.cluster.clusterName,
+    kubernetesVersion: config.kubernetesVersion,
     region: config.region,
     vpcId: foundation.network.vpcId,
     provider: foundation.provider,

@@ -7,6 +7,7 @@ import { recorded, resetRecorded, setupMocks, type RecordedResource } from "./mo
 import {
   AwsLoadBalancerController,
   ingressClassParamsSpec,
+  LOAD_BALANCER_CONTROLLER_VERSIONS,
   loadBalancerControllerChart,
   loadBalancerControllerPolicy,
   loadBalancerControllerValues,
@@ -27,7 +28,7 @@ setupMocks({ stack: "hub" });
 const upstreamValues = path.resolve(
   __dirname,
   "../../shared/upstream/charts",
-  `aws-load-balancer-controller-${loadBalancerControllerChart.version}`,
+  `aws-load-balancer-controller-${LOAD_BALANCER_CONTROLLER_VERSIONS["1.35"]}`,
   "values.yaml",
 );
 
@@ -39,6 +40,7 @@ describe("add-on: AWS Load Balancer Controller", function () {
     const provider = new k8s.Provider("lbc-k8s", { kubeconfig: "{}" });
     controller = new AwsLoadBalancerController("hub", {
       clusterName: "platform-hub",
+      kubernetesVersion: "1.35",
       region: "eu-west-1",
       vpcId: "vpc-0123456789abcdef0",
       provider,
@@ -127,6 +129,7 @@ describe("add-on: AWS Load Balancer Controller", function () {
     const provider = new k8s.Provider("lbc-k8s-public", { kubeconfig: "{}" });
     new AwsLoadBalancerController("public", {
       clusterName: "c",
+      kubernetesVersion: "1.34",
       region: "eu-west-1",
       vpcId: "vpc-1",
       provider,
@@ -169,7 +172,7 @@ describe("add-on: AWS Load Balancer Controller", function () {
     if (!helm || !fs.existsSync(upstreamValues)) this.skip();
     const objects = helmTemplate(
       helm,
-      `aws-load-balancer-controller-${loadBalancerControllerChart.version}`,
+      `aws-load-balancer-controller-${LOAD_BALANCER_CONTROLLER_VERSIONS["1.35"]}`,
       "kube-system",
       loadBalancerControllerValues({
         clusterName: "c",
@@ -188,10 +191,18 @@ describe("add-on: AWS Load Balancer Controller", function () {
     assert.ok(!objects.some((o) => o.kind === "IngressClass" || o.kind === "IngressClassParams"));
   });
 
+  it("pins a release for every supported Kubernetes version and rejects others", () => {
+    assert.equal(loadBalancerControllerChart("1.34").version, "3.5.0");
+    assert.throws(
+      () => loadBalancerControllerChart("1.20"),
+      /Kubernetes 1.20 has no pinned AWS Load Balancer Controller version \(supported: 1.34, 1.35\)/,
+    );
+  });
+
   it("writes IngressClassParams the chart's CRD accepts", function () {
     const crds = path.join(
       upstreamCharts,
-      `aws-load-balancer-controller-${loadBalancerControllerChart.version}`,
+      `aws-load-balancer-controller-${LOAD_BALANCER_CONTROLLER_VERSIONS["1.35"]}`,
       "crds/crds.yaml",
     );
     const schema = crdSpecSchema(crds, "v1beta1", "IngressClassParams");

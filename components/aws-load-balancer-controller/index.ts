@@ -32,6 +32,8 @@ export interface AwsLoadBalancerControllerArgs {
    * for the cluster. @default clusterName
    */
   readonly eksClusterName?: pulumi.Input<string>;
+  /** Kubernetes minor version: picks the pinned release. */
+  readonly kubernetesVersion: string;
   /** AWS region, e.g. `eu-west-1`: the controller's region and the bound of its wildcard statements. */
   readonly region: string;
   /** The cluster's VPC id. */
@@ -62,6 +64,7 @@ export class AwsLoadBalancerController extends pulumi.ComponentResource {
   constructor(name: string, args: AwsLoadBalancerControllerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:aws-load-balancer-controller:AwsLoadBalancerController", name, {}, opts);
     const tags = args.tags ?? {};
+    const chart = loadBalancerControllerChart(args.kubernetesVersion);
     const resourceName = `${name}-lb-controller`;
     const role = podIdentityRole(
       resourceName,
@@ -72,7 +75,7 @@ export class AwsLoadBalancerController extends pulumi.ComponentResource {
     const policy = new aws.iam.Policy(
       resourceName,
       {
-        description: `${args.clusterName}: AWS Load Balancer Controller v${loadBalancerControllerChart.version} permissions, limited to ${args.region}`,
+        description: `${args.clusterName}: AWS Load Balancer Controller v${chart.version} permissions, limited to ${args.region}`,
         policy: JSON.stringify(loadBalancerControllerPolicy(args.region)),
         tags: awsTags(resourceName, tags),
       },
@@ -96,7 +99,7 @@ export class AwsLoadBalancerController extends pulumi.ComponentResource {
     );
     this.release = release(
       resourceName,
-      loadBalancerControllerChart,
+      chart,
       loadBalancerControllerDefaults.namespace,
       pulumi.output(args.vpcId).apply((vpcId) =>
         loadBalancerControllerValues({

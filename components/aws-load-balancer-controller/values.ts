@@ -9,14 +9,28 @@ import type { ChartPin } from "../shared/helm";
 import { replicasFor, restrictedContainer } from "../shared/kubernetes";
 
 /**
- * AWS Load Balancer Controller chart 3.5.0 (controller v3.5.0).
+ * The aws-load-balancer-controller chart for each Kubernetes minor version. Its IAM policy
+ * (`iam-policy.json`) is the controller's published policy at the same version.
  * https://github.com/aws/eks-charts/tree/master/stable/aws-load-balancer-controller
  */
-export const loadBalancerControllerChart: ChartPin = {
-  chart: "aws-load-balancer-controller",
-  version: "3.5.0",
-  repo: "https://aws.github.io/eks-charts",
+export const LOAD_BALANCER_CONTROLLER_VERSIONS: Readonly<Record<string, string>> = {
+  "1.34": "3.5.0",
+  "1.35": "3.5.0",
 };
+
+/**
+ * The pinned aws-load-balancer-controller chart for a Kubernetes version.
+ * @throws Error naming the version and the supported ones when none is pinned.
+ */
+export function loadBalancerControllerChart(kubernetesVersion: string): ChartPin {
+  const version = LOAD_BALANCER_CONTROLLER_VERSIONS[kubernetesVersion];
+  if (!version) {
+    throw new Error(
+      `Kubernetes ${kubernetesVersion} has no pinned AWS Load Balancer Controller version (supported: ${Object.keys(LOAD_BALANCER_CONTROLLER_VERSIONS).join(", ")})`,
+    );
+  }
+  return { chart: "aws-load-balancer-controller", version, repo: "https://aws.github.io/eks-charts" };
+}
 
 /** Module defaults of the add-on. */
 export const loadBalancerControllerDefaults = {
