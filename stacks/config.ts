@@ -63,6 +63,8 @@ const ROLE_ONLY_KEYS: Readonly<Record<string, "hub" | "spoke">> = {
 const RETIRED_KEYS: Readonly<Record<string, string>> = {
   hubPrivateRouteTableCount:
     "no value (removed: the spoke counts the hub's privateRouteTableIds output; delete the key)",
+  elasticsearchCaCertificate:
+    "no value (removed: spokes verify the hub with its telemetryCaCertificate output, no manual step; delete the key)",
   alertmanagerReceivers:
     "no value (renamed to platform:alerting.receivers: move the list there and set it with pulumi config set --secret platform:alerting)",
 };

@@ -37,21 +37,6 @@ export const observabilitySchema = {
   logRetentionDays: integer(1, 3650).default(30),
   /** Hub: install the AWS Load Balancer Controller (it provisions the endpoints' internal NLBs). @default true */
   installLoadBalancerController: boolean().default(true),
-  /**
-   * Spoke: PEM of the hub Elasticsearch CA (ECK Secret logs-es-http-certs-public, key ca.crt), so
-   * Fluent Bit verifies the hub. @default unset (TLS without server verification)
-   */
-  elasticsearchCaCertificate: z
-    .string()
-    .refine(
-      (v) =>
-        v === PLAN_SECRET_PLACEHOLDER ||
-        /-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/.test(v),
-      {
-        error: "a PEM certificate (-----BEGIN CERTIFICATE----- ...)",
-      },
-    )
-    .optional(),
 };
 
 /** Keys that only one role reads (the central stores live on the hub; spokes ship to them). */
@@ -65,7 +50,6 @@ export const observabilityRoles: RoleOnly<typeof observabilitySchema> = {
   elasticsearchMemoryGiB: "hub",
   logRetentionDays: "hub",
   installLoadBalancerController: "hub",
-  elasticsearchCaCertificate: "spoke",
 };
 
 /** The keys of this section as they appear on the validated config. */
