@@ -69,6 +69,8 @@ const RETIRED_KEYS: Readonly<Record<string, string>> = {
     "no value (removed: the spoke counts the hub's privateRouteTableIds output; delete the key)",
   installLoadBalancerController:
     "no value (replaced by platform:loadBalancerController.enabled, on every cluster; docs/ingress.md)",
+  elasticsearchCaCertificate:
+    "no value (removed: spokes verify the hub with its telemetryCaCertificate output, no manual step; delete the key)",
   alertmanagerReceivers:
     "no value (renamed to platform:alerting.receivers: move the list there and set it with pulumi config set --secret platform:alerting)",
 };

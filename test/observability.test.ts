@@ -12,12 +12,20 @@ import {
   versions,
 } from "../components/observability";
 import { ConfigError, loadConfig } from "../stacks/config";
+import { gatewayNginxConf, htpasswdLine } from "../components/observability/remote-write-gateway";
+import {
+  SpokeTelemetryIdentity,
+  spokeShipperRole,
+  spokeUserScript,
+} from "../components/observability/spoke-identity";
+import { createHash } from "node:crypto";
 
 setupMocks({ stack: "hub" });
 
 const GRAFANA_PASSWORD = "grafana-Sup3r-secret-value";
 const SHIPPER_PASSWORD = "shipper-very-secret-0042";
-const REMOTE_WRITE = "http://internal-prom-1234.eu-west-1.elb.amazonaws.com:9090/api/v1/write";
+const REMOTE_WRITE = "https://internal-prom-1234.eu-west-1.elb.amazonaws.com:9090";
+const CA_PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----";
 const ES_URL = "https://internal-es-5678.eu-west-1.elb.amazonaws.com:9200";
 
 function provider(name: string): k8s.Provider {
@@ -64,6 +72,7 @@ async function buildHub(production: boolean) {
     grafana: await promiseOf(hub.grafanaUrl),
     kibana: await promiseOf(hub.kibanaUrl),
     shipper: await promiseOf(hub.logShipperPassword),
+    ca: await promiseOf(hub.telemetryCaCertificate),
   };
   return { hub, outputs, all: await recorded() };
 }
@@ -183,8 +192,15 @@ describe("observability: the hub", function () {
     assert.equal(spec.nodeSets[0].volumeClaimTemplates[0].spec.storageClassName, "gp3");
     assert.equal(spec.nodeSets[0].volumeClaimTemplates[0].spec.resources.requests.storage, "250Gi");
     assert.equal(spec.nodeSets[0].podTemplate.spec.containers[0].resources.limits.memory, "8Gi");
-    assert.equal(spec.http.tls.selfSignedCertificate.disabled, false);
-    assert.equal(spec.http.tls.selfSignedCertificate.subjectAltNames[0].dns, new URL(outputs.es).hostname);
+    assert.deepEqual(spec.http.tls, { certificate: { secretName: "logs-es-http-custom-tls" } });
+    const tlsSecret = all.find(
+      (r) =>
+        r.type === "kubernetes:core/v1:Secret" &&
+        (r.inputs.metadata as any).name === "logs-es-http-custom-tls",
+    )!;
+    assert.equal((tlsSecret.inputs.metadata as any).namespace, "logging");
+    assert.equal((tlsSecret.inputs.stringData as any)["ca.crt"], outputs.ca);
+    assert.ok(es.dependencies.includes(tlsSecret.urn));
     assert.deepEqual(spec.auth.fileRealm, [{ secretName: "log-shipper-user" }]);
     const kibana = all.find((r) => r.inputs.kind === "Kibana")!;
     assert.equal(kibana.inputs.apiVersion, "kibana.k8s.elastic.co/v1");
@@ -215,6 +231,45 @@ describe("observability: the hub", function () {
     assert.match(values(byChart(all, "fluent-bit")).config.filters, /Record cluster platform-hub/);
   });
 
+  it("puts remote write behind the authenticating gateway: TLS from the telemetry CA, basic auth per spoke, proxy to Prometheus", () => {
+    const service = all.find((r) => r.name === "hub-prometheus-lb")!;
+    assert.deepEqual((service.inputs.spec as any).selector, {
+      "app.kubernetes.io/name": "remote-write-gateway",
+    });
+    assert.equal((service.inputs.spec as any).ports[0].targetPort, 8443);
+    const deployment = all.find(
+      (r) => r.type === "kubernetes:apps/v1:Deployment" && r.name === "hub-gateway",
+    )!;
+    const pod = (deployment.inputs.spec as any).template.spec;
+    assert.deepEqual(
+      pod.containers.map((c: { name: string }) => c.name),
+      ["nginx", "users"],
+    );
+    assert.deepEqual(
+      pod.containers[1].env.find((e: { name: string }) => e.name === "LABEL"),
+      { name: "LABEL", value: "platform.io/remote-write-user" },
+    );
+    for (const c of pod.containers) assert.equal(c.securityContext.readOnlyRootFilesystem, true);
+    const gatewayTls = all.find(
+      (r) =>
+        r.type === "kubernetes:core/v1:Secret" &&
+        (r.inputs.metadata as any).name === "remote-write-gateway-tls",
+    )!;
+    assert.equal((gatewayTls.inputs.stringData as any)["ca.crt"], outputs.ca);
+    const role = all.find((r) => r.type === "kubernetes:rbac.authorization.k8s.io/v1:Role")!;
+    assert.deepEqual((role.inputs as any).rules, [
+      { apiGroups: [""], resources: ["secrets"], verbs: ["get", "list", "watch"] },
+    ]);
+    const conf = gatewayNginxConf();
+    assert.match(conf, /location ~ \^\/spokes\/\(\[a-z0-9-\]\+\)\/api\/v1\/write\$ \{\n\s+set \$spoke \$1;/);
+    assert.match(conf, /auth_basic_user_file \/etc\/nginx\/users\/\$spoke;/);
+    assert.match(
+      conf,
+      /proxy_pass http:\/\/kube-prometheus-stack-prometheus\.monitoring\.svc:9090\/api\/v1\/write;/,
+    );
+    assert.match(conf, /listen 8443 ssl;/);
+  });
+
   it("creates the endpoints security group in the hub VPC, open only to the hub VPC CIDR", () => {
     const sg = all.find((r) => r.type === "aws:ec2/securityGroup:SecurityGroup")!;
     assert.equal(sg.inputs.vpcId, "vpc-0123456789abcdef0");
@@ -237,7 +292,7 @@ describe("observability: the hub", function () {
     }
     assert.match(
       outputs.remoteWrite,
-      /^http:\/\/internal-hub-prometheus-lb-[0-9a-f]+\.eu-west-1\.elb\.amazonaws\.com:9090\/api\/v1\/write$/,
+      /^https:\/\/internal-hub-prometheus-lb-[0-9a-f]+\.eu-west-1\.elb\.amazonaws\.com:9090$/,
     );
     assert.match(
       outputs.es,
@@ -269,8 +324,11 @@ describe("observability: a spoke", function () {
       production: true,
       prometheusRemoteWriteUrl: pulumi.output(REMOTE_WRITE),
       elasticsearchUrl: pulumi.output(ES_URL),
-      logShipperPassword: pulumi.secret(SHIPPER_PASSWORD),
-      elasticsearchCaCertificate: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----",
+      telemetryCaCertificate: pulumi.output(CA_PEM),
+      elasticsearchUsername: "shipper-production-numinia",
+      elasticsearchPassword: pulumi.secret(SHIPPER_PASSWORD),
+      remoteWriteUsername: "production-numinia",
+      remoteWritePassword: pulumi.secret("remote-write-secret-0042"),
     });
     all = await recorded();
   });
@@ -282,7 +340,21 @@ describe("observability: a spoke", function () {
     const v = values(r);
     assert.equal(v.prometheus.agentMode, true);
     assert.deepEqual(v.prometheus.prometheusSpec.externalLabels, { cluster: "production-numinia" });
-    assert.equal(v.prometheus.prometheusSpec.remoteWrite[0].url, REMOTE_WRITE);
+    const remoteWrite = v.prometheus.prometheusSpec.remoteWrite[0];
+    assert.equal(remoteWrite.url, `${REMOTE_WRITE}/spokes/production-numinia/api/v1/write`);
+    assert.deepEqual(remoteWrite.basicAuth, {
+      username: { name: "remote-write-credentials", key: "username" },
+      password: { name: "remote-write-credentials", key: "password" },
+    });
+    assert.deepEqual(remoteWrite.tlsConfig, { ca: { secret: { name: "telemetry-ca", key: "ca.crt" } } });
+    assert.ok(!JSON.stringify(r.inputs).includes("remote-write-secret-0042"));
+    const secretNamed = (n: string) =>
+      all.find((s) => s.type === "kubernetes:core/v1:Secret" && (s.inputs.metadata as any).name === n)!;
+    assert.deepEqual(secretNamed("remote-write-credentials").inputs.stringData, {
+      username: "production-numinia",
+      password: "remote-write-secret-0042",
+    });
+    assert.equal((secretNamed("telemetry-ca").inputs.stringData as any)["ca.crt"], CA_PEM);
     assert.equal(v.alertmanager.enabled, false);
     assert.equal(v.grafana.enabled, false);
   });
@@ -293,7 +365,11 @@ describe("observability: a spoke", function () {
     const v = values(r);
     assert.match(v.config.outputs, /Host internal-es-5678\.eu-west-1\.elb\.amazonaws\.com\n/);
     assert.match(v.config.outputs, /Port 9200/);
-    assert.match(v.config.outputs, /tls On\n\s+tls\.verify On/);
+    assert.match(v.config.outputs, /tls On\n\s+tls\.verify On\n\s+tls\.ca_file \/fluent-bit\/tls\/ca\.crt/);
+    assert.deepEqual(v.extraVolumes[0].secret, {
+      secretName: "elasticsearch-ca",
+      items: [{ key: "ca.crt", path: "ca.crt" }],
+    });
     assert.match(v.config.outputs, /Logstash_Format On/);
     assert.match(v.config.outputs, /Logstash_Prefix k8s-production-numinia\n/);
     assert.match(v.config.outputs, /HTTP_Passwd \$\{ES_PASSWORD\}/);
@@ -305,12 +381,73 @@ describe("observability: a spoke", function () {
         s.type === "kubernetes:core/v1:Secret" &&
         (s.inputs.metadata as any).name === "elasticsearch-credentials",
     )!;
-    assert.equal((secret.inputs.stringData as any).password, SHIPPER_PASSWORD);
+    assert.deepEqual(secret.inputs.stringData, {
+      username: "shipper-production-numinia",
+      password: SHIPPER_PASSWORD,
+    });
+    const ca = all.find(
+      (s) => s.type === "kubernetes:core/v1:Secret" && (s.inputs.metadata as any).name === "elasticsearch-ca",
+    )!;
+    assert.equal((ca.inputs.stringData as any)["ca.crt"], CA_PEM);
   });
 
   it("turns server verification off only when no CA is given", () => {
     const v = fluentBitValues({ clusterName: "dev", esHost: "es.example", credentialsSecret: "c" }) as any;
     assert.match(v.config.outputs, /tls On\n\s+tls\.verify Off/);
+  });
+});
+
+describe("observability: a spoke's identities on the hub", function () {
+  let all: RecordedResource[];
+  before(async () => {
+    resetRecorded();
+    new SpokeTelemetryIdentity("spoke-prod-telemetry", {
+      clusterName: "production-numinia",
+      hubProvider: provider("hub-from-spoke"),
+    });
+    all = await recorded();
+  });
+
+  it("gives the spoke an Elasticsearch role that may only create its own daily indices", () => {
+    const role = spokeShipperRole("production-numinia") as any;
+    assert.deepEqual(role.cluster, []);
+    assert.deepEqual(role.indices[0].privileges, ["create_doc", "create_index", "auto_configure"]);
+    const pattern = role.indices[0].names[0] as string;
+    const re = new RegExp(`^${pattern.slice(1, -1)}$`);
+    for (const own of ["k8s-production-numinia-2026.11.30", "k8s-production-numinia-node-2026.11.30"])
+      assert.ok(re.test(own), own);
+    for (const other of ["k8s-production-numinia-eu-2026.11.30", "k8s-staging-2026.11.30", ".security-7"])
+      assert.ok(!re.test(other), other);
+    const script = spokeUserScript("production-numinia");
+    assert.match(script, /_security\/role\/shipper-production-numinia/);
+    assert.match(script, /_security\/user\/shipper-production-numinia/);
+    assert.match(script, /--cacert \/ca\/ca\.crt/);
+  });
+
+  it("creates, on the hub, the user's Job and the labelled htpasswd Secret the gateway reads, with generated passwords", () => {
+    const job = all.find((r) => r.type === "kubernetes:batch/v1:Job")!;
+    assert.equal((job.inputs.metadata as any).namespace, "logging");
+    const env = (job.inputs.spec as any).template.spec.containers[0].env;
+    assert.deepEqual(env[1].valueFrom.secretKeyRef, {
+      name: "shipper-production-numinia-credentials",
+      key: "password",
+    });
+    const htpasswd = all.find(
+      (r) =>
+        r.type === "kubernetes:core/v1:Secret" &&
+        (r.inputs.metadata as any).name === "remote-write-production-numinia",
+    )!;
+    assert.equal((htpasswd.inputs.metadata as any).labels["platform.io/remote-write-user"], "true");
+    assert.match((htpasswd.inputs.stringData as any)["production-numinia"], /^production-numinia:\{SSHA\}/);
+  });
+
+  it("writes htpasswd lines in RFC 2307 {SSHA} form, stable across runs", () => {
+    const line = htpasswdLine("spoke", "pw");
+    assert.equal(line, htpasswdLine("spoke", "pw"));
+    const raw = Buffer.from(line.trim().split("{SSHA}")[1], "base64");
+    const [digest, salt] = [raw.subarray(0, 20), raw.subarray(20)];
+    assert.deepEqual(createHash("sha1").update("pw").update(salt).digest(), digest);
+    assert.notEqual(htpasswdLine("spoke", "pw2"), line);
   });
 });
 
@@ -366,6 +503,22 @@ describe("observability: configuration", function () {
       "platform:alerting.receivers[1].name",
     );
   });
-  it("rejects a CA that is not PEM", () =>
-    fails({ "platform:elasticsearchCaCertificate": "abc" }, "platform:elasticsearchCaCertificate"));
+  it("refuses the retired elasticsearchCaCertificate key, saying the CA now comes from the hub", () =>
+    assert.throws(
+      () =>
+        loadConfig(
+          {
+            ...base,
+            "platform:role": "spoke",
+            "platform:hubStackReference": "o/p/hub",
+            "platform:vpcCidr": "10.0.0.0/16",
+            "platform:elasticsearchCaCertificate": "abc",
+          },
+          "s",
+        ),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        e.key === "platform:elasticsearchCaCertificate" &&
+        /telemetryCaCertificate output, no manual step/.test(e.message),
+    ));
 });

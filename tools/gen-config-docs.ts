@@ -169,10 +169,10 @@ value and what was expected (\`pulumi up\` fails with that line; the offline pla
 - an unknown \`platform:\` key or an unknown field of an object (\`diskSize\`, \`lables\`, a taint's
   \`efect\`, an access entry's \`namespace\`), with the closest known name;
 - a key of the other role set to anything but its default: hub only are the Transit Gateway and RAM
-  keys, \`gitBaselinePath\` and the central observability keys; spoke only are \`hubStackReference\`,
-  \`hubEndpointPorts\`, \`hubAccountRoleArn\`,
-  \`transitAcceptShareInvitation\` and \`elasticsearchCaCertificate\` (Pulumi.yaml's defaults reach
-  every stack, so a default value is not a mistake);
+  keys, \`gitBaselinePath\`, the central observability keys and \`alerting\`; spoke only are
+  \`hubStackReference\`, \`hubEndpointPorts\`, \`hubAccountRoleArn\` and
+  \`transitAcceptShareInvitation\` (Pulumi.yaml's defaults reach every stack, so a default value is
+  not a mistake);
 - a region the AWS provider does not know (\`aws.Region\`);
 - a VPC CIDR outside RFC 1918. The RFC 6598 shared space 100.64.0.0/10 is not accepted as the VPC's
   (primary) block: AWS suggests it for secondary blocks (pod networking), which this program does not

@@ -31,8 +31,10 @@ export interface ElasticStackArgs {
   readonly production: boolean;
   /** StorageClass of the Elasticsearch volumes. */
   readonly storageClass: string;
-  /** DNS names of the Elasticsearch and Kibana load balancers (TLS subject alternative names). */
-  readonly hosts: { readonly elasticsearch: pulumi.Output<string>; readonly kibana: pulumi.Output<string> };
+  /** DNS name of the Kibana load balancer (a subject alternative name of its self-signed certificate). */
+  readonly hosts: { readonly kibana: pulumi.Output<string> };
+  /** Elasticsearch's HTTP certificate Secret, issued by the telemetry CA (components/observability/tls.ts). */
+  readonly httpCertificate: k8s.core.v1.Secret;
   /** Password of the `log-shipper` user (a Pulumi secret). @default generated on the first up and kept */
   readonly logShipperPassword?: pulumi.Input<string>;
   /** Elasticsearch nodes (master+data). */
@@ -95,20 +97,20 @@ export class ElasticStack extends pulumi.ComponentResource {
         apiVersion: "elasticsearch.k8s.elastic.co/v1",
         kind: "Elasticsearch",
         metadata: { name: names.elastic, namespace: namespaces.logging },
-        spec: args.hosts.elasticsearch.apply((host) =>
+        spec: args.httpCertificate.metadata.name.apply((httpCertificateSecret) =>
           elasticsearchSpec({
             version: versions.elasticStack,
             nodeCount: args.nodeCount,
             storageGiB: args.storageGiB,
             memoryGiB: args.memoryGiB,
             storageClass: args.storageClass,
-            subjectAltNames: [host],
+            httpCertificateSecret,
             fileRealmSecrets: [`${names.logShipperUser}-user`],
             rolesSecret: `${names.logShipperRole}-roles`,
           }),
         ),
       },
-      { ...k8sOpts, dependsOn: [eck, shipper.secret, roles] },
+      { ...k8sOpts, dependsOn: [eck, shipper.secret, roles, args.httpCertificate] },
     );
     new k8s.apiextensions.CustomResource(
       `${name}-kibana`,

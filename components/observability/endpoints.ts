@@ -9,14 +9,16 @@ import * as pulumi from "@pulumi/pulumi";
 import { awsTags } from "../shared/aws";
 import type { K8sOpts } from "../shared/helm";
 import { internalLoadBalancerAnnotations, names, namespaces, ports } from "./values";
+import { RemoteWriteGateway, gatewayNames } from "./remote-write-gateway";
 
 /** The endpoints, each with its namespace, pod selector and ports. */
 const endpoints = {
+  // Remote write reaches Prometheus through the authenticating gateway (TLS + basic auth per spoke).
   prometheus: {
     namespace: namespaces.monitoring,
-    selector: { "app.kubernetes.io/name": "prometheus", "operator.prometheus.io/name": names.prometheusCr },
+    selector: RemoteWriteGateway.podLabels,
     port: ports.prometheus,
-    targetPort: ports.prometheus,
+    targetPort: gatewayNames.port,
   },
   grafana: {
     namespace: namespaces.monitoring,

@@ -3,6 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { ElasticStack } from "./elastic";
 import { HubEndpoints } from "./endpoints";
 import { HubMetrics } from "./metrics";
+import { RemoteWriteGateway, gatewayNames } from "./remote-write-gateway";
+import { TelemetryCa, elasticsearchDnsNames, elasticsearchHttpCertSecret } from "./tls";
 import { logShipperRelease, platformNamespace } from "./shared";
 import { names, namespaces, ports, remoteWriteUrl, type AlertReceiver } from "./values";
 
@@ -87,6 +89,8 @@ export class ObservabilityHub extends pulumi.ComponentResource {
   public readonly logShipperPassword: pulumi.Output<string>;
   /** The Grafana admin password (a secret). */
   public readonly grafanaAdminPassword: pulumi.Output<string>;
+  /** PEM of the telemetry CA: spokes verify Elasticsearch and the remote-write gateway with it. */
+  public readonly telemetryCaCertificate: pulumi.Output<string>;
   /** The kube-prometheus-stack release (PrometheusRules and PodMonitors wait for its CRDs). */
   public readonly prometheusStack: k8s.helm.v3.Release;
 
@@ -111,6 +115,26 @@ export class ObservabilityHub extends pulumi.ComponentResource {
       { parent: this },
     );
     const hosts = endpoints.hosts;
+    const ca = new TelemetryCa(
+      name,
+      {
+        clusterName: args.clusterName,
+        servers: {
+          elasticsearch: {
+            secretName: elasticsearchHttpCertSecret,
+            namespace: namespaces.logging,
+            dnsNames: hosts.elasticsearch.apply(elasticsearchDnsNames),
+          },
+          gateway: {
+            secretName: gatewayNames.tlsSecret,
+            namespace: namespaces.monitoring,
+            dnsNames: hosts.prometheus.apply((h) => [h, `${gatewayNames.name}.${namespaces.monitoring}.svc`]),
+          },
+        },
+      },
+      { provider: args.provider, dependsOn: [monitoring, logging] },
+      { parent: this },
+    );
     const elastic = new ElasticStack(
       name,
       {
@@ -119,6 +143,7 @@ export class ObservabilityHub extends pulumi.ComponentResource {
         production,
         storageClass,
         hosts,
+        httpCertificate: ca.secrets.elasticsearch,
         logShipperPassword: args.logShipperPassword,
         nodeCount: args.elasticsearchNodeCount ?? hubDefaults.elasticsearchNodeCount,
         storageGiB: args.elasticsearchStorageGiB ?? hubDefaults.elasticsearchStorageGiB,
@@ -146,6 +171,12 @@ export class ObservabilityHub extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    new RemoteWriteGateway(
+      name,
+      { tlsSecret: ca.secrets.gateway, production },
+      { provider: args.provider, dependsOn: [monitoring, metrics.release] },
+      { parent: this },
+    );
     // The hub's own logs.
     logShipperRelease(
       name,
@@ -160,6 +191,7 @@ export class ObservabilityHub extends pulumi.ComponentResource {
     );
 
     this.endpointsSecurityGroupId = endpoints.securityGroupId;
+    this.telemetryCaCertificate = ca.caCertificate;
     this.logShipperPassword = elastic.logShipperPassword;
     this.grafanaAdminPassword = metrics.grafanaAdminPassword;
     this.prometheusStack = metrics.release;
@@ -175,6 +207,7 @@ export class ObservabilityHub extends pulumi.ComponentResource {
       kibanaUrl: this.kibanaUrl,
       logShipperPassword: this.logShipperPassword,
       grafanaAdminPassword: this.grafanaAdminPassword,
+      telemetryCaCertificate: this.telemetryCaCertificate,
     });
   }
 }

@@ -9,7 +9,9 @@ import {
   names,
   namespaces,
   ports,
+  remoteWriteSecrets,
   spokePrometheusAgentValues,
+  spokeRemoteWriteUrl,
 } from "./values";
 import { versions } from "./versions";
 
@@ -30,18 +32,20 @@ export interface ObservabilitySpokeArgs {
   readonly provider: k8s.Provider;
   /** Production stack. @default false */
   readonly production?: boolean;
-  /** The hub's Prometheus remote-write URL (hub output `prometheusRemoteWriteUrl`). */
+  /** The hub's remote-write gateway (hub output `prometheusRemoteWriteUrl`, `https://<host>:9090`). */
   readonly prometheusRemoteWriteUrl: pulumi.Input<string>;
   /** The hub's Elasticsearch URL (hub output `elasticsearchUrl`, `https://<host>:9200`). */
   readonly elasticsearchUrl: pulumi.Input<string>;
-  /** Password of the hub's `log-shipper` Elasticsearch user (hub output `logShipperPassword`, a secret). */
-  readonly logShipperPassword: pulumi.Input<string>;
-  /**
-   * PEM of the hub Elasticsearch's CA (ECK Secret `logs-es-http-certs-public`, key `ca.crt`). With it
-   * Fluent Bit verifies the hub; without it TLS still encrypts but does not authenticate the server.
-   * @default undefined
-   */
-  readonly elasticsearchCaCertificate?: pulumi.Input<string>;
+  /** PEM of the hub's telemetry CA (hub output `telemetryCaCertificate`): Fluent Bit and the agent verify the hub with it. */
+  readonly telemetryCaCertificate: pulumi.Input<string>;
+  /** This spoke's Elasticsearch user (created on the hub, see SpokeTelemetryIdentity). */
+  readonly elasticsearchUsername: string;
+  /** Its password (a secret). */
+  readonly elasticsearchPassword: pulumi.Input<string>;
+  /** This spoke's remote-write user at the hub's gateway. */
+  readonly remoteWriteUsername: string;
+  /** Its password (a secret). */
+  readonly remoteWritePassword: pulumi.Input<string>;
   /** StorageClass of the agent's WAL volume. @default "gp3" */
   readonly storageClass?: string;
 }
@@ -61,6 +65,24 @@ export class ObservabilitySpoke extends pulumi.ComponentResource {
     const monitoring = platformNamespace(`${name}-monitoring`, namespaces.monitoring, "privileged", k8sOpts);
     const logging = platformNamespace(`${name}-logging`, namespaces.logging, "privileged", k8sOpts);
 
+    const secret = (
+      id: string,
+      namespace: k8s.core.v1.Namespace,
+      secretName: string,
+      data: pulumi.Input<Record<string, pulumi.Input<string>>>,
+    ) =>
+      new k8s.core.v1.Secret(
+        `${name}-${id}`,
+        { metadata: { name: secretName, namespace: namespace.metadata.name }, stringData: data },
+        { ...k8sOpts, dependsOn: [namespace] },
+      );
+    const agentSecrets = [
+      secret("remote-write-credentials", monitoring, remoteWriteSecrets.credentials, {
+        username: args.remoteWriteUsername,
+        password: pulumi.secret(args.remoteWritePassword),
+      }),
+      secret("telemetry-ca", monitoring, remoteWriteSecrets.ca, { "ca.crt": args.telemetryCaCertificate }),
+    ];
     release(
       `${name}-prometheus-agent`,
       versions.kubePrometheusStack,
@@ -69,43 +91,27 @@ export class ObservabilitySpoke extends pulumi.ComponentResource {
         spokePrometheusAgentValues({
           clusterName: args.clusterName,
           production,
-          remoteWriteUrl: url,
+          remoteWriteUrl: spokeRemoteWriteUrl(url, args.clusterName),
           storageClass: args.storageClass ?? spokeDefaults.storageClass,
         }),
       ),
-      { ...k8sOpts, dependsOn: [monitoring, ...(args.storageDependsOn ?? [])] },
+      { ...k8sOpts, dependsOn: [monitoring, ...agentSecrets, ...(args.storageDependsOn ?? [])] },
       names.prometheusStack,
     );
 
-    const credentials = new k8s.core.v1.Secret(
-      `${name}-elasticsearch-credentials`,
-      {
-        metadata: { name: spokeDefaults.credentialsSecret, namespace: namespaces.logging },
-        stringData: { username: names.logShipperUser, password: pulumi.secret(args.logShipperPassword) },
-      },
-      { ...k8sOpts, dependsOn: [logging] },
-    );
-    const dependsOn: pulumi.Resource[] = [logging, credentials];
-    if (args.elasticsearchCaCertificate !== undefined) {
-      dependsOn.push(
-        new k8s.core.v1.Secret(
-          `${name}-elasticsearch-ca`,
-          {
-            metadata: { name: spokeDefaults.caSecret, namespace: namespaces.logging },
-            stringData: { "ca.crt": args.elasticsearchCaCertificate },
-          },
-          { ...k8sOpts, dependsOn: [logging] },
-        ),
-      );
-    }
+    const shipperSecrets = [
+      secret("elasticsearch-credentials", logging, spokeDefaults.credentialsSecret, {
+        username: args.elasticsearchUsername,
+        password: pulumi.secret(args.elasticsearchPassword),
+      }),
+      secret("elasticsearch-ca", logging, spokeDefaults.caSecret, { "ca.crt": args.telemetryCaCertificate }),
+    ];
     release(
       `${name}-fluent-bit`,
       versions.fluentBit,
       namespaces.logging,
-      pulumi
-        .output(args.elasticsearchUrl)
-        .apply((u) => logShipperValues(args.clusterName, u, args.elasticsearchCaCertificate !== undefined)),
-      { ...k8sOpts, dependsOn },
+      pulumi.output(args.elasticsearchUrl).apply((u) => logShipperValues(args.clusterName, u)),
+      { ...k8sOpts, dependsOn: [logging, ...shipperSecrets] },
     );
     this.logIndexPrefix = indexPrefix(args.clusterName);
     this.registerOutputs({ logIndexPrefix: this.logIndexPrefix });
@@ -113,17 +119,13 @@ export class ObservabilitySpoke extends pulumi.ComponentResource {
 }
 
 /** The spoke's Fluent Bit values for the hub's Elasticsearch URL. */
-function logShipperValues(
-  clusterName: string,
-  elasticsearchUrl: string,
-  withCa: boolean,
-): Record<string, unknown> {
+function logShipperValues(clusterName: string, elasticsearchUrl: string): Record<string, unknown> {
   const url = new URL(elasticsearchUrl);
   return fluentBitValues({
     clusterName,
     esHost: hostOf(elasticsearchUrl),
     esPort: url.port ? Number(url.port) : ports.elasticsearch,
     credentialsSecret: spokeDefaults.credentialsSecret,
-    caSecret: withCa ? spokeDefaults.caSecret : undefined,
+    caSecret: spokeDefaults.caSecret,
   });
 }

@@ -81,10 +81,26 @@ export function internalLoadBalancerAnnotations(securityGroupId: string): Record
   };
 }
 
-/** The remote-write URL of a Prometheus reached at `host` (plain HTTP on 9090, see docs/observability.md). */
+/**
+ * The base URL of the hub's remote-write gateway reached at `host` (TLS with the telemetry CA on
+ * 9090); a spoke writes to `<base>/spokes/<spoke>/api/v1/write` ({@link spokeRemoteWriteUrl}).
+ */
 export function remoteWriteUrl(host: string): string {
-  return `http://${host}:${ports.prometheus}/api/v1/write`;
+  return `https://${host}:${ports.prometheus}`;
 }
+
+/** A spoke's name at the hub (remote-write path, users): its cluster name, lowercased, `[a-z0-9-]` only. */
+export function spokeTelemetryName(clusterName: string): string {
+  return clusterName.toLowerCase().replace(/[^a-z0-9-]/g, "-");
+}
+
+/** Where a spoke remote-writes: its own path on the gateway (nginx checks that spoke's users file). */
+export function spokeRemoteWriteUrl(base: string, clusterName: string): string {
+  return `${base.replace(/\/+$/, "")}/spokes/${spokeTelemetryName(clusterName)}/api/v1/write`;
+}
+
+/** Secrets a spoke's Prometheus agent authenticates to the hub with (namespace `monitoring`). */
+export const remoteWriteSecrets = { credentials: "remote-write-credentials", ca: "telemetry-ca" } as const;
 
 /** The host name of an URL (`https://x.elb.amazonaws.com:9200` -> `x.elb.amazonaws.com`). */
 export function hostOf(url: string): string {
@@ -237,7 +253,7 @@ export function hubPrometheusStackValues(args: HubPrometheusValuesArgs): Record<
 export interface SpokePrometheusValuesArgs {
   readonly clusterName: string;
   readonly production: boolean;
-  /** The hub's remote-write URL. */
+  /** The spoke's remote-write URL on the hub's gateway ({@link spokeRemoteWriteUrl}). */
   readonly remoteWriteUrl: string;
   readonly storageClass: string;
 }
@@ -271,6 +287,12 @@ export function spokePrometheusAgentValues(args: SpokePrometheusValuesArgs): Rec
         remoteWrite: [
           {
             url: args.remoteWriteUrl,
+            // Basic auth with the spoke's own credential, TLS verified with the hub's telemetry CA.
+            basicAuth: {
+              username: { name: remoteWriteSecrets.credentials, key: "username" },
+              password: { name: remoteWriteSecrets.credentials, key: "password" },
+            },
+            tlsConfig: { ca: { secret: { name: remoteWriteSecrets.ca, key: "ca.crt" } } },
             queueConfig: { maxSamplesPerSend: 2000, capacity: 10000, maxShards: 50 },
           },
         ],
@@ -313,8 +335,8 @@ export interface ElasticsearchSpecArgs {
   readonly storageGiB: number;
   readonly memoryGiB: number;
   readonly storageClass: string;
-  /** Extra DNS names of the self-signed HTTP certificate (the internal load balancer's host name). */
-  readonly subjectAltNames: readonly string[];
+  /** Secret of the HTTP certificate (`tls.crt`, `tls.key`, `ca.crt`) issued by the telemetry CA. */
+  readonly httpCertificateSecret: string;
   /** Secret of the log-shipper file-realm user (type kubernetes.io/basic-auth with `roles`). */
   readonly fileRealmSecrets: readonly string[];
   /** Secret with `roles.yml`. */
@@ -324,20 +346,14 @@ export interface ElasticsearchSpecArgs {
 /**
  * The spec of the `elasticsearch.k8s.elastic.co/v1` Elasticsearch: one node set of `nodeCount`
  * master+data nodes on gp3 volumes, memory requests = limits (the JVM heap is derived from it),
- * HTTP TLS on with ECK's self-signed CA, the file-realm log-shipper user.
+ * HTTP TLS on with the certificate the platform's telemetry CA issues (spokes verify it with the
+ * CA from the hub's outputs), the file-realm log-shipper user.
  * https://www.elastic.co/docs/deploy-manage/deploy/cloud-on-k8s/elasticsearch-configuration
  */
 export function elasticsearchSpec(args: ElasticsearchSpecArgs): Record<string, unknown> {
   return {
     version: args.version,
-    http: {
-      tls: {
-        selfSignedCertificate: {
-          disabled: false,
-          subjectAltNames: args.subjectAltNames.map((dns) => ({ dns })),
-        },
-      },
-    },
+    http: { tls: { certificate: { secretName: args.httpCertificateSecret } } },
     auth: {
       fileRealm: args.fileRealmSecrets.map((secretName) => ({ secretName })),
       roles: [{ secretName: args.rolesSecret }],

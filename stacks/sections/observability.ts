@@ -35,21 +35,6 @@ export const observabilitySchema = {
   elasticsearchMemoryGiB: integer(2, 64).default(4),
   /** Hub: days an index of shipped logs is kept (ILM delete phase). @default 30 */
   logRetentionDays: integer(1, 3650).default(30),
-  /**
-   * Spoke: PEM of the hub Elasticsearch CA (ECK Secret logs-es-http-certs-public, key ca.crt), so
-   * Fluent Bit verifies the hub. @default unset (TLS without server verification)
-   */
-  elasticsearchCaCertificate: z
-    .string()
-    .refine(
-      (v) =>
-        v === PLAN_SECRET_PLACEHOLDER ||
-        /-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/.test(v),
-      {
-        error: "a PEM certificate (-----BEGIN CERTIFICATE----- ...)",
-      },
-    )
-    .optional(),
 };
 
 /** Keys that only one role reads (the central stores live on the hub; spokes ship to them). */
@@ -62,7 +47,6 @@ export const observabilityRoles: RoleOnly<typeof observabilitySchema> = {
   elasticsearchStorageGiB: "hub",
   elasticsearchMemoryGiB: "hub",
   logRetentionDays: "hub",
-  elasticsearchCaCertificate: "spoke",
 };
 
 /** The keys of this section as they appear on the validated config. */

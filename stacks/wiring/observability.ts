@@ -4,6 +4,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ObservabilityHub, ObservabilitySpoke } from "../../components/observability";
+import { SpokeTelemetryIdentity } from "../../components/observability/spoke-identity";
+import { kubernetesProvider } from "../../components/cluster";
+import { eksKubeconfig } from "../../components/gitops";
 import type { PlatformConfig } from "../config";
 import type { Foundation } from "../foundation";
 import { logsToTracesDataLink } from "../../components/tracing/values";
@@ -21,8 +24,8 @@ export interface ObservabilityHubOutputs {
   grafanaUrl: pulumi.Output<string>;
   /** Kibana URL (`https://<internal-nlb>:5601`). */
   kibanaUrl: pulumi.Output<string>;
-  /** Password of the Elasticsearch `log-shipper` user (a secret output). */
-  logShipperPassword: pulumi.Output<string>;
+  /** PEM of the hub's telemetry CA: spokes verify Elasticsearch and the remote-write gateway with it. */
+  telemetryCaCertificate: pulumi.Output<string>;
 }
 
 /** Hub output keys a spoke reads (add them to HUB_OUTPUT_KEYS in stacks/contract.ts). */
@@ -32,7 +35,7 @@ export const OBSERVABILITY_HUB_OUTPUT_KEYS = [
   "elasticsearchUrl",
   "grafanaUrl",
   "kibanaUrl",
-  "logShipperPassword",
+  "telemetryCaCertificate",
 ] as const satisfies readonly (keyof ObservabilityHubOutputs)[];
 
 /** What a spoke needs of the hub (a subset of the contract's HubView). */
@@ -85,17 +88,44 @@ export function buildObservabilityHub(
     elasticsearchUrl: hub.elasticsearchUrl,
     grafanaUrl: hub.grafanaUrl,
     kibanaUrl: hub.kibanaUrl,
-    logShipperPassword: hub.logShipperPassword,
+    telemetryCaCertificate: hub.telemetryCaCertificate,
   };
 }
 
-/** Builds a spoke's Prometheus agent and Fluent Bit, shipping to the hub's endpoints. */
+/** What a spoke's observability reads of the hub: its endpoints, CA and API (to register its users). */
+type SpokeHubView = Pick<
+  ObservabilityHubView,
+  "prometheusRemoteWriteUrl" | "elasticsearchUrl" | "telemetryCaCertificate"
+> & {
+  readonly clusterName: pulumi.Input<string>;
+  readonly clusterEndpoint: pulumi.Input<string>;
+  readonly clusterCertificateAuthority: pulumi.Input<string>;
+  readonly region: pulumi.Input<string>;
+};
+
+/**
+ * Builds a spoke's Prometheus agent and Fluent Bit, shipping to the hub's endpoints as the spoke's
+ * own users, which the spoke registers on the hub (through a provider for the hub's API, as its Flux
+ * registration does) and verifying the hub with its telemetry CA.
+ */
 export function buildObservabilitySpoke(
   config: PlatformConfig,
   foundation: Foundation,
-  hub: Pick<ObservabilityHubView, "prometheusRemoteWriteUrl" | "elasticsearchUrl" | "logShipperPassword">,
+  hub: SpokeHubView,
   storageDependsOn: pulumi.Resource[] = [],
 ): ObservabilitySpokeOutputs {
+  const hubProvider = kubernetesProvider(
+    `${config.stack}-hub-k8s-telemetry`,
+    pulumi
+      .all([hub.clusterName, hub.clusterEndpoint, hub.clusterCertificateAuthority, hub.region])
+      .apply(([clusterName, endpoint, caBase64, region]) =>
+        eksKubeconfig({ clusterName, endpoint, caBase64, region }),
+      ),
+  );
+  const identity = new SpokeTelemetryIdentity(`${config.stack}-telemetry`, {
+    clusterName: config.clusterName,
+    hubProvider,
+  });
   const spoke = new ObservabilitySpoke(config.stack, {
     clusterName: config.clusterName,
     storageDependsOn,
@@ -103,8 +133,11 @@ export function buildObservabilitySpoke(
     production: config.production,
     prometheusRemoteWriteUrl: hub.prometheusRemoteWriteUrl,
     elasticsearchUrl: hub.elasticsearchUrl,
-    logShipperPassword: pulumi.secret(hub.logShipperPassword),
-    elasticsearchCaCertificate: config.elasticsearchCaCertificate,
+    telemetryCaCertificate: hub.telemetryCaCertificate,
+    elasticsearchUsername: identity.username,
+    elasticsearchPassword: identity.password,
+    remoteWriteUsername: identity.remoteWriteUsername,
+    remoteWritePassword: identity.remoteWritePassword,
   });
   return { logIndexPrefix: spoke.logIndexPrefix };
 }

@@ -339,6 +339,16 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
         }, [])
         .join("-");
       extra.tokenValue = `pul-${digest("token", name)}`;
+    } else if (pkg === "tls") {
+      // Deterministic stand-ins for the PEM outputs of @pulumi/tls resources.
+      const pem = (label: string) =>
+        `-----BEGIN ${label}-----\n${Buffer.from(digest(type, name)).toString("base64")}\n-----END ${label}-----\n`;
+      if (type === "tls:index/privateKey:PrivateKey") {
+        extra.privateKeyPem = pem("PRIVATE KEY");
+        extra.publicKeyPem = pem("PUBLIC KEY");
+      } else if (type === "tls:index/certRequest:CertRequest")
+        extra.certRequestPem = pem("CERTIFICATE REQUEST");
+      else extra.certPem = pem("CERTIFICATE");
     } else if (pkg === "random") {
       extra.result = `mock-${digest(type, name).slice(0, 24)}`;
     }
