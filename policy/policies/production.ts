@@ -4,7 +4,8 @@
  *
  * A stack is production when (any of): its name is listed in `productionStacks`; its name matches
  * `productionStackPattern` (default `prod`, case-insensitive, so `spoke-prod` and `production`);
- * or it carries the stack tag `environment=production`. The stack name comes from the resources'
+ * or it carries the stack tag `environment=production`; or its AWS provider's default tags say
+ * `environment=production`. The stack name comes from the resources'
  * URNs (`urn:pulumi:<stack>::...`), since CrossGuard passes no stack name.
  */
 import type { StackValidationPolicy, StackValidationArgs } from "@pulumi/policy";
@@ -23,13 +24,40 @@ export interface ProductionConfig {
   productionStackPattern: string;
 }
 
-/** Whether the stack these args describe is a production stack. */
+/**
+ * The `environment` default tag of an AWS provider resource, whose `defaultTags` input is an object
+ * or, as the engine passes provider inputs, its JSON text.
+ */
+function providerEnvironment(props: Record<string, unknown>): unknown {
+  let defaultTags = props["defaultTags"];
+  if (typeof defaultTags === "string") {
+    try {
+      defaultTags = JSON.parse(defaultTags) as unknown;
+    } catch {
+      return undefined;
+    }
+  }
+  const tags = (defaultTags as { tags?: Record<string, unknown> } | undefined)?.tags;
+  return tags?.["environment"];
+}
+
+/**
+ * Whether the stack these args describe is a production stack: its stack tag, its name, or the
+ * `environment=production` default tag of its AWS provider (the program sets it from
+ * `platform:environment`, so a production stack with any name is judged as one).
+ */
 function isProductionStack(
   stack: string | undefined,
-  args: Pick<StackValidationArgs, "stackTags">,
+  args: Pick<StackValidationArgs, "stackTags" | "resources">,
   config: ProductionConfig,
 ): boolean {
   if (args.stackTags.get("environment") === "production") return true;
+  if (
+    args.resources.some(
+      (r) => r.type === "pulumi:providers:aws" && providerEnvironment(r.props) === "production",
+    )
+  )
+    return true;
   if (!stack) return false;
   if (config.productionStacks.includes(stack)) return true;
   return config.productionStackPattern !== "" && new RegExp(config.productionStackPattern, "i").test(stack);

@@ -213,6 +213,30 @@ describe("policy: production", () => {
       1,
     );
   });
+  it("treats a stack whose AWS provider tags environment=production as production, whatever its name", async () => {
+    const provider = (environment: string, asJson: boolean) => {
+      const defaultTags = { tags: { environment, owner: "platform" } };
+      return {
+        type: "pulumi:providers:aws",
+        name: "hub-aws",
+        urn: "urn:pulumi:hub::platform::pulumi:providers:aws::hub-aws",
+        // The engine passes provider inputs as JSON text; the plan as objects.
+        props: { defaultTags: asJson ? JSON.stringify(defaultTags) : defaultTags },
+        protect: false,
+      };
+    };
+    for (const asJson of [true, false]) {
+      const production = await runStackPolicy(protectStatefulInProduction(), {
+        resources: [provider("production", asJson), key("hub", false)],
+      });
+      assert.strictEqual(production.violations.length, 1);
+      assert.match(production.violations[0]!.message, /Key eks is not protected in production stack hub/);
+      const staging = await runStackPolicy(protectStatefulInProduction(), {
+        resources: [provider("staging", asJson), key("hub", false)],
+      });
+      assert.match(staging.notApplicable!, /hub is not a production stack/);
+    }
+  });
   it("is quiet on protected resources and not applicable outside production", async () => {
     assert.deepStrictEqual(
       (await runStackPolicy(protectStatefulInProduction(), { resources: [key("spoke-prod", true)] }))
