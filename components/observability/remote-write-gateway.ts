@@ -81,6 +81,60 @@ export function gatewayNginxConf(): string {
   ].join("\n");
 }
 
+/** The gateway's pod: nginx (TLS, basic auth per spoke) and the sidecar that collects the users. */
+function gatewayPodSpec(ns: string): k8s.types.input.core.v1.PodSpec {
+  return {
+    serviceAccountName: gatewayNames.name,
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: 101,
+      runAsGroup: 101,
+      seccompProfile: { type: "RuntimeDefault" },
+    },
+    containers: [
+      {
+        name: "nginx",
+        image: gatewayImages.nginx,
+        ports: [{ name: "https", containerPort: gatewayNames.port }],
+        readinessProbe: { httpGet: { path: "/healthz", port: gatewayNames.port, scheme: "HTTPS" } },
+        resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+        securityContext: restrictedContainer,
+        volumeMounts: [
+          {
+            name: "conf",
+            mountPath: "/etc/nginx/nginx.conf",
+            subPath: "nginx.conf",
+            readOnly: true,
+          },
+          { name: "tls", mountPath: "/etc/nginx/tls", readOnly: true },
+          { name: "users", mountPath: "/etc/nginx/users", readOnly: true },
+          { name: "tmp", mountPath: "/tmp" },
+        ],
+      },
+      {
+        name: "users",
+        image: gatewayImages.sidecar,
+        env: [
+          { name: "LABEL", value: gatewayNames.userLabel },
+          { name: "LABEL_VALUE", value: "true" },
+          { name: "FOLDER", value: "/etc/nginx/users" },
+          { name: "RESOURCE", value: "secret" },
+          { name: "NAMESPACE", value: ns },
+        ],
+        resources: { requests: { cpu: "10m", memory: "64Mi" }, limits: { memory: "128Mi" } },
+        securityContext: restrictedContainer,
+        volumeMounts: [{ name: "users", mountPath: "/etc/nginx/users" }],
+      },
+    ],
+    volumes: [
+      { name: "conf", configMap: { name: `${gatewayNames.name}-conf` } },
+      { name: "tls", secret: { secretName: gatewayNames.tlsSecret } },
+      { name: "users", emptyDir: {} },
+      { name: "tmp", emptyDir: {} },
+    ],
+  };
+}
+
 /** Arguments of {@link RemoteWriteGateway}. */
 export interface RemoteWriteGatewayArgs {
   /** The gateway's TLS Secret (from the telemetry CA). */
@@ -145,56 +199,7 @@ export class RemoteWriteGateway extends pulumi.ComponentResource {
           selector: { matchLabels: RemoteWriteGateway.podLabels },
           template: {
             metadata: { labels: RemoteWriteGateway.podLabels },
-            spec: {
-              serviceAccountName: gatewayNames.name,
-              securityContext: {
-                runAsNonRoot: true,
-                runAsUser: 101,
-                runAsGroup: 101,
-                seccompProfile: { type: "RuntimeDefault" },
-              },
-              containers: [
-                {
-                  name: "nginx",
-                  image: gatewayImages.nginx,
-                  ports: [{ name: "https", containerPort: gatewayNames.port }],
-                  readinessProbe: { httpGet: { path: "/healthz", port: gatewayNames.port, scheme: "HTTPS" } },
-                  resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
-                  securityContext: restrictedContainer,
-                  volumeMounts: [
-                    {
-                      name: "conf",
-                      mountPath: "/etc/nginx/nginx.conf",
-                      subPath: "nginx.conf",
-                      readOnly: true,
-                    },
-                    { name: "tls", mountPath: "/etc/nginx/tls", readOnly: true },
-                    { name: "users", mountPath: "/etc/nginx/users", readOnly: true },
-                    { name: "tmp", mountPath: "/tmp" },
-                  ],
-                },
-                {
-                  name: "users",
-                  image: gatewayImages.sidecar,
-                  env: [
-                    { name: "LABEL", value: gatewayNames.userLabel },
-                    { name: "LABEL_VALUE", value: "true" },
-                    { name: "FOLDER", value: "/etc/nginx/users" },
-                    { name: "RESOURCE", value: "secret" },
-                    { name: "NAMESPACE", value: ns },
-                  ],
-                  resources: { requests: { cpu: "10m", memory: "64Mi" }, limits: { memory: "128Mi" } },
-                  securityContext: restrictedContainer,
-                  volumeMounts: [{ name: "users", mountPath: "/etc/nginx/users" }],
-                },
-              ],
-              volumes: [
-                { name: "conf", configMap: { name: `${gatewayNames.name}-conf` } },
-                { name: "tls", secret: { secretName: gatewayNames.tlsSecret } },
-                { name: "users", emptyDir: {} },
-                { name: "tmp", emptyDir: {} },
-              ],
-            },
+            spec: gatewayPodSpec(ns),
           },
         },
       },
