@@ -12,12 +12,12 @@ import { buildCertManager } from "./cert-manager";
 import { buildExternalDns } from "./external-dns";
 import { buildExternalSecrets } from "./external-secrets";
 import { buildFoundation, commonOutputs, type Foundation } from "./foundation";
-import { checkTransitAgainstHub } from "./sections/transit";
-import { buildGitOpsSpoke, capabilityFacts, gitSource } from "./wiring/gitops";
-import { buildObservabilitySpoke } from "./wiring/observability";
-import { buildStorage } from "./wiring/storage";
-import { buildTenancy } from "./wiring/tenancy";
-import { buildTransitSpoke } from "./wiring/transit";
+import { checkTransitAgainstHub } from "./transit";
+import { buildGitOpsSpoke, capabilityFacts, gitSource } from "./gitops";
+import { buildObservabilitySpoke } from "./observability";
+import { buildStorage } from "./storage";
+import { buildTenancy } from "./tenancy";
+import { buildTransitSpoke } from "./transit";
 
 /**
  * Checks the spoke against the hub before anything is created.

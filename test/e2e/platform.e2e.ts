@@ -57,7 +57,8 @@ async function prepareStacks(ws: Workspace): Promise<void> {
     "--stack",
     "spoke-prod",
     "--secret",
-    "platform:gitSshPrivateKey",
+    "--path",
+    "platform:gitops.sshPrivateKey",
     "-----BEGIN OPENSSH PRIVATE KEY-----\ne2e\n-----END OPENSSH PRIVATE KEY-----",
   ]);
 }
