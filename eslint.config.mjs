@@ -27,6 +27,21 @@ export default tseslint.config(
     },
   },
   {
+    // Short functions outside tests: a bigger component is composed of child components, a bigger
+    // function of named parts (docs/architecture.md).
+    files: ["**/*.ts"],
+    ignores: ["test/**"],
+    rules: {
+      "max-lines-per-function": ["error", { max: 100, skipBlankLines: true, skipComments: true }],
+    },
+  },
+  {
+    // Temporary: MockMonitor.newResource is being rewritten in the plan performance work; this
+    // override goes when that lands.
+    files: ["tools/plan/mocks.ts"],
+    rules: { "max-lines-per-function": "off" },
+  },
+  {
     // Policies and tests read untyped resource properties (JSON of any provider's schema).
     files: ["policy/**/*.ts", "test/**/*.ts"],
     rules: { "@typescript-eslint/no-explicit-any": "off" },

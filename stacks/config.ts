@@ -31,6 +31,12 @@ import { karpenterSchema } from "./karpenter";
 import { certManagerSchema } from "./cert-manager";
 import { externalDnsSchema } from "./external-dns";
 import { externalSecretsSchema } from "./external-secrets";
+import { chartMirrorSchema } from "./chart-mirror";
+import { loadBalancerControllerSchema } from "./load-balancer-controller";
+import { registrySchema } from "./registry";
+import { veleroSchema } from "./velero";
+import { tracingChecks, tracingSchema } from "./tracing";
+import { alertingChecks, alertingHasCredentials, alertingRoles, alertingSchema } from "./alerting";
 
 /**
  * Fields whose values are secrets (`<key>.<field>`), set per stack with `pulumi config set --secret
@@ -46,7 +52,7 @@ export const CREDENTIAL_KEYS = [
   ...SECRET_KEYS,
   "observability.grafanaAdminPassword",
   "observability.logShipperPassword",
-  "observability.alertmanagerReceivers",
+  "alerting",
 ] as const;
 
 /**
@@ -56,7 +62,10 @@ export const CREDENTIAL_KEYS = [
 const KNOWN_NAMESPACES = [NAMESPACE, "aws", "awsx", "eks", "kubernetes", "pulumiservice", "pulumi"] as const;
 
 /** Top-level keys only one role reads; set (to anything but the default) on the other role they are refused. */
-export const ROLE_ONLY_KEYS: Readonly<Record<string, "hub" | "spoke">> = { hubStackReference: "spoke" };
+export const ROLE_ONLY_KEYS: Readonly<Record<string, "hub" | "spoke">> = {
+  hubStackReference: "spoke",
+  ...alertingRoles,
+};
 
 /** Fields of capability objects only one role reads, by key. */
 export const ROLE_ONLY_FIELDS: Readonly<
@@ -103,14 +112,12 @@ export const RENAMED_KEYS: Readonly<Record<string, string>> = {
   backupCopyRetentionDays: "storage.backupCopyRetentionDays",
   prometheusRetention: "observability.prometheusRetention",
   prometheusStorageGiB: "observability.prometheusStorageGiB",
-  alertmanagerReceivers: "observability.alertmanagerReceivers",
   grafanaAdminPassword: "observability.grafanaAdminPassword",
   logShipperPassword: "observability.logShipperPassword",
   elasticsearchNodeCount: "observability.elasticsearchNodeCount",
   elasticsearchStorageGiB: "observability.elasticsearchStorageGiB",
   elasticsearchMemoryGiB: "observability.elasticsearchMemoryGiB",
   logRetentionDays: "observability.logRetentionDays",
-  installLoadBalancerController: "observability.installLoadBalancerController",
   elasticsearchCaCertificate: "observability.elasticsearchCaCertificate",
   ingressNamespace: "tenancy.ingressNamespace",
   tenantExtraIngressNamespaces: "tenancy.extraIngressNamespaces",
@@ -125,6 +132,10 @@ export const RENAMED_KEYS: Readonly<Record<string, string>> = {
 const RETIRED_KEYS: Readonly<Record<string, string>> = {
   hubPrivateRouteTableCount:
     "no value (removed: the spoke counts the hub's privateRouteTableIds output; delete the key)",
+  installLoadBalancerController:
+    "no value (replaced by platform:loadBalancerController.enabled, on every cluster; docs/ingress.md)",
+  alertmanagerReceivers:
+    "no value (renamed to platform:alerting.receivers: move the list there and set it with pulumi config set --secret --path 'platform:alerting.receivers')",
   ...Object.fromEntries(
     Object.entries(RENAMED_KEYS).map(([old, path]) => [
       old,
@@ -145,6 +156,12 @@ export const platformSchema = z.strictObject({
   ...certManagerSchema,
   ...externalDnsSchema,
   ...externalSecretsSchema,
+  ...chartMirrorSchema,
+  ...loadBalancerControllerSchema,
+  ...registrySchema,
+  ...veleroSchema,
+  ...tracingSchema,
+  ...alertingSchema,
 });
 
 type Parsed = z.infer<typeof platformSchema>;
@@ -404,12 +421,11 @@ function secretChecks(
     const full = `${NAMESPACE}:${path}`;
     const key = `${NAMESPACE}:${path.split(".")[0]}`;
     const value = valueOf(parsed, path);
-    if (
-      JSON.stringify(value) === JSON.stringify(defaultOf(schemaAt(path, schema))) ||
-      isSecret(key) ||
-      isSecret(full)
-    )
-      continue;
+    const holdsCredential =
+      path === "alerting"
+        ? alertingHasCredentials(value)
+        : JSON.stringify(value) !== JSON.stringify(defaultOf(schemaAt(path, schema)));
+    if (!holdsCredential || isSecret(key) || isSecret(full)) continue;
     throw new ConfigError(
       full,
       "(plain text, not shown)",
@@ -472,6 +488,8 @@ function crossChecks(config: PlatformConfig): void {
 
 function crossCheckSections(config: PlatformConfig): void {
   for (const check of [gitopsChecks, tenancyChecks, storageChecks, observabilityChecks]) check(config);
+  tracingChecks(config);
+  alertingChecks(config);
 }
 
 export { ConfigError, NAMESPACE, cidrsOverlap, isIpv4Cidr } from "./schema";

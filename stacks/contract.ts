@@ -11,6 +11,7 @@ import { OBSERVABILITY_HUB_OUTPUT_KEYS } from "./observability";
 import type { StorageOutputs } from "./storage";
 import type { TenancyOutputs } from "./tenancy";
 import type { TransitHubOutputs, TransitSpokeOutputs } from "./transit";
+import type { TracingHubOutputs } from "./tracing";
 import { TRANSIT_HUB_OUTPUT_KEYS } from "./transit";
 
 /** Outputs every stack exports (hub and spoke). */
@@ -21,7 +22,7 @@ export interface CommonOutputs extends FoundationOutputs, StorageOutputs, Tenanc
 
 /** Outputs of the hub stack: the common ones plus transit, gitops and observability. */
 export interface HubOutputs
-  extends CommonOutputs, TransitHubOutputs, GitOpsHubOutputs, ObservabilityHubOutputs {
+  extends CommonOutputs, TransitHubOutputs, GitOpsHubOutputs, ObservabilityHubOutputs, TracingHubOutputs {
   role: "hub";
   /** Id of the Pulumi Deployments runner pool in the hub VPC: every stack's DeploymentSettings names it. */
   deploymentAgentPoolId: pulumi.Output<string>;

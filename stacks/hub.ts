@@ -10,6 +10,11 @@ import { buildKarpenter } from "./karpenter";
 import { buildCertManager } from "./cert-manager";
 import { buildExternalDns } from "./external-dns";
 import { buildExternalSecrets } from "./external-secrets";
+import { buildLoadBalancerController } from "./load-balancer-controller";
+import { buildRegistry } from "./registry";
+import { buildVelero } from "./velero";
+import { buildTracingHub } from "./tracing";
+import { buildAlertingHub } from "./alerting";
 import { buildFoundation, commonOutputs } from "./foundation";
 import { buildGitOpsHub, capabilityFacts, gitSource } from "./gitops";
 import { buildObservabilityHub } from "./observability";
@@ -22,11 +27,22 @@ export async function hubStack(config: PlatformConfig): Promise<HubOutputs> {
   gitSource(config); // validates the Git source before anything is created
   const foundation = await buildFoundation(config);
   const transit = buildTransitHub(config, foundation);
-  buildKarpenter(config, foundation);
+  const karpenter = buildKarpenter(config, foundation);
+  buildRegistry(config, foundation, karpenter);
   buildCertManager(config, foundation);
   buildExternalDns(config, foundation);
+  const loadBalancerController = buildLoadBalancerController(config, foundation);
   const { storage: storageInstall, ...storage } = buildStorage(config, foundation);
-  const observability = buildObservabilityHub(config, foundation, [storageInstall]);
+  const { prometheusStack, ...observability } = buildObservabilityHub(
+    config,
+    foundation,
+    [storageInstall],
+    loadBalancerController ? [loadBalancerController.release] : [],
+  );
+  buildAlertingHub(config, foundation, prometheusStack);
+  const tracing = buildTracingHub(config, foundation, observability.hubEndpointsSecurityGroupId, [
+    storageInstall,
+  ]);
   const { flux, ...gitops } = buildGitOpsHub(
     config,
     foundation,
@@ -34,6 +50,7 @@ export async function hubStack(config: PlatformConfig): Promise<HubOutputs> {
   );
   const { organizations, ...tenancy } = buildTenancy(config, foundation, { fluxDependsOn: [flux] });
   buildExternalSecrets(config, foundation, organizations);
+  buildVelero(config, foundation, storageInstall.key.arn, organizations);
   // Deployments run inside the hub VPC: they reach the private API of the hub and, over the Transit
   // Gateway, of every spoke (docs/ci-and-deployments.md).
   const runner = new DeploymentRunner(`${config.stack}-runner`, {
@@ -49,6 +66,7 @@ export async function hubStack(config: PlatformConfig): Promise<HubOutputs> {
     ...tenancy,
     ...transit,
     ...observability,
+    ...tracing,
     ...gitops,
   };
 }

@@ -4,22 +4,14 @@
  * each spoke's shippers. Reference: docs/observability.md.
  */
 import { z } from "zod";
-import {
-  ConfigError,
-  NAMESPACE,
-  group,
-  boolean,
-  integer,
-  kubernetesName,
-  structured,
-  type RoleOnly,
-  type SectionOf,
-} from "./schema";
+import { ConfigError, NAMESPACE, group, integer, type RoleOnly, type SectionOf } from "./schema";
 import type { CoreConfig } from "./core";
 import * as pulumi from "@pulumi/pulumi";
-import { AwsLoadBalancerController } from "../components/aws-load-balancer-controller";
 import { ObservabilityHub, ObservabilitySpoke } from "../components/observability";
 import type { Foundation } from "./foundation";
+import { logsToTracesDataLink } from "../components/tracing/values";
+import { tracingEnabled, type tracingSchema } from "./tracing";
+import type { alertingSchema } from "./alerting";
 
 /** What the offline plan passes for a `secure:` value it cannot decrypt (tools/plan). */
 const PLAN_SECRET_PLACEHOLDER = "[secret]";
@@ -29,101 +21,53 @@ const password = (min: number) =>
     error: `a password of at least ${min} characters (set it with pulumi config set --secret)`,
   });
 
-/** One Alertmanager receiver. https://prometheus.io/docs/alerting/latest/configuration/#receiver */
-const alertReceiverSchema = z
-  .object({
-    /** Receiver name, unique. */
-    name: kubernetesName(),
-    /** `slack` or `webhook`. */
-    type: z.enum(["slack", "webhook"], { error: "slack or webhook" }),
-    /** Slack incoming-webhook URL or webhook endpoint (https). */
-    url: z.string().refine((v) => v === PLAN_SECRET_PLACEHOLDER || /^https:\/\/\S+$/.test(v), {
-      error: "an https:// URL",
-    }),
-    /** Slack channel (slack only). */
-    channel: z.string().optional(),
-    /** Label matchers, e.g. ["severity = critical"]; empty routes every alert. @default [] */
-    matchers: z.array(z.string().min(1)).default([]),
-    /** Notify when alerts resolve. @default true */
-    sendResolved: z.boolean().default(true),
-  })
-  .strict();
-
 /** The `platform:observability` object: the hub's metrics and log stores, a spoke's shippers. */
-const observabilitySettingsSchema = z
-  .strictObject({
-    prometheusRetention: z
-      .string()
-      .regex(/^[1-9]\d*(ms|s|m|h|d|w|y)$/, { error: "a Prometheus duration such as 15d or 720h" })
-      .default("15d")
-      .describe(
-        "Hub: Prometheus retention, a Prometheus duration such as 15d or 720h. https://prometheus.io/docs/prometheus/latest/storage/",
-      ),
-    prometheusStorageGiB: integer(10, 16384)
-      .default(100)
-      .describe("Hub: size of the Prometheus volume (StorageClass gp3), GiB."),
-    alertmanagerReceivers: z
-      .preprocess(
-        // The offline plan cannot decrypt a secret list: it plans no receivers.
-        (v) => (v === PLAN_SECRET_PLACEHOLDER ? [] : v),
-        structured(z.array(alertReceiverSchema)),
-      )
-      .default([])
-      .describe(
-        "Hub: Alertmanager receivers [{name, type: slack|webhook, url, channel, matchers, sendResolved}]; the URLs are credentials: set them with pulumi config set --secret --path. Empty means alerts go nowhere but the Alertmanager UI.",
-      ),
-    grafanaAdminPassword: password(12)
-      .optional()
-      .describe(
-        "Hub: Grafana admin password (set with --secret, >= 12 characters). Not set means generated on the first up and kept in the cluster Secret monitoring/grafana-admin.",
-      ),
-    logShipperPassword: password(16)
-      .optional()
-      .describe(
-        "Hub: password of the Elasticsearch log-shipper user spokes ship logs with (set with --secret, >= 16 characters). Not set means generated on the first up and kept.",
-      ),
-    elasticsearchNodeCount: integer(1, 15)
-      .default(3)
-      .describe("Hub: Elasticsearch nodes (master+data), at least 3 in production."),
-    elasticsearchStorageGiB: integer(10, 65536)
-      .default(100)
-      .describe("Hub: Elasticsearch volume per node (gp3), GiB."),
-    elasticsearchMemoryGiB: integer(2, 64)
-      .default(4)
-      .describe("Hub: memory per Elasticsearch node, GiB (request = limit; the JVM heap is half)."),
-    logRetentionDays: integer(1, 3650)
-      .default(30)
-      .describe("Hub: days an index of shipped logs is kept (ILM delete phase)."),
-    installLoadBalancerController: boolean()
-      .default(true)
-      .describe(
-        "Hub: install the AWS Load Balancer Controller (Helm, Pod Identity role); it provisions the internal NLBs of the hub endpoints.",
-      ),
-    elasticsearchCaCertificate: z
-      .string()
-      .refine(
-        (v) =>
-          v === PLAN_SECRET_PLACEHOLDER ||
-          /-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/.test(v),
-        { error: "a PEM certificate (-----BEGIN CERTIFICATE----- ...)" },
-      )
-      .optional()
-      .describe(
-        "Spoke: PEM of the hub Elasticsearch CA (logging/logs-es-http-certs-public, ca.crt) so Fluent Bit verifies the hub. Not set means TLS without server verification.",
-      ),
-  })
-  .superRefine((o, ctx) => {
-    const seen = new Set<string>();
-    o.alertmanagerReceivers.forEach((r, i) => {
-      const at = (field: string, input: unknown, message: string) =>
-        ctx.addIssue({ code: "custom", path: ["alertmanagerReceivers", i, field], input, message });
-      if (r.name === "null") at("name", r.name, "a name other than null (reserved)");
-      else if (seen.has(r.name)) at("name", r.name, "a receiver name used once");
-      seen.add(r.name);
-      if (r.channel !== undefined && r.type !== "slack")
-        at("channel", r.channel, "no channel for a webhook receiver");
-    });
-  });
+const observabilitySettingsSchema = z.strictObject({
+  prometheusRetention: z
+    .string()
+    .regex(/^[1-9]\d*(ms|s|m|h|d|w|y)$/, { error: "a Prometheus duration such as 15d or 720h" })
+    .default("15d")
+    .describe(
+      "Hub: Prometheus retention, a Prometheus duration such as 15d or 720h. https://prometheus.io/docs/prometheus/latest/storage/",
+    ),
+  prometheusStorageGiB: integer(10, 16384)
+    .default(100)
+    .describe("Hub: size of the Prometheus volume (StorageClass gp3), GiB."),
+  grafanaAdminPassword: password(12)
+    .optional()
+    .describe(
+      "Hub: Grafana admin password (set with --secret, >= 12 characters). Not set means generated on the first up and kept in the cluster Secret monitoring/grafana-admin.",
+    ),
+  logShipperPassword: password(16)
+    .optional()
+    .describe(
+      "Hub: password of the Elasticsearch log-shipper user spokes ship logs with (set with --secret, >= 16 characters). Not set means generated on the first up and kept.",
+    ),
+  elasticsearchNodeCount: integer(1, 15)
+    .default(3)
+    .describe("Hub: Elasticsearch nodes (master+data), at least 3 in production."),
+  elasticsearchStorageGiB: integer(10, 65536)
+    .default(100)
+    .describe("Hub: Elasticsearch volume per node (gp3), GiB."),
+  elasticsearchMemoryGiB: integer(2, 64)
+    .default(4)
+    .describe("Hub: memory per Elasticsearch node, GiB (request = limit; the JVM heap is half)."),
+  logRetentionDays: integer(1, 3650)
+    .default(30)
+    .describe("Hub: days an index of shipped logs is kept (ILM delete phase)."),
+  elasticsearchCaCertificate: z
+    .string()
+    .refine(
+      (v) =>
+        v === PLAN_SECRET_PLACEHOLDER ||
+        /-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/.test(v),
+      { error: "a PEM certificate (-----BEGIN CERTIFICATE----- ...)" },
+    )
+    .optional()
+    .describe(
+      "Spoke: PEM of the hub Elasticsearch CA (logging/logs-es-http-certs-public, ca.crt) so Fluent Bit verifies the hub. Not set means TLS without server verification.",
+    ),
+});
 
 /** Config key of the capability (merged into the `platform` namespace by stacks/config.ts). */
 export const observabilitySchema = {
@@ -137,14 +81,12 @@ export const observabilitySchema = {
 export const observabilityRoles: RoleOnly<typeof observabilitySettingsSchema.shape> = {
   prometheusRetention: "hub",
   prometheusStorageGiB: "hub",
-  alertmanagerReceivers: "hub",
   grafanaAdminPassword: "hub",
   logShipperPassword: "hub",
   elasticsearchNodeCount: "hub",
   elasticsearchStorageGiB: "hub",
   elasticsearchMemoryGiB: "hub",
   logRetentionDays: "hub",
-  installLoadBalancerController: "hub",
   elasticsearchCaCertificate: "spoke",
 };
 
@@ -202,33 +144,26 @@ export interface ObservabilitySpokeOutputs {
 
 /** Builds the hub's Prometheus/Alertmanager/Grafana, Elasticsearch/Kibana and shippers. */
 export function buildObservabilityHub(
-  config: ObservabilityStackConfig,
+  config: ObservabilityStackConfig & SectionOf<typeof alertingSchema> & SectionOf<typeof tracingSchema>,
   foundation: Foundation,
   storageDependsOn: pulumi.Resource[] = [],
-): ObservabilityHubOutputs {
-  // The controller provisions the endpoints' internal NLBs; without it they stay pending until one is installed.
-  const loadBalancerController = config.observability.installLoadBalancerController
-    ? new AwsLoadBalancerController(config.stack, {
-        clusterName: config.clusterName,
-        eksClusterName: foundation.cluster.clusterName,
-        region: config.region,
-        vpcId: foundation.network.vpcId,
-        provider: foundation.provider,
-        production: config.production,
-        tags: foundation.tags,
-      })
-    : undefined;
+  loadBalancerDependsOn: pulumi.Resource[] = [],
+): ObservabilityHubOutputs & { readonly prometheusStack: pulumi.Resource } {
+  // The load balancer controller (stacks/load-balancer-controller.ts) provisions the endpoints'
+  // internal NLBs; without it they stay pending until one is installed.
   const hub = new ObservabilityHub(config.stack, {
     clusterName: config.clusterName,
     storageDependsOn,
-    loadBalancerDependsOn: loadBalancerController ? [loadBalancerController.release] : [],
+    loadBalancerDependsOn,
     vpcId: foundation.network.vpcId,
     vpcCidr: config.vpcCidr,
     provider: foundation.provider,
     production: config.production,
     prometheusRetention: config.observability.prometheusRetention,
     prometheusStorageGiB: config.observability.prometheusStorageGiB,
-    alertReceivers: config.observability.alertmanagerReceivers,
+    alertReceivers: config.alerting.receivers,
+    defaultAlertReceiver: config.alerting.defaultReceiver,
+    logsDataLinks: tracingEnabled(config) ? [logsToTracesDataLink] : undefined,
     grafanaAdminPassword:
       config.observability.grafanaAdminPassword === undefined
         ? undefined
@@ -244,6 +179,7 @@ export function buildObservabilityHub(
     tags: foundation.tags,
   });
   return {
+    prometheusStack: hub.prometheusStack,
     hubEndpointsSecurityGroupId: hub.endpointsSecurityGroupId,
     prometheusRemoteWriteUrl: hub.prometheusRemoteWriteUrl,
     elasticsearchUrl: hub.elasticsearchUrl,

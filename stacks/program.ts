@@ -3,6 +3,7 @@
  * index.ts runs it under the Pulumi engine; tools/plan runs it under the mock runtime.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { registerChartMirror } from "./chart-mirror";
 import { loadConfig } from "./config";
 import { hubStack } from "./hub";
 import { spokeStack } from "./spoke";
@@ -32,6 +33,7 @@ export async function runProgram(
   isSecret: (key: string) => boolean = isConfigSecret,
 ): Promise<Record<string, unknown>> {
   const config = loadConfig(raw, stack, project, { isSecret });
+  if (config.chartMirror) registerChartMirror(config.chartMirror);
   if (config.role === "hub") return { ...(await hubStack(config)) };
   return { ...(await spokeStack(config)) };
 }

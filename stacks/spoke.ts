@@ -11,6 +11,10 @@ import { buildKarpenter } from "./karpenter";
 import { buildCertManager } from "./cert-manager";
 import { buildExternalDns } from "./external-dns";
 import { buildExternalSecrets } from "./external-secrets";
+import { buildLoadBalancerController } from "./load-balancer-controller";
+import { buildRegistry } from "./registry";
+import { buildVelero } from "./velero";
+import { buildTracingSpoke, readTracingHub } from "./tracing";
 import { buildFoundation, commonOutputs, type Foundation } from "./foundation";
 import { checkTransitAgainstHub } from "./transit";
 import { buildGitOpsSpoke, capabilityFacts, gitSource } from "./gitops";
@@ -67,6 +71,7 @@ export async function spokeStack(config: PlatformConfig): Promise<SpokeOutputs> 
   }
   checkAgainstHub(config, hubVpcCidr);
   const hubPrivateRouteTableCount = checkTransitAgainstHub(config, hubRegion, hubRouteTables);
+  const tracingHub = await readTracingHub(config, hubRef);
   const hub = readHubOutputs(hubRef);
 
   const base = await buildFoundation(config);
@@ -79,11 +84,14 @@ export async function spokeStack(config: PlatformConfig): Promise<SpokeOutputs> 
       dependsOn: [attachment],
     }),
   };
-  buildKarpenter(config, foundation);
+  const karpenter = buildKarpenter(config, foundation);
+  buildRegistry(config, foundation, karpenter);
   buildCertManager(config, foundation);
   buildExternalDns(config, foundation);
+  buildLoadBalancerController(config, foundation);
   const { storage: storageInstall, ...storage } = buildStorage(config, foundation);
   const observability = buildObservabilitySpoke(config, foundation, hub, [storageInstall]);
+  buildTracingSpoke(config, foundation, hub, tracingHub);
   const { flux, ...gitops } = buildGitOpsSpoke(
     config,
     foundation,
@@ -92,6 +100,7 @@ export async function spokeStack(config: PlatformConfig): Promise<SpokeOutputs> 
   );
   const { organizations, ...tenancy } = buildTenancy(config, foundation, { fluxDependsOn: [flux] });
   buildExternalSecrets(config, foundation, organizations);
+  buildVelero(config, foundation, storageInstall.key.arn, organizations);
   return {
     role: "spoke",
     hubStackReference: config.hubStackReference!,

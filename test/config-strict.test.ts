@@ -391,10 +391,12 @@ describe("credentials only as Pulumi secrets", () => {
       { ...hub, "platform:observability": JSON.stringify({ grafanaAdminPassword: "correct-horse-battery" }) },
     ],
     [
-      "platform:observability.logShipperPassword",
+      "platform:alerting",
       {
         ...hub,
-        "platform:observability": JSON.stringify({ logShipperPassword: "correct-horse-battery-staple" }),
+        "platform:alerting": json({
+          receivers: [{ name: "ops", type: "webhook", url: "https://hooks.example.com/T000/B000/XXXX" }],
+        }),
       },
     ],
     [
@@ -511,28 +513,27 @@ describe("secret receivers in a stack file", () => {
   };
 
   it("plans a whole-key secret as no receivers", () => {
-    const { secretKeys, config } = load(
-      `${head}  platform:observability:\n    alertmanagerReceivers:\n      secure: AAABAKr0Z2Vh\n`,
-    );
-    assert.deepEqual(secretKeys, ["platform:observability"]);
-    assert.deepEqual(config.observability.alertmanagerReceivers, []);
+    const { secretKeys, config } = load(`${head}  platform:alerting:\n    secure: AAABAKr0Z2Vh\n`);
+    assert.deepEqual(secretKeys, ["platform:alerting"]);
+    assert.deepEqual(config.alerting.receivers, []);
   });
 
   it("marks the key secret when one url is set with --secret --path", () => {
     const { secretKeys, config } = load(
-      `${head}  platform:observability:\n    alertmanagerReceivers:\n      - name: ops\n        type: webhook\n        url:\n          secure: AAABAKr0Z2Vh\n`,
+      `${head}  platform:alerting:\n    receivers:\n      - name: ops\n        type: webhook\n        url:\n          secure: AAABAKr0Z2Vh\n`,
     );
-    assert.deepEqual(secretKeys, ["platform:observability"]);
-    assert.equal(config.observability.alertmanagerReceivers[0].url, "[secret]");
+    assert.deepEqual(secretKeys, ["platform:alerting"]);
+    const [receiver] = config.alerting.receivers;
+    assert.equal(receiver.type === "webhook" && receiver.url, "[secret]");
   });
 
   it("refuses the same receivers in plain text", () => {
     assert.throws(
       () =>
         load(
-          `${head}  platform:observability:\n    alertmanagerReceivers:\n      - name: ops\n        type: webhook\n        url: https://hooks.example.com/x\n`,
+          `${head}  platform:alerting:\n    receivers:\n      - name: ops\n        type: webhook\n        url: https://hooks.example.com/x\n`,
         ),
-      /pulumi config set --secret --path 'platform:observability.alertmanagerReceivers'$/,
+      /pulumi config set --secret --path 'platform:alerting'$/,
     );
   });
 });

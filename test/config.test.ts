@@ -471,7 +471,6 @@ describe("every config key rejects a bad value with one line naming it", () => {
     ["elasticsearchStorageGiB", "0", hubBase],
     ["elasticsearchMemoryGiB", "0", hubBase],
     ["logRetentionDays", "0", hubBase],
-    ["installLoadBalancerController", "maybe", hubBase],
   ];
   for (const [name, value, base] of cases) {
     // A field of an object key (`storage.backupRetentionDays`) is set inside its object.

@@ -345,7 +345,7 @@ describe("observability: configuration", function () {
     assert.equal(c.observability.prometheusRetention, "15d");
     assert.equal(c.observability.elasticsearchNodeCount, 3);
     assert.equal(c.observability.logRetentionDays, 30);
-    assert.deepEqual(c.observability.alertmanagerReceivers, []);
+    assert.deepEqual(c.alerting.receivers, []);
     assert.equal(c.observability.grafanaAdminPassword, undefined);
   });
   it("rejects a retention that is not a Prometheus duration", () =>
@@ -369,17 +369,15 @@ describe("observability: configuration", function () {
   it("rejects a receiver without an https URL", () =>
     fails(
       {
-        "platform:observability": JSON.stringify({
-          alertmanagerReceivers: JSON.stringify([{ name: "a", type: "webhook", url: "http://x" }]),
-        }),
+        "platform:alerting": JSON.stringify({ receivers: [{ name: "a", type: "webhook", url: "http://x" }] }),
       },
-      "platform:observability.alertmanagerReceivers[0].url",
+      "platform:alerting.receivers[0].url",
     ));
   it("rejects duplicate receivers", () => {
     const r = { name: "a", type: "webhook", url: "https://x.example/hook" };
     fails(
-      { "platform:observability": JSON.stringify({ alertmanagerReceivers: JSON.stringify([r, r]) }) },
-      "platform:observability.alertmanagerReceivers[1].name",
+      { "platform:alerting": JSON.stringify({ receivers: [r, r] }) },
+      "platform:alerting.receivers[1].name",
     );
   });
   it("rejects a CA that is not PEM", () =>

@@ -38,7 +38,24 @@ const ADDONS = [
     version: "2.9.0",
     serviceAccount: "external-secrets",
   },
+  {
+    key: "loadBalancerController",
+    type: "platform:aws-load-balancer-controller:",
+    chart: "aws-load-balancer-controller",
+    version: "3.5.0",
+    serviceAccount: "aws-load-balancer-controller",
+  },
+  {
+    key: "velero",
+    type: "platform:velero:",
+    chart: "velero",
+    version: "12.1.0",
+    serviceAccount: "velero-server",
+  },
 ] as const;
+
+/** Add-ons made of AWS resources only (no chart): config key and component type prefix. */
+const AWS_ADDONS = [{ key: "registry", type: "platform:registry:" }] as const;
 
 /** True when the resource or one of its ancestors is of a type with the prefix. */
 function underComponent(plan: PlanResult, urn: string, typePrefix: string): boolean {
@@ -52,7 +69,7 @@ describe("add-ons in the production plans", function () {
   const plans: Record<string, PlanResult> = {};
   const disabled: Record<string, PlanResult> = {};
   const off = Object.fromEntries(
-    ADDONS.map((a) => [`platform:${a.key}`, JSON.stringify({ enabled: false })]),
+    [...ADDONS, ...AWS_ADDONS].map((a) => [`platform:${a.key}`, JSON.stringify({ enabled: false })]),
   );
   before(async () => {
     for (const stack of ["hub", "spoke-prod"]) {
@@ -69,6 +86,7 @@ describe("add-ons in the production plans", function () {
         "platform:certManager": JSON.stringify({ acme: { email: "ops@example.com", hostedZones: zones } }),
         "platform:externalSecrets": JSON.stringify({ enabled: true }),
         "platform:externalDns": JSON.stringify({ hostedZones: zones }),
+        "platform:loadBalancerController": JSON.stringify({ enabled: true }),
       },
     });
   });
@@ -79,7 +97,7 @@ describe("add-ons in the production plans", function () {
       .filter((r) => r.type === "kubernetes:helm.sh/v3:Release")
       .map((r) => r.inputs.chart as string);
     assert.ok(charts.includes("oci://public.ecr.aws/karpenter/karpenter"), charts.join(", "));
-    for (const chart of ["cert-manager", "external-secrets", "external-dns"])
+    for (const chart of ["cert-manager", "external-secrets", "external-dns", "aws-load-balancer-controller"])
       assert.ok(!charts.includes(chart), `${chart} is the repository's on spoke-prod`);
     assert.equal(
       plan.resources.filter(
@@ -122,7 +140,7 @@ describe("add-ons in the production plans", function () {
     const onUrns = new Set(on.resources.map((r) => r.urn));
     for (const r of disabled.hub.resources)
       assert.ok(onUrns.has(r.urn), `${r.urn} appears only when disabled`);
-    for (const addon of ADDONS) {
+    for (const addon of [...ADDONS, ...AWS_ADDONS]) {
       assert.ok(!disabled.hub.resources.some((r) => r.type.startsWith(addon.type)), `${addon.key} is gone`);
       assert.ok(
         on.resources.some((r) => r.type.startsWith(addon.type)),
@@ -132,7 +150,7 @@ describe("add-ons in the production plans", function () {
     const removed = on.resources.filter((r) => !offUrns.has(r.urn));
     for (const r of removed)
       assert.ok(
-        ADDONS.some((a) => underComponent(on, r.urn, a.type)),
+        [...ADDONS, ...AWS_ADDONS].some((a) => underComponent(on, r.urn, a.type)),
         `${r.type} ${r.name} disappeared but belongs to no add-on`,
       );
   });
@@ -152,6 +170,71 @@ describe("add-ons in the production plans", function () {
         r.inputs.serviceAccount === "aws-secret-manager-sa",
     );
     assert.deepEqual(legacy.map((r) => r.inputs.namespace as string).sort(), namespaces);
+  });
+
+  it("internet-facing ingress only by explicit config, which the production pack refuses until it allowlists it", async () => {
+    const publicIngress = {
+      "platform:loadBalancerController": JSON.stringify({
+        allowInternetFacing: true,
+        internetFacingNamespaces: ["shop"],
+      }),
+    };
+    const judged = await planStack("hub", { root: repo, policyConfig, configOverrides: publicIngress });
+    const refusals = judged.violations.filter((v) => v.policy === "no-internet-facing-ingress");
+    assert.equal(refusals.length, 1, JSON.stringify(refusals));
+    assert.equal(refusals[0].enforcementLevel, "mandatory");
+    assert.match(refusals[0].message, /IngressClassParams "alb-internet-facing" sets scheme internet-facing/);
+    const allowed = await planStack("hub", {
+      root: repo,
+      policyConfig: {
+        ...policyConfig,
+        "no-internet-facing-ingress": { allowedInternetFacing: ["alb-internet-facing"] },
+      },
+      configOverrides: publicIngress,
+    });
+    assert.equal(allowed.summary.mandatory, 0);
+    for (const plan of [plans.hub, plans["spoke-prod-all"]])
+      assert.ok(!plan.violations.some((v) => v.policy === "no-internet-facing-ingress"));
+  });
+
+  it("registry: the hub creates the account's pull through cache, spoke-prod's node roles may pull through it", () => {
+    const hubRules = plans.hub.resources.filter(
+      (r) => r.type === "aws:ecr/pullThroughCacheRule:PullThroughCacheRule",
+    );
+    assert.deepEqual(hubRules.map((r) => r.inputs.ecrRepositoryPrefix).sort(), ["ecr-public", "k8s", "quay"]);
+    const templates = plans.hub.resources.filter(
+      (r) => r.type === "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate",
+    );
+    assert.equal(templates.length, 3);
+    for (const t of templates) assert.equal(t.inputs.imageTagMutability, "IMMUTABLE");
+    const spoke = plans["spoke-prod"].resources;
+    assert.ok(!spoke.some((r) => r.type.startsWith("aws:ecr/")), "one owner per account and region");
+    const pulls = spoke.filter(
+      (r) =>
+        r.type === "aws:iam/rolePolicy:RolePolicy" &&
+        underComponent(plans["spoke-prod"], r.urn, "platform:registry:"),
+    );
+    assert.equal(pulls.length, 2, "the node role and Karpenter's node role");
+    for (const p of pulls)
+      assert.deepEqual(JSON.parse(String(p.inputs.policy)).Statement[0].Action, [
+        "ecr:BatchImportUpstreamImage",
+        "ecr:CreateRepository",
+      ]);
+  });
+
+  it("spoke-prod: a Velero Schedule per organization namespace", () => {
+    const plan = plans["spoke-prod"];
+    const namespaces = (plan.outputs.organizationNamespaces as string[]).slice().sort();
+    const schedules = plan.resources.filter((r) => r.type === "kubernetes:velero.io/v1:Schedule");
+    assert.deepEqual(
+      schedules
+        .flatMap(
+          (s) =>
+            (s.inputs.spec as { template: { includedNamespaces: string[] } }).template.includedNamespaces,
+        )
+        .sort(),
+      namespaces,
+    );
   });
 
   it("managed node groups ignore desired-size drift only while Karpenter runs", () => {

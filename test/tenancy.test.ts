@@ -496,13 +496,34 @@ describe("tenancy: Organization component", () => {
     assert.deepEqual(org.namespaces, ["acme-pre", "acme"]);
   });
 
-  it("registers as platform:tenancy:Organization and parents every child to it", () => {
+  it("registers as platform:tenancy:Organization with one TenantEnvironment child per environment", () => {
     const component = resources.find((r) => r.type === "platform:tenancy:Organization");
     assert.ok(component);
+    const environments = resources.filter((r) => r.type === "platform:tenancy:TenantEnvironment");
+    assert.deepEqual(
+      environments.map((e) => [e.name, e.parent]),
+      [
+        ["tenant-acme-pre", component.urn],
+        ["tenant-acme-pro", component.urn],
+      ],
+    );
     const children = resources.filter((r) => r.type.startsWith("kubernetes:") || r.type.startsWith("aws:"));
     assert.ok(children.length > 20);
+    const owners = [component.urn, ...environments.map((e) => e.urn)];
     for (const child of children)
-      assert.equal(child.parent, component.urn, `${child.type} ${child.name} is a child`);
+      assert.ok(owners.includes(child.parent ?? ""), `${child.type} ${child.name} is a child`);
+    // Everything of one environment lives under that environment's component.
+    for (const env of environments) {
+      const namespaced = children.filter(
+        (r) => r.type.startsWith("kubernetes:") && r.name.startsWith(`${env.name}-`),
+      );
+      assert.ok(namespaced.length > 8);
+      for (const child of namespaced)
+        assert.equal(child.parent, env.urn, `${child.name} is under ${env.name}`);
+    }
+    // Access entries span the organization's namespaces: they stay on the organization.
+    for (const child of children.filter((r) => r.type.startsWith("aws:eks/access")))
+      assert.equal(child.parent, component.urn, `${child.name} is on the organization`);
     for (const child of children.filter((r) => r.type.startsWith("kubernetes:")))
       assert.ok(child.provider?.includes("k8s"), `${child.name} uses the cluster provider`);
   });

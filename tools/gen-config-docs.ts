@@ -305,10 +305,30 @@ never committed. Pulumi then marks the whole object key secret (a stack file hol
 \`secure:\` inside the mapping); a credential field whose key is not secret is refused, naming the
 command to run. Because the mark covers the key, a plain-text credential next to a secret field of
 the same object cannot be told apart at run time: keep every credential of an object a secret. The
-offline plan stands in \`[secret]\` for the required ones a stack lacks and lists them. Alertmanager
-receiver URLs: set each \`url\` with \`--secret --path\`, or the whole list
-(\`pulumi config set --secret --path 'platform:observability.alertmanagerReceivers' '<json>'\`,
-which the offline plan cannot decrypt and plans as no receivers).
+offline plan stands in \`[secret]\` for the required ones a stack lacks and lists them.
+
+### \`platform:alerting\` (hub)
+
+Alertmanager receivers (Slack, PagerDuty, e-mail, webhook), the default receiver and the platform's
+alert rules ([docs/alerting.md](alerting.md)). Receiver URLs, routing keys and SMTP passwords are
+secrets: once the object lists a receiver, set the key with \`pulumi config set --secret\` (or each
+credential with \`--secret --path\`); plain text is refused. The offline plan cannot decrypt a
+whole-key secret and plans no receivers for it. \`platform:alertmanagerReceivers\` was renamed to
+\`platform:alerting.receivers\` (the old key is refused with that message). Default: platform rules on, no receivers.
+
+### \`platform:chartMirror\` (all stacks)
+
+Air-gapped or egress-restricted installations: \`{ url }\`, one Helm chart repository
+(\`https://\`, e.g. a Harbor, Artifactory, Nexus or ChartMuseum repository) or OCI registry path
+(\`oci://registry.example.com/charts\`) holding every chart the platform installs under its upstream
+name and pinned version (the versions are in each add-on's page). Set, every Helm release of the
+program pulls its chart there instead of from the chart's upstream repository (one Pulumi stack
+transform on \`kubernetes:helm.sh/v3:Release\`, stacks/chart-mirror.ts; the policy pack sees the
+rewritten release; the offline plan, under Pulumi mocks, runs no transforms and shows the upstream
+repositories). Container images are not rewritten: mirror them with the registry's pull-through
+cache or each add-on's image values. Flux \`HelmRepository\` objects in the Git repository are the
+repository's own business. Default: not set (upstream repositories). The e2e run (docs/e2e.md)
+installs every chart from a local mirror this way.
 
 ### Add-ons (all stacks)
 
@@ -321,6 +341,28 @@ each page lists the fields, their defaults and how to turn the add-on off.
 | \`platform:certManager\` | on in production | [docs/cert-manager.md](cert-manager.md): certificates, Let's Encrypt ClusterIssuers with DNS-01 on Route 53 |
 | \`platform:externalDns\` | on in production with hosted zones | [docs/external-dns.md](external-dns.md): Route 53 records for Services and Ingresses |
 | \`platform:externalSecrets\` | on in production | [docs/external-secrets.md](external-secrets.md): External Secrets Operator, a SecretStore per organization environment |
+| \`platform:loadBalancerController\` | on, internal load balancers only | [docs/ingress.md](ingress.md): AWS Load Balancer Controller, IngressClass \`alb\`, opt-in internet-facing class |
+| \`platform:velero\` | on in production | [docs/backups.md](backups.md): Velero, its S3 bucket, a Schedule per organization namespace; AWS Backup copies |
+| \`platform:registry\` | on in production (the hub manages the account's rules) | [docs/registry.md](registry.md): ECR pull through cache, creation templates, node role access |
+| \`platform:tracing\` | on in production | [docs/tracing.md](tracing.md): OpenTelemetry Collector on every cluster, Tempo on the hub (S3), traces linked to logs |
+| \`platform:loadBalancerController\` | on, internal load balancers only | [docs/ingress.md](ingress.md): AWS Load Balancer Controller, IngressClass \`alb\`, opt-in internet-facing class |
+| \`platform:velero\` | on in production | [docs/backups.md](backups.md): Velero, its S3 bucket, a Schedule per organization namespace; AWS Backup copies |
+| \`platform:registry\` | on in production (the hub manages the account's rules) | [docs/registry.md](registry.md): ECR pull through cache, creation templates, node role access |
+
+### \`platform:chartMirror\` (all stacks)
+
+Air-gapped or egress-restricted installations: \`{ url }\`, one Helm chart repository
+(\`https://\`, e.g. a Harbor, Artifactory, Nexus or ChartMuseum repository) or OCI registry path
+(\`oci://registry.example.com/charts\`) holding every chart the platform installs under its upstream
+name and pinned version (the versions are in each add-on's page). Set, every Helm release of the
+program pulls its chart there instead of from the chart's upstream repository (one Pulumi stack
+transform on \`kubernetes:helm.sh/v3:Release\`, stacks/chart-mirror.ts; the policy pack sees the
+rewritten release; the offline plan, under Pulumi mocks, runs no transforms and shows the upstream
+repositories). Container images are not rewritten: mirror them with the registry's pull-through
+cache or each add-on's image values. Flux \`HelmRepository\` objects in the Git repository are the
+repository's own business. Default: not set (upstream repositories). The e2e run (docs/e2e.md)
+installs every chart from a local mirror this way.
+| \`platform:tracing\` | on in production | [docs/tracing.md](tracing.md): OpenTelemetry Collector on every cluster, Tempo on the hub (S3), traces linked to logs |
 
 ## What is refused
 

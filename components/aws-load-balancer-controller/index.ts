@@ -1,7 +1,9 @@
 /**
  * The AWS Load Balancer Controller add-on: an IAM role for EKS Pod Identity with the controller's
- * region-bound policy, and the controller's pinned Helm release in `kube-system`. It turns Services
- * of type LoadBalancer (and Ingresses) into NLBs and ALBs; new ones default to internal.
+ * region-bound policy, the controller's pinned Helm release in `kube-system`, and its IngressClasses:
+ * `alb` (internal load balancers) and, only when allowed, `alb-internet-facing` (limited to listed
+ * namespaces). It turns Services of type LoadBalancer and Ingresses into NLBs and ALBs; new ones
+ * default to internal.
  * https://kubernetes-sigs.github.io/aws-load-balancer-controller/
  */
 import * as aws from "@pulumi/aws";
@@ -11,10 +13,12 @@ import { awsTags } from "../shared/aws";
 import { podIdentityAssociation, podIdentityRole } from "../shared/pod-identity";
 import { release } from "../shared/helm";
 import {
+  ingressClassParamsSpec,
   loadBalancerControllerChart,
   loadBalancerControllerDefaults,
   loadBalancerControllerPolicy,
   loadBalancerControllerValues,
+  type LoadBalancerScheme,
 } from "./values";
 
 export * from "./values";
@@ -34,6 +38,14 @@ export interface AwsLoadBalancerControllerArgs {
   readonly vpcId: pulumi.Input<string>;
   /** Kubernetes provider of the cluster. */
   readonly provider: k8s.Provider;
+  /** Make `alb` the cluster's default IngressClass (Ingresses without a class use it). @default true */
+  readonly defaultIngressClass?: boolean;
+  /**
+   * Namespaces that may use the `alb-internet-facing` IngressClass; empty means no such class (every
+   * Ingress load balancer is internal). The pack's `no-internet-facing-ingress` judges it.
+   * @default []
+   */
+  readonly internetFacingNamespaces?: readonly string[];
   /** Production: 2 replicas and a PodDisruptionBudget. @default false */
   readonly production?: boolean;
   /** Tags for every AWS resource, merged last. @default {} */
@@ -44,6 +56,8 @@ export interface AwsLoadBalancerControllerArgs {
 export class AwsLoadBalancerController extends pulumi.ComponentResource {
   /** The controller's Helm release: Services of type LoadBalancer wait for it. */
   public readonly release: k8s.helm.v3.Release;
+  /** The IngressClasses: `alb` (internal) and, when allowed, `alb-internet-facing`. */
+  public readonly ingressClasses: k8s.networking.v1.IngressClass[];
 
   constructor(name: string, args: AwsLoadBalancerControllerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:aws-load-balancer-controller:AwsLoadBalancerController", name, {}, opts);
@@ -94,6 +108,52 @@ export class AwsLoadBalancerController extends pulumi.ComponentResource {
       ),
       { parent: this, provider: args.provider, dependsOn: [association] },
     );
-    this.registerOutputs({ release: this.release });
+    const k8sOpts = { parent: this, provider: args.provider, dependsOn: [this.release] };
+    const publicNamespaces = args.internetFacingNamespaces ?? [];
+    this.ingressClasses = [
+      this.ingressClass(resourceName, "internal", [], args.defaultIngressClass ?? true, k8sOpts),
+      ...(publicNamespaces.length > 0
+        ? [this.ingressClass(`${resourceName}-public`, "internet-facing", publicNamespaces, false, k8sOpts)]
+        : []),
+    ];
+    this.registerOutputs({ release: this.release, ingressClasses: this.ingressClasses });
+  }
+
+  /** An IngressClassParams fixing the scheme, and the IngressClass that refers to it (same name). */
+  private ingressClass(
+    name: string,
+    scheme: LoadBalancerScheme,
+    namespaces: readonly string[],
+    isDefault: boolean,
+    opts: pulumi.CustomResourceOptions,
+  ): k8s.networking.v1.IngressClass {
+    const className =
+      scheme === "internal"
+        ? loadBalancerControllerDefaults.ingressClass
+        : loadBalancerControllerDefaults.internetFacingIngressClass;
+    const params = new k8s.apiextensions.CustomResource(
+      `${name}-class-params`,
+      {
+        apiVersion: "elbv2.k8s.aws/v1beta1",
+        kind: "IngressClassParams",
+        metadata: { name: className },
+        spec: ingressClassParamsSpec(scheme, namespaces),
+      },
+      opts,
+    );
+    return new k8s.networking.v1.IngressClass(
+      `${name}-class`,
+      {
+        metadata: {
+          name: className,
+          annotations: isDefault ? { "ingressclass.kubernetes.io/is-default-class": "true" } : {},
+        },
+        spec: {
+          controller: loadBalancerControllerDefaults.controller,
+          parameters: { apiGroup: "elbv2.k8s.aws", kind: "IngressClassParams", name: className },
+        },
+      },
+      { ...opts, dependsOn: [params] },
+    );
   }
 }

@@ -26,7 +26,40 @@ export const loadBalancerControllerDefaults = {
   serviceAccount: "aws-load-balancer-controller",
   /** Requests and limits of the controller container. */
   resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } },
+  /** The IngressClass (and IngressClassParams) whose load balancers are internal. */
+  ingressClass: "alb",
+  /** The IngressClass (and IngressClassParams) of internet-facing load balancers, when allowed. */
+  internetFacingIngressClass: "alb-internet-facing",
+  /** The controller name IngressClasses of this controller carry. */
+  controller: "ingress.k8s.aws/alb",
 } as const;
+
+/** The load balancer scheme: `internal` (VPC-only addresses) or `internet-facing`. */
+export type LoadBalancerScheme = "internal" | "internet-facing";
+
+/**
+ * The spec of an IngressClassParams: every Ingress of the class gets this scheme, whatever its
+ * annotations say; `namespaces`, when given, limits the class to those namespaces.
+ * https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/guide/ingress/ingress_class/#ingressclassparams
+ */
+export function ingressClassParamsSpec(
+  scheme: LoadBalancerScheme,
+  namespaces: readonly string[] = [],
+): Record<string, unknown> {
+  return {
+    scheme,
+    ipAddressType: "ipv4",
+    ...(namespaces.length > 0
+      ? {
+          namespaceSelector: {
+            matchExpressions: [
+              { key: "kubernetes.io/metadata.name", operator: "In", values: [...namespaces] },
+            ],
+          },
+        }
+      : {}),
+  };
+}
 
 /**
  * The controller's IAM policy (docs/install/iam_policy.json of the controller at v3.5.0), with
@@ -66,5 +99,12 @@ export function loadBalancerControllerValues(args: {
     // New Services default to internal; an internet-facing load balancer must be asked for.
     defaultLoadBalancerScheme: "internal",
     defaultTargetType: "ip",
+    // The IngressClasses and their IngressClassParams are Pulumi resources (the pack judges their
+    // scheme), created once the controller's webhook runs, as the chart recommends.
+    createIngressClassResource: false,
+    ingressClassParams: { create: false },
+    // Ingresses choose a class by spec.ingressClassName only, so a class's scheme cannot be bypassed
+    // through the legacy kubernetes.io/ingress.class annotation.
+    disableIngressClassAnnotation: true,
   };
 }

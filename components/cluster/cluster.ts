@@ -231,6 +231,21 @@ export function kubernetesProvider(
 }
 
 /**
+ * Rejects arguments EKS would accept but the platform does not.
+ * @throws when an access entry takes the node role's reserved name, or a public endpoint has no CIDR allowlist
+ */
+function checkClusterArgs(name: string, args: ClusterArgs): void {
+  if ((args.accessEntries ?? []).some((e) => e.name === clusterDefaults.nodeAccessEntryName)) {
+    throw new Error(
+      `${name}: access entry name "${clusterDefaults.nodeAccessEntryName}" is reserved for the node role, expected another name`,
+    );
+  }
+  if ((args.endpointPublicAccess ?? false) && (args.publicAccessCidrs ?? []).length === 0) {
+    throw new Error(`${name}: a public endpoint needs a CIDR allowlist (publicAccessCidrs is empty)`);
+  }
+}
+
+/**
  * An EKS cluster (over `eks.Cluster`) with managed node groups: private API endpoint, optional
  * public endpoint limited to a CIDR allowlist, secrets envelope encryption with a rotating customer
  * KMS key, all control-plane log types with retention, authentication mode API with access entries,
@@ -265,104 +280,24 @@ export class Cluster extends pulumi.ComponentResource {
 
   constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:cluster:Cluster", name, {}, opts);
+    checkClusterArgs(name, args);
     const tags = args.tags ?? {};
     const versions = addonVersions(args.kubernetesVersion);
-    const publicAccess = args.endpointPublicAccess ?? false;
-    const publicCidrs = [...(args.publicAccessCidrs ?? [])];
-    if ((args.accessEntries ?? []).some((e) => e.name === clusterDefaults.nodeAccessEntryName)) {
-      throw new Error(
-        `${name}: access entry name "${clusterDefaults.nodeAccessEntryName}" is reserved for the node role, expected another name`,
-      );
-    }
-    if (publicAccess && publicCidrs.length === 0) {
-      throw new Error(`${name}: a public endpoint needs a CIDR allowlist (publicAccessCidrs is empty)`);
-    }
     const identity = aws.getCallerIdentityOutput({}, { parent: this });
     const partition = aws.getPartitionOutput({}, { parent: this });
     // The stack's AWS provider (default tags) for the children of eks.Cluster / ManagedNodeGroup.
     const componentProviders = awsProviders(this);
 
     this.key = this.encryptionKey(name, args, identity.accountId, partition.partition, tags);
+    const logGroup = this.controlPlaneLogGroup(name, args, tags);
+    const roles = this.iamRoles(name, args, partition.partition, tags);
+    this.nodeRole = roles.nodeRole;
 
-    // Created before the cluster so EKS writes into it instead of creating a never-expiring group.
-    const logGroup = new aws.cloudwatch.LogGroup(
-      `${name}-control-plane`,
-      {
-        name: `/aws/eks/${args.clusterName}/cluster`,
-        retentionInDays: args.logRetentionDays ?? clusterDefaults.logRetentionDays,
-        kmsKeyId: this.key.arn,
-        tags: awsTags(`${name}-control-plane`, tags),
-      },
-      { parent: this, protect: args.protect },
-    );
-
-    this.nodeRole = this.serviceRoleFor(
-      name,
-      args,
-      "node",
-      "EKS managed node groups",
-      "ec2.amazonaws.com",
-      tags,
-    );
-    const nodePolicies = this.attachManaged(
-      name,
-      "node",
-      this.nodeRole,
-      clusterDefaults.nodeRolePolicies,
-      partition.partition,
-    );
-    // Our own cluster role: the one @pulumi/eks would create trusts eks.amazonaws.com from any account.
-    const serviceRole = this.serviceRoleFor(
-      name,
-      args,
-      "eks-service",
-      "EKS control plane",
-      "eks.amazonaws.com",
-      tags,
-    );
-    const servicePolicies = this.attachManaged(
-      name,
-      "eks-service",
-      serviceRole,
-      clusterDefaults.serviceRolePolicies,
-      partition.partition,
-    );
-
-    this.cluster = new eks.Cluster(
-      `${name}-eks`,
-      {
-        name: args.clusterName,
-        version: args.kubernetesVersion,
-        vpcId: args.vpcId,
-        privateSubnetIds: args.privateSubnetIds,
-        endpointPrivateAccess: true,
-        endpointPublicAccess: publicAccess,
-        publicAccessCidrs: publicAccess ? publicCidrs : undefined,
-        encryptionConfigKeyArn: this.key.arn,
-        enabledClusterLogTypes: [...CONTROL_PLANE_LOG_TYPES],
-        authenticationMode: "API",
-        serviceRole,
-        accessEntries: {
-          [clusterDefaults.nodeAccessEntryName]: nodeAccessEntry(this.nodeRole.arn),
-          ...accessEntriesInput(args.accessEntries ?? []),
-        },
-        createOidcProvider: true,
-        skipDefaultNodeGroup: true,
-        skipDefaultSecurityGroups: true,
-        nodeAssociatePublicIpAddress: false,
-        bootstrapSelfManagedAddons: false,
-        deletionProtection: args.protect ?? false,
-        // enableNetworkPolicy: the VPC CNI enforces NetworkPolicies (tenants' default deny) only with it.
-        // https://docs.aws.amazon.com/eks/latest/userguide/cni-network-policy.html
-        vpcCniOptions: { addonVersion: versions["vpc-cni"], enableNetworkPolicy: true },
-        // CoreDNS is our own add-on below, created after the node groups: inside eks.Cluster it would be
-        // created before any node exists and stay DEGRADED until it times out (pulumi-eks#1819).
-        corednsAddonOptions: { enabled: false },
-        kubeProxyAddonOptions: { version: versions["kube-proxy"] },
-        tags: awsTags(args.clusterName, tags),
-      },
-      { parent: this, dependsOn: [logGroup, ...nodePolicies, ...servicePolicies], ...componentProviders },
-    );
+    this.cluster = this.eksCluster(name, args, roles.serviceRole, {
+      parent: this,
+      dependsOn: [logGroup, ...roles.policyAttachments],
+      ...componentProviders,
+    });
     this.clusterName = this.cluster.eksCluster.name;
     this.endpoint = this.cluster.eksCluster.endpoint;
     this.arn = this.cluster.eksCluster.arn;
@@ -379,6 +314,7 @@ export class Cluster extends pulumi.ComponentResource {
       this.nodeGroups[pool.name] = this.nodeGroup(name, args, pool, tags, componentProviders);
     }
 
+    // CoreDNS after the node groups: its pods need a node to run on.
     this.addon(
       name,
       "coredns",
@@ -403,6 +339,122 @@ export class Cluster extends pulumi.ComponentResource {
       kubeconfig: this.kubeconfig,
       key: this.key,
     });
+  }
+
+  /** The control-plane log group, created before the cluster so EKS writes into it instead of creating a never-expiring group. */
+  private controlPlaneLogGroup(
+    name: string,
+    args: ClusterArgs,
+    tags: Record<string, string>,
+  ): aws.cloudwatch.LogGroup {
+    return new aws.cloudwatch.LogGroup(
+      `${name}-control-plane`,
+      {
+        name: `/aws/eks/${args.clusterName}/cluster`,
+        retentionInDays: args.logRetentionDays ?? clusterDefaults.logRetentionDays,
+        kmsKeyId: this.key.arn,
+        tags: awsTags(`${name}-control-plane`, tags),
+      },
+      { parent: this, protect: args.protect },
+    );
+  }
+
+  /**
+   * The node role and our own cluster service role (the one @pulumi/eks would create trusts
+   * eks.amazonaws.com from any account), with their AWS managed policies attached.
+   */
+  private iamRoles(
+    name: string,
+    args: ClusterArgs,
+    partition: pulumi.Output<string>,
+    tags: Record<string, string>,
+  ): {
+    nodeRole: aws.iam.Role;
+    serviceRole: aws.iam.Role;
+    policyAttachments: aws.iam.RolePolicyAttachment[];
+  } {
+    const nodeRole = this.serviceRoleFor(
+      name,
+      args,
+      "node",
+      "EKS managed node groups",
+      "ec2.amazonaws.com",
+      tags,
+    );
+    const nodePolicies = this.attachManaged(
+      name,
+      "node",
+      nodeRole,
+      clusterDefaults.nodeRolePolicies,
+      partition,
+    );
+    const serviceRole = this.serviceRoleFor(
+      name,
+      args,
+      "eks-service",
+      "EKS control plane",
+      "eks.amazonaws.com",
+      tags,
+    );
+    const servicePolicies = this.attachManaged(
+      name,
+      "eks-service",
+      serviceRole,
+      clusterDefaults.serviceRolePolicies,
+      partition,
+    );
+    return { nodeRole, serviceRole, policyAttachments: [...nodePolicies, ...servicePolicies] };
+  }
+
+  /**
+   * The EKS cluster: private endpoint (public only with an allowlist), KMS envelope encryption,
+   * every control-plane log type, API authentication mode with access entries (the node role's
+   * first), an OIDC provider, no default node group or security groups, the VPC CNI and kube-proxy
+   * add-ons at their pinned versions.
+   */
+  private eksCluster(
+    name: string,
+    args: ClusterArgs,
+    serviceRole: aws.iam.Role,
+    opts: pulumi.ComponentResourceOptions,
+  ): eks.Cluster {
+    const versions = addonVersions(args.kubernetesVersion);
+    const publicAccess = args.endpointPublicAccess ?? false;
+    return new eks.Cluster(
+      `${name}-eks`,
+      {
+        name: args.clusterName,
+        version: args.kubernetesVersion,
+        vpcId: args.vpcId,
+        privateSubnetIds: args.privateSubnetIds,
+        endpointPrivateAccess: true,
+        endpointPublicAccess: publicAccess,
+        publicAccessCidrs: publicAccess ? [...(args.publicAccessCidrs ?? [])] : undefined,
+        encryptionConfigKeyArn: this.key.arn,
+        enabledClusterLogTypes: [...CONTROL_PLANE_LOG_TYPES],
+        authenticationMode: "API",
+        serviceRole,
+        accessEntries: {
+          [clusterDefaults.nodeAccessEntryName]: nodeAccessEntry(this.nodeRole.arn),
+          ...accessEntriesInput(args.accessEntries ?? []),
+        },
+        createOidcProvider: true,
+        skipDefaultNodeGroup: true,
+        skipDefaultSecurityGroups: true,
+        nodeAssociatePublicIpAddress: false,
+        bootstrapSelfManagedAddons: false,
+        deletionProtection: args.protect ?? false,
+        // enableNetworkPolicy: the VPC CNI enforces NetworkPolicies (tenants' default deny) only with it.
+        // https://docs.aws.amazon.com/eks/latest/userguide/cni-network-policy.html
+        vpcCniOptions: { addonVersion: versions["vpc-cni"], enableNetworkPolicy: true },
+        // CoreDNS is our own add-on, created after the node groups: inside eks.Cluster it would be
+        // created before any node exists and stay DEGRADED until it times out (pulumi-eks#1819).
+        corednsAddonOptions: { enabled: false },
+        kubeProxyAddonOptions: { version: versions["kube-proxy"] },
+        tags: awsTags(args.clusterName, args.tags ?? {}),
+      },
+      opts,
+    );
   }
 
   /** The cluster's customer KMS key (and the Auto Scaling service-linked role its policy names). */

@@ -304,6 +304,19 @@ export function infrastructurePatches(namespaces: readonly string[]): KustomizeP
   ];
 }
 
+/** Pod Security Admission labels of the namespaces Flux owns ({@link fluxDefaults}.podSecurity). */
+function podSecurityLabels(): Record<string, string> {
+  const ps = fluxDefaults.podSecurity;
+  return {
+    "pod-security.kubernetes.io/enforce": ps.enforce,
+    "pod-security.kubernetes.io/enforce-version": ps.version,
+    "pod-security.kubernetes.io/audit": ps.audit,
+    "pod-security.kubernetes.io/audit-version": ps.version,
+    "pod-security.kubernetes.io/warn": ps.warn,
+    "pod-security.kubernetes.io/warn-version": ps.version,
+  };
+}
+
 /**
  * For each infrastructure namespace: the Namespace (unless built in), the `flux-infrastructure`
  * ServiceAccount, its ClusterRoleBinding to cluster-admin (a chart such as cert-manager installs
@@ -322,7 +335,6 @@ function infrastructureNamespaces(
     "app.kubernetes.io/managed-by": "pulumi",
     "app.kubernetes.io/part-of": "flux-infrastructure",
   };
-  const ps = fluxDefaults.podSecurity;
   return namespaces.flatMap((infra) => {
     const ns = infra.namespace;
     const opts = { parent, provider };
@@ -336,12 +348,7 @@ function infrastructureNamespaces(
               name: ns,
               labels: {
                 ...labels,
-                "pod-security.kubernetes.io/enforce": ps.enforce,
-                "pod-security.kubernetes.io/enforce-version": ps.version,
-                "pod-security.kubernetes.io/audit": ps.audit,
-                "pod-security.kubernetes.io/audit-version": ps.version,
-                "pod-security.kubernetes.io/warn": ps.warn,
-                "pod-security.kubernetes.io/warn-version": ps.version,
+                ...podSecurityLabels(),
               },
             },
           },
@@ -428,8 +435,6 @@ export class Flux extends pulumi.ComponentResource {
   constructor(name: string, args: FluxArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:gitops:Flux", name, {}, opts);
     const provider = args.provider;
-    const auth = args.git.auth ?? { mode: "none" };
-    const ps = fluxDefaults.podSecurity;
 
     this.namespace = new k8s.core.v1.Namespace(
       `${name}-namespace`,
@@ -439,12 +444,7 @@ export class Flux extends pulumi.ComponentResource {
           labels: {
             "app.kubernetes.io/part-of": "flux",
             "app.kubernetes.io/managed-by": "pulumi",
-            "pod-security.kubernetes.io/enforce": ps.enforce,
-            "pod-security.kubernetes.io/enforce-version": ps.version,
-            "pod-security.kubernetes.io/audit": ps.audit,
-            "pod-security.kubernetes.io/audit-version": ps.version,
-            "pod-security.kubernetes.io/warn": ps.warn,
-            "pod-security.kubernetes.io/warn-version": ps.version,
+            ...podSecurityLabels(),
           },
         },
       },
@@ -480,7 +480,25 @@ export class Flux extends pulumi.ComponentResource {
       { parent: this, provider, dependsOn: [this.namespace] },
     );
 
-    const secretData = gitSecretData(auth);
+    this.gitRepository = this.rootGitRepository(name, args.git, provider);
+    this.kustomization = this.rootKustomization(name, args, provider);
+
+    this.registerOutputs({
+      namespace: this.namespace,
+      release: this.release,
+      facts: this.facts,
+      gitRepository: this.gitRepository,
+      kustomization: this.kustomization,
+    });
+  }
+
+  /** The root GitRepository, with the Secret of its credentials when the repository needs them. */
+  private rootGitRepository(
+    name: string,
+    git: GitSourceArgs,
+    provider: k8s.Provider,
+  ): k8s.apiextensions.CustomResource {
+    const secretData = gitSecretData(git.auth ?? { mode: "none" });
     const secret = secretData
       ? new k8s.core.v1.Secret(
           `${name}-git-auth`,
@@ -496,19 +514,29 @@ export class Flux extends pulumi.ComponentResource {
           { parent: this, provider, dependsOn: [this.namespace] },
         )
       : undefined;
-
-    this.gitRepository = new k8s.apiextensions.CustomResource(
+    return new k8s.apiextensions.CustomResource(
       `${name}-git-repository`,
       {
         apiVersion: "source.toolkit.fluxcd.io/v1",
         kind: "GitRepository",
         metadata: { name: FLUX_GIT_REPOSITORY, namespace: FLUX_NAMESPACE },
-        spec: gitRepositorySpec(args.git),
+        spec: gitRepositorySpec(git),
       },
       { parent: this, provider, dependsOn: [this.release, ...(secret ? [secret] : [])] },
     );
+  }
 
-    this.kustomization = new k8s.apiextensions.CustomResource(
+  /**
+   * The root Kustomization, applying the cluster's path with the facts substituted; it waits for
+   * the infrastructure namespaces (created here) its HelmReleases install into.
+   */
+  private rootKustomization(
+    name: string,
+    args: FluxArgs,
+    provider: k8s.Provider,
+  ): k8s.apiextensions.CustomResource {
+    const infrastructure = args.infrastructureNamespaces ?? [];
+    return new k8s.apiextensions.CustomResource(
       `${name}-kustomization`,
       {
         apiVersion: "kustomize.toolkit.fluxcd.io/v1",
@@ -516,7 +544,7 @@ export class Flux extends pulumi.ComponentResource {
         metadata: { name: FLUX_ROOT_KUSTOMIZATION, namespace: FLUX_NAMESPACE },
         spec: rootKustomizationSpec(args.git.path, args.kustomizationInterval, {
           supersededKustomizations: args.supersededKustomizations,
-          infrastructureNamespaces: (args.infrastructureNamespaces ?? []).map((i) => i.namespace),
+          infrastructureNamespaces: infrastructure.map((i) => i.namespace),
         }),
       },
       {
@@ -526,23 +554,9 @@ export class Flux extends pulumi.ComponentResource {
           this.release,
           this.gitRepository,
           this.facts,
-          ...infrastructureNamespaces(
-            this,
-            name,
-            args.infrastructureNamespaces ?? [],
-            provider,
-            this.release,
-          ),
+          ...infrastructureNamespaces(this, name, infrastructure, provider, this.release),
         ],
       },
     );
-
-    this.registerOutputs({
-      namespace: this.namespace,
-      release: this.release,
-      facts: this.facts,
-      gitRepository: this.gitRepository,
-      kustomization: this.kustomization,
-    });
   }
 }

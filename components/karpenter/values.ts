@@ -82,27 +82,27 @@ export function pricingRegion(region: string): string {
   return "us-east-1";
 }
 
+/** The names and ARN builders every group of controller statements is scoped by. */
+interface PolicyScope {
+  readonly args: KarpenterPolicyArgs;
+  /** An EC2 ARN in the region, any account: `arn:<p>:ec2:<r>:*:<resource>`. */
+  readonly ec2: (resource: string) => string;
+  /** The cluster ownership tag key, `kubernetes.io/cluster/<cluster>`. */
+  readonly owned: string;
+  /** ARNs of what an EC2 launch creates. */
+  readonly launched: string[];
+  /** ARN pattern of the account's instance profiles. */
+  readonly instanceProfiles: string;
+}
+
 /**
- * The Karpenter controller's least-privilege policy (Karpenter v1's reference
- * `KarpenterControllerPolicy`): EC2 launches only with the cluster's `owned` and NodePool tags,
- * deletion only of what it tagged, reads bound to the region, PassRole of its node role only,
- * instance profiles tagged for the cluster and region, the cluster's KMS key only through EC2.
- * https://karpenter.sh/docs/reference/cloudformation/
+ * Node lifecycle (upstream `KarpenterControllerNodeLifecyclePolicy`): EC2 launches only with the
+ * cluster's `owned` and NodePool tags, tagging only at creation or of its own instances, deletion
+ * only of what it tagged.
  */
-export function karpenterControllerPolicy(args: KarpenterPolicyArgs): PolicyDocument {
-  const { partition: p, region: r, accountId, clusterName } = args;
-  const ec2 = (resource: string) => `arn:${p}:ec2:${r}:*:${resource}`;
-  const owned = `kubernetes.io/cluster/${clusterName}`;
-  const launched = [
-    "fleet/*",
-    "instance/*",
-    "volume/*",
-    "network-interface/*",
-    "launch-template/*",
-    "spot-instances-request/*",
-  ].map(ec2);
-  const instanceProfiles = `arn:${p}:iam::${accountId}:instance-profile/*`;
-  const statements: PolicyStatement[] = [
+function nodeLifecycleStatements({ args, ec2, owned, launched }: PolicyScope): PolicyStatement[] {
+  const { partition: p, region: r, clusterName } = args;
+  return [
     {
       Sid: "AllowScopedEC2InstanceAccessActions",
       Effect: "Allow",
@@ -176,6 +176,13 @@ export function karpenterControllerPolicy(args: KarpenterPolicyArgs): PolicyDocu
         StringLike: { "aws:ResourceTag/karpenter.sh/nodepool": "*" },
       },
     },
+  ];
+}
+
+/** Resource discovery (upstream `KarpenterControllerResourceDiscoveryPolicy`): EC2 reads bound to the region, public SSM parameters, prices. */
+function resourceDiscoveryStatements({ args }: PolicyScope): PolicyStatement[] {
+  const { partition: p, region: r } = args;
+  return [
     {
       Sid: "AllowRegionalReadActions",
       Effect: "Allow",
@@ -207,12 +214,25 @@ export function karpenterControllerPolicy(args: KarpenterPolicyArgs): PolicyDocu
       Resource: "*",
       Condition: { StringEquals: { "aws:RequestedRegion": pricingRegion(r) } },
     },
+  ];
+}
+
+/** Interruption handling (upstream `KarpenterControllerInterruptionPolicy`): read and delete the queue's messages. */
+function interruptionStatements({ args }: PolicyScope): PolicyStatement[] {
+  return [
     {
       Sid: "AllowInterruptionQueueActions",
       Effect: "Allow",
       Action: ["sqs:DeleteMessage", "sqs:GetQueueUrl", "sqs:ReceiveMessage"],
       Resource: args.queueArn,
     },
+  ];
+}
+
+/** IAM integration (upstream `KarpenterControllerIAMIntegrationPolicy`): PassRole of its node role only, instance profiles tagged for the cluster and region. */
+function iamIntegrationStatements({ args, owned, instanceProfiles }: PolicyScope): PolicyStatement[] {
+  const { region: r, clusterName } = args;
+  return [
     {
       Sid: "AllowPassingInstanceRole",
       Effect: "Allow",
@@ -276,12 +296,26 @@ export function karpenterControllerPolicy(args: KarpenterPolicyArgs): PolicyDocu
       Action: ["iam:GetInstanceProfile", "iam:ListInstanceProfiles"],
       Resource: instanceProfiles,
     },
+  ];
+}
+
+/** EKS integration (upstream `KarpenterControllerEKSIntegrationPolicy`): discover the API server endpoint. */
+function eksIntegrationStatements({ args }: PolicyScope): PolicyStatement[] {
+  const { partition: p, region: r, accountId, clusterName } = args;
+  return [
     {
       Sid: "AllowAPIServerEndpointDiscovery",
       Effect: "Allow",
       Action: "eks:DescribeCluster",
       Resource: `arn:${p}:eks:${r}:${accountId}:cluster/${clusterName}`,
     },
+  ];
+}
+
+/** The cluster's KMS key (not upstream: our node volumes use a customer key), only through EC2. */
+function clusterKeyStatements({ args }: PolicyScope): PolicyStatement[] {
+  const { region: r } = args;
+  return [
     {
       // Launching with volumes encrypted by the cluster's customer key needs grants on it, only via EC2.
       Sid: "AllowEncryptedVolumesWithClusterKey",
@@ -297,7 +331,43 @@ export function karpenterControllerPolicy(args: KarpenterPolicyArgs): PolicyDocu
       Condition: { StringEquals: { "kms:ViaService": `ec2.${r}.amazonaws.com` } },
     },
   ];
-  return { Version: "2012-10-17", Statement: statements };
+}
+
+/**
+ * The Karpenter controller's least-privilege policy (Karpenter v1's reference
+ * `KarpenterControllerPolicy`): EC2 launches only with the cluster's `owned` and NodePool tags,
+ * deletion only of what it tagged, reads bound to the region, PassRole of its node role only,
+ * instance profiles tagged for the cluster and region, the cluster's KMS key only through EC2.
+ * https://karpenter.sh/docs/reference/cloudformation/
+ */
+export function karpenterControllerPolicy(args: KarpenterPolicyArgs): PolicyDocument {
+  const { partition: p, region: r, accountId, clusterName } = args;
+  const ec2 = (resource: string) => `arn:${p}:ec2:${r}:*:${resource}`;
+  const scope: PolicyScope = {
+    args,
+    ec2,
+    owned: `kubernetes.io/cluster/${clusterName}`,
+    launched: [
+      "fleet/*",
+      "instance/*",
+      "volume/*",
+      "network-interface/*",
+      "launch-template/*",
+      "spot-instances-request/*",
+    ].map(ec2),
+    instanceProfiles: `arn:${p}:iam::${accountId}:instance-profile/*`,
+  };
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      ...nodeLifecycleStatements(scope),
+      ...resourceDiscoveryStatements(scope),
+      ...interruptionStatements(scope),
+      ...iamIntegrationStatements(scope),
+      ...eksIntegrationStatements(scope),
+      ...clusterKeyStatements(scope),
+    ],
+  };
 }
 
 /**

@@ -42,8 +42,12 @@ export interface ObservabilityHubArgs {
   readonly prometheusStorageGiB?: number;
   /** Alertmanager receivers (URLs are secrets: written to a Secret, never to Helm values). @default [] */
   readonly alertReceivers?: readonly AlertReceiver[];
+  /** Receiver of what no other route takes. @default the first receiver */
+  readonly defaultAlertReceiver?: string;
   /** Grafana admin password (a Pulumi secret). @default generated on the first up and kept */
   readonly grafanaAdminPassword?: pulumi.Input<string>;
+  /** Data links of Grafana's Elasticsearch data source (e.g. `trace_id` to Tempo). @default [] */
+  readonly logsDataLinks?: readonly Readonly<Record<string, string>>[];
   /** Password of the Elasticsearch `log-shipper` user. @default generated on the first up and kept */
   readonly logShipperPassword?: pulumi.Input<string>;
   /** Elasticsearch nodes (master+data). https://www.elastic.co/docs/deploy-manage/deploy/cloud-on-k8s/nodes-orchestration @default 3 */
@@ -83,6 +87,8 @@ export class ObservabilityHub extends pulumi.ComponentResource {
   public readonly logShipperPassword: pulumi.Output<string>;
   /** The Grafana admin password (a secret). */
   public readonly grafanaAdminPassword: pulumi.Output<string>;
+  /** The kube-prometheus-stack release (PrometheusRules and PodMonitors wait for its CRDs). */
+  public readonly prometheusStack: k8s.helm.v3.Release;
 
   constructor(name: string, args: ObservabilityHubArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:observability:ObservabilityHub", name, {}, opts);
@@ -132,8 +138,10 @@ export class ObservabilityHub extends pulumi.ComponentResource {
         retention: args.prometheusRetention ?? hubDefaults.prometheusRetention,
         storageGiB: args.prometheusStorageGiB ?? hubDefaults.prometheusStorageGiB,
         receivers: args.alertReceivers ?? [],
+        defaultReceiver: args.defaultAlertReceiver,
         grafanaAdminPassword: args.grafanaAdminPassword,
         logShipperPassword: elastic.logShipperPassword,
+        logsDataLinks: args.logsDataLinks,
         dependsOn: args.storageDependsOn,
       },
       { parent: this },
@@ -154,6 +162,7 @@ export class ObservabilityHub extends pulumi.ComponentResource {
     this.endpointsSecurityGroupId = endpoints.securityGroupId;
     this.logShipperPassword = elastic.logShipperPassword;
     this.grafanaAdminPassword = metrics.grafanaAdminPassword;
+    this.prometheusStack = metrics.release;
     this.prometheusRemoteWriteUrl = hosts.prometheus.apply(remoteWriteUrl);
     this.elasticsearchUrl = pulumi.interpolate`https://${hosts.elasticsearch}:${ports.elasticsearch}`;
     this.grafanaUrl = pulumi.interpolate`http://${hosts.grafana}`;

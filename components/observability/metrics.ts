@@ -12,11 +12,11 @@ import {
   hubPrometheusStackValues,
   names,
   namespaces,
-  receiverUrlKey,
   receiverUrlsSecret,
   type AlertReceiver,
 } from "./values";
 import { versions } from "./versions";
+import { receiverSecretData } from "../alerting/values";
 
 /** Arguments of {@link HubMetrics}. */
 export interface HubMetricsArgs {
@@ -36,16 +36,22 @@ export interface HubMetricsArgs {
   readonly storageGiB: number;
   /** Alertmanager receivers (URLs are secrets: written to a Secret, never to Helm values). */
   readonly receivers: readonly AlertReceiver[];
+  /** Receiver of what no other route takes. @default the first receiver */
+  readonly defaultReceiver?: string;
   /** Grafana admin password (a Pulumi secret). @default generated on the first up and kept */
   readonly grafanaAdminPassword?: pulumi.Input<string>;
   /** Password of the Elasticsearch `log-shipper` user, Grafana's Elasticsearch data source login. */
   readonly logShipperPassword: pulumi.Output<string>;
+  /** Data links of Grafana's Elasticsearch data source (e.g. `trace_id` to Tempo). @default [] */
+  readonly logsDataLinks?: readonly Readonly<Record<string, string>>[];
   /** What the release waits for besides its Secrets (the StorageClass and the EBS CSI driver). @default [] */
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
 /** kube-prometheus-stack on the hub with its credentials. */
 export class HubMetrics extends pulumi.ComponentResource {
+  /** The kube-prometheus-stack release (its CRDs: PrometheusRules and PodMonitors wait for it). */
+  public readonly release: k8s.helm.v3.Release;
   /** The Grafana admin password (a secret). */
   public readonly grafanaAdminPassword: pulumi.Output<string>;
 
@@ -77,11 +83,11 @@ export class HubMetrics extends pulumi.ComponentResource {
       `${name}-alertmanager-receivers`,
       {
         metadata: { name: receiverUrlsSecret, namespace: namespaces.monitoring },
-        stringData: pulumi.secret(Object.fromEntries(args.receivers.map((r) => [receiverUrlKey(r), r.url]))),
+        stringData: pulumi.secret(receiverSecretData(args.receivers)),
       },
       inMonitoring,
     );
-    release(
+    this.release = release(
       `${name}-prometheus-stack`,
       versions.kubePrometheusStack,
       namespaces.monitoring,
@@ -92,9 +98,11 @@ export class HubMetrics extends pulumi.ComponentResource {
         storageGiB: args.storageGiB,
         storageClass: args.storageClass,
         receivers: args.receivers,
+        defaultReceiver: args.defaultReceiver,
         grafanaAdminSecret: "grafana-admin",
         elasticsearchUrl: inClusterElasticsearchUrl,
         elasticsearchCredentialsSecret: "grafana-elasticsearch",
+        elasticsearchDataLinks: args.logsDataLinks,
       }),
       {
         ...inMonitoring,

@@ -6,6 +6,7 @@
  */
 import { stringify } from "yaml";
 import { replicasFor, restrictedContainer } from "../shared/kubernetes";
+import { alertmanagerConfig, receiverUrlsSecret, type AlertReceiver } from "../alerting/values";
 
 /** Namespaces (shared names, see docs/CONVENTIONS). */
 export const namespaces = { monitoring: "monitoring", logging: "logging" } as const;
@@ -91,84 +92,9 @@ export function hostOf(url: string): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Alertmanager
+// Alertmanager (receivers and routing live in the alerting capability)
 
-/** One Alertmanager receiver from config. */
-export interface AlertReceiver {
-  /** Receiver name, unique. */
-  readonly name: string;
-  /** `slack` or `webhook`. */
-  readonly type: "slack" | "webhook";
-  /** Slack incoming-webhook URL or webhook endpoint (a secret: written to a Kubernetes Secret, never into Helm values). */
-  readonly url: string;
-  /** Slack channel (slack only). */
-  readonly channel?: string;
-  /** Alert label matchers routed to this receiver (e.g. `severity = critical`); empty = every alert. @default [] */
-  readonly matchers?: readonly string[];
-  /** Also notify when alerts resolve. @default true */
-  readonly sendResolved?: boolean;
-}
-
-/** Name of the Secret holding the receiver URLs (mounted by Alertmanager under /etc/alertmanager/secrets/<name>/). */
-export const receiverUrlsSecret = "alertmanager-receiver-urls";
-
-/** Key of a receiver's URL in {@link receiverUrlsSecret}. */
-export function receiverUrlKey(receiver: Pick<AlertReceiver, "name">): string {
-  return `${receiver.name}-url`;
-}
-
-/**
- * The Alertmanager configuration: a route per receiver (first match wins, `continue` so several can
- * match), a `null` default receiver, URLs read from files of the mounted Secret (`api_url_file` /
- * `url_file`), so no URL appears in the Helm values. https://prometheus.io/docs/alerting/latest/configuration/
- */
-export function alertmanagerConfig(receivers: readonly AlertReceiver[]): Record<string, unknown> {
-  const file = (r: AlertReceiver) => `/etc/alertmanager/secrets/${receiverUrlsSecret}/${receiverUrlKey(r)}`;
-  return {
-    global: { resolve_timeout: "5m" },
-    inhibit_rules: [
-      {
-        source_matchers: ["severity = critical"],
-        target_matchers: ["severity =~ warning|info"],
-        equal: ["namespace", "alertname", "cluster"],
-      },
-      {
-        source_matchers: ["alertname = InfoInhibitor"],
-        target_matchers: ["severity = info"],
-        equal: ["namespace", "cluster"],
-      },
-    ],
-    route: {
-      group_by: ["cluster", "namespace", "alertname"],
-      group_wait: "30s",
-      group_interval: "5m",
-      repeat_interval: "12h",
-      receiver: "null",
-      routes: [
-        { receiver: "null", matchers: ['alertname = "Watchdog"'] },
-        ...receivers.map((r) => ({ receiver: r.name, matchers: [...(r.matchers ?? [])], continue: true })),
-      ],
-    },
-    receivers: [
-      { name: "null" },
-      ...receivers.map((r) =>
-        r.type === "slack"
-          ? {
-              name: r.name,
-              slack_configs: [
-                {
-                  api_url_file: file(r),
-                  send_resolved: r.sendResolved ?? true,
-                  ...(r.channel ? { channel: r.channel } : {}),
-                },
-              ],
-            }
-          : { name: r.name, webhook_configs: [{ url_file: file(r), send_resolved: r.sendResolved ?? true }] },
-      ),
-    ],
-    templates: ["/etc/alertmanager/config/*.tmpl"],
-  };
-}
+export { alertmanagerConfig, receiverUrlsSecret, type AlertReceiver } from "../alerting/values";
 
 // ---------------------------------------------------------------------------------------------
 // kube-prometheus-stack
@@ -184,12 +110,20 @@ export interface HubPrometheusValuesArgs {
   /** StorageClass of the volumes. */
   readonly storageClass: string;
   readonly receivers: readonly AlertReceiver[];
+  /** Receiver of what no other route takes. @default the first receiver */
+  readonly defaultReceiver?: string;
   /** Secret with the Grafana admin user and password (keys `admin-user`, `admin-password`). */
   readonly grafanaAdminSecret: string;
   /** In-cluster URL of Elasticsearch for Grafana's data source. */
   readonly elasticsearchUrl: string;
   /** Secret in `monitoring` with `username` and `password` Grafana queries Elasticsearch with. */
   readonly elasticsearchCredentialsSecret: string;
+  /**
+   * Data links of the Elasticsearch data source (a log field that opens another data source, e.g. a
+   * `trace_id` opening Tempo). https://grafana.com/docs/grafana/latest/datasources/elasticsearch/configure/#data-links
+   * @default []
+   */
+  readonly elasticsearchDataLinks?: readonly Readonly<Record<string, string>>[];
 }
 
 /**
@@ -235,7 +169,7 @@ export function hubPrometheusStackValues(args: HubPrometheusValuesArgs): Record<
     },
     alertmanager: {
       enabled: true,
-      config: alertmanagerConfig(args.receivers),
+      config: alertmanagerConfig(args.receivers, args.defaultReceiver),
       podDisruptionBudget: { enabled: args.production, minAvailable: 1 },
       alertmanagerSpec: {
         replicas,
@@ -285,6 +219,7 @@ export function hubPrometheusStackValues(args: HubPrometheusValuesArgs): Record<
             timeField: "@timestamp",
             logMessageField: "log",
             tlsSkipVerify: true,
+            ...(args.elasticsearchDataLinks?.length ? { dataLinks: [...args.elasticsearchDataLinks] } : {}),
           },
           secureJsonData: { basicAuthPassword: "$ES_PASSWORD" },
         },

@@ -66,6 +66,42 @@ function agentEnvironment(args: {
 }
 
 /**
+ * The agent pod: non-root, seccomp RuntimeDefault, no privilege escalation, every capability
+ * dropped, a work directory shared with the worker pods it starts.
+ */
+function agentPodSpec(args: {
+  image: string;
+  serviceUrl: string;
+  tokenSecret: pulumi.Input<string>;
+  agentServiceAccount: pulumi.Input<string>;
+  workerServiceAccount: pulumi.Input<string>;
+}): k8s.types.input.core.v1.PodSpec {
+  return {
+    serviceAccountName: args.agentServiceAccount,
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: 65532,
+      seccompProfile: { type: "RuntimeDefault" },
+    },
+    terminationGracePeriodSeconds: 300,
+    containers: [
+      {
+        name: "agent",
+        image: args.image,
+        env: agentEnvironment(args),
+        resources: {
+          requests: { cpu: "200m", memory: "128Mi" },
+          limits: { cpu: "500m", memory: "256Mi" },
+        },
+        securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+        volumeMounts: [{ name: "work", mountPath: runnerDefaults.workDirectory }],
+      },
+    ],
+    volumes: [{ name: "work", emptyDir: {} }],
+  };
+}
+
+/**
  * A Pulumi Deployments runner pool inside the cluster's VPC: the Pulumi Cloud agent pool
  * (`pulumiservice.AgentPool`) and its Kubernetes-native agents, which start one worker pod per
  * deployment, so deployments reach the private EKS API endpoints (this cluster's, and the spokes'
@@ -123,26 +159,7 @@ export class DeploymentRunner extends pulumi.ComponentResource {
       { metadata: metadata("-token"), type: "Opaque", stringData: { PULUMI_AGENT_TOKEN: pool.tokenValue } },
       nsOpts,
     );
-    const agentAccount = new k8s.core.v1.ServiceAccount(`${name}-agent`, { metadata: metadata("") }, nsOpts);
-    const workerAccount = new k8s.core.v1.ServiceAccount(
-      `${name}-worker`,
-      { metadata: metadata("-worker"), automountServiceAccountToken: false },
-      nsOpts,
-    );
-    const role = new k8s.rbac.v1.Role(
-      `${name}-agent`,
-      { metadata: metadata(""), rules: runnerDefaults.rules },
-      nsOpts,
-    );
-    new k8s.rbac.v1.RoleBinding(
-      `${name}-agent`,
-      {
-        metadata: metadata(""),
-        subjects: [{ kind: "ServiceAccount", name: agentAccount.metadata.name, namespace }],
-        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
-      },
-      nsOpts,
-    );
+    const accounts = this.agentAccounts(name, metadata, namespace, nsOpts);
     new k8s.apps.v1.Deployment(
       `${name}-agent`,
       {
@@ -152,34 +169,13 @@ export class DeploymentRunner extends pulumi.ComponentResource {
           selector: { matchLabels: labels },
           template: {
             metadata: { labels },
-            spec: {
-              serviceAccountName: agentAccount.metadata.name,
-              securityContext: {
-                runAsNonRoot: true,
-                runAsUser: 65532,
-                seccompProfile: { type: "RuntimeDefault" },
-              },
-              terminationGracePeriodSeconds: 300,
-              containers: [
-                {
-                  name: "agent",
-                  image,
-                  env: agentEnvironment({
-                    image,
-                    serviceUrl: args.serviceUrl ?? runnerDefaults.serviceUrl,
-                    tokenSecret: token.metadata.name,
-                    workerServiceAccount: workerAccount.metadata.name,
-                  }),
-                  resources: {
-                    requests: { cpu: "200m", memory: "128Mi" },
-                    limits: { cpu: "500m", memory: "256Mi" },
-                  },
-                  securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
-                  volumeMounts: [{ name: "work", mountPath: runnerDefaults.workDirectory }],
-                },
-              ],
-              volumes: [{ name: "work", emptyDir: {} }],
-            },
+            spec: agentPodSpec({
+              image,
+              serviceUrl: args.serviceUrl ?? runnerDefaults.serviceUrl,
+              tokenSecret: token.metadata.name,
+              agentServiceAccount: accounts.agent,
+              workerServiceAccount: accounts.worker,
+            }),
           },
         },
       },
@@ -187,5 +183,39 @@ export class DeploymentRunner extends pulumi.ComponentResource {
     );
 
     this.registerOutputs({ agentPoolId: this.agentPoolId, namespace });
+  }
+
+  /**
+   * The agent's ServiceAccount with a Role to run worker pods in the namespace, and the workers'
+   * ServiceAccount (no API token mounted).
+   * @returns the two ServiceAccount names
+   */
+  private agentAccounts(
+    name: string,
+    metadata: (suffix: string) => k8s.types.input.meta.v1.ObjectMeta,
+    namespace: string,
+    opts: pulumi.CustomResourceOptions,
+  ): { agent: pulumi.Output<string>; worker: pulumi.Output<string> } {
+    const agent = new k8s.core.v1.ServiceAccount(`${name}-agent`, { metadata: metadata("") }, opts);
+    const worker = new k8s.core.v1.ServiceAccount(
+      `${name}-worker`,
+      { metadata: metadata("-worker"), automountServiceAccountToken: false },
+      opts,
+    );
+    const role = new k8s.rbac.v1.Role(
+      `${name}-agent`,
+      { metadata: metadata(""), rules: runnerDefaults.rules },
+      opts,
+    );
+    new k8s.rbac.v1.RoleBinding(
+      `${name}-agent`,
+      {
+        metadata: metadata(""),
+        subjects: [{ kind: "ServiceAccount", name: agent.metadata.name, namespace }],
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
+      },
+      opts,
+    );
+    return { agent: agent.metadata.name, worker: worker.metadata.name };
   }
 }

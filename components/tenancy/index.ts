@@ -1,2 +1,3 @@
+export * from "./environment";
 export * from "./logic";
 export * from "./organization";

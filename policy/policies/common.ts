@@ -52,6 +52,7 @@ export const types = {
   bucketSse: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
   bucketSseV2: "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
   ecrRepository: "aws:ecr/repository:Repository",
+  ecrRepositoryCreationTemplate: "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate",
   iamPolicy: "aws:iam/policy:Policy",
   iamRolePolicy: "aws:iam/rolePolicy:RolePolicy",
   iamUserPolicy: "aws:iam/userPolicy:UserPolicy",
@@ -67,6 +68,7 @@ export const types = {
     "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive",
   ssoManagedPolicyAttachment: "aws:ssoadmin/managedPolicyAttachment:ManagedPolicyAttachment",
   backupVault: "aws:backup/vault:Vault",
+  backupPlan: "aws:backup/plan:Plan",
   helmRelease: "kubernetes:helm.sh/v3:Release",
   helmChartV4: "kubernetes:helm.sh/v4:Chart",
 } as const;

@@ -1043,6 +1043,7 @@ const clusterScopedKinds: readonly string[] = [
   "EC2NodeClass",
   "FlowSchema",
   "IngressClass",
+  "IngressClassParams",
   "IPAddress",
   "MutatingAdmissionPolicy",
   "MutatingAdmissionPolicyBinding",
@@ -1190,6 +1191,82 @@ export function noPublicLoadBalancer(): ResourceValidationPolicy {
   };
 }
 
+/** What makes an ingress-side AWS load balancer internet-facing, by kind; undefined when it does not. */
+function internetFacingIngress(args: ResourceValidationArgs): string | undefined {
+  const internetFacing = "internet-facing";
+  if (args.type === "kubernetes:helm.sh/v3:Release") {
+    if (args.props["chart"] !== "aws-load-balancer-controller") return undefined;
+    const values = asObject(args.props["values"]);
+    if (values["defaultLoadBalancerScheme"] === internetFacing)
+      return "sets defaultLoadBalancerScheme: internet-facing, so every Service and Ingress without a scheme gets a public load balancer";
+    const params = asObject(values["ingressClassParams"]);
+    if (asObject(params["spec"])["scheme"] === internetFacing)
+      return "creates an IngressClassParams with scheme internet-facing, so every Ingress of its class gets a public load balancer";
+    return undefined;
+  }
+  const t = parseKubernetesType(args.type);
+  if (!t) return undefined;
+  if (t.group === "elbv2.k8s.aws" && t.kind === "IngressClassParams")
+    return asObject(args.props["spec"])["scheme"] === internetFacing
+      ? "sets scheme internet-facing, so every Ingress of its IngressClass gets a public load balancer"
+      : undefined;
+  if (t.group === "networking.k8s.io" && t.kind === "Ingress") {
+    const annotations = asObject(asObject(args.props["metadata"])["annotations"]);
+    return annotations["alb.ingress.kubernetes.io/scheme"] === internetFacing
+      ? "is annotated alb.ingress.kubernetes.io/scheme: internet-facing, so its load balancer is public"
+      : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Ingress-side AWS load balancers (IngressClassParams, Ingress annotations, the controller's Helm
+ * values) are internal unless the object is allowlisted. Services are `no-public-load-balancer`'s.
+ */
+export function noInternetFacingIngress(): ResourceValidationPolicy {
+  return {
+    name: "no-internet-facing-ingress",
+    description:
+      "IngressClassParams, Ingresses and the AWS Load Balancer Controller's defaults must not make internet-facing load balancers unless allowlisted.",
+    severity: "high",
+    framework: eksBestPracticesFramework(
+      "Security: network security (limit exposure of load balancers)",
+      "https://docs.aws.amazon.com/eks/latest/best-practices/network-security.html",
+    ),
+    tags: ["kubernetes", "network", "exposure", "ingress", "eks-best-practices"],
+    remediationSteps:
+      "Use scheme internal (the platform's alb IngressClass), or, for a reviewed public entry point, add the IngressClassParams name, the Ingress's namespace/name or the release name to allowedInternetFacing.",
+    url: "https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/guide/ingress/ingress_class/#specscheme",
+    configSchema: {
+      properties: {
+        allowedInternetFacing: {
+          type: "array",
+          items: { type: "string" },
+          default: [],
+          description:
+            "Objects that may be internet-facing: IngressClassParams names (`alb-internet-facing`), Ingresses as `namespace/name`, Helm release names.",
+        },
+      },
+    },
+    validateResource: (args, report) => {
+      const why = internetFacingIngress(args);
+      if (!why) return;
+      const qualified =
+        args.type === "kubernetes:helm.sh/v3:Release"
+          ? String(args.props["name"] ?? args.name)
+          : objectName(args.props, args.name);
+      const allowed = args.getConfig<{ allowedInternetFacing?: string[] }>().allowedInternetFacing ?? [];
+      if (allowed.includes(qualified)) return;
+      const label =
+        args.type === "kubernetes:helm.sh/v3:Release" ? `Helm release "${qualified}"` : describe(args);
+      report(
+        `${label} ${why}. Keep load balancers internal (scheme internal, the platform's alb IngressClass), ` +
+          `or after review add "${qualified}" to this policy's allowedInternetFacing config.`,
+      );
+    },
+  };
+}
+
 /** Every Kubernetes workload policy, in catalogue order. */
 export const kubernetesWorkloadPolicies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   pssBaselineHostNamespaces(),
@@ -1216,4 +1293,5 @@ export const kubernetesWorkloadPolicies: (ResourceValidationPolicy | StackValida
   noNakedPods(),
   noDefaultNamespace(),
   noPublicLoadBalancer(),
+  noInternetFacingIngress(),
 ];

@@ -82,4 +82,61 @@ export const protectStatefulInProduction = (): StackValidationPolicy =>
     },
   });
 
-export const productionPolicies: PackPolicy[] = [protectStatefulInProduction()];
+/** The region of an ARN (`arn:aws:backup:eu-central-1:...`), when the value is one. */
+function arnRegion(value: unknown): string | undefined {
+  return typeof value === "string" ? /^arn:[^:]+:[^:]+:([a-z0-9-]+):/.exec(value)?.[1] : undefined;
+}
+
+export const backupCopyToSecondRegion = (): StackValidationPolicy =>
+  stackPolicy({
+    name: "backup-copy-to-second-region",
+    description:
+      "In production stacks, every AWS Backup plan rule must copy its recovery points to a vault in another region.",
+    severity: "high",
+    framework: frameworks.platform(
+      "production-safety",
+      "Backups survive the loss of the region they were taken in",
+    ),
+    tags: ["production", "resilience", "backup"],
+    remediationSteps:
+      "Set platform:storage.backupCopyVaultArn to a vault in the disaster-recovery region (docs/backups.md); the plan rule then gets a copy action.",
+    url: "https://docs.aws.amazon.com/aws-backup/latest/devguide/cross-region-backup.html",
+    configSchema: protectStatefulInProduction().configSchema,
+    resourceTypes: [types.backupPlan, types.backupVault],
+    validateStack: (args, report) => {
+      const config = args.getConfig<ProductionConfig>();
+      const stack = args.resources.map((r) => stackOfUrn(r.urn)).find((s) => s !== undefined);
+      if (!isProductionStack(stack, args, config))
+        return args.notApplicable(`stack ${stack ?? "(empty)"} is not a production stack`);
+      const sourceRegions = new Set(
+        args.resources
+          .filter((r) => r.type === types.backupVault)
+          .map((r) => arnRegion(r.props["kmsKeyArn"]))
+          .filter((r): r is string => r !== undefined),
+      );
+      for (const plan of args.resources.filter((r) => r.type === types.backupPlan)) {
+        const rules = Array.isArray(plan.props["rules"])
+          ? (plan.props["rules"] as Record<string, unknown>[])
+          : [];
+        for (const rule of rules) {
+          const copies = Array.isArray(rule["copyActions"])
+            ? (rule["copyActions"] as Record<string, unknown>[])
+            : [];
+          const regions = copies.map((c) => arnRegion(c["destinationVaultArn"]));
+          const name = String(rule["ruleName"] ?? "(unnamed)");
+          if (copies.length === 0)
+            report(
+              `backup plan ${plan.name} rule ${name} keeps its recovery points only in the stack's region: losing the region loses the backups. Set platform:storage.backupCopyVaultArn to a vault in another region.`,
+              plan.urn,
+            );
+          else if (regions.every((r) => r !== undefined && sourceRegions.has(r)))
+            report(
+              `backup plan ${plan.name} rule ${name} copies only to vaults in its own region (${regions.join(", ")}): that does not survive the loss of the region. Copy to a vault in another region.`,
+              plan.urn,
+            );
+        }
+      }
+    },
+  });
+
+export const productionPolicies: PackPolicy[] = [protectStatefulInProduction(), backupCopyToSecondRegion()];

@@ -267,13 +267,14 @@ export const s3KmsEncryption = (): StackValidationPolicy =>
 export const ecrImmutableTags = (): ResourceValidationPolicy =>
   resourcePolicy({
     name: "ecr-immutable-tags",
-    description: "ECR repositories must make image tags immutable.",
+    description:
+      "ECR repositories, and the creation templates ECR makes repositories from, must make image tags immutable.",
     severity: "medium",
     framework: frameworks.checkov("CKV_AWS_51", "Ensure ECR Image Tags are immutable"),
     tags: ["ecr", "supply-chain", "CKV_AWS_51"],
     remediationSteps: 'Set imageTagMutability: "IMMUTABLE".',
     url: "https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-tag-mutability.html",
-    resourceTypes: [types.ecrRepository],
+    resourceTypes: [types.ecrRepository, types.ecrRepositoryCreationTemplate],
     checks: {
       "*": (props, _args, report) => {
         if (props.imageTagMutability !== "IMMUTABLE") {
@@ -309,14 +310,15 @@ export const ecrScanOnPush = (): ResourceValidationPolicy =>
 export const ecrCmk = (): ResourceValidationPolicy =>
   resourcePolicy({
     name: "ecr-cmk",
-    description: "ECR repositories must be encrypted with a customer-managed KMS key.",
+    description:
+      "ECR repositories, and the creation templates ECR makes repositories from, must be encrypted with a customer-managed KMS key.",
     severity: "medium",
     framework: frameworks.checkov("CKV_AWS_136", "Ensure that ECR repositories are encrypted using KMS"),
     tags: ["ecr", "encryption", "CKV_AWS_136"],
     remediationSteps:
       'Set encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: key.arn }] (fixed at creation: a new repository is needed).',
     url: "https://docs.aws.amazon.com/AmazonECR/latest/userguide/encryption-at-rest.html",
-    resourceTypes: [types.ecrRepository],
+    resourceTypes: [types.ecrRepository, types.ecrRepositoryCreationTemplate],
     checks: {
       "*": (props, _args, report) => {
         const enc = asList(props.encryptionConfigurations as Record<string, any>[] | undefined)[0];

@@ -8,9 +8,11 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { startChartMirror, type ChartMirror } from "../../tools/e2e/charts";
 import { startCluster, type Cluster } from "../../tools/e2e/cluster";
+import { startKubelet } from "../../tools/e2e/kubelet";
 import { createWorkspace, pulumi, pulumiOk, type Workspace } from "../../tools/e2e/pulumi";
-import { buildToolchain, cacheDir, repoRoot } from "../../tools/e2e/toolchain";
+import { buildToolchain, cacheDir, repoRoot, snapshotCrds } from "../../tools/e2e/toolchain";
 
 const componentsDir = path.resolve(repoRoot, "../shared/upstream/components");
 const POLICY_ARGS = ["--policy-pack", "policy", "--policy-pack-config", "policy/config/production.json"];
@@ -37,10 +39,14 @@ function installComponentModules(): string {
   return path.join(dir, "node_modules");
 }
 
-/** Stack config changes the e2e run needs (file backend names, placeholder secrets). */
-async function prepareStacks(ws: Workspace): Promise<void> {
+/**
+ * Stack config changes the e2e run needs (file backend names, placeholder secrets, the chart
+ * mirror an air-gapped installation would set).
+ */
+async function prepareStacks(ws: Workspace, mirror: ChartMirror): Promise<void> {
   for (const stack of ["hub", "spoke-prod"]) {
     await pulumiOk(ws, ["stack", "init", stack]);
+    await pulumiOk(ws, ["config", "set", "--stack", stack, "--path", "platform:chartMirror.url", mirror.url]);
   }
   // The file backend names stacks organization/<project>/<stack>.
   await pulumiOk(ws, [
@@ -59,6 +65,7 @@ async function prepareStacks(ws: Workspace): Promise<void> {
     "--secret",
     "--path",
     "platform:gitops.sshPrivateKey",
+    "--",
     "-----BEGIN OPENSSH PRIVATE KEY-----\ne2e\n-----END OPENSSH PRIVATE KEY-----",
   ]);
 }
@@ -66,6 +73,8 @@ async function prepareStacks(ws: Workspace): Promise<void> {
 describe("e2e: real engine, policy pack, Kubernetes provider and API server", function () {
   let cluster: Cluster;
   let ws: Workspace;
+  let mirror: ChartMirror;
+  let stopKubelet: (() => Promise<void>) | undefined;
   const work = process.env.E2E_WORK ?? fs.mkdtempSync(path.join(os.tmpdir(), "platform-e2e-"));
 
   before(async function () {
@@ -94,16 +103,22 @@ describe("e2e: real engine, policy pack, Kubernetes provider and API server", fu
       if (r.status !== 0) throw new Error("npm ci in policy/ failed");
     }
     cluster = await startCluster(path.join(work, "cluster"));
+    stopKubelet = await startKubelet(cluster.kubeconfig);
+    mirror = await startChartMirror(path.join(work, "charts"));
     ws = createWorkspace(work, {
       E2E_KUBE_ENDPOINT: cluster.endpoint,
       E2E_KUBE_CA: cluster.caData,
       E2E_KUBE_TOKEN: cluster.token,
+      E2E_KUBECONFIG: cluster.kubeconfig,
+      E2E_SNAPSHOT_CRDS: snapshotCrds(),
       E2E_COMPONENT_MODULES: installComponentModules(),
     });
-    await prepareStacks(ws);
+    await prepareStacks(ws, mirror);
   });
 
   after(async function () {
+    await stopKubelet?.();
+    await mirror?.stop();
     await cluster?.stop();
   });
 
@@ -165,8 +180,12 @@ describe("e2e: real engine, policy pack, Kubernetes provider and API server", fu
   });
 
   it("pulumi destroy leaves nothing behind", async function () {
-    await pulumiOk(ws, ["destroy", "--stack", "spoke-prod", "--yes", "--skip-preview"]);
-    await pulumiOk(ws, ["destroy", "--stack", "hub", "--yes", "--skip-preview"]);
+    // Production protects its stateful resources (KMS keys, EFS, the backup vault): tearing a
+    // production stack down is an explicit unprotect first.
+    for (const stack of ["spoke-prod", "hub"]) {
+      await pulumiOk(ws, ["state", "unprotect", "--all", "--yes", "--stack", stack]);
+      await pulumiOk(ws, ["destroy", "--stack", stack, "--yes", "--skip-preview"]);
+    }
     const aws = JSON.parse(fs.readFileSync(path.join(work, "aws-state.json"), "utf8")) as Record<
       string,
       unknown

@@ -9,6 +9,7 @@ import {
   noLatestImageTag,
   noNakedPods,
   noPublicLoadBalancer,
+  noInternetFacingIngress,
   podSpecOf,
   pssBaselineAppArmor,
   pssBaselineCapabilities,
@@ -734,6 +735,10 @@ describe("kubernetes workload policies", () => {
         type: "kubernetes:karpenter.sh/v1:NodePool",
         props: { spec: {} },
       });
+      await assertQuiet(noDefaultNamespace(), {
+        type: "kubernetes:elbv2.k8s.aws/v1beta1:IngressClassParams",
+        props: { metadata: { name: "alb" }, spec: { scheme: "internal" } },
+      });
       await assertQuiet(
         noDefaultNamespace(),
         { type: "kubernetes:acme.io/v1:GlobalThing", props: { spec: {} } },
@@ -775,6 +780,59 @@ describe("kubernetes workload policies", () => {
         type: "kubernetes:core/v1:Service",
         props: { metadata: { name: "web", namespace: "apps" }, spec: { type: "ClusterIP" } },
       });
+    });
+  });
+  describe("no-internet-facing-ingress", () => {
+    const params = (scheme: string, name = "alb-internet-facing"): TestResource => ({
+      type: "kubernetes:elbv2.k8s.aws/v1beta1:IngressClassParams",
+      props: { metadata: { name }, spec: { scheme, ipAddressType: "ipv4" } },
+    });
+    const ingress = (annotations: Obj, name = "shop"): TestResource => ({
+      type: "kubernetes:networking.k8s.io/v1:Ingress",
+      props: { metadata: { name, namespace: "web", annotations }, spec: { ingressClassName: "alb" } },
+    });
+    const controller = (values: Obj): TestResource => ({
+      type: "kubernetes:helm.sh/v3:Release",
+      props: { name: "aws-load-balancer-controller", chart: "aws-load-balancer-controller", values },
+    });
+    it("fires on internet-facing IngressClassParams, Ingress annotations and controller defaults", async () => {
+      await assertFires(
+        noInternetFacingIngress(),
+        params("internet-facing"),
+        /IngressClassParams "alb-internet-facing" sets scheme internet-facing.*allowedInternetFacing/,
+      );
+      await assertFires(
+        noInternetFacingIngress(),
+        ingress({ "alb.ingress.kubernetes.io/scheme": "internet-facing" }),
+        /Ingress "web\/shop" is annotated alb.ingress.kubernetes.io\/scheme: internet-facing.*add "web\/shop"/,
+      );
+      await assertFires(
+        noInternetFacingIngress(),
+        controller({ defaultLoadBalancerScheme: "internet-facing" }),
+        /Helm release "aws-load-balancer-controller" sets defaultLoadBalancerScheme: internet-facing/,
+      );
+      await assertFires(
+        noInternetFacingIngress(),
+        controller({ ingressClassParams: { create: true, spec: { scheme: "internet-facing" } } }),
+        /creates an IngressClassParams with scheme internet-facing/,
+      );
+    });
+    it("stays quiet on internal schemes and on allowlisted objects", async () => {
+      await assertQuiet(noInternetFacingIngress(), params("internal", "alb"));
+      await assertQuiet(
+        noInternetFacingIngress(),
+        ingress({ "alb.ingress.kubernetes.io/scheme": "internal" }),
+      );
+      await assertQuiet(noInternetFacingIngress(), ingress({}));
+      await assertQuiet(noInternetFacingIngress(), controller({ defaultLoadBalancerScheme: "internal" }));
+      await assertQuiet(noInternetFacingIngress(), params("internet-facing"), {
+        allowedInternetFacing: ["alb-internet-facing"],
+      });
+      await assertQuiet(
+        noInternetFacingIngress(),
+        ingress({ "alb.ingress.kubernetes.io/scheme": "internet-facing" }),
+        { allowedInternetFacing: ["web/shop"] },
+      );
     });
   });
 });

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { logGroupKms, logGroupRetention } from "../../policy/policies/logging";
-import { protectStatefulInProduction } from "../../policy/policies/production";
+import { backupCopyToSecondRegion, protectStatefulInProduction } from "../../policy/policies/production";
 import { requiredTags } from "../../policy/policies/tagging";
 import { eksAddonVersionPinned, helmChartVersionPinned } from "../../policy/policies/versions";
 import { runResourcePolicy, runStackPolicy } from "../../policy/testing";
@@ -224,5 +224,48 @@ describe("policy: production", () => {
     });
     assert.deepStrictEqual(staging.violations, []);
     assert.match(staging.notApplicable!, /spoke-staging is not a production stack/);
+  });
+
+  describe("backup-copy-to-second-region", () => {
+    const vault = (stack: string) => ({
+      type: "aws:backup/vault:Vault",
+      name: "storage",
+      urn: `urn:pulumi:${stack}::platform::aws:backup/vault:Vault::storage`,
+      props: { kmsKeyArn: "arn:aws:kms:eu-west-1:111122223333:key/k" },
+    });
+    const plan = (stack: string, copyActions: unknown[]) => ({
+      type: "aws:backup/plan:Plan",
+      name: "daily",
+      urn: `urn:pulumi:${stack}::platform::aws:backup/plan:Plan::daily`,
+      props: { rules: [{ ruleName: "daily", copyActions }] },
+    });
+    const copy = (region: string) => ({
+      destinationVaultArn: `arn:aws:backup:${region}:111122223333:backup-vault:dr`,
+      lifecycle: { deleteAfter: 35 },
+    });
+    it("fires in production on a rule without a copy, or with copies only in its own region", async () => {
+      const none = await runStackPolicy(backupCopyToSecondRegion(), {
+        resources: [vault("spoke-prod"), plan("spoke-prod", [])],
+      });
+      assert.strictEqual(none.violations.length, 1);
+      assert.match(
+        none.violations[0]!.message,
+        /rule daily keeps its recovery points only in the stack's region/,
+      );
+      const same = await runStackPolicy(backupCopyToSecondRegion(), {
+        resources: [vault("spoke-prod"), plan("spoke-prod", [copy("eu-west-1")])],
+      });
+      assert.match(same.violations[0]!.message, /copies only to vaults in its own region \(eu-west-1\)/);
+    });
+    it("stays quiet with a copy to another region, and outside production", async () => {
+      const dr = await runStackPolicy(backupCopyToSecondRegion(), {
+        resources: [vault("spoke-prod"), plan("spoke-prod", [copy("eu-central-1")])],
+      });
+      assert.deepStrictEqual(dr.violations, []);
+      const staging = await runStackPolicy(backupCopyToSecondRegion(), {
+        resources: [vault("spoke-staging"), plan("spoke-staging", [])],
+      });
+      assert.deepStrictEqual(staging.violations, []);
+    });
   });
 });

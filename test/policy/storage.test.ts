@@ -2,6 +2,7 @@ import * as assert from "assert";
 import {
   ebsVolumeCmk,
   ecrImmutableTags,
+  ecrCmk,
   ecrScanOnPush,
   efsAccessPointScoped,
   efsCmk,
@@ -232,6 +233,26 @@ describe("policy: storage", () => {
       }),
       [],
     );
+  });
+  it("ecr-immutable-tags and ecr-cmk judge repository creation templates too", async () => {
+    const template = "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate";
+    assert.match(
+      (await messages(ecrImmutableTags(), template, { prefix: "docker-hub" }))[0]!,
+      /imageTagMutability is not set \(MUTABLE\)/,
+    );
+    assert.match(
+      (await messages(ecrCmk(), template, { prefix: "docker-hub", imageTagMutability: "IMMUTABLE" }))[0]!,
+      /encryptionType is not set \(AES256\)/,
+    );
+    const good = {
+      prefix: "docker-hub",
+      imageTagMutability: "IMMUTABLE",
+      encryptionConfigurations: [
+        { encryptionType: "KMS", kmsKey: "arn:aws:kms:eu-west-1:111122223333:key/k" },
+      ],
+    };
+    assert.deepStrictEqual(await messages(ecrImmutableTags(), template, good), []);
+    assert.deepStrictEqual(await messages(ecrCmk(), template, good), []);
   });
   it("ecr-scan-on-push fires without scanning and accepts scanOnPush", async () => {
     assert.match(

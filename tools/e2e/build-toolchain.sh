@@ -175,8 +175,11 @@ build_kube_controller_manager() {
 }
 
 build_source_controller() {
+  # source-controller requires github.com/fluxcd/pkg/artifact at a version the proxy does not serve:
+  # the nearest served patch release stands in (versions.env, docs/e2e.md).
   build source-controller "$SOURCE_CONTROLLER_VERSION" \
-    "github.com/fluxcd/source-controller@$SOURCE_CONTROLLER_VERSION" github.com/fluxcd/source-controller
+    "github.com/fluxcd/source-controller@$SOURCE_CONTROLLER_VERSION" github.com/fluxcd/source-controller \
+    "replace github.com/fluxcd/pkg/artifact => github.com/fluxcd/pkg/artifact $FLUX_PKG_ARTIFACT_VERSION"
 }
 
 build_kustomize_controller() {

@@ -73,7 +73,8 @@ export function pulumi(ws: Workspace, args: string[], options: { timeoutMs?: num
   const log = fs.openSync(path.join(ws.dir, "pulumi.log"), "a");
   fs.writeSync(log, `\n$ pulumi ${args.join(" ")}\n`);
   return new Promise((resolve, reject) => {
-    const child = spawn(toolchainBinary("pulumi"), [...args, "--non-interactive", "--color", "never"], {
+    // Global flags first: after a `--` in args everything is positional.
+    const child = spawn(toolchainBinary("pulumi"), ["--non-interactive", "--color", "never", ...args], {
       cwd: ws.project,
       env: ws.env,
       stdio: ["ignore", "pipe", "pipe"],

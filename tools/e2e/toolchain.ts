@@ -48,3 +48,20 @@ export function buildToolchain(names: string[] = []): void {
   const result = spawnSync(path.join(__dirname, "build-toolchain.sh"), names, { stdio: "inherit" });
   if (result.status !== 0) throw new Error(`tools/e2e/build-toolchain.sh failed (exit ${result.status})`);
 }
+
+/**
+ * The snapshot.storage.k8s.io CRDs the EKS snapshot-controller add-on installs, from Kubernetes'
+ * own add-on (`cluster/addons/volumesnapshots/crd` of k8s.io/kubernetes at the toolchain's
+ * Kubernetes version, in the Go module cache; downloaded from the module proxy when absent).
+ */
+export function snapshotCrds(): string {
+  const version = versions().KUBERNETES_VERSION;
+  const modcache = spawnSync("go", ["env", "GOMODCACHE"], { encoding: "utf8" }).stdout.trim();
+  const dir = path.join(modcache, `k8s.io/kubernetes@${version}`, "cluster/addons/volumesnapshots/crd");
+  if (!fs.existsSync(dir)) {
+    const r = spawnSync("go", ["mod", "download", `k8s.io/kubernetes@${version}`], { encoding: "utf8" });
+    if (r.status !== 0 || !fs.existsSync(dir))
+      throw new Error(`go mod download k8s.io/kubernetes@${version}: ${r.stderr}`);
+  }
+  return dir;
+}

@@ -452,6 +452,86 @@ function describeAssumptions(assume: CostAssumptions): string[] {
 }
 
 /**
+ * Prices one volume claim as the StorageClass it names (or the default class) provisions it: EFS
+ * per GiB stored, else EBS of the class's volume type.
+ * @returns the GiB an AWS Backup plan protects (EBS volumes carrying the selection's tags), else 0
+ */
+function priceClaim(
+  claim: Claim,
+  context: {
+    prices: RegionPrices;
+    classes: StorageClasses;
+    scope: BackupScope;
+    line: (item: string, monthlyUsd: number, basis: string) => void;
+  },
+): number {
+  const { prices, classes, scope, line } = context;
+  const className = claim.storageClass ?? classes.defaultName;
+  const storageClass = className ? classes.byName.get(className) : undefined;
+  const total = claim.count * claim.gib;
+  const label = `${claim.count > 1 ? `${claim.count} × ` : ""}${cents(claim.gib)} GiB`;
+  if (storageClass?.kind === "efs") {
+    line(
+      `EFS volume ${claim.what} ${label}`,
+      total * prices.efsStandardGiBMonth,
+      `${cents(total)} GiB × ${usd(prices.efsStandardGiBMonth)}/GiB-month`,
+    );
+    return 0;
+  }
+  const volumeType = (storageClass?.volumeType ?? "gp3") as keyof RegionPrices["ebsGiBMonth"];
+  const price = prices.ebsGiBMonth[volumeType] ?? prices.ebsGiBMonth.gp3;
+  line(
+    `EBS volume ${claim.what} ${label} ${volumeType}`,
+    total * price,
+    `${cents(total)} GiB × ${usd(price)}/GiB-month`,
+  );
+  const tags = storageClass?.tags ?? {};
+  return scope.ebsTags && Object.entries(scope.ebsTags).every(([k, v]) => tags[k] === v) ? total : 0;
+}
+
+/**
+ * The root volume size of a managed node group, GiB: from the launch template whose instance tags
+ * carry the group's `Name`, else the group's `diskSize`, else EKS's 20.
+ */
+function nodeGroupDiskGiB(group: PlannedResource, launchTemplates: readonly PlannedResource[]): number {
+  const name = get(group.inputs, "tags", "Name");
+  const template = launchTemplates.find((t) =>
+    ((get(t.inputs, "tagSpecifications") ?? []) as unknown[]).some(
+      (spec) => get(spec, "resourceType") === "instance" && get(spec, "tags", "Name") === name,
+    ),
+  );
+  const size = get(template?.inputs, "blockDeviceMappings", 0, "ebs", "volumeSize");
+  return Number(size ?? get(group.inputs, "diskSize") ?? 20);
+}
+
+/**
+ * One line per AWS Backup plan: a full copy of the protected GiB plus the assumed daily change for
+ * each further retained day.
+ */
+function backupLines(
+  resources: readonly PlannedResource[],
+  backedUpGiB: number,
+  context: { prices: RegionPrices; assume: CostAssumptions; byUrn: Map<string, PlannedResource> },
+): CostLine[] {
+  const { prices, assume, byUrn } = context;
+  return resources
+    .filter((r) => r.type === "aws:backup/plan:Plan")
+    .map((plan) => {
+      const days = Number(get(plan.inputs, "rules", 0, "lifecycle", "deleteAfter") ?? 365);
+      const stored = backedUpGiB * (1 + assume.backupDailyChangeRatio * Math.max(0, days - 1));
+      return {
+        urn: plan.urn,
+        type: plan.type,
+        name: plan.name,
+        component: componentOf(plan, byUrn),
+        item: `Backup storage, ${cents(backedUpGiB)} GiB protected, ${days} days kept`,
+        monthlyUsd: cents(stored * prices.backupGiBMonth),
+        basis: `${cents(stored)} GiB × ${usd(prices.backupGiBMonth)}/GiB-month`,
+      };
+    });
+}
+
+/**
  * Estimates the monthly cost of a stack's planned resources in a region.
  * @param resources The plan's resources.
  * @param region The stack's `aws:region`.
@@ -507,58 +587,16 @@ export function estimateCost(
       line,
       unpriced: (what) => unpriced.push(what),
       volume: (claim) => {
-        const className = claim.storageClass ?? classes.defaultName;
-        const storageClass = className ? classes.byName.get(className) : undefined;
-        const total = claim.count * claim.gib;
-        const label = `${claim.count > 1 ? `${claim.count} × ` : ""}${cents(claim.gib)} GiB`;
-        if (storageClass?.kind === "efs") {
-          line(
-            `EFS volume ${claim.what} ${label}`,
-            total * prices.efsStandardGiBMonth,
-            `${cents(total)} GiB × ${usd(prices.efsStandardGiBMonth)}/GiB-month`,
-          );
-          return;
-        }
-        const volumeType = (storageClass?.volumeType ?? "gp3") as keyof RegionPrices["ebsGiBMonth"];
-        const price = prices.ebsGiBMonth[volumeType] ?? prices.ebsGiBMonth.gp3;
-        line(
-          `EBS volume ${claim.what} ${label} ${volumeType}`,
-          total * price,
-          `${cents(total)} GiB × ${usd(price)}/GiB-month`,
-        );
-        const tags = storageClass?.tags ?? {};
-        if (scope.ebsTags && Object.entries(scope.ebsTags).every(([k, v]) => tags[k] === v))
-          backedUpGiB += total;
+        backedUpGiB += priceClaim(claim, { prices, classes, scope, line });
       },
-      launchTemplateGiB: (group) => {
-        const name = get(group.inputs, "tags", "Name");
-        const template = launchTemplates.find((t) =>
-          ((get(t.inputs, "tagSpecifications") ?? []) as unknown[]).some(
-            (spec) => get(spec, "resourceType") === "instance" && get(spec, "tags", "Name") === name,
-          ),
-        );
-        const size = get(template?.inputs, "blockDeviceMappings", 0, "ebs", "volumeSize");
-        return Number(size ?? get(group.inputs, "diskSize") ?? 20);
-      },
+      launchTemplateGiB: (group) => nodeGroupDiskGiB(group, launchTemplates),
     });
   }
 
   if (scope.efs)
     backedUpGiB +=
       resources.filter((r) => r.type === "aws:efs/fileSystem:FileSystem").length * assume.efsStoredGiB;
-  for (const plan of resources.filter((r) => r.type === "aws:backup/plan:Plan")) {
-    const days = Number(get(plan.inputs, "rules", 0, "lifecycle", "deleteAfter") ?? 365);
-    const stored = backedUpGiB * (1 + assume.backupDailyChangeRatio * Math.max(0, days - 1));
-    lines.push({
-      urn: plan.urn,
-      type: plan.type,
-      name: plan.name,
-      component: componentOf(plan, byUrn),
-      item: `Backup storage, ${cents(backedUpGiB)} GiB protected, ${days} days kept`,
-      monthlyUsd: cents(stored * prices.backupGiBMonth),
-      basis: `${cents(stored)} GiB × ${usd(prices.backupGiBMonth)}/GiB-month`,
-    });
-  }
+  lines.push(...backupLines(resources, backedUpGiB, { prices, assume, byUrn }));
 
   const byComponent: Record<string, number> = {};
   for (const l of lines) byComponent[l.component] = cents((byComponent[l.component] ?? 0) + l.monthlyUsd);

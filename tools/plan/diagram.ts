@@ -66,6 +66,157 @@ function role(plan: FleetPlan): "hub" | "spoke" | "stack" {
   return "stack";
 }
 
+/** The boxes and arrows being drawn for one stack's box. */
+interface StackSketch {
+  readonly plan: FleetPlan;
+  readonly stack: string;
+  readonly role: "hub" | "spoke" | "stack";
+  readonly nodes: TopologyNode[];
+  readonly edges: TopologyEdge[];
+  /** The id of a part of this stack's box. */
+  readonly id: (part: string) => string;
+  /** The id of a Git repository's box (outside every stack), one per URL. */
+  readonly repo: (url: string) => string;
+}
+
+/** The stack's box title: its role and name, region, monthly cost and first-deploy time. */
+function stackBox(plan: FleetPlan, kind: StackSketch["role"]): TopologyStack {
+  const s = plan.stack;
+  const cost = plan.cost.monthlyUsd === null ? "cost not estimated" : `${money(plan.cost.monthlyUsd)}/month`;
+  return {
+    id: s,
+    title: kind === "stack" ? `stack ${s}` : `${kind === "hub" ? "Hub" : "Spoke"}: stack ${s}`,
+    subtitle: `${plan.cost.region} · ${cost} · first deploy ${formatDuration(plan.firstDeploy.totalSeconds)}`,
+  };
+}
+
+/** The VPC (CIDR, AZs, NAT gateways), the EKS cluster, its managed node groups and the Transit Gateway. */
+function drawInfrastructure({ plan, stack: s, nodes, edges, id }: StackSketch): void {
+  const vpc = ofType(plan, "awsx:ec2:Vpc")[0];
+  if (vpc) {
+    const strategy = String(get(vpc.inputs, "natGateways", "strategy") ?? "OnePerAz");
+    const zones = Number(get(vpc.inputs, "numberOfAvailabilityZones") ?? 3);
+    const nats = strategy === "None" ? 0 : strategy === "Single" ? 1 : zones;
+    nodes.push({
+      id: id("vpc"),
+      stack: s,
+      kind: "network",
+      lines: [
+        "VPC",
+        `${String(get(vpc.inputs, "cidrBlock"))}, ${zones} AZs`,
+        `${nats} NAT gateway${nats === 1 ? "" : "s"}`,
+      ],
+    });
+  }
+  const cluster = ofType(plan, "eks:index:Cluster")[0];
+  if (cluster) {
+    nodes.push({
+      id: id("eks"),
+      stack: s,
+      kind: "cluster",
+      lines: [
+        "EKS cluster",
+        `${String(get(cluster.inputs, "name") ?? cluster.name)} (${String(get(cluster.inputs, "version") ?? "?")})`,
+      ],
+    });
+    if (vpc) edges.push({ from: id("vpc"), to: id("eks"), kind: "network", label: "private subnets" });
+  }
+  const groups = ofType(plan, "eks:index:ManagedNodeGroup").map(
+    (g) =>
+      `${String(get(g.inputs, "nodeGroupName") ?? g.name)}: ${String(get(g.inputs, "scalingConfig", "desiredSize") ?? "?")} × ${String((get(g.inputs, "instanceTypes") as string[] | undefined)?.[0] ?? "?")}`,
+  );
+  if (groups.length > 0) {
+    nodes.push({ id: id("nodes"), stack: s, kind: "compute", lines: ["Managed node groups", ...groups] });
+    if (cluster) edges.push({ from: id("eks"), to: id("nodes"), kind: "network", label: "" });
+  }
+  const tgw = ofType(plan, "aws:ec2transitgateway/transitGateway:TransitGateway")[0];
+  if (tgw) {
+    nodes.push({
+      id: id("tgw"),
+      stack: s,
+      kind: "network",
+      lines: ["Transit Gateway", `ASN ${String(get(tgw.inputs, "amazonSideAsn") ?? "?")}`],
+    });
+    if (vpc) edges.push({ from: id("vpc"), to: id("tgw"), kind: "network", label: "attachment" });
+  }
+}
+
+/**
+ * The platform services: metrics (full stack on the hub, agent on spokes), the log store and
+ * shipper, Flux with the repository it syncs, and one box per tenant organization.
+ */
+function drawPlatformServices({ plan, stack: s, role: kind, nodes, edges, id, repo }: StackSketch): void {
+  if (helmChart(plan, "kube-prometheus-stack")) {
+    nodes.push({
+      id: id("metrics"),
+      stack: s,
+      kind: "metrics",
+      lines: kind === "hub" ? ["Prometheus, Alertmanager", "Grafana"] : ["Prometheus agent"],
+    });
+  }
+  if (ofType(plan, "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch").length > 0) {
+    nodes.push({ id: id("logstore"), stack: s, kind: "logs", lines: ["Elasticsearch", "Kibana"] });
+  }
+  if (helmChart(plan, "fluent-bit")) {
+    nodes.push({ id: id("shipper"), stack: s, kind: "logs", lines: ["Fluent Bit"] });
+  }
+  if (helmChart(plan, "flux2")) {
+    nodes.push({ id: id("flux"), stack: s, kind: "gitops", lines: ["Flux"] });
+    const sync = ofType(plan, "kubernetes:source.toolkit.fluxcd.io/v1:GitRepository").find(
+      (r) => get(r.inputs, "metadata", "namespace") === "flux-system",
+    );
+    const url = get(sync?.inputs, "spec", "url");
+    if (typeof url === "string")
+      edges.push({ from: repo(url), to: id("flux"), kind: "gitops", label: "sync" });
+  }
+  for (const org of ofType(plan, "platform:tenancy:Organization")) {
+    const orgId = id(`org:${org.name}`);
+    const envs = plan.resources.filter(
+      (r) => r.type === "platform:tenancy:TenantEnvironment" && r.parent === org.urn,
+    ).length;
+    nodes.push({
+      id: orgId,
+      stack: s,
+      kind: "tenant",
+      lines: [
+        `organization ${org.name.replace(/^tenant-/, "")}`,
+        `${envs} environment${envs === 1 ? "" : "s"}`,
+      ],
+    });
+    if (helmChart(plan, "flux2"))
+      edges.push({ from: id("flux"), to: orgId, kind: "gitops", label: "tenant sync" });
+  }
+  if (nodes.some((n) => n.id === id("shipper")) && nodes.some((n) => n.id === id("logstore")))
+    edges.push({ from: id("shipper"), to: id("logstore"), kind: "logs", label: "logs" });
+}
+
+/**
+ * A spoke's flows to the hub it references (`platform:hubStackReference`), when that hub is one of
+ * the plans: Transit Gateway attachment, metrics remote-write, logs, and the hub Flux's reconciliation.
+ */
+function drawHubFlows({ plan, edges, id }: StackSketch, hubs: ReadonlySet<string>): void {
+  const reference = ofType(plan, "pulumi:pulumi:StackReference")[0];
+  const hub = reference
+    ? String(get(reference.inputs, "name") ?? reference.name)
+        .split("/")
+        .pop()
+    : undefined;
+  if (!hub || !hubs.has(hub)) return;
+  const hubId = (part: string) => `${hub}:${part}`;
+  // Arrows to a part the hub lacks are dropped by fleetTopology, with every dangling arrow.
+  if (ofType(plan, "awsx:ec2:Vpc").length > 0)
+    edges.push({ from: id("vpc"), to: hubId("tgw"), kind: "network", label: "TGW attachment" });
+  if (helmChart(plan, "kube-prometheus-stack"))
+    edges.push({ from: id("metrics"), to: hubId("metrics"), kind: "metrics", label: "remote-write" });
+  if (helmChart(plan, "fluent-bit"))
+    edges.push({ from: id("shipper"), to: hubId("logstore"), kind: "logs", label: "logs" });
+  if (
+    ofType(plan, "platform:gitops:SpokeRegistration").length > 0 &&
+    ofType(plan, "eks:index:Cluster").length > 0
+  )
+    edges.push({ from: hubId("flux"), to: id("eks"), kind: "gitops", label: "reconciles (kubeConfig)" });
+}
+
 /**
  * Reads the stacks' plans into the fleet's boxes and arrows. Each stack is a box holding its VPC,
  * EKS cluster, node groups and platform services; a spoke's Transit Gateway attachment, metrics
@@ -89,134 +240,19 @@ export function fleetTopology(plans: readonly FleetPlan[]): Topology {
   const hubs = new Set(plans.filter((p) => role(p) === "hub").map((p) => p.stack));
 
   for (const plan of [...plans].sort((a, b) => a.stack.localeCompare(b.stack))) {
-    const s = plan.stack;
-    const id = (part: string) => `${s}:${part}`;
-    const kind = role(plan);
-    const cost =
-      plan.cost.monthlyUsd === null ? "cost not estimated" : `${money(plan.cost.monthlyUsd)}/month`;
-    stacks.push({
-      id: s,
-      title: kind === "stack" ? `stack ${s}` : `${kind === "hub" ? "Hub" : "Spoke"}: stack ${s}`,
-      subtitle: `${plan.cost.region} · ${cost} · first deploy ${formatDuration(plan.firstDeploy.totalSeconds)}`,
-    });
-
-    const vpc = ofType(plan, "awsx:ec2:Vpc")[0];
-    if (vpc) {
-      const strategy = String(get(vpc.inputs, "natGateways", "strategy") ?? "OnePerAz");
-      const zones = Number(get(vpc.inputs, "numberOfAvailabilityZones") ?? 3);
-      const nats = strategy === "None" ? 0 : strategy === "Single" ? 1 : zones;
-      nodes.push({
-        id: id("vpc"),
-        stack: s,
-        kind: "network",
-        lines: [
-          "VPC",
-          `${String(get(vpc.inputs, "cidrBlock"))}, ${zones} AZs`,
-          `${nats} NAT gateway${nats === 1 ? "" : "s"}`,
-        ],
-      });
-    }
-    const cluster = ofType(plan, "eks:index:Cluster")[0];
-    if (cluster) {
-      nodes.push({
-        id: id("eks"),
-        stack: s,
-        kind: "cluster",
-        lines: [
-          "EKS cluster",
-          `${String(get(cluster.inputs, "name") ?? cluster.name)} (${String(get(cluster.inputs, "version") ?? "?")})`,
-        ],
-      });
-      if (vpc) edges.push({ from: id("vpc"), to: id("eks"), kind: "network", label: "private subnets" });
-    }
-    const groups = ofType(plan, "eks:index:ManagedNodeGroup").map(
-      (g) =>
-        `${String(get(g.inputs, "nodeGroupName") ?? g.name)}: ${String(get(g.inputs, "scalingConfig", "desiredSize") ?? "?")} × ${String((get(g.inputs, "instanceTypes") as string[] | undefined)?.[0] ?? "?")}`,
-    );
-    if (groups.length > 0) {
-      nodes.push({ id: id("nodes"), stack: s, kind: "compute", lines: ["Managed node groups", ...groups] });
-      if (cluster) edges.push({ from: id("eks"), to: id("nodes"), kind: "network", label: "" });
-    }
-
-    const tgw = ofType(plan, "aws:ec2transitgateway/transitGateway:TransitGateway")[0];
-    if (tgw) {
-      nodes.push({
-        id: id("tgw"),
-        stack: s,
-        kind: "network",
-        lines: ["Transit Gateway", `ASN ${String(get(tgw.inputs, "amazonSideAsn") ?? "?")}`],
-      });
-      if (vpc) edges.push({ from: id("vpc"), to: id("tgw"), kind: "network", label: "attachment" });
-    }
-
-    const prometheus = helmChart(plan, "kube-prometheus-stack");
-    if (prometheus) {
-      nodes.push({
-        id: id("metrics"),
-        stack: s,
-        kind: "metrics",
-        lines: kind === "hub" ? ["Prometheus, Alertmanager", "Grafana"] : ["Prometheus agent"],
-      });
-    }
-    if (ofType(plan, "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch").length > 0) {
-      nodes.push({ id: id("logstore"), stack: s, kind: "logs", lines: ["Elasticsearch", "Kibana"] });
-    }
-    if (helmChart(plan, "fluent-bit")) {
-      nodes.push({ id: id("shipper"), stack: s, kind: "logs", lines: ["Fluent Bit"] });
-    }
-    if (helmChart(plan, "flux2")) {
-      nodes.push({ id: id("flux"), stack: s, kind: "gitops", lines: ["Flux"] });
-      const sync = ofType(plan, "kubernetes:source.toolkit.fluxcd.io/v1:GitRepository").find(
-        (r) => get(r.inputs, "metadata", "namespace") === "flux-system",
-      );
-      const url = get(sync?.inputs, "spec", "url");
-      if (typeof url === "string")
-        edges.push({ from: repo(url), to: id("flux"), kind: "gitops", label: "sync" });
-    }
-    for (const org of ofType(plan, "platform:tenancy:Organization")) {
-      const orgId = id(`org:${org.name}`);
-      const envs = plan.resources.filter(
-        (r) => r.type === "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization" && r.parent === org.urn,
-      ).length;
-      nodes.push({
-        id: orgId,
-        stack: s,
-        kind: "tenant",
-        lines: [
-          `organization ${org.name.replace(/^tenant-/, "")}`,
-          `${envs} environment${envs === 1 ? "" : "s"}`,
-        ],
-      });
-      if (helmChart(plan, "flux2"))
-        edges.push({ from: id("flux"), to: orgId, kind: "gitops", label: "tenant sync" });
-    }
-    if (nodes.some((n) => n.id === id("shipper")) && nodes.some((n) => n.id === id("logstore")))
-      edges.push({ from: id("shipper"), to: id("logstore"), kind: "logs", label: "logs" });
-
-    if (kind === "spoke") {
-      const reference = ofType(plan, "pulumi:pulumi:StackReference")[0];
-      const hub = reference
-        ? String(get(reference.inputs, "name") ?? reference.name)
-            .split("/")
-            .pop()
-        : undefined;
-      if (hub && hubs.has(hub)) {
-        const hubId = (part: string) => `${hub}:${part}`;
-        // Arrows to a part the hub lacks are dropped below, with every dangling arrow.
-        if (vpc) edges.push({ from: id("vpc"), to: hubId("tgw"), kind: "network", label: "TGW attachment" });
-        if (prometheus)
-          edges.push({ from: id("metrics"), to: hubId("metrics"), kind: "metrics", label: "remote-write" });
-        if (helmChart(plan, "fluent-bit"))
-          edges.push({ from: id("shipper"), to: hubId("logstore"), kind: "logs", label: "logs" });
-        if (ofType(plan, "platform:gitops:SpokeRegistration").length > 0 && cluster)
-          edges.push({
-            from: hubId("flux"),
-            to: id("eks"),
-            kind: "gitops",
-            label: "reconciles (kubeConfig)",
-          });
-      }
-    }
+    const sketch: StackSketch = {
+      plan,
+      stack: plan.stack,
+      role: role(plan),
+      nodes,
+      edges,
+      id: (part) => `${plan.stack}:${part}`,
+      repo,
+    };
+    stacks.push(stackBox(plan, sketch.role));
+    drawInfrastructure(sketch);
+    drawPlatformServices(sketch);
+    if (sketch.role === "spoke") drawHubFlows(sketch, hubs);
   }
   const ids = new Set(nodes.map((n) => n.id));
   return { stacks, nodes, edges: edges.filter((e) => ids.has(e.from) && ids.has(e.to)) };

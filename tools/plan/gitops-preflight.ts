@@ -404,6 +404,443 @@ function declaringFiles(dir: string): Map<string, string> {
   return index;
 }
 
+/** What a preflight run collects, shared by the walks of its clusters. */
+interface PreflightSink {
+  /** Records a finding (once per check and message). */
+  readonly add: (finding: GitOpsFinding) => void;
+  /** The file of a checkout declaring an object, relative to the checkout. */
+  readonly fileOf: (dir: string, kind: string, name: string) => string | undefined;
+  readonly followed: PreflightResult["followed"];
+}
+
+/** A Kustomization being followed, as its findings describe it. */
+interface FollowedKustomization {
+  /** `namespace/name`. */
+  readonly ref: string;
+  readonly namespace: string;
+  /** How messages name it: the Kustomization and who declared it. */
+  readonly who: string;
+  readonly platformDeclared: boolean;
+  /** Its path in the repository, as the spec gives it. */
+  readonly path: string;
+  /** The checkout it builds from. */
+  readonly dir: string;
+  /** Whether a second Flux installation in its objects was reported (once per Kustomization). */
+  fluxInstallReported: boolean;
+}
+
+/** Whether an object is part of a Flux installation (its CRDs or controllers). */
+function isFluxInstall(o: K8sObject): boolean {
+  return (
+    (o.kind === "CustomResourceDefinition" && /\.toolkit\.fluxcd\.io$/.test(o.metadata.name)) ||
+    (o.kind === "Deployment" &&
+      (o.metadata.labels?.["app.kubernetes.io/part-of"] === "flux" ||
+        /^(source|kustomize|helm|notification|image-reflector|image-automation)-controller$/.test(
+          o.metadata.name,
+        )))
+  );
+}
+
+/** Renders objects with Flux's post-build substitution and the variables the plan knows. */
+function substitutedObjects(yaml: string, vars: Readonly<Record<string, string>>): K8sObject[] {
+  return parseAllDocuments(yaml)
+    .map((d) => {
+      const o = d.toJS() as K8sObject | null;
+      if (!o) return null;
+      if (o.metadata?.annotations?.["kustomize.toolkit.fluxcd.io/substitute"] === "disabled") return o;
+      return parseYaml(substitute(stringify(o), vars)) as K8sObject;
+    })
+    .filter((o): o is K8sObject => !!o && !!o.kind && !!o.metadata?.name);
+}
+
+/**
+ * The walk of one cluster: every Kustomization Flux would apply there (the platform's, then those
+ * their paths declare), the objects they apply, and the HelmReleases among them once every source
+ * is known.
+ */
+class ClusterWalk {
+  /** Flux sources on this cluster: the platform's, then those the repository applies. */
+  private readonly sources = new Map<string, K8sObject>();
+  /** URL of the cluster's root GitRepository (flux-system), which a checkout without URL maps to. */
+  private readonly rootUrl?: string;
+  /** Object key -> the Kustomizations applying it. */
+  private readonly appliedBy = new Map<string, string[]>();
+  private readonly applied = new Map<string, K8sObject>();
+  private readonly queue: Visit[];
+  private readonly visited = new Set<string>();
+  private readonly helmReleases: { hr: K8sObject; by: string }[] = [];
+
+  constructor(
+    private readonly cluster: PlatformCluster,
+    private readonly repos: readonly GitOpsRepo[],
+    private readonly sink: PreflightSink,
+  ) {
+    for (const s of cluster.sources) this.sources.set(`${s.kind}/${ref(s)}`, s);
+    this.rootUrl = cluster.sources.find(
+      (s) => s.kind === "GitRepository" && ref(s) === `${FLUX_NAMESPACE}/flux-system`,
+    )?.spec?.url as string | undefined;
+    this.queue = cluster.kustomizations.map((object) => ({
+      cluster,
+      object,
+      declarer: {
+        by: "platform",
+        resource: cluster.owned.get(
+          objectKey("Kustomization", object.metadata.namespace, object.metadata.name),
+        )!,
+      },
+    }));
+  }
+
+  /** Follows every Kustomization, then judges the HelmReleases and the single owner of each object. */
+  run(): void {
+    while (this.queue.length > 0) this.follow(this.queue.shift()!);
+    for (const { hr, by } of this.helmReleases) this.checkHelmRelease(hr, by);
+    this.checkOneOwner();
+  }
+
+  /** The checkout of a repository URL: given with that URL, or without one for the root repository. */
+  private dirOf(url: string | undefined): string | undefined {
+    if (!url) return undefined;
+    const exact = this.repos.find((r) => r.url && normalizeGitUrl(r.url) === normalizeGitUrl(url));
+    if (exact) return exact.dir;
+    const bare = this.repos.find((r) => !r.url);
+    return bare && this.rootUrl && normalizeGitUrl(this.rootUrl) === normalizeGitUrl(url)
+      ? bare.dir
+      : undefined;
+  }
+
+  /** Judges one Kustomization, builds its path and judges every object it would apply. */
+  private follow({ object: k, declarer }: Visit): void {
+    const kRef = ref(k);
+    if (this.visited.has(kRef)) return;
+    this.visited.add(kRef);
+    const spec = k.spec ?? {};
+    if (spec.suspend === true) return;
+    if (spec.kubeConfig) return; // applies to another cluster (the hub's baseline of a spoke)
+    const platformDeclared = declarer.by === "platform";
+    const who = platformDeclared
+      ? `Kustomization ${kRef} (created by Pulumi: ${declarer.resource})`
+      : `Kustomization ${kRef} (declared in the repository, applied by ${declarer.parent})`;
+    const namespace = k.metadata.namespace ?? "default";
+    this.checkKustomizationSpec(k, kRef, who, platformDeclared);
+    const checkout = this.checkoutOf(spec, kRef, namespace, who);
+    if (!checkout) return;
+    const path = (spec.path as string | undefined) ?? "./";
+    const kustomization: FollowedKustomization = {
+      ref: kRef,
+      namespace,
+      who,
+      platformDeclared,
+      path,
+      dir: checkout.dir,
+      fluxInstallReported: false,
+    };
+    const rendered = this.render(kustomization, spec, checkout.url);
+    if (!rendered) return;
+    const { raw, objects } = rendered;
+    this.sink.followed.push({
+      kustomization: kRef,
+      path,
+      objects: objects.length,
+      declaredBy: platformDeclared ? "pulumi" : "repository",
+    });
+    // Kustomizations whose own spec.patches the platform's patches replace (a list is replaced whole).
+    const ownPatches = new Map<string, unknown[]>();
+    if (platformDeclared) {
+      this.reportDropped(kustomization, raw, objects);
+      for (const o of parseObjects(raw))
+        if (isFluxKustomization(o) && Array.isArray(o.spec?.patches) && o.spec.patches.length > 0)
+          ownPatches.set(
+            ref({ ...o, metadata: { ...o.metadata, namespace: o.metadata.namespace ?? namespace } }),
+            o.spec.patches,
+          );
+    }
+    for (const o of objects) this.checkObject(kustomization, o, ownPatches);
+  }
+
+  /** The Kustomization's own API version, and the account the lockdown would impersonate. */
+  private checkKustomizationSpec(k: K8sObject, kRef: string, who: string, platformDeclared: boolean): void {
+    const ns = k.metadata.namespace ?? "default";
+    if (!k.apiVersion.endsWith("/v1"))
+      this.sink.add({
+        check: "gitops-api-version-served",
+        level: "mandatory",
+        message: `${who} uses ${k.apiVersion}, which Flux ${fluxVersions.fluxVersion} does not serve (served: kustomize.toolkit.fluxcd.io/v1)`,
+        step: `change apiVersion of Kustomization ${kRef} to kustomize.toolkit.fluxcd.io/v1`,
+      });
+    const lock = this.cluster.lockdown;
+    if (!k.spec?.serviceAccountName && lock.defaultServiceAccount && !platformDeclared)
+      this.sink.add({
+        check: "gitops-lockdown",
+        level: "mandatory",
+        message: `${who} names no serviceAccountName: the Flux lockdown impersonates ${ns}/${lock.defaultServiceAccount}, which may apply nothing`,
+        step: `set spec.serviceAccountName of Kustomization ${kRef} (an account in ${ns} allowed to apply its objects)`,
+      });
+  }
+
+  /**
+   * The checkout a Kustomization builds from: its source must be in its namespace (the lockdown), a
+   * GitRepository the plan knows, with a `--gitops-repo` checkout.
+   * @returns undefined (with a finding) when it cannot be followed
+   */
+  private checkoutOf(
+    spec: FluxSpec,
+    kRef: string,
+    ns: string,
+    who: string,
+  ): { url?: string; dir: string } | undefined {
+    const srcRef = spec.sourceRef ?? {};
+    const srcNs = srcRef.namespace ?? ns;
+    if (srcNs !== ns && this.cluster.lockdown.noCrossNamespaceRefs)
+      this.sink.add({
+        check: "gitops-lockdown",
+        level: "mandatory",
+        message: `${who} takes its source from ${srcRef.kind} ${srcNs}/${srcRef.name}: the Flux lockdown refuses cross-namespace references`,
+        step: `give Kustomization ${kRef} a source in its own namespace ${ns}`,
+      });
+    const source = this.sources.get(`${srcRef.kind}/${srcNs}/${srcRef.name}`);
+    if (srcRef.kind !== "GitRepository" || !source) {
+      this.sink.add({
+        check: "gitops-source-followed",
+        level: "advisory",
+        message: `${who}: source ${srcRef.kind} ${srcNs}/${srcRef.name} is not one the plan knows; not followed`,
+      });
+      return undefined;
+    }
+    const url = source.spec?.url as string | undefined;
+    const dir = this.dirOf(url);
+    if (!dir) {
+      this.sink.add({
+        check: "gitops-source-followed",
+        level: "advisory",
+        message: `${who}: no --gitops-repo checkout of ${url}; not followed`,
+      });
+      return undefined;
+    }
+    return { url, dir };
+  }
+
+  /**
+   * Builds the Kustomization's path with kustomize and its own transforms, then substitutes the
+   * post-build variables as Flux does (the platform facts for flux-system).
+   * @returns the kustomize output before the transforms and the objects Flux would apply, or
+   * undefined (with a finding) when the path is missing or does not build
+   */
+  private render(
+    k: FollowedKustomization,
+    spec: FluxSpec,
+    url: string | undefined,
+  ): { raw: string; objects: K8sObject[] } | undefined {
+    const full = path.resolve(k.dir, k.path);
+    const problem = (detail: string, step: string) =>
+      this.sink.add({
+        check: "gitops-path-builds",
+        level: k.platformDeclared ? "mandatory" : "advisory",
+        message: `${k.who}: path ${k.path} ${detail}`,
+        step,
+      });
+    if (!full.startsWith(path.resolve(k.dir)) || !existsSync(full) || !statSync(full).isDirectory()) {
+      problem(
+        `does not exist in ${url}`,
+        k.platformDeclared
+          ? `create ${k.path} in the repository, or point the stack's config at the right path`
+          : `fix spec.path of Kustomization ${k.ref} (${k.path} does not exist)`,
+      );
+      return undefined;
+    }
+    const buildFails = (error: string) =>
+      problem(
+        `does not build with kustomize: ${error}`,
+        `make ${k.path} build with \`kubectl kustomize\` (${error})`,
+      );
+    const raw = buildPath(full);
+    const built = raw.ok ? applyTransforms(raw.yaml, spec) : raw;
+    if (!raw.ok || !built.ok) {
+      buildFails(built.ok ? "" : built.error);
+      return undefined;
+    }
+    if (!spec.postBuild) return { raw: raw.yaml, objects: parseObjects(built.yaml) };
+    const vars: Record<string, string> = {};
+    for (const from of spec.postBuild.substituteFrom ?? []) {
+      if (
+        from.kind === "ConfigMap" &&
+        from.name === PLATFORM_FACTS_CONFIGMAP &&
+        k.namespace === FLUX_NAMESPACE
+      )
+        Object.assign(vars, this.cluster.facts);
+    }
+    Object.assign(vars, spec.postBuild.substitute ?? {});
+    return { raw: raw.yaml, objects: substitutedObjects(built.yaml, vars) };
+  }
+
+  /** What the platform's patches drop from a path it syncs (the repository should delete it). */
+  private reportDropped(k: FollowedKustomization, raw: string, objects: readonly K8sObject[]): void {
+    const kept = new Set(objects.map((o) => `${o.kind}/${o.metadata.name}`));
+    const dropped = new Map<string, string[]>();
+    for (const o of parseObjects(raw)) {
+      if (kept.has(`${o.kind}/${o.metadata.name}`)) continue;
+      const file = this.sink.fileOf(k.dir, o.kind, o.metadata.name) ?? k.path;
+      dropped.set(file, [
+        ...(dropped.get(file) ?? []),
+        describe(o.kind, o.metadata.namespace, o.metadata.name),
+      ]);
+    }
+    for (const [file, list] of dropped)
+      this.sink.add({
+        check: "gitops-dropped-by-platform",
+        level: "advisory",
+        message: `${k.who} drops ${list.length} object(s) of ${file} the platform owns: ${list.slice(0, 4).join(", ")}${list.length > 4 ? ", ..." : ""}`,
+        step: `delete ${list.length > 4 ? `${file} (${list.length} objects)` : `${list.join(", ")} from ${file}`}: the platform owns ${list.length > 1 ? "them" : "it"} and drops ${list.length > 1 ? "them" : "it"} from the sync`,
+      });
+  }
+
+  /**
+   * One object a Kustomization applies: recorded (single owner, sources), not part of a second
+   * Flux installation, not also declared by Pulumi, a Flux API version the platform's Flux serves, its own spec.patches kept; a Flux
+   * Kustomization is queued to be followed, a HelmRelease to be judged.
+   */
+  private checkObject(
+    k: FollowedKustomization,
+    o: K8sObject,
+    ownPatches: ReadonlyMap<string, unknown[]>,
+  ): void {
+    const oNs = CLUSTER_SCOPED.has(o.kind) ? undefined : (o.metadata.namespace ?? "default");
+    const key = objectKey(o.kind, oNs, o.metadata.name);
+    this.appliedBy.set(key, [...(this.appliedBy.get(key) ?? []), k.ref]);
+    this.applied.set(key, o);
+    const what = describe(o.kind, oNs, o.metadata.name);
+    const file = this.sink.fileOf(k.dir, o.kind, o.metadata.name);
+    const where = file ? ` (${file})` : "";
+    if (isFluxInstall(o) && this.cluster.fluxInstalled) {
+      if (!k.fluxInstallReported)
+        this.sink.add({
+          check: "gitops-one-flux",
+          level: "mandatory",
+          message: `${k.who} would install a second Flux over the one the platform installs (${what}${where})`,
+          step: `remove the Flux installation (gotk-components.yaml) from what ${k.path} builds: the platform installs Flux`,
+        });
+      k.fluxInstallReported = true;
+      return;
+    }
+    const owner = this.cluster.owned.get(key);
+    if (owner)
+      this.sink.add({
+        check: "gitops-one-owner",
+        level: "mandatory",
+        message: `${what} is declared by both Pulumi (${owner}) and the repository${where}, applied by ${k.who}`,
+        step: `delete ${what} from the repository${where}: the platform creates it`,
+      });
+    const group = o.apiVersion?.split("/")[0] ?? "";
+    if (group.endsWith(".toolkit.fluxcd.io")) this.checkFluxApiVersion(o, group, `${what}${where}`);
+    if (o.apiVersion?.startsWith("source.toolkit.fluxcd.io/")) this.sources.set(`${o.kind}/${ref(o)}`, o);
+    const inNamespace = { ...o, metadata: { ...o.metadata, namespace: oNs } };
+    const own = isFluxKustomization(o) ? ownPatches.get(ref(inNamespace)) : undefined;
+    const kept = (o.spec?.patches ?? []).map((p) => JSON.stringify(p));
+    const lost = (own ?? []).filter((p) => !kept.includes(JSON.stringify(p)));
+    if (lost.length > 0)
+      this.sink.add({
+        check: "gitops-patches-kept",
+        level: "mandatory",
+        message: `${what}${where}: the platform's patches, applied by ${k.who}, replace its own spec.patches (${lost.length} lost)`,
+        step: `move the spec.patches of ${what}${where} into the kustomization.yaml of its path: the platform sets spec.patches of Kustomizations in ${FLUX_NAMESPACE}`,
+      });
+    if (isFluxKustomization(o))
+      this.queue.push({
+        cluster: this.cluster,
+        object: inNamespace,
+        declarer: { by: "repository", parent: k.ref },
+      });
+    if (o.kind === "HelmRelease" && group === "helm.toolkit.fluxcd.io")
+      this.helmReleases.push({ hr: inNamespace, by: k.ref });
+  }
+
+  /** A Flux object's kind is installed and its version served by the platform's pinned Flux. */
+  private checkFluxApiVersion(o: K8sObject, group: string, what: string): void {
+    const version = o.apiVersion.split("/")[1];
+    const served = fluxServedVersions[group]?.[o.kind];
+    if (!served)
+      this.sink.add({
+        check: "gitops-api-version-served",
+        level: "mandatory",
+        message: `${what}: ${o.apiVersion} ${o.kind} is not installed by the platform's Flux ${fluxVersions.fluxVersion}`,
+        step: `remove ${what} or ask the platform to enable its controller`,
+      });
+    else if (!served.includes(version))
+      this.sink.add({
+        check: "gitops-api-version-served",
+        level: "mandatory",
+        message: `${what}: ${o.apiVersion} is not served by Flux ${fluxVersions.fluxVersion} (served: ${served.map((v) => `${group}/${v}`).join(", ")})`,
+        step: `change apiVersion of ${what} to ${group}/${served[served.length - 1]}`,
+      });
+  }
+
+  /** A HelmRelease: one chart reference, an account the lockdown accepts, a chart source that exists in its namespace. */
+  private checkHelmRelease(hr: K8sObject, by: string): void {
+    const ns = hr.metadata.namespace!;
+    const what = `HelmRelease ${ns}/${hr.metadata.name} (applied by ${by})`;
+    const spec = hr.spec ?? {};
+    const lock = this.cluster.lockdown;
+    const infrastructure = spec.serviceAccountName === FLUX_INFRASTRUCTURE_SA;
+    if (spec.chart && spec.chartRef)
+      this.sink.add({
+        check: "gitops-helmrelease-valid",
+        level: "mandatory",
+        message: `${what} has both spec.chart and spec.chartRef, which Flux refuses${infrastructure ? ` (the platform's patch for infrastructure namespace ${ns} sets spec.chart.spec.sourceRef; a release with spec.chartRef cannot be adopted there)` : ""}`,
+        step: `give HelmRelease ${ns}/${hr.metadata.name} spec.chart or spec.chartRef, not both${infrastructure ? `, or remove ${ns} from platform:gitops.infrastructureNamespaces and give it its own account and source` : ""}`,
+      });
+    const chartRef = spec.chart?.spec?.sourceRef ?? spec.chartRef;
+    const srcNs = chartRef?.namespace ?? ns;
+    // A cluster-level release (applied from flux-system) with its chart source in flux-system:
+    // the lockdown-friendly form is the platform's own (gitops/infrastructure/controllers).
+    const move =
+      by.startsWith(`${FLUX_NAMESPACE}/`) && ns !== FLUX_NAMESPACE && srcNs === FLUX_NAMESPACE
+        ? `list ${ns} in the stack's platform:gitops.infrastructureNamespaces (with the chart source ${chartRef?.name}), or move HelmRelease ${ns}/${hr.metadata.name} to namespace ${FLUX_NAMESPACE} with spec.targetNamespace: ${ns}, spec.storageNamespace: ${ns}, spec.releaseName: ${spec.releaseName ?? hr.metadata.name} (keeps the installed release) and spec.serviceAccountName: kustomize-controller, with its valuesFrom objects and out of reach of a kustomization.yaml \`namespace:\`, as the platform's own gitops/infrastructure/controllers does`
+        : undefined;
+    if (!spec.serviceAccountName && lock.defaultServiceAccount)
+      this.sink.add({
+        check: "gitops-lockdown",
+        level: "mandatory",
+        message: `${what} names no serviceAccountName: the Flux lockdown impersonates ${ns}/${lock.defaultServiceAccount}, which may install nothing`,
+        step:
+          move ??
+          `set spec.serviceAccountName of HelmRelease ${ns}/${hr.metadata.name} (an account in ${ns} allowed to install the chart)`,
+      });
+    if (!chartRef) return;
+    if (srcNs !== ns && lock.noCrossNamespaceRefs) {
+      this.sink.add({
+        check: "gitops-lockdown",
+        level: "mandatory",
+        message: `${what} takes its chart from ${chartRef.kind} ${srcNs}/${chartRef.name}: the Flux lockdown refuses cross-namespace references`,
+        step: move ?? `give HelmRelease ${ns}/${hr.metadata.name} a chart source in its own namespace ${ns}`,
+      });
+      return;
+    }
+    if (!this.sources.has(`${chartRef.kind}/${srcNs}/${chartRef.name}`))
+      this.sink.add({
+        check: "gitops-source-exists",
+        level: "mandatory",
+        message: `${what} takes its chart from ${chartRef.kind} ${srcNs}/${chartRef.name}, which neither Pulumi nor the repository creates`,
+        step: `declare ${chartRef.kind} ${srcNs}/${chartRef.name} or point HelmRelease ${ns}/${hr.metadata.name} at an existing source`,
+      });
+  }
+
+  /** One Flux owner per object: two Kustomizations applying it would prune and overwrite each other. */
+  private checkOneOwner(): void {
+    for (const [key, by] of this.appliedBy) {
+      const unique = [...new Set(by)];
+      if (unique.length < 2) continue;
+      const o = this.applied.get(key)!;
+      const what = describe(o.kind, o.metadata.namespace, o.metadata.name);
+      this.sink.add({
+        check: "gitops-one-owner",
+        level: "mandatory",
+        message: `${what} is applied by ${unique.length} Flux Kustomizations (${unique.join(", ")}): they would prune and overwrite each other`,
+        step: `keep ${what} in one Kustomization's path only (${unique.join(" or ")})`,
+      });
+    }
+  }
+}
+
 /**
  * Follows every Flux Kustomization the platform creates and, recursively, every one found in what
  * they render, and judges what Flux would apply. The stack's root GitRepository (flux-system) maps
@@ -415,329 +852,19 @@ export function runGitOpsPreflight(
 ): PreflightResult {
   const findings: GitOpsFinding[] = [];
   const followed: PreflightResult["followed"] = [];
-  const clusters = platformClusters(resources);
-  const add = (f: GitOpsFinding) => {
-    if (!findings.some((g) => g.check === f.check && g.message === f.message)) findings.push(f);
-  };
   const fileIndex = new Map<string, Map<string, string>>();
-  const fileOf = (dir: string, kind: string, name: string) => {
-    if (!fileIndex.has(dir)) fileIndex.set(dir, declaringFiles(dir));
-    return fileIndex.get(dir)!.get(`${kind}/${name}`);
+  const sink: PreflightSink = {
+    add: (f) => {
+      if (!findings.some((g) => g.check === f.check && g.message === f.message)) findings.push(f);
+    },
+    fileOf: (dir, kind, name) => {
+      if (!fileIndex.has(dir)) fileIndex.set(dir, declaringFiles(dir));
+      return fileIndex.get(dir)!.get(`${kind}/${name}`);
+    },
+    followed,
   };
-
-  for (const cluster of clusters) {
-    if (cluster.kustomizations.length === 0) continue;
-    // Sources on this cluster: the platform's, then those the repository applies.
-    const sources = new Map<string, K8sObject>();
-    for (const s of cluster.sources) sources.set(`${s.kind}/${ref(s)}`, s);
-    const rootUrl = cluster.sources.find(
-      (s) => s.kind === "GitRepository" && ref(s) === `${FLUX_NAMESPACE}/flux-system`,
-    )?.spec?.url as string | undefined;
-    const dirOf = (url: string | undefined): string | undefined => {
-      if (!url) return undefined;
-      const exact = options.repos.find((r) => r.url && normalizeGitUrl(r.url) === normalizeGitUrl(url));
-      if (exact) return exact.dir;
-      const bare = options.repos.find((r) => !r.url);
-      return bare && rootUrl && normalizeGitUrl(rootUrl) === normalizeGitUrl(url) ? bare.dir : undefined;
-    };
-
-    const appliedBy = new Map<string, string[]>(); // object key -> Kustomizations applying it
-    const applied = new Map<string, K8sObject>();
-    const queue: Visit[] = cluster.kustomizations.map((object) => ({
-      cluster,
-      object,
-      declarer: {
-        by: "platform",
-        resource: cluster.owned.get(
-          objectKey("Kustomization", object.metadata.namespace, object.metadata.name),
-        )!,
-      },
-    }));
-    const visited = new Set<string>();
-    const pendingHelmReleases: { hr: K8sObject; by: string }[] = [];
-
-    while (queue.length > 0) {
-      const { object: k, declarer } = queue.shift()!;
-      const kRef = ref(k);
-      if (visited.has(kRef)) continue;
-      visited.add(kRef);
-      const spec = k.spec ?? {};
-      const ns = k.metadata.namespace ?? "default";
-      const platformDeclared = declarer.by === "platform";
-      const who = platformDeclared
-        ? `Kustomization ${kRef} (created by Pulumi: ${declarer.resource})`
-        : `Kustomization ${kRef} (declared in the repository, applied by ${declarer.parent})`;
-      if (spec.suspend === true) continue;
-      if (spec.kubeConfig) continue; // applies to another cluster (the hub's baseline of a spoke)
-
-      if (!k.apiVersion.endsWith("/v1"))
-        add({
-          check: "gitops-api-version-served",
-          level: "mandatory",
-          message: `${who} uses ${k.apiVersion}, which Flux ${fluxVersions.fluxVersion} does not serve (served: kustomize.toolkit.fluxcd.io/v1)`,
-          step: `change apiVersion of Kustomization ${kRef} to kustomize.toolkit.fluxcd.io/v1`,
-        });
-      const lock = cluster.lockdown;
-      if (!spec.serviceAccountName && lock.defaultServiceAccount && !platformDeclared)
-        add({
-          check: "gitops-lockdown",
-          level: "mandatory",
-          message: `${who} names no serviceAccountName: the Flux lockdown impersonates ${ns}/${lock.defaultServiceAccount}, which may apply nothing`,
-          step: `set spec.serviceAccountName of Kustomization ${kRef} (an account in ${ns} allowed to apply its objects)`,
-        });
-      const srcRef = spec.sourceRef ?? {};
-      const srcNs = srcRef.namespace ?? ns;
-      if (srcNs !== ns && lock.noCrossNamespaceRefs)
-        add({
-          check: "gitops-lockdown",
-          level: "mandatory",
-          message: `${who} takes its source from ${srcRef.kind} ${srcNs}/${srcRef.name}: the Flux lockdown refuses cross-namespace references`,
-          step: `give Kustomization ${kRef} a source in its own namespace ${ns}`,
-        });
-      const source = sources.get(`${srcRef.kind}/${srcNs}/${srcRef.name}`);
-      if (srcRef.kind !== "GitRepository" || !source) {
-        add({
-          check: "gitops-source-followed",
-          level: "advisory",
-          message: `${who}: source ${srcRef.kind} ${srcNs}/${srcRef.name} is not one the plan knows; not followed`,
-        });
-        continue;
-      }
-      const url = source.spec?.url as string | undefined;
-      const dir = dirOf(url);
-      if (!dir) {
-        add({
-          check: "gitops-source-followed",
-          level: "advisory",
-          message: `${who}: no --gitops-repo checkout of ${url}; not followed`,
-        });
-        continue;
-      }
-      const pathSpec = (spec.path as string | undefined) ?? "./";
-      const full = path.resolve(dir, pathSpec);
-      const level = platformDeclared ? "mandatory" : "advisory";
-      const problem = (detail: string, step: string) =>
-        add({ check: "gitops-path-builds", level, message: `${who}: path ${pathSpec} ${detail}`, step });
-      if (!full.startsWith(path.resolve(dir)) || !existsSync(full) || !statSync(full).isDirectory()) {
-        problem(
-          `does not exist in ${url}`,
-          platformDeclared
-            ? `create ${pathSpec} in the repository, or point the stack's config at the right path`
-            : `fix spec.path of Kustomization ${kRef} (${pathSpec} does not exist)`,
-        );
-        continue;
-      }
-      const raw = buildPath(full);
-      const built = raw.ok ? applyTransforms(raw.yaml, spec) : raw;
-      if (!built.ok) {
-        problem(
-          `does not build with kustomize: ${built.error}`,
-          `make ${pathSpec} build with \`kubectl kustomize\` (${built.error})`,
-        );
-        continue;
-      }
-
-      // Post-build substitution, as Flux does it, with the variables the plan knows.
-      let objects: K8sObject[];
-      if (spec.postBuild) {
-        const vars: Record<string, string> = {};
-        for (const from of spec.postBuild.substituteFrom ?? []) {
-          if (from.kind === "ConfigMap" && from.name === PLATFORM_FACTS_CONFIGMAP && ns === FLUX_NAMESPACE)
-            Object.assign(vars, cluster.facts);
-        }
-        Object.assign(vars, spec.postBuild.substitute ?? {});
-        objects = parseAllDocuments(built.yaml)
-          .map((d) => {
-            const o = d.toJS() as K8sObject | null;
-            if (!o) return null;
-            if (o.metadata?.annotations?.["kustomize.toolkit.fluxcd.io/substitute"] === "disabled") return o;
-            return parseYaml(substitute(stringify(o), vars)) as K8sObject;
-          })
-          .filter((o): o is K8sObject => !!o && !!o.kind && !!o.metadata?.name);
-      } else {
-        objects = parseObjects(built.yaml);
-      }
-      followed.push({
-        kustomization: kRef,
-        path: pathSpec,
-        objects: objects.length,
-        declaredBy: platformDeclared ? "pulumi" : "repository",
-      });
-
-      // What the platform's patches drop from this path (the repository should delete it).
-      if (raw.ok && platformDeclared) {
-        const kept = new Set(objects.map((o) => `${o.kind}/${o.metadata.name}`));
-        const dropped = new Map<string, string[]>();
-        for (const o of parseObjects(raw.yaml)) {
-          if (kept.has(`${o.kind}/${o.metadata.name}`)) continue;
-          const file = fileOf(dir, o.kind, o.metadata.name) ?? pathSpec;
-          dropped.set(file, [
-            ...(dropped.get(file) ?? []),
-            describe(o.kind, o.metadata.namespace, o.metadata.name),
-          ]);
-        }
-        for (const [file, list] of dropped)
-          add({
-            check: "gitops-dropped-by-platform",
-            level: "advisory",
-            message: `${who} drops ${list.length} object(s) of ${file} the platform owns: ${list.slice(0, 4).join(", ")}${list.length > 4 ? ", ..." : ""}`,
-            step: `delete ${list.length > 4 ? `${file} (${list.length} objects)` : `${list.join(", ")} from ${file}`}: the platform owns ${list.length > 1 ? "them" : "it"} and drops ${list.length > 1 ? "them" : "it"} from the sync`,
-          });
-      }
-
-      // Kustomizations whose own spec.patches the platform's patches replace (a list is replaced whole).
-      const ownPatches = new Map<string, unknown[]>();
-      if (raw.ok && platformDeclared)
-        for (const o of parseObjects(raw.yaml))
-          if (isFluxKustomization(o) && Array.isArray(o.spec?.patches) && o.spec.patches.length > 0)
-            ownPatches.set(
-              ref({ ...o, metadata: { ...o.metadata, namespace: o.metadata.namespace ?? ns } }),
-              o.spec.patches,
-            );
-
-      let fluxInstallReported = false;
-      for (const o of objects) {
-        const oNs = CLUSTER_SCOPED.has(o.kind) ? undefined : (o.metadata.namespace ?? "default");
-        const key = objectKey(o.kind, oNs, o.metadata.name);
-        appliedBy.set(key, [...(appliedBy.get(key) ?? []), kRef]);
-        applied.set(key, o);
-        const what = describe(o.kind, oNs, o.metadata.name);
-        const file = fileOf(dir, o.kind, o.metadata.name);
-        const where = file ? ` (${file})` : "";
-
-        const isFluxInstall =
-          (o.kind === "CustomResourceDefinition" && /\.toolkit\.fluxcd\.io$/.test(o.metadata.name)) ||
-          (o.kind === "Deployment" &&
-            (o.metadata.labels?.["app.kubernetes.io/part-of"] === "flux" ||
-              /^(source|kustomize|helm|notification|image-reflector|image-automation)-controller$/.test(
-                o.metadata.name,
-              )));
-        if (isFluxInstall && cluster.fluxInstalled) {
-          if (!fluxInstallReported)
-            add({
-              check: "gitops-one-flux",
-              level: "mandatory",
-              message: `${who} would install a second Flux over the one the platform installs (${what}${where})`,
-              step: `remove the Flux installation (gotk-components.yaml) from what ${pathSpec} builds: the platform installs Flux`,
-            });
-          fluxInstallReported = true;
-          continue;
-        }
-        const owner = cluster.owned.get(key);
-        if (owner)
-          add({
-            check: "gitops-one-owner",
-            level: "mandatory",
-            message: `${what} is declared by both Pulumi (${owner}) and the repository${where}, applied by ${who}`,
-            step: `delete ${what} from the repository${where}: the platform creates it`,
-          });
-
-        const group = o.apiVersion?.split("/")[0] ?? "";
-        if (group.endsWith(".toolkit.fluxcd.io")) {
-          const version = o.apiVersion.split("/")[1];
-          const served = fluxServedVersions[group]?.[o.kind];
-          if (!served)
-            add({
-              check: "gitops-api-version-served",
-              level: "mandatory",
-              message: `${what}${where}: ${o.apiVersion} ${o.kind} is not installed by the platform's Flux ${fluxVersions.fluxVersion}`,
-              step: `remove ${what}${where} or ask the platform to enable its controller`,
-            });
-          else if (!served.includes(version))
-            add({
-              check: "gitops-api-version-served",
-              level: "mandatory",
-              message: `${what}${where}: ${o.apiVersion} is not served by Flux ${fluxVersions.fluxVersion} (served: ${served.map((v) => `${group}/${v}`).join(", ")})`,
-              step: `change apiVersion of ${what}${where} to ${group}/${served[served.length - 1]}`,
-            });
-        }
-        if (o.apiVersion?.startsWith("source.toolkit.fluxcd.io/")) sources.set(`${o.kind}/${ref(o)}`, o);
-        const own = isFluxKustomization(o)
-          ? ownPatches.get(ref({ ...o, metadata: { ...o.metadata, namespace: oNs } }))
-          : undefined;
-        const kept = (o.spec?.patches ?? []).map((p) => JSON.stringify(p));
-        const lost = (own ?? []).filter((p) => !kept.includes(JSON.stringify(p)));
-        if (lost.length > 0)
-          add({
-            check: "gitops-patches-kept",
-            level: "mandatory",
-            message: `${what}${where}: the platform's patches, applied by ${who}, replace its own spec.patches (${lost.length} lost)`,
-            step: `move the spec.patches of ${what}${where} into the kustomization.yaml of its path: the platform sets spec.patches of Kustomizations in ${FLUX_NAMESPACE}`,
-          });
-        if (isFluxKustomization(o))
-          queue.push({
-            cluster,
-            object: { ...o, metadata: { ...o.metadata, namespace: oNs } },
-            declarer: { by: "repository", parent: kRef },
-          });
-        if (o.kind === "HelmRelease" && group === "helm.toolkit.fluxcd.io")
-          pendingHelmReleases.push({ hr: { ...o, metadata: { ...o.metadata, namespace: oNs } }, by: kRef });
-      }
-    }
-
-    // HelmReleases: the lockdown and their chart sources (once every source is known).
-    for (const { hr, by } of pendingHelmReleases) {
-      const ns = hr.metadata.namespace!;
-      const what = `HelmRelease ${ns}/${hr.metadata.name} (applied by ${by})`;
-      const spec = hr.spec ?? {};
-      const lock = cluster.lockdown;
-      if (spec.chart && spec.chartRef)
-        add({
-          check: "gitops-helmrelease-valid",
-          level: "mandatory",
-          message: `${what} has both spec.chart and spec.chartRef, which Flux refuses${spec.serviceAccountName === FLUX_INFRASTRUCTURE_SA ? ` (the platform's patch for infrastructure namespace ${ns} sets spec.chart.spec.sourceRef; a release with spec.chartRef cannot be adopted there)` : ""}`,
-          step: `give HelmRelease ${ns}/${hr.metadata.name} spec.chart or spec.chartRef, not both${spec.serviceAccountName === FLUX_INFRASTRUCTURE_SA ? `, or remove ${ns} from platform:gitops.infrastructureNamespaces and give it its own account and source` : ""}`,
-        });
-      const chartRef = spec.chart?.spec?.sourceRef ?? spec.chartRef;
-      const srcNs = chartRef?.namespace ?? ns;
-      // A cluster-level release (applied from flux-system) with its chart source in flux-system:
-      // the lockdown-friendly form is the platform's own (gitops/infrastructure/controllers).
-      const move =
-        by.startsWith(`${FLUX_NAMESPACE}/`) && ns !== FLUX_NAMESPACE && srcNs === FLUX_NAMESPACE
-          ? `list ${ns} in the stack's platform:gitops.infrastructureNamespaces (with the chart source ${chartRef?.name}), or move HelmRelease ${ns}/${hr.metadata.name} to namespace ${FLUX_NAMESPACE} with spec.targetNamespace: ${ns}, spec.storageNamespace: ${ns}, spec.releaseName: ${spec.releaseName ?? hr.metadata.name} (keeps the installed release) and spec.serviceAccountName: kustomize-controller, with its valuesFrom objects and out of reach of a kustomization.yaml \`namespace:\`, as the platform's own gitops/infrastructure/controllers does`
-          : undefined;
-      if (!spec.serviceAccountName && lock.defaultServiceAccount)
-        add({
-          check: "gitops-lockdown",
-          level: "mandatory",
-          message: `${what} names no serviceAccountName: the Flux lockdown impersonates ${ns}/${lock.defaultServiceAccount}, which may install nothing`,
-          step:
-            move ??
-            `set spec.serviceAccountName of HelmRelease ${ns}/${hr.metadata.name} (an account in ${ns} allowed to install the chart)`,
-        });
-      if (!chartRef) continue;
-      if (srcNs !== ns && lock.noCrossNamespaceRefs) {
-        add({
-          check: "gitops-lockdown",
-          level: "mandatory",
-          message: `${what} takes its chart from ${chartRef.kind} ${srcNs}/${chartRef.name}: the Flux lockdown refuses cross-namespace references`,
-          step:
-            move ?? `give HelmRelease ${ns}/${hr.metadata.name} a chart source in its own namespace ${ns}`,
-        });
-        continue;
-      }
-      if (!sources.has(`${chartRef.kind}/${srcNs}/${chartRef.name}`))
-        add({
-          check: "gitops-source-exists",
-          level: "mandatory",
-          message: `${what} takes its chart from ${chartRef.kind} ${srcNs}/${chartRef.name}, which neither Pulumi nor the repository creates`,
-          step: `declare ${chartRef.kind} ${srcNs}/${chartRef.name} or point HelmRelease ${ns}/${hr.metadata.name} at an existing source`,
-        });
-    }
-
-    // One Flux owner per object.
-    for (const [key, by] of appliedBy) {
-      const unique = [...new Set(by)];
-      if (unique.length < 2) continue;
-      const o = applied.get(key)!;
-      add({
-        check: "gitops-one-owner",
-        level: "mandatory",
-        message: `${describe(o.kind, o.metadata.namespace, o.metadata.name)} is applied by ${unique.length} Flux Kustomizations (${unique.join(", ")}): they would prune and overwrite each other`,
-        step: `keep ${describe(o.kind, o.metadata.namespace, o.metadata.name)} in one Kustomization's path only (${unique.join(" or ")})`,
-      });
-    }
-  }
+  for (const cluster of platformClusters(resources))
+    if (cluster.kustomizations.length > 0) new ClusterWalk(cluster, options.repos, sink).run();
   return { findings, followed };
 }
 

@@ -16,6 +16,7 @@
  * - every live resource is recorded in `E2E_AWS_STATE` (a JSON file) so the run can assert that
  *   `pulumi destroy` leaves nothing behind.
  */
+import { spawnSync } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
@@ -288,6 +289,28 @@ function invoke(token: string, args: Props): Props {
   }
 }
 
+/**
+ * What an EKS add-on installs that the platform then uses: the snapshot-controller add-on brings
+ * the snapshot.storage.k8s.io CRDs (the platform's VolumeSnapshotClass needs them). The fake
+ * applies them to the local API server on create and removes them on delete, as EKS does.
+ * `E2E_SNAPSHOT_CRDS`: the CRDs of Kubernetes' own add-on (cluster/addons/volumesnapshots/crd).
+ */
+function addonObjects(verb: "apply" | "delete", addonName: string): void {
+  const kubeconfig = process.env.E2E_KUBECONFIG;
+  const crds = process.env.E2E_SNAPSHOT_CRDS;
+  if (addonName !== "snapshot-controller" || !kubeconfig || !crds) return;
+  const args = [
+    "--kubeconfig",
+    kubeconfig,
+    verb,
+    "-f",
+    crds,
+    ...(verb === "delete" ? ["--ignore-not-found"] : []),
+  ];
+  const r = spawnSync("kubectl", args, { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`snapshot-controller add-on: kubectl ${verb} ${crds}: ${r.stderr}`);
+}
+
 class FakeAws implements provider.Provider {
   readonly version = process.env.E2E_AWS_VERSION ?? "7.48.0";
 
@@ -309,6 +332,7 @@ class FakeAws implements provider.Provider {
 
   async create(urn: string, inputs: Props): Promise<provider.CreateResult> {
     const type = typeOf(urn);
+    if (type === "aws:eks/addon:Addon") addonObjects("apply", String(inputs.addonName));
     const id =
       ID_IS_NAME.has(type) && inputs.name
         ? String(inputs.name)
@@ -333,7 +357,8 @@ class FakeAws implements provider.Provider {
     return { outs };
   }
 
-  async delete(id: string): Promise<void> {
+  async delete(id: string, urn: string, props: Props): Promise<void> {
+    if (typeOf(urn) === "aws:eks/addon:Addon") addonObjects("delete", String(props.addonName));
     record(id, undefined);
   }
 

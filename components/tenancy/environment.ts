@@ -1,0 +1,438 @@
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { awsTags, podIdentityTrustPolicy } from "../shared/aws";
+import {
+  defaults,
+  mergeLimits,
+  mergeQuota,
+  networkPolicies,
+  secretsReadPolicy,
+  tenantLabels,
+  tenantSyncPatches,
+  type ContainerLimitsOverride,
+  type EgressRule,
+  type Quantities,
+} from "./logic";
+
+/** One environment of an organization (`pre`, `pro`, ...): a namespace and what guards it. */
+export interface EnvironmentArgs {
+  /** Environment name (a Kubernetes name), e.g. `pro`. */
+  readonly name: string;
+  /** Namespace name. @default `<org>` for `pro`, `<org>-<env>` otherwise */
+  readonly namespace?: string;
+  /**
+   * ResourceQuota `hard` entries merged over the defaults (keys such as `requests.cpu`, values
+   * Kubernetes quantities). https://kubernetes.io/docs/concepts/policy/resource-quotas/
+   * @default the organization-wide quota over {@link defaults.quota}
+   */
+  readonly quota?: Quantities;
+  /**
+   * Per-container LimitRange fields merged over the defaults.
+   * https://kubernetes.io/docs/concepts/policy/limit-range/
+   * @default the organization-wide limits over {@link defaults.limits}
+   */
+  readonly limits?: ContainerLimitsOverride;
+  /**
+   * Egress destinations beyond DNS and the namespace itself (CIDR blocks and ports).
+   * https://kubernetes.io/docs/concepts/services-networking/network-policies/
+   * @default []
+   */
+  readonly egressAllowlist?: readonly EgressRule[];
+  /** Flux Kustomization path in the repository. @default `<gitRepository.path>/<env>` */
+  readonly path?: string;
+  /**
+   * Secrets Manager ARN prefixes this environment's pods may read. When set, the environment gets
+   * its own Pod Identity role limited to them (isolating `pre` from `pro`) instead of the
+   * organization's role. @default the organization's `secretArnPrefixes`
+   */
+  readonly secretArnPrefixes?: readonly string[];
+  /** Flux interval of this environment's Kustomization. https://fluxcd.io/flux/components/kustomize/kustomizations/#interval @default the organization's `interval` */
+  readonly interval?: string;
+  /**
+   * Keep the environment's namespace but do not reconcile it (`spec.suspend` of its Kustomization).
+   * https://fluxcd.io/flux/components/kustomize/kustomizations/#suspend @default false
+   */
+  readonly suspend?: boolean;
+}
+
+/** The organization's own Git repository (a Flux GitRepository in each tenant namespace). https://fluxcd.io/flux/components/source/gitrepositories/ */
+export interface GitRepositoryArgs {
+  /** Repository URL, `ssh://git@github.com/<owner>/<repo>` or `https://...`. */
+  readonly url: string;
+  /** Branch to follow. @default "main" */
+  readonly branch?: string;
+  /** Base directory of the organization; `<org>` is replaced. @default "./clusters/prod-cluster/organizations/<org>" */
+  readonly path?: string;
+  /**
+   * Secret (in each tenant namespace) holding the Git credentials (`identity`, `known_hosts` for SSH).
+   * Pulumi writes it when the organization gets `gitCredentials`; otherwise it is supplied out of band.
+   * @default "git-credentials" for ssh:// URLs, none for https://
+   */
+  readonly secretName?: string;
+  /**
+   * GitRepositories the organization's HelmReleases take charts from (`spec.chart.spec.sourceRef`
+   * names). The platform creates each in every environment namespace and its Kustomizations point
+   * every HelmRelease's chart source at the environment namespace: for a repository whose
+   * HelmReleases name sources in flux-system, which the lockdown refuses from a tenant namespace.
+   * @default [] (HelmReleases are applied as written)
+   */
+  readonly chartSources?: readonly ChartSourceArgs[];
+}
+
+/** A GitRepository the organization's charts come from, created in every environment namespace. https://fluxcd.io/flux/components/source/gitrepositories/ */
+export interface ChartSourceArgs {
+  /** GitRepository name, as the HelmReleases name it. */
+  readonly name: string;
+  /** Repository URL. @default the organization's `gitRepository.url` (with its credentials) */
+  readonly url?: string;
+  /** Branch. @default the organization's branch, unless `tag` is set */
+  readonly branch?: string;
+  /** Tag (a fixed chart version). */
+  readonly tag?: string;
+}
+
+/**
+ * Arguments of {@link TenantEnvironment}: one environment plus the organization-wide settings it
+ * inherits, already resolved by the {@link Organization} (names, paths, defaults).
+ */
+export interface TenantEnvironmentArgs {
+  /** Organization name (the Flux tenant). */
+  readonly organization: string;
+  /** The environment as configured. */
+  readonly environment: EnvironmentArgs;
+  /** Namespace name (resolved: `namespaceName`). */
+  readonly namespace: string;
+  /** Flux Kustomization path (resolved: `kustomizationPath`). */
+  readonly kustomizationPath: string;
+  /** Kubernetes minor version of the cluster (Pod Security label version), e.g. `1.35`. */
+  readonly kubernetesVersion: string;
+  /** Organization-wide ResourceQuota entries, under the environment's own. @default {} */
+  readonly quota?: Quantities;
+  /** Organization-wide LimitRange fields, under the environment's own. @default {} */
+  readonly limits?: ContainerLimitsOverride;
+  /** Namespaces of the ingress controllers allowed in. */
+  readonly ingressNamespaces: readonly string[];
+  /** Flux interval of the GitRepository, and of the Kustomization unless the environment sets one. */
+  readonly interval: string;
+  /** The organization's Git repository. @default the cluster's `flux-system` GitRepository */
+  readonly gitRepository?: GitRepositoryArgs;
+  /** Name of the Git credentials Secret (resolved from `gitRepository`). @default none */
+  readonly gitSecretName?: string;
+  /** Data of the Git credentials Secret, written when both it and `gitSecretName` are set. */
+  readonly gitCredentials?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** The organization's Secrets Manager ARN prefixes (the environment's own take precedence). */
+  readonly secretArnPrefixes: readonly string[];
+  /** The organization's Secrets Manager role, used when the environment has no prefixes of its own. */
+  readonly organizationSecretsRole?: aws.iam.Role;
+  /** ServiceAccount bound to the Secrets Manager role. */
+  readonly secretsServiceAccount: string;
+  /** EKS cluster name (Pod Identity associations). */
+  readonly clusterName: pulumi.Input<string>;
+  /** Kubernetes provider of the cluster. */
+  readonly provider: k8s.Provider;
+  /** Resources the Flux objects wait for (the Flux install that registers the CRDs). @default [] */
+  readonly fluxDependsOn?: pulumi.Input<pulumi.Resource>[];
+  /** Tags of the AWS resources. @default {} */
+  readonly tags?: Record<string, string>;
+}
+
+/**
+ * An IAM role that lets pods read Secrets Manager secrets under the given ARN prefixes, assumed
+ * through EKS Pod Identity. https://docs.aws.amazon.com/eks/latest/userguide/pod-identities.html
+ */
+export function secretsReadRole(
+  name: string,
+  args: { prefixes: readonly string[]; scope: string; organization: string; tags?: Record<string, string> },
+  parent: pulumi.Resource,
+): aws.iam.Role {
+  const accountId = aws.getCallerIdentityOutput({}, { parent }).accountId;
+  const role = new aws.iam.Role(
+    name,
+    {
+      description: `Secrets Manager read access of ${args.scope} (EKS Pod Identity)`,
+      assumeRolePolicy: accountId.apply((id) => JSON.stringify(podIdentityTrustPolicy(id))),
+      tags: awsTags(name, { "platform.io/organization": args.organization }, args.tags),
+    },
+    { parent },
+  );
+  new aws.iam.RolePolicy(
+    name,
+    { role: role.name, policy: JSON.stringify(secretsReadPolicy(args.prefixes)) },
+    { parent },
+  );
+  return role;
+}
+
+/**
+ * One environment of a tenant organization: a namespace labelled for Pod Security and the Flux
+ * tenant, its ResourceQuota, LimitRange and NetworkPolicies, the reconciler ServiceAccount Flux
+ * impersonates (bound to the built-in `admin` ClusterRole in the namespace only), the Flux
+ * GitRepository and Kustomization that sync it, and optionally the Secrets Manager ServiceAccount
+ * bound through EKS Pod Identity.
+ * https://fluxcd.io/flux/installation/configuration/multitenancy/
+ */
+export class TenantEnvironment extends pulumi.ComponentResource {
+  /** Environment name. */
+  public readonly environment: string;
+  /** Namespace name. */
+  public readonly namespace: string;
+  /** ARN of the Secrets Manager role the environment's ServiceAccount is bound to, if any. */
+  public readonly secretsRoleArn?: pulumi.Output<string>;
+
+  private readonly args: TenantEnvironmentArgs;
+  /** Labels of every namespaced object (the tenant and its environment). */
+  private readonly labels: Record<string, string>;
+  private readonly k8sOpts: pulumi.CustomResourceOptions;
+
+  constructor(name: string, args: TenantEnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("platform:tenancy:TenantEnvironment", name, {}, opts);
+    const env = args.environment;
+    this.args = args;
+    this.environment = env.name;
+    this.namespace = args.namespace;
+    this.labels = {
+      "toolkit.fluxcd.io/tenant": args.organization,
+      "platform.io/organization": args.organization,
+      "platform.io/environment": env.name,
+    };
+    this.k8sOpts = { parent: this, provider: args.provider };
+
+    const namespace = new k8s.core.v1.Namespace(
+      `${name}-namespace`,
+      {
+        metadata: {
+          name: args.namespace,
+          labels: tenantLabels(args.organization, env.name, args.kubernetesVersion),
+        },
+      },
+      this.k8sOpts,
+    );
+    const inNamespace: pulumi.CustomResourceOptions = { ...this.k8sOpts, dependsOn: [namespace] };
+    this.guardrails(name, inNamespace);
+    const reconciler = this.reconciler(name, inNamespace);
+    this.fluxSync(name, [...(args.fluxDependsOn ?? []), namespace, ...reconciler], inNamespace);
+    this.secretsRoleArn = this.secretsAccess(name, inNamespace);
+
+    this.registerOutputs({
+      environment: this.environment,
+      namespace: this.namespace,
+      secretsRoleArn: this.secretsRoleArn,
+    });
+  }
+
+  /** ResourceQuota, LimitRange and the default-deny NetworkPolicies with their explicit allows. */
+  private guardrails(name: string, inNamespace: pulumi.CustomResourceOptions): void {
+    const { args, labels } = this;
+    const env = args.environment;
+    const namespace = args.namespace;
+    new k8s.core.v1.ResourceQuota(
+      `${name}-quota`,
+      {
+        metadata: { name: "tenant-quota", namespace, labels },
+        spec: { hard: mergeQuota(args.quota, env.quota) },
+      },
+      inNamespace,
+    );
+    const limits = mergeLimits(args.limits, env.limits);
+    new k8s.core.v1.LimitRange(
+      `${name}-limits`,
+      {
+        metadata: { name: "tenant-limits", namespace, labels },
+        spec: {
+          limits: [
+            {
+              type: "Container",
+              default: limits.default,
+              defaultRequest: limits.defaultRequest,
+              max: limits.max,
+            },
+          ],
+        },
+      },
+      inNamespace,
+    );
+    for (const policy of networkPolicies({
+      ingressNamespaces: args.ingressNamespaces,
+      egressAllowlist: env.egressAllowlist ?? [],
+      podIdentityAgent: (env.secretArnPrefixes ?? args.secretArnPrefixes).length > 0,
+    })) {
+      new k8s.networking.v1.NetworkPolicy(
+        `${name}-${policy.name}`,
+        { metadata: { name: policy.name, namespace, labels }, spec: policy.spec },
+        inNamespace,
+      );
+    }
+  }
+
+  /** The identity Flux impersonates for this tenant: admin in its namespace only. */
+  private reconciler(name: string, inNamespace: pulumi.CustomResourceOptions): pulumi.Resource[] {
+    const { labels } = this;
+    const namespace = this.args.namespace;
+    const account = new k8s.core.v1.ServiceAccount(
+      `${name}-reconciler`,
+      { metadata: { name: defaults.reconcilerServiceAccount, namespace, labels } },
+      inNamespace,
+    );
+    const binding = new k8s.rbac.v1.RoleBinding(
+      `${name}-reconciler`,
+      {
+        metadata: { name: defaults.reconcilerServiceAccount, namespace, labels },
+        roleRef: {
+          apiGroup: "rbac.authorization.k8s.io",
+          kind: "ClusterRole",
+          name: defaults.reconcilerClusterRole,
+        },
+        subjects: [{ kind: "ServiceAccount", name: defaults.reconcilerServiceAccount, namespace }],
+      },
+      inNamespace,
+    );
+    return [account, binding];
+  }
+
+  /**
+   * The Flux objects that sync the environment: the organization's GitRepository (with its
+   * credentials Secret and chart sources) or the cluster's own, and the Kustomization that applies
+   * the environment's path as the reconciler ServiceAccount.
+   */
+  private fluxSync(
+    name: string,
+    dependsOn: pulumi.Input<pulumi.Resource>[],
+    inNamespace: pulumi.CustomResourceOptions,
+  ): void {
+    const { args, labels } = this;
+    const env = args.environment;
+    const namespace = args.namespace;
+    const git = args.gitRepository;
+    const fluxOpts = (): pulumi.CustomResourceOptions => ({ ...this.k8sOpts, dependsOn: [...dependsOn] });
+    let sourceRef: Record<string, string> = {
+      kind: "GitRepository",
+      name: "flux-system",
+      namespace: "flux-system",
+    };
+    if (git) {
+      if (args.gitSecretName && args.gitCredentials) {
+        dependsOn.push(
+          new k8s.core.v1.Secret(
+            `${name}-git-credentials`,
+            {
+              metadata: { name: args.gitSecretName, namespace, labels },
+              type: "Opaque",
+              stringData: pulumi.secret(args.gitCredentials),
+            },
+            inNamespace,
+          ),
+        );
+      }
+      dependsOn.push(this.gitRepository(`${name}-git`, args.organization, git.url, fluxOpts()));
+      sourceRef = { kind: "GitRepository", name: args.organization };
+      for (const chart of git.chartSources ?? [])
+        this.gitRepository(
+          `${name}-chart-${chart.name}`,
+          chart.name,
+          chart.url ?? git.url,
+          fluxOpts(),
+          chart,
+        );
+    }
+    new k8s.apiextensions.CustomResource(
+      `${name}-kustomization`,
+      {
+        apiVersion: "kustomize.toolkit.fluxcd.io/v1",
+        kind: "Kustomization",
+        metadata: { name: `${args.organization}-${env.name}`, namespace, labels },
+        spec: {
+          interval: env.interval ?? args.interval,
+          ...(env.suspend ? { suspend: true } : {}),
+          retryInterval: "1m",
+          timeout: "5m",
+          serviceAccountName: defaults.reconcilerServiceAccount,
+          targetNamespace: namespace,
+          sourceRef,
+          path: args.kustomizationPath,
+          prune: true,
+          patches: tenantSyncPatches({
+            serviceAccountName: defaults.reconcilerServiceAccount,
+            chartSourceNamespace: (git?.chartSources ?? []).length > 0 ? namespace : undefined,
+          }),
+        },
+      },
+      fluxOpts(),
+    );
+  }
+
+  /**
+   * A Flux GitRepository in the environment namespace: the organization's repository, or (with
+   * `chart`) one of its chart sources, which follows a tag or branch of its own. The credentials
+   * Secret is used for the organization's own URL only.
+   */
+  private gitRepository(
+    name: string,
+    objectName: string,
+    url: string,
+    opts: pulumi.CustomResourceOptions,
+    chart?: ChartSourceArgs,
+  ): k8s.apiextensions.CustomResource {
+    const git = this.args.gitRepository;
+    const branch = git?.branch ?? defaults.gitBranch;
+    const secret = url === git?.url ? this.args.gitSecretName : undefined;
+    return new k8s.apiextensions.CustomResource(
+      name,
+      {
+        apiVersion: "source.toolkit.fluxcd.io/v1",
+        kind: "GitRepository",
+        metadata: { name: objectName, namespace: this.args.namespace, labels: this.labels },
+        spec: {
+          interval: this.args.interval,
+          url,
+          ref: chart?.tag ? { tag: chart.tag } : { branch: chart?.branch ?? branch },
+          ...(secret ? { secretRef: { name: secret } } : {}),
+        },
+      },
+      opts,
+    );
+  }
+
+  /**
+   * Secrets Manager through EKS Pod Identity: the environment's own role when it has its own
+   * prefixes, else the organization's; a ServiceAccount in the namespace bound to it.
+   * @returns the bound role's ARN, or undefined when the environment reads no secrets
+   */
+  private secretsAccess(
+    name: string,
+    inNamespace: pulumi.CustomResourceOptions,
+  ): pulumi.Output<string> | undefined {
+    const { args } = this;
+    const env = args.environment;
+    const role = env.secretArnPrefixes
+      ? secretsReadRole(
+          `${name}-secrets-role`,
+          {
+            prefixes: env.secretArnPrefixes,
+            scope: `organization ${args.organization}, environment ${env.name}`,
+            organization: args.organization,
+            tags: args.tags,
+          },
+          this,
+        )
+      : args.organizationSecretsRole;
+    if (!role) return undefined;
+    const account = new k8s.core.v1.ServiceAccount(
+      `${name}-secrets`,
+      { metadata: { name: args.secretsServiceAccount, namespace: args.namespace, labels: this.labels } },
+      inNamespace,
+    );
+    new aws.eks.PodIdentityAssociation(
+      `${name}-secrets`,
+      {
+        clusterName: args.clusterName,
+        namespace: args.namespace,
+        serviceAccount: args.secretsServiceAccount,
+        roleArn: role.arn,
+        tags: awsTags(`${name}-secrets`, { "platform.io/organization": args.organization }, args.tags),
+      },
+      { parent: this, dependsOn: [account] },
+    );
+    return role.arn;
+  }
+}
