@@ -215,9 +215,15 @@ function valueAt(raw: Record<string, unknown>, path: readonly PropertyKey[]): un
 }
 
 /** The flat names credentials had before they moved into objects (a misspelt one is still masked). */
-const OLD_CREDENTIAL_KEYS = Object.keys(RENAMED_KEYS).filter((old) =>
-  (CREDENTIAL_KEYS as readonly string[]).includes(RENAMED_KEYS[old]),
-);
+const OLD_CREDENTIAL_KEYS = [
+  "alertmanagerReceivers",
+  ...Object.keys(RENAMED_KEYS).filter((old) =>
+    (CREDENTIAL_KEYS as readonly string[]).includes(RENAMED_KEYS[old]),
+  ),
+];
+
+/** The field names of the credential fields (`sshPrivateKey`, ...), for misspelt ones. */
+const CREDENTIAL_FIELDS = CREDENTIAL_KEYS.flatMap((c) => (c.includes(".") ? [c.split(".")[1]] : []));
 
 /** The dotted path of a config value without list indexes (`observability.alertmanagerReceivers`). */
 function dotted(path: readonly PropertyKey[]): string {
@@ -236,13 +242,9 @@ function shown(path: string, value: unknown, options: LoadOptions): unknown {
   const field = path.slice(key.length + 1);
   const credential =
     CREDENTIAL_KEYS.some((c) => path === c || path.startsWith(`${c}.`)) ||
-    closestName(path, CREDENTIAL_KEYS) !== undefined ||
+    (field !== "" && closestName(path, CREDENTIAL_KEYS) !== undefined) ||
     closestName(path, OLD_CREDENTIAL_KEYS) !== undefined ||
-    (field !== "" &&
-      closestName(
-        field.split(".")[0],
-        CREDENTIAL_KEYS.map((c) => c.split(".")[1]),
-      ) !== undefined) ||
+    (field !== "" && closestName(field.split(".")[0], CREDENTIAL_FIELDS) !== undefined) ||
     options.isSecret?.(`${NAMESPACE}:${key}`) === true ||
     options.isSecret?.(`${NAMESPACE}:${path}`) === true;
   return credential ? "(secret, not shown)" : value;
@@ -429,7 +431,9 @@ function secretChecks(
     throw new ConfigError(
       full,
       "(plain text, not shown)",
-      `a secret: remove it from the stack file and run pulumi config set --secret --path '${full}'`,
+      path.includes(".")
+        ? `a secret: remove it from the stack file and run pulumi config set --secret --path '${full}'`
+        : `a secret: remove it from the stack file and run pulumi config set --secret ${full}`,
     );
   }
 }
