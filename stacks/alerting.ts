@@ -8,7 +8,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { PlatformAlertRules } from "../components/alerting";
 import type { CoreConfig } from "./core";
-import type { SectionOf } from "./sections/types";
+import type { SectionOf } from "./schema";
 import { ConfigError, NAMESPACE, boolean, kubernetesName, structured } from "./schema";
 
 /** What the offline plan passes for a `secure:` value it cannot decrypt (tools/plan). */

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { CertManager } from "../components/cert-manager";
 import type { CoreConfig } from "./core";
-import type { SectionOf } from "./sections/types";
+import type { SectionOf } from "./schema";
 import type { Foundation } from "./foundation";
 import { boolean, structured } from "./schema";
 
@@ -44,7 +44,11 @@ const certManagerConfigSchema = z
 /** Config key of the capability (merged into the `platform` namespace by stacks/config.ts). */
 export const certManagerSchema = {
   /** cert-manager and its ClusterIssuers (object, see docs/cert-manager.md). @default on in production */
-  certManager: structured(certManagerConfigSchema).prefault({}),
+  certManager: structured(certManagerConfigSchema)
+    .prefault({})
+    .describe(
+      "cert-manager and its Let's Encrypt ClusterIssuers (object, docs/cert-manager.md); on in production by default.",
+    ),
 };
 
 /** What this capability reads of a stack's configuration: the core keys and its own. */

@@ -11,7 +11,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import type { SectionOf } from "./sections/types";
+import type { SectionOf } from "./schema";
 import { structured } from "./schema";
 
 /** The `platform:chartMirror` object. */

@@ -14,12 +14,19 @@
 import { z } from "zod";
 import { coreSchema } from "./core";
 import { AWS_REGIONS } from "./aws-catalog";
-import { ConfigError, NAMESPACE, closestName, knownNameExpectation, plainErrors } from "./schema";
-import { observabilityChecks, observabilityRoles, observabilitySchema } from "./sections/observability";
-import { storageChecks, storageSchema } from "./sections/storage";
-import { gitopsChecks, gitopsRoles, gitopsSchema } from "./sections/gitops";
-import { tenancyChecks, tenancySchema } from "./sections/tenancy";
-import { transitChecks, transitRoles, transitSchema } from "./sections/transit";
+import {
+  ConfigError,
+  NAMESPACE,
+  closestName,
+  groupSettings,
+  knownNameExpectation,
+  plainErrors,
+} from "./schema";
+import { observabilityChecks, observabilityRoles, observabilitySchema } from "./observability";
+import { storageChecks, storageSchema } from "./storage";
+import { gitopsChecks, gitopsRoles, gitopsSchema } from "./gitops";
+import { tenancyChecks, tenancySchema } from "./tenancy";
+import { transitRoles, transitSchema } from "./transit";
 import { karpenterSchema } from "./karpenter";
 import { certManagerSchema } from "./cert-manager";
 import { externalDnsSchema } from "./external-dns";
@@ -32,18 +39,21 @@ import { tracingChecks, tracingSchema } from "./tracing";
 import { alertingChecks, alertingHasCredentials, alertingRoles, alertingSchema } from "./alerting";
 
 /**
- * Keys whose values are secrets, set per stack with `pulumi config set --secret` and never declared
- * in Pulumi.yaml nor committed. The offline plan stands in a placeholder for those a stack needs.
+ * Fields whose values are secrets (`<key>.<field>`), set per stack with `pulumi config set --secret
+ * --path` and never committed. The offline plan stands in a placeholder for those a stack needs.
  */
-export const SECRET_KEYS = ["gitSshPrivateKey", "githubAppPrivateKey"] as const;
+export const SECRET_KEYS = ["gitops.sshPrivateKey", "gitops.githubAppPrivateKey"] as const;
 
 /**
- * Keys that hold credentials (deploy keys, passwords, webhook URLs): a value given in plain text
- * instead of with `pulumi config set --secret` is refused. `grafanaAdminPassword` and
- * `logShipperPassword` are declared in Pulumi.yaml with an empty default (generated), which is not
- * a value.
+ * Fields that hold credentials (deploy keys, passwords, webhook URLs): a value given in plain text
+ * instead of with `pulumi config set --secret --path` is refused.
  */
-const CREDENTIAL_KEYS = [...SECRET_KEYS, "grafanaAdminPassword", "logShipperPassword", "alerting"] as const;
+export const CREDENTIAL_KEYS = [
+  ...SECRET_KEYS,
+  "observability.grafanaAdminPassword",
+  "observability.logShipperPassword",
+  "alerting",
+] as const;
 
 /**
  * Config namespaces a stack may use: this project's and those of the providers the program runs
@@ -51,13 +61,67 @@ const CREDENTIAL_KEYS = [...SECRET_KEYS, "grafanaAdminPassword", "logShipperPass
  */
 const KNOWN_NAMESPACES = [NAMESPACE, "aws", "awsx", "eks", "kubernetes", "pulumiservice", "pulumi"] as const;
 
-/** Keys only one role reads; set (to anything but the default) on the other role they are refused. */
-const ROLE_ONLY_KEYS: Readonly<Record<string, "hub" | "spoke">> = {
+/** Top-level keys only one role reads; set (to anything but the default) on the other role they are refused. */
+export const ROLE_ONLY_KEYS: Readonly<Record<string, "hub" | "spoke">> = {
   hubStackReference: "spoke",
-  ...transitRoles,
-  ...gitopsRoles,
-  ...observabilityRoles,
   ...alertingRoles,
+};
+
+/** Fields of capability objects only one role reads, by key. */
+export const ROLE_ONLY_FIELDS: Readonly<
+  Record<string, Readonly<Record<string, "hub" | "spoke" | undefined>>>
+> = {
+  transit: transitRoles,
+  gitops: gitopsRoles,
+  observability: observabilityRoles,
+};
+
+/**
+ * Flat keys of earlier releases, each with the field that replaced it (`<key>.<field>`): set, they
+ * are refused with "renamed to platform:<key>.<field>" rather than as unknown keys.
+ */
+export const RENAMED_KEYS: Readonly<Record<string, string>> = {
+  transitGatewayAsn: "transit.amazonSideAsn",
+  transitAutoAcceptSharedAttachments: "transit.autoAcceptSharedAttachments",
+  ramSharePrincipals: "transit.ramSharePrincipals",
+  ramAllowExternalPrincipals: "transit.ramAllowExternalPrincipals",
+  hubEndpointPorts: "transit.hubEndpointPorts",
+  hubAccountRoleArn: "transit.hubAccountRoleArn",
+  transitAcceptShareInvitation: "transit.acceptShareInvitation",
+  gitRepositoryUrl: "gitops.repositoryUrl",
+  gitBranch: "gitops.branch",
+  gitPath: "gitops.path",
+  gitInterval: "gitops.interval",
+  gitAuth: "gitops.auth",
+  gitSshPrivateKey: "gitops.sshPrivateKey",
+  gitSshPublicKey: "gitops.sshPublicKey",
+  gitKnownHosts: "gitops.knownHosts",
+  githubAppId: "gitops.githubAppId",
+  githubAppInstallationId: "gitops.githubAppInstallationId",
+  githubAppPrivateKey: "gitops.githubAppPrivateKey",
+  gitBaselinePath: "gitops.baselinePath",
+  fluxCrossNamespaceRefs: "gitops.crossNamespaceRefs",
+  fluxInfrastructureNamespaces: "gitops.infrastructureNamespaces",
+  storageReclaimPolicy: "storage.reclaimPolicy",
+  performanceIopsPerGB: "storage.performanceIopsPerGB",
+  performanceIops: "storage.performanceIops",
+  efsThroughputMode: "storage.efsThroughputMode",
+  backupSchedule: "storage.backupSchedule",
+  backupRetentionDays: "storage.backupRetentionDays",
+  backupCopyVaultArn: "storage.backupCopyVaultArn",
+  backupCopyRetentionDays: "storage.backupCopyRetentionDays",
+  prometheusRetention: "observability.prometheusRetention",
+  prometheusStorageGiB: "observability.prometheusStorageGiB",
+  grafanaAdminPassword: "observability.grafanaAdminPassword",
+  logShipperPassword: "observability.logShipperPassword",
+  elasticsearchNodeCount: "observability.elasticsearchNodeCount",
+  elasticsearchStorageGiB: "observability.elasticsearchStorageGiB",
+  elasticsearchMemoryGiB: "observability.elasticsearchMemoryGiB",
+  logRetentionDays: "observability.logRetentionDays",
+  ingressNamespace: "tenancy.ingressNamespace",
+  tenantExtraIngressNamespaces: "tenancy.extraIngressNamespaces",
+  tenantDefaultQuota: "tenancy.defaultQuota",
+  tenantDefaultLimits: "tenancy.defaultLimits",
 };
 
 /**
@@ -72,7 +136,13 @@ const RETIRED_KEYS: Readonly<Record<string, string>> = {
   elasticsearchCaCertificate:
     "no value (removed: spokes verify the hub with its telemetryCaCertificate output, no manual step; delete the key)",
   alertmanagerReceivers:
-    "no value (renamed to platform:alerting.receivers: move the list there and set it with pulumi config set --secret platform:alerting)",
+    "no value (renamed to platform:alerting.receivers: move the list there and set it with pulumi config set --secret --path 'platform:alerting.receivers')",
+  ...Object.fromEntries(
+    Object.entries(RENAMED_KEYS).map(([old, path]) => [
+      old,
+      `no value: renamed to ${NAMESPACE}:${path} (pulumi config set --path '${NAMESPACE}:${path}' <value>; add --secret for a credential)`,
+    ]),
+  ),
 };
 
 /** The whole `platform` namespace: core keys and the keys of each capability. */
@@ -128,46 +198,94 @@ function keyOf(path: readonly PropertyKey[]): string {
 }
 
 function valueAt(raw: Record<string, unknown>, path: readonly PropertyKey[]): unknown {
-  let value: unknown = raw[String(path[0])];
-  if (typeof value === "string" && /^[[{]/.test(value.trim())) {
+  // Structured values arrive as JSON text, at the top or inside an object (`--path` sets text).
+  const parsed = (value: unknown): unknown => {
+    if (typeof value !== "string" || !/^[[{]/.test(value.trim())) return value;
     try {
-      value = JSON.parse(value);
+      return JSON.parse(value);
     } catch {
-      /* keep the text */
+      return value;
     }
-  }
+  };
+  let value: unknown = parsed(raw[String(path[0])]);
   for (const part of path.slice(1)) {
     if (value === null || typeof value !== "object") return undefined;
-    value = (value as Record<string, unknown>)[part as string];
+    value = parsed((value as Record<string, unknown>)[part as string]);
   }
   return value;
 }
 
-/** What an error shows of a value: nothing of a credential (or of a misspelt credential key). */
-function shown(key: string, value: unknown, options: LoadOptions): unknown {
-  const full = `${NAMESPACE}:${key}`;
+/** The flat names credentials had before they moved into objects (a misspelt one is still masked). */
+const OLD_CREDENTIAL_KEYS = [
+  "alertmanagerReceivers",
+  ...Object.keys(RENAMED_KEYS).filter((old) =>
+    (CREDENTIAL_KEYS as readonly string[]).includes(RENAMED_KEYS[old]),
+  ),
+];
+
+/** The field names of the credential fields (`sshPrivateKey`, ...), for misspelt ones. */
+const CREDENTIAL_FIELDS = CREDENTIAL_KEYS.flatMap((c) => (c.includes(".") ? [c.split(".")[1]] : []));
+
+/** The dotted path of a config value without list indexes (`observability.alertmanagerReceivers`). */
+function dotted(path: readonly PropertyKey[]): string {
+  return path
+    .filter((part) => typeof part !== "number")
+    .map(String)
+    .join(".");
+}
+
+/**
+ * What an error shows of a value: nothing of a credential (or of a misspelt credential field), nor
+ * of any value of a key Pulumi marks secret (`pulumi config set --secret --path` marks the whole key).
+ */
+function shown(path: string, value: unknown, options: LoadOptions): unknown {
+  const [key] = path.split(".");
+  const field = path.slice(key.length + 1);
   const credential =
-    (CREDENTIAL_KEYS as readonly string[]).includes(key) ||
-    closestName(key, CREDENTIAL_KEYS) !== undefined ||
-    options.isSecret?.(full) === true;
+    CREDENTIAL_KEYS.some((c) => path === c || path.startsWith(`${c}.`)) ||
+    (field !== "" && closestName(path, CREDENTIAL_KEYS) !== undefined) ||
+    closestName(path, OLD_CREDENTIAL_KEYS) !== undefined ||
+    (field !== "" && closestName(field.split(".")[0], CREDENTIAL_FIELDS) !== undefined) ||
+    options.isSecret?.(`${NAMESPACE}:${key}`) === true ||
+    options.isSecret?.(`${NAMESPACE}:${path}`) === true;
   return credential ? "(secret, not shown)" : value;
 }
 
-/** A key's value when nothing sets it (the schema default), for "set to something else" checks. */
-function defaultOf(key: string): unknown {
-  const schema = (platformSchema.shape as Record<string, z.ZodType>)[key];
-  const result = schema.safeParse(undefined);
-  return result.success ? result.data : undefined;
+/** A value's default when nothing sets it (the schema default), for "set to something else" checks. */
+function defaultOf(schema: z.ZodType | undefined): unknown {
+  const result = schema?.safeParse(undefined);
+  return result?.success ? result.data : undefined;
+}
+
+/** The schema of a top-level key, or of a field of an object key (`transit.amazonSideAsn`). */
+function schemaAt(path: string, root: z.ZodObject = platformSchema): z.ZodType | undefined {
+  const [key, field] = path.split(".");
+  const schema = (root.shape as Record<string, z.ZodType>)[key];
+  if (field === undefined) return schema;
+  return groupSettings(schema)?.shape[field] as z.ZodType | undefined;
+}
+
+/** The value at `key.field` of the parsed configuration. */
+function valueOf(parsed: Record<string, unknown>, path: string): unknown {
+  const [key, field] = path.split(".");
+  const value = parsed[key];
+  return field === undefined ? value : (value as Record<string, unknown> | undefined)?.[field];
 }
 
 /** How {@link loadConfig} learns which values are Pulumi secrets. */
 export interface LoadOptions {
   /**
-   * Full keys (`platform:gitSshPrivateKey`) Pulumi marks secret (`pulumi config set --secret`).
+   * Full keys (`platform:gitops`) Pulumi marks secret (`pulumi config set --secret --path
+   * 'platform:gitops.sshPrivateKey'` marks the whole key).
    * When given, a credential key set in plain text is refused; the program and the offline plan
    * always give it. @default not checked (unit tests of other rules)
    */
   readonly isSecret?: (key: string) => boolean;
+  /**
+   * The schema of the `platform` namespace, extended (`platformSchema.extend({...})`) to try a new
+   * setting before it joins the capability modules (test/recipes.test.ts). @default platformSchema
+   */
+  readonly schema?: z.ZodObject;
 }
 
 /**
@@ -207,10 +325,15 @@ export function loadConfig(
     // Pulumi.yaml declares "derived" defaults as empty strings: treat them as unset.
     if (key.startsWith(prefix) && value !== undefined && value !== "") own[key.slice(prefix.length)] = value;
   }
-  const known = Object.keys(platformSchema.shape);
+  const schema = options.schema ?? platformSchema;
+  const known = Object.keys(schema.shape);
   for (const key of Object.keys(own)) {
     if (key in RETIRED_KEYS)
-      throw new ConfigError(`${prefix}${key}`, shown(key, own[key], options), RETIRED_KEYS[key]);
+      throw new ConfigError(
+        `${prefix}${key}`,
+        shown(RENAMED_KEYS[key] ?? key, own[key], options),
+        RETIRED_KEYS[key],
+      );
     if (!known.includes(key))
       throw new ConfigError(
         `${prefix}${key}`,
@@ -223,7 +346,7 @@ export function loadConfig(
   if (!AWS_REGIONS.has(region))
     throw new ConfigError("aws:region", region, knownNameExpectation("AWS region", region, [...AWS_REGIONS]));
 
-  const result = platformSchema.safeParse(own, { error: plainErrors });
+  const result = schema.safeParse(own, { error: plainErrors });
   if (!result.success) {
     // A misspelt field is also a missing one: report the spelling, the cause.
     const issues = result.error.issues;
@@ -235,15 +358,17 @@ export function loadConfig(
           ? issue.path
           : ["(root)"];
     const found = issue.code === "custom" && issue.input !== undefined ? issue.input : valueAt(own, path);
-    const value = found === undefined ? undefined : shown(String(path[0]), found, options);
+    const value = found === undefined ? undefined : shown(dotted(path), found, options);
     if (value === undefined && issue.code === "invalid_type") {
       throw new ConfigError(keyOf(path), undefined, `${issue.message} (the key is required)`);
     }
     throw new ConfigError(keyOf(path), value, issue.message);
   }
-  roleChecks(result.data as unknown as Record<string, unknown>);
-  if (options.isSecret) secretChecks(result.data as unknown as Record<string, unknown>, options.isSecret);
-  const parsed = result.data;
+  roleChecks(result.data as unknown as Record<string, unknown>, schema);
+  if (options.isSecret)
+    secretChecks(result.data as unknown as Record<string, unknown>, options.isSecret, schema);
+  // An extended schema (options.schema) parses the same keys and more.
+  const parsed = result.data as Parsed;
   const production = parsed.environment === "production";
   const config = {
     ...parsed,
@@ -254,35 +379,62 @@ export function loadConfig(
     clusterName: parsed.clusterName ?? `${project}-${stack}`,
     natGateways: parsed.natGateways ?? (production ? "OnePerAz" : "Single"),
   };
-  crossChecks(config);
+  crossChecks(config as PlatformConfig);
   return deepFreeze(config as PlatformConfig);
 }
 
-/** Keys of the other role, set to anything but their default. */
-function roleChecks(parsed: Record<string, unknown>): void {
-  for (const [key, role] of Object.entries(ROLE_ONLY_KEYS)) {
-    if (parsed.role === role || JSON.stringify(parsed[key]) === JSON.stringify(defaultOf(key))) continue;
+/** Keys and fields of the other role, set to anything but their default. */
+function roleChecks(parsed: Record<string, unknown>, schema: z.ZodObject): void {
+  const roleOnly: [string, "hub" | "spoke" | undefined][] = [
+    ...Object.entries(ROLE_ONLY_KEYS),
+    ...Object.entries(ROLE_ONLY_FIELDS).flatMap(([key, fields]) =>
+      Object.entries(fields).map(([field, role]): [string, "hub" | "spoke" | undefined] => [
+        `${key}.${field}`,
+        role,
+      ]),
+    ),
+  ];
+  for (const [path, role] of roleOnly) {
+    const value = valueOf(parsed, path);
+    if (
+      role === undefined ||
+      parsed.role === role ||
+      JSON.stringify(value) === JSON.stringify(defaultOf(schemaAt(path, schema)))
+    )
+      continue;
     throw new ConfigError(
-      `${NAMESPACE}:${key}`,
-      parsed[key],
+      `${NAMESPACE}:${path}`,
+      value,
       `no value on a ${String(parsed.role)} (a ${role}-only key: remove it from this stack file)`,
     );
   }
 }
 
-/** Credentials must come from `pulumi config set --secret`, never plain text in the stack file. */
-function secretChecks(parsed: Record<string, unknown>, isSecret: (key: string) => boolean): void {
-  for (const key of CREDENTIAL_KEYS) {
-    const full = `${NAMESPACE}:${key}`;
+/**
+ * Credentials must come from `pulumi config set --secret --path`, never plain text in the stack
+ * file. Pulumi marks the whole object key secret when one of its fields is, so a credential field
+ * is accepted when its key (or, where the caller knows it, the field itself) is secret.
+ */
+function secretChecks(
+  parsed: Record<string, unknown>,
+  isSecret: (key: string) => boolean,
+  schema: z.ZodObject,
+): void {
+  for (const path of CREDENTIAL_KEYS) {
+    const full = `${NAMESPACE}:${path}`;
+    const key = `${NAMESPACE}:${path.split(".")[0]}`;
+    const value = valueOf(parsed, path);
     const holdsCredential =
-      key === "alerting"
-        ? alertingHasCredentials(parsed[key])
-        : JSON.stringify(parsed[key]) !== JSON.stringify(defaultOf(key));
-    if (!holdsCredential || isSecret(full)) continue;
+      path === "alerting"
+        ? alertingHasCredentials(value)
+        : JSON.stringify(value) !== JSON.stringify(defaultOf(schemaAt(path, schema)));
+    if (!holdsCredential || isSecret(key) || isSecret(full)) continue;
     throw new ConfigError(
       full,
       "(plain text, not shown)",
-      `a secret: remove it from the stack file and run pulumi config set --secret ${full}`,
+      path.includes(".")
+        ? `a secret: remove it from the stack file and run pulumi config set --secret --path '${full}'`
+        : `a secret: remove it from the stack file and run pulumi config set --secret ${full}`,
     );
   }
 }
@@ -340,8 +492,7 @@ function crossChecks(config: PlatformConfig): void {
 }
 
 function crossCheckSections(config: PlatformConfig): void {
-  for (const check of [transitChecks, gitopsChecks, tenancyChecks, storageChecks, observabilityChecks])
-    check(config);
+  for (const check of [gitopsChecks, tenancyChecks, storageChecks, observabilityChecks]) check(config);
   tracingChecks(config);
   alertingChecks(config);
 }

@@ -4,15 +4,15 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { FoundationOutputs } from "./foundation";
-import type { GitOpsHubOutputs, GitOpsSpokeOutputs } from "./wiring/gitops";
-import { GITOPS_HUB_OUTPUT_KEYS } from "./wiring/gitops";
-import type { ObservabilityHubOutputs, ObservabilitySpokeOutputs } from "./wiring/observability";
-import { OBSERVABILITY_HUB_OUTPUT_KEYS } from "./wiring/observability";
-import type { StorageOutputs } from "./wiring/storage";
-import type { TenancyOutputs } from "./wiring/tenancy";
-import type { TransitHubOutputs, TransitSpokeOutputs } from "./wiring/transit";
+import type { GitOpsHubOutputs, GitOpsSpokeOutputs } from "./gitops";
+import { GITOPS_HUB_OUTPUT_KEYS } from "./gitops";
+import type { ObservabilityHubOutputs, ObservabilitySpokeOutputs } from "./observability";
+import { OBSERVABILITY_HUB_OUTPUT_KEYS } from "./observability";
+import type { StorageOutputs } from "./storage";
+import type { TenancyOutputs } from "./tenancy";
+import type { TransitHubOutputs, TransitSpokeOutputs } from "./transit";
 import type { TracingHubOutputs } from "./tracing";
-import { TRANSIT_HUB_OUTPUT_KEYS } from "./wiring/transit";
+import { TRANSIT_HUB_OUTPUT_KEYS } from "./transit";
 
 /** Outputs every stack exports (hub and spoke). */
 export interface CommonOutputs extends FoundationOutputs, StorageOutputs, TenancyOutputs {

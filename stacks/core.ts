@@ -174,22 +174,24 @@ const VPC_ENDPOINT_SERVICES = [
 // ---------------------------------------------------------------------------------------------
 // The schema of the `platform` namespace
 
-/** Core keys (foundation): role, environment, network, cluster. Defaults documented per key. */
+/** Core keys (foundation): role, environment, network, cluster; each with its default and `.describe()` text. */
 export const coreSchema = {
-  /** `hub` (management cluster) or `spoke` (workload cluster). Required. */
-  role: z.enum(["hub", "spoke"], { error: "hub or spoke" }),
-  /** Environment class; `production` turns on NAT per AZ, Retain volumes and deletion protection. @default "development" */
+  role: z
+    .enum(["hub", "spoke"], { error: "hub or spoke" })
+    .describe("Stack role: hub (management cluster) or spoke (workload cluster). Required."),
   environment: z
     .enum(["production", "staging", "development"], { error: "production, staging or development" })
-    .default("development"),
-  /** EKS cluster name. @default "<project>-<stack>" */
+    .default("development")
+    .describe(
+      "production, staging or development; production means NAT per AZ, Retain volumes, protected stateful resources.",
+    ),
   clusterName: z
     .string()
     .regex(/^[a-zA-Z][a-zA-Z0-9_-]{0,99}$/, {
       error: "a cluster name of letters, digits, '-' and '_' (max 100)",
     })
-    .optional(),
-  /** Kubernetes minor version, e.g. "1.35". https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html @default "1.35" */
+    .optional()
+    .describe("EKS cluster name. Not set means <project>-<stack>."),
   kubernetesVersion: z
     .string()
     .refine((v) => !/^\d+\.\d$/.test(v), {
@@ -201,11 +203,10 @@ export const coreSchema = {
     .refine((v) => SUPPORTED_KUBERNETES_VERSIONS.includes(v), {
       error: `a supported Kubernetes version (${SUPPORTED_KUBERNETES_VERSIONS.join(", ")})`,
     })
-    .default(DEFAULT_KUBERNETES_VERSION),
-  /**
-   * VPC CIDR block, prefix /16 to /20, in RFC 1918 private space (10.0.0.0/8, 172.16.0.0/12,
-   * 192.168.0.0/16). Required. https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html
-   */
+    .default(DEFAULT_KUBERNETES_VERSION)
+    .describe(
+      "Kubernetes minor version of the EKS cluster, quoted (a version with pinned add-ons, see components/cluster/versions.ts). https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html",
+    ),
   vpcCidr: ipv4Cidr()
     .refine(
       (v) => {
@@ -217,34 +218,48 @@ export const coreSchema = {
     .refine(isRfc1918Cidr, {
       error:
         "a private (RFC 1918) block inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 (public addresses would clash with the internet services they belong to)",
-    }),
-  /** Availability zones to spread subnets over (at least 2). @default 3 */
-  availabilityZoneCount: integer(2, 6).default(3),
-  /** NAT gateways: `OnePerAz`, `Single` or `None`. @default OnePerAz in production, Single otherwise */
-  natGateways: z.enum(["OnePerAz", "Single", "None"], { error: "OnePerAz, Single or None" }).optional(),
-  /** Add isolated database subnets (no route to the internet). @default false */
-  databaseSubnets: boolean().default(false),
-  /** VPC endpoints to create (s3 is a gateway endpoint, the rest interface endpoints). @default ["s3"] */
+    })
+    .describe(
+      "IPv4 CIDR block of the VPC, prefix /16 to /20, in RFC 1918 private space (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16); must not overlap the hub or other spokes. Required.",
+    ),
+  availabilityZoneCount: integer(2, 6)
+    .default(3)
+    .describe("Availability zones to spread subnets and nodes over (2 to 6)."),
+  natGateways: z
+    .enum(["OnePerAz", "Single", "None"], { error: "OnePerAz, Single or None" })
+    .optional()
+    .describe(
+      "NAT gateways: OnePerAz, Single or None. Not set means OnePerAz in production, Single otherwise.",
+    ),
+  databaseSubnets: boolean()
+    .default(false)
+    .describe("Add isolated database subnets (no route to the internet)."),
   vpcEndpoints: structured(
     z.array(
       z.enum(VPC_ENDPOINT_SERVICES, {
         error: `VPC endpoint services among ${VPC_ENDPOINT_SERVICES.join(", ")}`,
       }),
     ),
-  ).default(["s3"]),
-  /** Retention of VPC flow logs in CloudWatch Logs, days. @default 365 */
-  flowLogRetentionDays: retentionDays().default(365),
-  /** Open the EKS public API endpoint too (restricted to publicAccessCidrs). @default false */
-  endpointPublicAccess: boolean().default(false),
-  /** CIDR allowlist of the public API endpoint; required when endpointPublicAccess is true. @default [] */
+  )
+    .default(["s3"])
+    .describe(
+      "VPC endpoints: s3 (gateway), ecr.api, ecr.dkr, sts, logs, ec2, elasticloadbalancing, eks, eks-auth (interface).",
+    ),
+  flowLogRetentionDays: retentionDays()
+    .default(365)
+    .describe("Retention of the VPC flow log group in days (a CloudWatch Logs retention value)."),
+  endpointPublicAccess: boolean()
+    .default(false)
+    .describe(
+      "Also open the EKS public API endpoint, limited to publicAccessCidrs. The private endpoint is always on.",
+    ),
   publicAccessCidrs: structured(
     z.array(z.string().refine(isCidr, { error: "CIDR blocks such as 203.0.113.0/24" })),
-  ).default([]),
-  /**
-   * CIDR blocks admitted to the private API endpoint on 443 (deployment runner, bastion, VPN): private
-   * blocks only (RFC 1918 or the RFC 6598 shared space 100.64.0.0/10), since the endpoint has no
-   * public address. @default []
-   */
+  )
+    .default([])
+    .describe(
+      "CIDR allowlist of the public API endpoint; required (non-empty) when endpointPublicAccess is true.",
+    ),
   apiAccessCidrs: structured(
     z.array(
       ipv4Cidr().refine(isPrivateOrSharedCidr, {
@@ -252,10 +267,14 @@ export const coreSchema = {
           "private CIDR blocks (RFC 1918 or 100.64.0.0/10): the private API endpoint is reached from the VPC and connected networks only",
       }),
     ),
-  ).default([]),
-  /** Retention of the EKS control-plane log group, days. @default 90 */
-  controlPlaneLogRetentionDays: retentionDays().default(90),
-  /** Node pools (object array, see docs/configuration.md). @default a system pool and a general pool */
+  )
+    .default([])
+    .describe(
+      "CIDR blocks admitted to the private API endpoint on 443: where pulumi up, CI runners, a bastion or a VPN run (docs/operations.md). Private blocks only (RFC 1918 or 100.64.0.0/10). A spoke admits the hub's VPC itself.",
+    ),
+  controlPlaneLogRetentionDays: retentionDays()
+    .default(90)
+    .describe("Retention of the EKS control-plane log group in days (all five log types are on)."),
   nodePools: structured(
     z
       .array(nodePoolSchema)
@@ -263,21 +282,19 @@ export const coreSchema = {
       .max(MAX_MANAGED_NODE_GROUPS, {
         error: `at most ${MAX_MANAGED_NODE_GROUPS} node pools (the EKS quota of managed node groups per cluster)`,
       }),
-  ).default(DEFAULT_NODE_POOLS),
-  /** EKS access entries (object array, see docs/configuration.md). @default [] */
-  accessEntries: structured(z.array(accessEntrySchema)).default([]),
-  /** Spoke only: the hub's stack reference `<org>/<project>/<stack>`. Required for spokes. */
+  )
+    .default(DEFAULT_NODE_POOLS)
+    .describe("EKS managed node groups (list, see below). Default: a system pool and a general pool."),
+  accessEntries: structured(z.array(accessEntrySchema))
+    .default([])
+    .describe("EKS access entries (list, see below)."),
   hubStackReference: z
     .string()
     .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, {
       error: "a stack reference <organization>/<project>/<stack>",
     })
-    .optional(),
-  /**
-   * Tags applied to every AWS resource (object). Keys 1-128 characters without the reserved `aws:`
-   * prefix, values up to 256. https://docs.aws.amazon.com/tag-editor/latest/userguide/best-practices-and-strats.html
-   * @default {}
-   */
+    .optional()
+    .describe("Spokes only: the hub's stack, <organization>/<project>/<stack>. Required for spokes."),
   tags: structured(
     z.record(z.string(), z.string()).superRefine((tags, ctx) => {
       for (const [key, value] of Object.entries(tags)) {
@@ -291,7 +308,9 @@ export const coreSchema = {
           });
       }
     }),
-  ).default({}),
+  )
+    .default({})
+    .describe("Tags added to every AWS resource (map of tag name to value, see below)."),
 };
 
 /** The core keys as validated, with the values derived at load time. */

@@ -6,7 +6,7 @@ import { z } from "zod";
 import { ExternalDns } from "../components/external-dns";
 import { hostedZoneSchema } from "./cert-manager";
 import type { CoreConfig } from "./core";
-import type { SectionOf } from "./sections/types";
+import type { SectionOf } from "./schema";
 import type { Foundation } from "./foundation";
 import { boolean, structured } from "./schema";
 
@@ -40,7 +40,11 @@ const externalDnsConfigSchema = z
 /** Config key of the capability (merged into the `platform` namespace by stacks/config.ts). */
 export const externalDnsSchema = {
   /** ExternalDNS on Route 53 (object, see docs/external-dns.md). @default on in production with hosted zones */
-  externalDns: structured(externalDnsConfigSchema).prefault({}),
+  externalDns: structured(externalDnsConfigSchema)
+    .prefault({})
+    .describe(
+      "ExternalDNS in Route 53 hosted zones (object, docs/external-dns.md); on in production with hosted zones by default.",
+    ),
 };
 
 /** What this capability reads of a stack's configuration: the core keys and its own. */

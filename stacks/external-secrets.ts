@@ -8,8 +8,8 @@ import { z } from "zod";
 import { ExternalSecrets, type SecretStoreArgs } from "../components/external-secrets";
 import { namespaceName } from "../components/tenancy";
 import type { CoreConfig } from "./core";
-import type { SectionOf } from "./sections/types";
-import type { tenancySchema } from "./sections/tenancy";
+import type { SectionOf } from "./schema";
+import type { tenancySchema } from "./tenancy";
 import type { Foundation } from "./foundation";
 import { boolean, structured } from "./schema";
 
@@ -24,7 +24,11 @@ const externalSecretsConfigSchema = z
 /** Config key of the capability (merged into the `platform` namespace by stacks/config.ts). */
 export const externalSecretsSchema = {
   /** External Secrets Operator and per-environment SecretStores (object, see docs/external-secrets.md). @default on in production */
-  externalSecrets: structured(externalSecretsConfigSchema).prefault({}),
+  externalSecrets: structured(externalSecretsConfigSchema)
+    .prefault({})
+    .describe(
+      "External Secrets Operator and per-environment SecretStores (object, docs/external-secrets.md); on in production by default.",
+    ),
 };
 
 /** What this capability reads of a stack's configuration: the core keys and its own. */

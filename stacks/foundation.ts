@@ -8,7 +8,7 @@ import { Cluster } from "../components/cluster";
 import { Network } from "../components/networking";
 import type { CoreConfig } from "./core";
 import { karpenterEnabled, type karpenterSchema } from "./karpenter";
-import type { SectionOf } from "./sections/types";
+import type { SectionOf } from "./schema";
 
 /** What the foundation reads of a stack's configuration: the core keys and whether Karpenter runs. */
 type FoundationConfig = CoreConfig & SectionOf<typeof karpenterSchema>;

@@ -16,11 +16,11 @@ import { buildVelero } from "./velero";
 import { buildTracingHub } from "./tracing";
 import { buildAlertingHub } from "./alerting";
 import { buildFoundation, commonOutputs } from "./foundation";
-import { buildGitOpsHub, capabilityFacts, gitSource } from "./wiring/gitops";
-import { buildObservabilityHub } from "./wiring/observability";
-import { buildStorage } from "./wiring/storage";
-import { buildTenancy } from "./wiring/tenancy";
-import { buildTransitHub } from "./wiring/transit";
+import { buildGitOpsHub, capabilityFacts, gitSource } from "./gitops";
+import { buildObservabilityHub } from "./observability";
+import { buildStorage } from "./storage";
+import { buildTenancy } from "./tenancy";
+import { buildTransitHub } from "./transit";
 
 /** Builds the hub and returns its outputs (the contract's {@link HubOutputs}). */
 export async function hubStack(config: PlatformConfig): Promise<HubOutputs> {

@@ -8,7 +8,7 @@ import { Karpenter } from "../components/karpenter";
 import type * as k8s from "@pulumi/kubernetes";
 import type { Cluster } from "../components/cluster";
 import type { CoreConfig } from "./core";
-import type { SectionOf } from "./sections/types";
+import type { SectionOf } from "./schema";
 import { boolean, kubernetesName, structured } from "./schema";
 
 /** A Kubernetes taint of Karpenter's nodes (Kubernetes effect names). */
@@ -111,7 +111,9 @@ export const karpenterConfigSchema = z
 /** Config key of the capability (merged into the `platform` namespace by stacks/config.ts). */
 export const karpenterSchema = {
   /** Karpenter node autoscaling (object, see docs/karpenter.md). @default on in production */
-  karpenter: structured(karpenterConfigSchema).prefault({}),
+  karpenter: structured(karpenterConfigSchema)
+    .prefault({})
+    .describe("Karpenter node autoscaling (object, docs/karpenter.md); on in production by default."),
 };
 
 /** What the Karpenter capability reads of a stack's configuration: the core keys and its own. */

@@ -6,7 +6,7 @@ import { z } from "zod";
 import { AwsLoadBalancerController } from "../components/aws-load-balancer-controller";
 import type { CoreConfig } from "./core";
 import type { Foundation } from "./foundation";
-import type { SectionOf } from "./sections/types";
+import type { SectionOf } from "./schema";
 import { boolean, kubernetesName, structured } from "./schema";
 
 /** The `platform:loadBalancerController` object. */

@@ -12,7 +12,7 @@ import {
 import type { Karpenter } from "../components/karpenter";
 import type { CoreConfig } from "./core";
 import type { Foundation } from "./foundation";
-import type { SectionOf } from "./sections/types";
+import type { SectionOf } from "./schema";
 import { boolean, integer, structured } from "./schema";
 
 const REGISTRY_NAMES = Object.keys(UPSTREAM_REGISTRIES) as [UpstreamRegistry, ...UpstreamRegistry[]];

@@ -1,6 +1,6 @@
 /**
  * Building blocks of the configuration schema: the error type, CIDR maths (ipaddr.js) and zod
- * helpers for values Pulumi passes as strings. Shared by stacks/config.ts and stacks/sections/*.
+ * helpers for values Pulumi passes as strings. Shared by stacks/config.ts and the capability modules.
  */
 import * as ipaddr from "ipaddr.js";
 import { distance as levenshtein } from "fastest-levenshtein";
@@ -8,6 +8,12 @@ import { z } from "zod";
 
 /** The config namespace of this project (the Pulumi project name). */
 export const NAMESPACE = "platform";
+
+/** The keys of one capability as the validated configuration carries them (derived from its schema). */
+export type SectionOf<S extends z.ZodRawShape> = Readonly<z.output<z.ZodObject<S>>>;
+
+/** The stack role each field of a capability's object belongs to: set on the other role, it is a mistake. */
+export type RoleOnly<S extends z.ZodRawShape> = Partial<Record<keyof S, "hub" | "spoke">>;
 
 /** A user mistake in the stack configuration. `message` is one line: key, value, expectation. */
 export class ConfigError extends Error {
@@ -80,6 +86,25 @@ export const structured = <T extends z.ZodType>(schema: T) =>
       return v;
     }
   }, schema);
+
+const GROUPS = new WeakMap<z.ZodType, z.ZodObject>();
+
+/**
+ * One capability's settings as one object-valued key (`platform:storage: {...}`), settable field by
+ * field with `pulumi config set --path 'platform:storage.backupRetentionDays' 14`. Absent, every
+ * field takes its default. The object schema is kept for the loader (role and secret checks) and
+ * for `npm run docs:config`.
+ */
+export function group<T extends z.ZodObject>(settings: T, description: string) {
+  const schema = structured(settings).prefault({}).describe(description);
+  GROUPS.set(schema, settings);
+  return schema;
+}
+
+/** The object schema of a key made with {@link group}, or undefined for a plain key. */
+export function groupSettings(schema: z.ZodType): z.ZodObject | undefined {
+  return GROUPS.get(schema);
+}
 
 /** An IPv4 CIDR block. */
 export const ipv4Cidr = () =>

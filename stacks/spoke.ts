@@ -16,12 +16,12 @@ import { buildRegistry } from "./registry";
 import { buildVelero } from "./velero";
 import { buildTracingSpoke, readTracingHub } from "./tracing";
 import { buildFoundation, commonOutputs, type Foundation } from "./foundation";
-import { checkTransitAgainstHub } from "./sections/transit";
-import { buildGitOpsSpoke, capabilityFacts, gitSource } from "./wiring/gitops";
-import { buildObservabilitySpoke } from "./wiring/observability";
-import { buildStorage } from "./wiring/storage";
-import { buildTenancy } from "./wiring/tenancy";
-import { buildTransitSpoke } from "./wiring/transit";
+import { checkTransitAgainstHub } from "./transit";
+import { buildGitOpsSpoke, capabilityFacts, gitSource } from "./gitops";
+import { buildObservabilitySpoke } from "./observability";
+import { buildStorage } from "./storage";
+import { buildTenancy } from "./tenancy";
+import { buildTransitSpoke } from "./transit";
 
 /**
  * Checks the spoke against the hub before anything is created.

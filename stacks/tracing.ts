@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { TracingHub, TracingSpoke, tracingDefaults } from "../components/tracing";
 import type { CoreConfig } from "./core";
-import type { SectionOf } from "./sections/types";
+import type { SectionOf } from "./schema";
 import type { Foundation } from "./foundation";
 import { ConfigError, NAMESPACE, boolean, integer, structured } from "./schema";
 

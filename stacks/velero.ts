@@ -9,8 +9,8 @@ import { namespaceName } from "../components/tenancy";
 import { Velero, type VeleroSchedule } from "../components/velero";
 import type { CoreConfig } from "./core";
 import type { Foundation } from "./foundation";
-import type { SectionOf } from "./sections/types";
-import type { tenancySchema } from "./sections/tenancy";
+import type { SectionOf } from "./schema";
+import type { tenancySchema } from "./tenancy";
 import { boolean, integer, structured } from "./schema";
 
 /** A cron expression Velero's scheduler accepts: five fields (UTC) or a descriptor such as `@daily`. */

@@ -139,7 +139,12 @@ describe("alerting: receivers, routing and the platform's alert rules", () => {
   });
 
   describe("configuration", () => {
-    const hub = { "aws:region": "eu-west-1", "platform:role": "hub", "platform:vpcCidr": "10.100.0.0/16" };
+    const hub = {
+      "aws:region": "eu-west-1",
+      "platform:role": "hub",
+      "platform:vpcCidr": "10.100.0.0/16",
+      "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
+    };
     const error = (raw: Record<string, string>, isSecret = (_: string) => true) => {
       try {
         loadConfig(raw, "hub", "platform", { isSecret });
@@ -200,6 +205,7 @@ describe("alerting: receivers, routing and the platform's alert rules", () => {
           "platform:role": "spoke",
           "platform:hubStackReference": "o/p/hub",
           "platform:vpcCidr": "10.0.0.0/16",
+          "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
           "platform:alerting": '{"platformRules":false}',
         })!,
         /platform:alerting .*hub-only key/,

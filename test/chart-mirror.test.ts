@@ -53,7 +53,7 @@ describe("platform:chartMirror", () => {
     const raw = {
       "platform:role": "hub",
       "platform:vpcCidr": "10.0.0.0/16",
-      "platform:gitRepositoryUrl": "https://github.com/example/platform",
+      "platform:gitops": JSON.stringify({ repositoryUrl: "https://github.com/example/platform" }),
       "aws:region": "eu-west-1",
       "platform:chartMirror": JSON.stringify({ url: "charts.example.internal" }),
     };

@@ -12,11 +12,17 @@ import { PlanInputError, readProject, readStackConfig, standInForSecrets } from 
 const repo = path.resolve(__dirname, "..");
 const launcher = path.join(repo, "tools/plan/launch.js");
 
-const hub = { "aws:region": "eu-west-1", "platform:role": "hub", "platform:vpcCidr": "10.100.0.0/16" };
+const hub = {
+  "aws:region": "eu-west-1",
+  "platform:role": "hub",
+  "platform:vpcCidr": "10.100.0.0/16",
+  "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
+};
 const spoke = {
   "aws:region": "eu-west-1",
   "platform:role": "spoke",
   "platform:vpcCidr": "10.0.0.0/16",
+  "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
   "platform:hubStackReference": "acme/platform/hub",
 };
 const pool = {
@@ -105,15 +111,15 @@ describe("configuration accepted silently no more (issue 9 B)", () => {
     ],
     [
       "hub-only key on a spoke",
-      { ...spoke, "platform:prometheusRetention": "30d" },
-      "platform:prometheusRetention",
+      { ...spoke, "platform:observability": JSON.stringify({ prometheusRetention: "30d" }) },
+      "platform:observability.prometheusRetention",
       '"30d"',
       /no value on a spoke \(a hub-only key/,
     ],
     [
       "hub-only object key on a spoke",
-      { ...spoke, "platform:ramSharePrincipals": json(["111122223333"]) },
-      "platform:ramSharePrincipals",
+      { ...spoke, "platform:transit": JSON.stringify({ ramSharePrincipals: json(["111122223333"]) }) },
+      "platform:transit.ramSharePrincipals",
       '["111122223333"]',
       /hub-only key/,
     ],
@@ -126,35 +132,51 @@ describe("configuration accepted silently no more (issue 9 B)", () => {
     ],
     [
       "spoke-only port list on the hub",
-      { ...hub, "platform:hubEndpointPorts": "[443]" },
-      "platform:hubEndpointPorts",
+      { ...hub, "platform:transit": JSON.stringify({ hubEndpointPorts: "[443]" }) },
+      "platform:transit.hubEndpointPorts",
       "[443]",
       /spoke-only key/,
     ],
     [
       "public VPC CIDR 8.8.0.0/16",
-      { ...hub, "platform:vpcCidr": "8.8.0.0/16" },
+      {
+        ...hub,
+        "platform:vpcCidr": "8.8.0.0/16",
+        "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
+      },
       "platform:vpcCidr",
       "8.8.0.0/16",
       /RFC 1918/,
     ],
     [
       "public VPC CIDR 52.0.0.0/16",
-      { ...hub, "platform:vpcCidr": "52.0.0.0/16" },
+      {
+        ...hub,
+        "platform:vpcCidr": "52.0.0.0/16",
+        "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
+      },
       "platform:vpcCidr",
       "52.0.0.0/16",
       /RFC 1918/,
     ],
     [
       "VPC CIDR just outside 172.16.0.0/12",
-      { ...hub, "platform:vpcCidr": "172.32.0.0/16" },
+      {
+        ...hub,
+        "platform:vpcCidr": "172.32.0.0/16",
+        "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
+      },
       "platform:vpcCidr",
       "172.32.0.0/16",
       /RFC 1918/,
     ],
     [
       "shared address space as the VPC CIDR",
-      { ...hub, "platform:vpcCidr": "100.64.0.0/16" },
+      {
+        ...hub,
+        "platform:vpcCidr": "100.64.0.0/16",
+        "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
+      },
       "platform:vpcCidr",
       "100.64.0.0/16",
       /RFC 1918/,
@@ -241,29 +263,29 @@ describe("configuration accepted silently no more (issue 9 B)", () => {
     ],
     [
       "backup schedule without ? in a day field",
-      { ...hub, "platform:backupSchedule": "cron(0 3 * * * *)" },
-      "platform:backupSchedule",
+      { ...hub, "platform:storage": JSON.stringify({ backupSchedule: "cron(0 3 * * * *)" }) },
+      "platform:storage.backupSchedule",
       "cron(0 3 * * * *)",
       /\? in exactly one of day-of-month and day-of-week/,
     ],
     [
       "backup schedule with an hour out of range",
-      { ...hub, "platform:backupSchedule": "cron(0 25 * * ? *)" },
-      "platform:backupSchedule",
+      { ...hub, "platform:storage": JSON.stringify({ backupSchedule: "cron(0 25 * * ? *)" }) },
+      "platform:storage.backupSchedule",
       "cron(0 25 * * ? *)",
       /a valid hours field \(0-23/,
     ],
     [
       "backup schedule in Unix cron",
-      { ...hub, "platform:backupSchedule": "0 3 * * *" },
-      "platform:backupSchedule",
+      { ...hub, "platform:storage": JSON.stringify({ backupSchedule: "0 3 * * *" }) },
+      "platform:storage.backupSchedule",
       "0 3 * * *",
       /an AWS cron expression cron\(minutes hours/,
     ],
     [
       "backup schedule more often than hourly",
-      { ...hub, "platform:backupSchedule": "cron(0/15 * * * ? *)" },
-      "platform:backupSchedule",
+      { ...hub, "platform:storage": JSON.stringify({ backupSchedule: "cron(0/15 * * * ? *)" }) },
+      "platform:storage.backupSchedule",
       "cron(0/15 * * * ? *)",
       /at least an hour between two backups/,
     ],
@@ -297,8 +319,8 @@ describe("configuration accepted silently no more (issue 9 B)", () => {
     ],
     [
       "a port out of range, in plain words",
-      { ...spoke, "platform:hubEndpointPorts": "[70000]" },
-      "platform:hubEndpointPorts[0]",
+      { ...spoke, "platform:transit": JSON.stringify({ hubEndpointPorts: "[70000]" }) },
+      "platform:transit.hubEndpointPorts[0]",
       "70000",
       /expected a number at most 65535$/,
     ],
@@ -324,8 +346,16 @@ describe("configuration accepted silently no more (issue 9 B)", () => {
 
   it("accepts what those rules must let through", () => {
     const ok = (raw: Record<string, string>) => assert.doesNotThrow(() => loadConfig(raw, "test"));
-    ok({ ...hub, "platform:vpcCidr": "172.31.0.0/16" });
-    ok({ ...hub, "platform:vpcCidr": "192.168.0.0/16" });
+    ok({
+      ...hub,
+      "platform:vpcCidr": "172.31.0.0/16",
+      "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
+    });
+    ok({
+      ...hub,
+      "platform:vpcCidr": "192.168.0.0/16",
+      "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
+    });
     ok({ ...hub, "platform:apiAccessCidrs": json(["10.100.0.0/16", "100.64.0.0/16"]) });
     ok({
       ...hub,
@@ -339,24 +369,26 @@ describe("configuration accepted silently no more (issue 9 B)", () => {
       ...hub,
       "platform:nodePools": json(Array.from({ length: 30 }, (_, i) => ({ ...pool, name: `p-${i}` }))),
     });
-    ok({ ...hub, "platform:backupSchedule": "cron(30 2 ? * MON-FRI *)" });
+    ok({ ...hub, "platform:storage": JSON.stringify({ backupSchedule: "cron(30 2 ? * MON-FRI *)" }) });
     ok({ ...hub, "platform:tags": json({ owner: "platform-team", "team:cost center": "a/b=c+d@e" }) });
     ok({ ...hub, "aws:region": "us-gov-west-1", "aws:profile": "prod", "pulumi:tags": "{}" });
     // a hub-only key at its default on a spoke (Pulumi.yaml's defaults reach every stack)
     ok({
       ...spoke,
-      "platform:prometheusRetention": "15d",
-      "platform:gitBaselinePath": "./gitops/infrastructure/baseline",
+      "platform:observability": JSON.stringify({ prometheusRetention: "15d" }),
+      "platform:gitops": JSON.stringify({
+        repositoryUrl: "https://github.com/acme/platform",
+        baselinePath: "./gitops/infrastructure/baseline",
+      }),
     });
   });
 });
 
 describe("credentials only as Pulumi secrets", () => {
   const cases: [string, Record<string, string>][] = [
-    ["platform:grafanaAdminPassword", { ...hub, "platform:grafanaAdminPassword": "correct-horse-battery" }],
     [
-      "platform:logShipperPassword",
-      { ...hub, "platform:logShipperPassword": "correct-horse-battery-staple" },
+      "platform:observability.grafanaAdminPassword",
+      { ...hub, "platform:observability": JSON.stringify({ grafanaAdminPassword: "correct-horse-battery" }) },
     ],
     [
       "platform:alerting",
@@ -368,15 +400,16 @@ describe("credentials only as Pulumi secrets", () => {
       },
     ],
     [
-      "platform:gitSshPrivateKey",
+      "platform:gitops.sshPrivateKey",
       {
         ...hub,
-        "platform:gitAuth": "ssh",
-        "platform:gitRepositoryUrl": "ssh://git@github.com/acme/platform",
-        "platform:gitKnownHosts":
-          "github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl",
-        "platform:gitSshPrivateKey":
-          "-----BEGIN OPENSSH PRIVATE KEY-----\nkey\n-----END OPENSSH PRIVATE KEY-----",
+        "platform:gitops": json({
+          auth: "ssh",
+          repositoryUrl: "ssh://git@github.com/acme/platform",
+          knownHosts:
+            "github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl",
+          sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nkey\n-----END OPENSSH PRIVATE KEY-----",
+        }),
       },
     ],
   ];
@@ -384,7 +417,14 @@ describe("credentials only as Pulumi secrets", () => {
     it(`refuses ${key} in plain text, telling the command, without echoing it`, () => {
       const error = rejection(raw, secretNowhere);
       assert.equal(error.key, key);
-      assert.match(error.message, new RegExp(`pulumi config set --secret ${key}$`));
+      assert.match(
+        error.message,
+        new RegExp(
+          key.includes(".")
+            ? `pulumi config set --secret --path '${key}'$`
+            : `pulumi config set --secret ${key}$`,
+        ),
+      );
       assert.ok(!error.message.includes("\n"));
       assert.doesNotMatch(error.message, /horse|hooks\.example|PRIVATE KEY/);
       assert.doesNotThrow(() => loadConfig(raw, "test", "platform", secretEverywhere));
@@ -395,7 +435,7 @@ describe("credentials only as Pulumi secrets", () => {
     for (const raw of [
       { ...hub, "platfom:gitSshPrivateKey": "hunter2-private-key" },
       { ...hub, "platform:gitSshPrivatKey": "hunter2-private-key" },
-      { ...hub, "platform:grafanaAdminPassword": "hunter2" },
+      { ...hub, "platform:observability": JSON.stringify({ grafanaAdminPassword: "hunter2" }) },
     ]) {
       const error = rejection(raw, secretEverywhere);
       assert.doesNotMatch(error.message, /hunter2/);
@@ -404,15 +444,20 @@ describe("credentials only as Pulumi secrets", () => {
   });
 
   it("reads secretness from the Pulumi runtime in a real run (PULUMI_CONFIG_SECRET_KEYS)", async () => {
-    const raw = { ...hub, "platform:grafanaAdminPassword": "correct-horse-battery" };
+    const raw = {
+      ...hub,
+      "platform:observability": JSON.stringify({ grafanaAdminPassword: "correct-horse-battery" }),
+    };
     pulumi.runtime.setAllConfig(raw, []);
-    assert.equal(isConfigSecret("platform:grafanaAdminPassword"), false);
+    assert.equal(isConfigSecret("platform:observability"), false);
     await assert.rejects(
       runProgram(undefined, "hub", "platform"),
-      /pulumi config set --secret platform:grafanaAdminPassword/,
+      /pulumi config set --secret --path 'platform:observability.grafanaAdminPassword'/,
     );
-    pulumi.runtime.setAllConfig(raw, ["platform:grafanaAdminPassword"]);
-    assert.equal(isConfigSecret("platform:grafanaAdminPassword"), true);
+    // `pulumi config set --secret --path 'platform:observability.grafanaAdminPassword'` marks the key.
+    pulumi.runtime.setAllConfig(raw, ["platform:observability"]);
+    assert.equal(isConfigSecret("platform:observability"), true);
+    assert.doesNotThrow(() => loadConfig(raw, "hub", "platform", { isSecret: isConfigSecret }));
     pulumi.runtime.setAllConfig({ ...hub, "platfrom:nodePools": "[]" }, []);
     await assert.rejects(runProgram(undefined, "hub", "platform"), (error: unknown) => {
       assert.ok(error instanceof ConfigError);
@@ -441,18 +486,19 @@ describe("credentials only as Pulumi secrets", () => {
 
   it("takes a stack file's secure: value as a secret in the plan", () => {
     const dir = project(
-      `config:\n  aws:region: eu-west-1\n  platform:role: hub\n  platform:vpcCidr: 10.100.0.0/16\n  platform:grafanaAdminPassword:\n    secure: AAABAKr0Z2Vh\n`,
+      `config:\n  aws:region: eu-west-1\n  platform:role: hub\n  platform:vpcCidr: 10.100.0.0/16\n  platform:gitops:\n    repositoryUrl: https://github.com/acme/platform\n  platform:observability:\n    grafanaAdminPassword:\n      secure: AAABAKr0Z2Vh\n`,
     );
     const proj = readProject(dir);
     const { raw, secretKeys } = readStackConfig(dir, "x", proj);
-    assert.deepEqual(secretKeys, ["platform:grafanaAdminPassword"]);
+    assert.deepEqual(secretKeys, ["platform:observability"]);
     assert.deepEqual(standInForSecrets(raw, "x", proj.name, secretKeys), []);
     assert.doesNotThrow(() => loadConfig(raw, "x", "platform", { isSecret: (k) => secretKeys.includes(k) }));
   });
 });
 
 describe("secret receivers in a stack file", () => {
-  const head = "config:\n  aws:region: eu-west-1\n  platform:role: hub\n  platform:vpcCidr: 10.100.0.0/16\n";
+  const head =
+    "config:\n  aws:region: eu-west-1\n  platform:role: hub\n  platform:vpcCidr: 10.100.0.0/16\n  platform:gitops:\n    repositoryUrl: https://github.com/acme/platform\n";
   const load = (text: string) => {
     const dir = project(text);
     const { raw, secretKeys } = readStackConfig(dir, "x", readProject(dir));
@@ -598,6 +644,8 @@ describe("stack files the plan cannot read say what is wrong with the file", () 
       "  aws:region: eu-west-1",
       "  platform:role: hub",
       "  platform:vpcCidr: 10.100.0.0/16",
+      "  platform:gitops:",
+      "    repositoryUrl: https://github.com/acme/platform",
     ];
     lines.push("  platform:tags:", "    owner: &owner platform-team", "    cost-center: &cc platform");
     const pools = Array.from({ length: 20 }, (_, i) => [
@@ -647,8 +695,11 @@ describe("the plan CLI exits 2 with one line naming the key", function () {
     ],
     [
       "a plain-text password",
-      `${hubFile}  platform:grafanaAdminPassword: correct-horse-battery\n`,
-      /^error: invalid configuration platform:grafanaAdminPassword = "\(plain text, not shown\)": expected a secret: .*pulumi config set --secret platform:grafanaAdminPassword$/,
+      hubFile.replace(
+        "  platform:observability:\n",
+        "  platform:observability:\n    grafanaAdminPassword: correct-horse-battery\n",
+      ),
+      /^error: invalid configuration platform:observability.grafanaAdminPassword = "\(plain text, not shown\)": expected a secret: .*pulumi config set --secret --path 'platform:observability.grafanaAdminPassword'$/,
     ],
     [
       "an unquoted Kubernetes version",

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import {
   ConfigError,
+  RENAMED_KEYS,
   SECRET_KEYS,
   cidrsOverlap,
   isIpv4Cidr,
@@ -11,11 +12,17 @@ import {
 } from "../stacks/config";
 import { checkAgainstHub } from "../stacks/spoke";
 
-const hub = { "aws:region": "eu-west-1", "platform:role": "hub", "platform:vpcCidr": "10.100.0.0/16" };
+const hub = {
+  "aws:region": "eu-west-1",
+  "platform:role": "hub",
+  "platform:vpcCidr": "10.100.0.0/16",
+  "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
+};
 const spoke = {
   "aws:region": "eu-west-1",
   "platform:role": "spoke",
   "platform:vpcCidr": "10.0.0.0/16",
+  "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
   "platform:hubStackReference": "acme/platform/hub",
 };
 
@@ -35,16 +42,19 @@ function rejects(raw: Record<string, string>, key: string, valueText: string, ex
   );
 }
 
-describe("configuration: fluxInfrastructureNamespaces", () => {
+describe("configuration: gitops.infrastructureNamespaces", () => {
   const org = JSON.stringify([{ name: "acme", environments: [{ name: "pro" }, { name: "pre" }] }]);
   const infra = (list: unknown) => ({
     ...spoke,
     "platform:organizations": org,
-    "platform:fluxInfrastructureNamespaces": JSON.stringify(list),
+    "platform:gitops": JSON.stringify({
+      repositoryUrl: "https://github.com/acme/platform",
+      infrastructureNamespaces: list,
+    }),
   });
 
   it("defaults to none, and reads namespaces with their chart sources", () => {
-    assert.deepEqual(loadConfig(spoke, "spoke").fluxInfrastructureNamespaces, []);
+    assert.deepEqual(loadConfig(spoke, "spoke").gitops.infrastructureNamespaces, []);
     assert.deepEqual(
       loadConfig(
         infra([
@@ -54,7 +64,7 @@ describe("configuration: fluxInfrastructureNamespaces", () => {
           },
         ]),
         "spoke",
-      ).fluxInfrastructureNamespaces,
+      ).gitops.infrastructureNamespaces,
       [
         {
           namespace: "cert-manager",
@@ -67,7 +77,7 @@ describe("configuration: fluxInfrastructureNamespaces", () => {
   it("refuses a tenant namespace: tenants gain no cluster-admin reconciler", () => {
     rejects(
       infra([{ namespace: "acme-pre" }]),
-      "platform:fluxInfrastructureNamespaces[0].namespace",
+      "platform:gitops.infrastructureNamespaces[0].namespace",
       "acme-pre",
       /a namespace that is not a tenant's \(acme\/pre uses it/,
     );
@@ -76,13 +86,13 @@ describe("configuration: fluxInfrastructureNamespaces", () => {
   it("refuses flux-system, a namespace listed twice and a chart source that is no chart repository URL", () => {
     rejects(
       infra([{ namespace: "flux-system" }]),
-      "platform:fluxInfrastructureNamespaces[0].namespace",
+      "platform:gitops.infrastructureNamespaces[0].namespace",
       "flux-system",
       /other than flux-system/,
     );
     rejects(
       infra([{ namespace: "cert-manager" }, { namespace: "cert-manager" }]),
-      "platform:fluxInfrastructureNamespaces[1].namespace",
+      "platform:gitops.infrastructureNamespaces[1].namespace",
       "cert-manager",
       /listed once/,
     );
@@ -91,7 +101,7 @@ describe("configuration: fluxInfrastructureNamespaces", () => {
         loadConfig(infra([{ namespace: "x", chartSources: [{ name: "r", url: "ftp://charts" }] }]), "spoke"),
       (e: unknown) =>
         e instanceof ConfigError &&
-        /fluxInfrastructureNamespaces/.test(e.message) &&
+        /gitops.infrastructureNamespaces/.test(e.message) &&
         /https:\/\/charts\.jetstack\.io/.test(e.message),
     );
   });
@@ -163,7 +173,11 @@ describe("configuration", () => {
 
   it("rejects a malformed CIDR (prefix /33)", () => {
     rejects(
-      { ...hub, "platform:vpcCidr": "10.0.0.0/33" },
+      {
+        ...hub,
+        "platform:vpcCidr": "10.0.0.0/33",
+        "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
+      },
       "platform:vpcCidr",
       '"10.0.0.0/33"',
       /IPv4 CIDR block/,
@@ -172,7 +186,11 @@ describe("configuration", () => {
 
   it("rejects a CIDR with host bits set", () => {
     rejects(
-      { ...hub, "platform:vpcCidr": "10.0.1.0/16" },
+      {
+        ...hub,
+        "platform:vpcCidr": "10.0.1.0/16",
+        "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
+      },
       "platform:vpcCidr",
       '"10.0.1.0/16"',
       /host bits zero/,
@@ -181,7 +199,11 @@ describe("configuration", () => {
 
   it("rejects a VPC prefix too small for three tiers of subnets", () => {
     rejects(
-      { ...hub, "platform:vpcCidr": "10.0.0.0/24" },
+      {
+        ...hub,
+        "platform:vpcCidr": "10.0.0.0/24",
+        "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
+      },
       "platform:vpcCidr",
       '"10.0.0.0/24"',
       /between \/16 and \/20/,
@@ -285,7 +307,14 @@ describe("configuration", () => {
   });
 
   it("rejects a spoke whose CIDR overlaps the hub's", () => {
-    const config = loadConfig({ ...spoke, "platform:vpcCidr": "10.100.128.0/17" }, "spoke");
+    const config = loadConfig(
+      {
+        ...spoke,
+        "platform:vpcCidr": "10.100.128.0/17",
+        "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
+      },
+      "spoke",
+    );
     assert.throws(
       () => checkAgainstHub(config, "10.100.0.0/16"),
       (error: unknown) => {
@@ -327,44 +356,31 @@ describe("Pulumi.yaml config block", () => {
   const project = parse(readFileSync("Pulumi.yaml", "utf8")) as {
     config: Record<string, { type: string; default?: unknown }>;
   };
-  const objectKeys = new Set([
-    "nodePools",
-    "accessEntries",
-    "tags",
-    "organizations",
-    "tenantDefaultQuota",
-    "tenantDefaultLimits",
-    "alerting",
-    "tracing",
-    "karpenter",
-    "certManager",
-    "externalDns",
-    "externalSecrets",
-    "loadBalancerController",
-    "registry",
-    "velero",
-    "fluxInfrastructureNamespaces",
-    "chartMirror",
-  ]);
 
-  it("declares every scalar and array key of the schema with a type and a description", () => {
-    for (const key of Object.keys(platformSchema.shape)) {
-      if (objectKeys.has(key) || (SECRET_KEYS as readonly string[]).includes(key)) continue;
-      const decl = project.config[key] as { type?: string; description?: string } | undefined;
-      assert.ok(decl, `Pulumi.yaml declares ${key}`);
-      assert.ok(decl.type, `${key} has a type`);
-      assert.ok(decl.description, `${key} has a description`);
+  it("is generated from the schema (run npm run docs:config)", async () => {
+    const { renderProjectYaml } = await import("../tools/gen-config-docs");
+    assert.equal(readFileSync("Pulumi.yaml", "utf8"), renderProjectYaml());
+  });
+
+  it("declares every scalar and array key of the schema with a type and a description", async () => {
+    const { topLevelSettings } = await import("../tools/gen-config-docs");
+    const declarable = topLevelSettings().filter((s) => s.pulumiType);
+    assert.deepEqual(
+      declarable.map((s) => s.path),
+      ["role", "environment", "clusterName", "kubernetesVersion", "vpcCidr", "availabilityZoneCount"].concat(
+        ["natGateways", "databaseSubnets", "vpcEndpoints", "flowLogRetentionDays", "endpointPublicAccess"],
+        ["publicAccessCidrs", "apiAccessCidrs", "controlPlaneLogRetentionDays", "hubStackReference"],
+      ),
+    );
+    for (const s of declarable) {
+      const decl = project.config[s.path] as { type?: string; description?: string } | undefined;
+      assert.ok(decl, `Pulumi.yaml declares ${s.path}`);
+      assert.equal(decl.type, s.pulumiType, `${s.path} has its type`);
+      assert.ok(decl.description, `${s.path} has a description`);
     }
   });
 
-  it("lists exactly the secret keys under its secret-keys comment (no object-valued key among them)", () => {
-    const text = readFileSync("Pulumi.yaml", "utf8");
-    const block = text.slice(text.indexOf("pulumi config set --secret <key>"), text.indexOf("\nconfig:"));
-    const listed = [...block.matchAll(/^# {3}(\w+)/gm)].map((m) => m[1]);
-    assert.deepEqual(listed, [...SECRET_KEYS]);
-  });
-
-  it("declares no secret key (the CLI would reject its plain-text default where a stack does not set it)", () => {
+  it("declares no credential (the CLI would reject its plain-text default where a stack does not set it)", () => {
     for (const key of SECRET_KEYS) assert.equal(project.config[key], undefined, key);
     for (const [key, decl] of Object.entries(project.config))
       assert.notEqual((decl as { secret?: boolean }).secret, true, key);
@@ -375,28 +391,42 @@ describe("Pulumi.yaml config block", () => {
       assert.ok(key in platformSchema.shape, `${key} is in the schema`);
   });
 
-  it("gives the same defaults as the schema", () => {
-    const base = loadConfig(hub, "hub") as unknown as Record<string, unknown>;
-    for (const [key, decl] of Object.entries(project.config)) {
-      if (!("default" in decl) || decl.default === "" || key in hub) continue;
-      assert.deepEqual(base[key], decl.default, `default of ${key}`);
-    }
+  it("gives defaults the loader reads back as the schema's", () => {
+    const raw: Record<string, string> = { ...hub };
+    for (const [key, decl] of Object.entries(project.config))
+      if ("default" in decl && !(`platform:${key}` in raw))
+        raw[`platform:${key}`] =
+          typeof decl.default === "string" ? decl.default : JSON.stringify(decl.default);
+    const fromProject = loadConfig(raw, "hub") as unknown as Record<string, unknown>;
+    const fromSchema = loadConfig(hub, "hub") as unknown as Record<string, unknown>;
+    assert.deepEqual(fromProject, fromSchema);
   });
 });
 
 describe("docs/configuration.md", () => {
-  it("is generated from the current Pulumi.yaml (run npm run docs:config)", async () => {
+  it("is generated from the schema (run npm run docs:config)", async () => {
     const { renderConfigDocs } = await import("../tools/gen-config-docs");
-    assert.equal(
-      readFileSync("docs/configuration.md", "utf8"),
-      renderConfigDocs(readFileSync("Pulumi.yaml", "utf8")),
-    );
+    assert.equal(readFileSync("docs/configuration.md", "utf8"), renderConfigDocs());
+  });
+
+  it("documents every field of every capability object with its default", async () => {
+    const text = readFileSync("docs/configuration.md", "utf8");
+    assert.match(text, /\| `backupRetentionDays` \| integer \| `35` \| both \| Days AWS Backup keeps/);
+    assert.match(text, /\| `amazonSideAsn` \| integer \| `64512` \| hub \|/);
+    assert.match(text, /\| `repositoryUrl` \| string \| required \| both \|/);
+    assert.match(text, /\| `platform:gitRepositoryUrl` \| `platform:gitops.repositoryUrl` \|/);
   });
 });
 
 describe("every config key rejects a bad value with one line naming it", () => {
-  const spokeBase = { ...spoke, "platform:gitRepositoryUrl": "https://github.com/acme/platform" };
-  const hubBase = { ...hub, "platform:gitRepositoryUrl": "https://github.com/acme/platform" };
+  const spokeBase = {
+    ...spoke,
+    "platform:gitops": JSON.stringify({ repositoryUrl: "https://github.com/acme/platform" }),
+  };
+  const hubBase = {
+    ...hub,
+    "platform:gitops": JSON.stringify({ repositoryUrl: "https://github.com/acme/platform" }),
+  };
   // key, bad value, the stack it applies to
   const cases: [string, string, Record<string, string>][] = [
     ["environment", "prod", hubBase],
@@ -442,11 +472,24 @@ describe("every config key rejects a bad value with one line naming it", () => {
     ["elasticsearchMemoryGiB", "0", hubBase],
     ["logRetentionDays", "0", hubBase],
   ];
-  for (const [key, value, base] of cases) {
+  for (const [name, value, base] of cases) {
+    // A field of an object key (`storage.backupRetentionDays`) is set inside its object.
+    const key = RENAMED_KEYS[name] ?? name;
+    const [group, field] = key.split(".");
     it(`platform:${key} = ${value}`, () => {
-      assert.ok(key in platformSchema.shape, `${key} is a known key`);
+      const raw: Record<string, string> =
+        field === undefined
+          ? { ...base, [`platform:${key}`]: value }
+          : {
+              ...base,
+              [`platform:${group}`]: JSON.stringify({
+                ...(JSON.parse((base as Record<string, string>)[`platform:${group}`] ?? "{}") as object),
+                [field]: value,
+              }),
+            };
+      assert.ok(group in platformSchema.shape, `${group} is a known key`);
       assert.throws(
-        () => loadConfig({ ...base, [`platform:${key}`]: value }, "test"),
+        () => loadConfig(raw, "test"),
         (error: unknown) => {
           assert.ok(error instanceof ConfigError, String(error));
           assert.ok(error.key.startsWith(`platform:${key}`), `${error.key} names platform:${key}`);

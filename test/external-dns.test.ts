@@ -131,7 +131,12 @@ describe("ExternalDNS Route 53 policy", () => {
 });
 
 describe("platform:externalDns config", () => {
-  const base = { "aws:region": "eu-west-1", "platform:role": "hub", "platform:vpcCidr": "10.100.0.0/16" };
+  const base = {
+    "aws:region": "eu-west-1",
+    "platform:role": "hub",
+    "platform:vpcCidr": "10.100.0.0/16",
+    "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
+  };
   const load = (value: unknown, environment = "production") =>
     loadConfig(
       { ...base, "platform:environment": environment, "platform:externalDns": JSON.stringify(value) },

@@ -255,6 +255,7 @@ describe("SecretStores from the organizations config", () => {
         "platform:role": "spoke",
         "platform:hubStackReference": "o/p/hub",
         "platform:vpcCidr": "10.0.0.0/16",
+        "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
         "platform:organizations": JSON.stringify([
           {
             name: "numinia",

@@ -535,7 +535,7 @@ describe("gitops preflight: a repository built here, judged with the real kustom
     assert.ok(
       repositorySteps(r).some((s) =>
         s.startsWith(
-          "[must] list other in the stack's platform:fluxInfrastructureNamespaces (with the chart source r)",
+          "[must] list other in the stack's platform:gitops.infrastructureNamespaces (with the chart source r)",
         ),
       ),
     );

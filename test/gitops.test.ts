@@ -19,8 +19,13 @@ import {
 } from "../components/gitops";
 import { ConfigError, loadConfig } from "../stacks/config";
 import { buildFoundation } from "../stacks/foundation";
-import { isGoDuration } from "../stacks/sections/gitops";
-import { GITOPS_HUB_OUTPUT_KEYS, buildGitOpsHub, buildGitOpsSpoke, gitSource } from "../stacks/wiring/gitops";
+import {
+  GITOPS_HUB_OUTPUT_KEYS,
+  buildGitOpsHub,
+  buildGitOpsSpoke,
+  gitSource,
+  isGoDuration,
+} from "../stacks/gitops";
 import { promiseOf, recorded, setupMocks, type RecordedResource } from "./mocks";
 
 const hubRaw = {
@@ -28,7 +33,7 @@ const hubRaw = {
   "platform:role": "hub",
   "platform:clusterName": "platform-hub",
   "platform:vpcCidr": "10.100.0.0/16",
-  "platform:gitRepositoryUrl": "https://github.com/acme/platform",
+  "platform:gitops": JSON.stringify({ repositoryUrl: "https://github.com/acme/platform" }),
 };
 const spokeRaw = {
   "aws:region": "eu-west-1",
@@ -36,16 +41,17 @@ const spokeRaw = {
   "platform:clusterName": "production-numinia",
   "platform:vpcCidr": "10.0.0.0/16",
   "platform:hubStackReference": "acme/platform/hub",
-  "platform:gitRepositoryUrl": "ssh://git@github.com/numengames/numinia-k8s",
-  "platform:gitPath": "./clusters/prod-cluster",
-  "platform:gitAuth": "ssh",
-  "platform:gitSshPrivateKey":
-    "-----BEGIN OPENSSH PRIVATE KEY-----\nkey\n-----END OPENSSH PRIVATE KEY-----\n",
-  "platform:gitKnownHosts": "github.com ssh-ed25519 AAAA",
-  "platform:fluxInfrastructureNamespaces": JSON.stringify([
-    { namespace: "cert-manager", chartSources: [{ name: "jetstack", url: "https://charts.jetstack.io" }] },
-    { namespace: "kube-system", chartSources: [{ name: "eks", url: "oci://public.ecr.aws/eks-charts" }] },
-  ]),
+  "platform:gitops": JSON.stringify({
+    repositoryUrl: "ssh://git@github.com/numengames/numinia-k8s",
+    path: "./clusters/prod-cluster",
+    auth: "ssh",
+    sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nkey\n-----END OPENSSH PRIVATE KEY-----\n",
+    knownHosts: "github.com ssh-ed25519 AAAA",
+    infrastructureNamespaces: [
+      { namespace: "cert-manager", chartSources: [{ name: "jetstack", url: "https://charts.jetstack.io" }] },
+      { namespace: "kube-system", chartSources: [{ name: "eks", url: "oci://public.ecr.aws/eks-charts" }] },
+    ],
+  }),
 };
 
 const HUB_ROLE = "arn:aws:iam::111122223333:role/hub-gitops-flux";
@@ -116,7 +122,7 @@ describe("gitops", () => {
       });
     });
 
-    it("re-allows cross-namespace references only when fluxCrossNamespaceRefs is true", () => {
+    it("re-allows cross-namespace references only when gitops.crossNamespaceRefs is true", () => {
       const values = fluxHelmValues({ crossNamespaceRefs: true }) as any;
       assert.deepEqual(values.kustomizeController.container.additionalArgs, [
         "--no-remote-bases=true",
@@ -227,7 +233,7 @@ describe("gitops", () => {
     });
   });
 
-  describe("infrastructure namespaces (fluxInfrastructureNamespaces)", () => {
+  describe("infrastructure namespaces (gitops.infrastructureNamespaces)", () => {
     const infra = (r: RecordedResource) => r.name.startsWith("spoke-prod-flux-infra-");
 
     it("creates the listed namespace, but never a built-in one such as kube-system", () => {
@@ -463,14 +469,18 @@ describe("gitops", () => {
   });
 
   describe("configuration", () => {
+    /** Asserts the stack is refused when `fields` are merged into its `platform:gitops` object. */
     function rejects(
-      extra: Record<string, string>,
+      fields: Record<string, unknown>,
       key: string,
       expected: RegExp,
       base: Record<string, string> = hubRaw,
+      drop: string[] = [],
     ): void {
+      const gitops = { ...JSON.parse(base["platform:gitops"]), ...fields } as Record<string, unknown>;
+      for (const field of drop) delete gitops[field];
       assert.throws(
-        () => loadConfig({ ...base, ...extra }, "hub"),
+        () => loadConfig({ ...base, "platform:gitops": JSON.stringify(gitops) }, "hub"),
         (error: unknown) => {
           assert.ok(error instanceof ConfigError, String(error));
           assert.equal(error.key, key);
@@ -482,70 +492,62 @@ describe("gitops", () => {
 
     it("defaults: branch main, interval 1m, auth none, derived path, baseline path", () => {
       const config = loadConfig(hubRaw, "hub");
-      assert.equal(config.gitBranch, "main");
-      assert.equal(config.gitInterval, "1m");
-      assert.equal(config.gitAuth, "none");
-      assert.equal(config.gitPath, undefined);
+      assert.equal(config.gitops.branch, "main");
+      assert.equal(config.gitops.interval, "1m");
+      assert.equal(config.gitops.auth, "none");
+      assert.equal(config.gitops.path, undefined);
       assert.equal(gitSource(config).path, "./gitops/clusters/hub");
-      assert.equal(config.gitBaselinePath, "./gitops/infrastructure/baseline");
-      assert.equal(config.fluxCrossNamespaceRefs, false);
+      assert.equal(config.gitops.baselinePath, "./gitops/infrastructure/baseline");
+      assert.equal(config.gitops.crossNamespaceRefs, false);
     });
 
     it("validates the interval as a Go duration", () => {
       for (const ok of ["1m", "10m0s", "1h30m", "90s", "1.5h"]) assert.ok(isGoDuration(ok), ok);
       for (const bad of ["1", "m", "1 m", "1d", "0s", ""]) assert.ok(!isGoDuration(bad), bad);
-      rejects({ "platform:gitInterval": "1d" }, "platform:gitInterval", /Go duration/);
+      rejects({ interval: "1d" }, "platform:gitops.interval", /Go duration/);
     });
 
     it("names the key of a bad URL, branch, path or auth mode", () => {
-      rejects(
-        { "platform:gitRepositoryUrl": "github.com/acme/platform" },
-        "platform:gitRepositoryUrl",
-        /Git URL/,
-      );
-      rejects({ "platform:gitBranch": "bad branch" }, "platform:gitBranch", /branch/);
-      rejects({ "platform:gitPath": "gitops/clusters/hub" }, "platform:gitPath", /starting with \.\//);
-      rejects({ "platform:gitAuth": "token" }, "platform:gitAuth", /none, ssh, github-app/);
+      rejects({ repositoryUrl: "github.com/acme/platform" }, "platform:gitops.repositoryUrl", /Git URL/);
+      rejects({ branch: "bad branch" }, "platform:gitops.branch", /branch/);
+      rejects({ path: "gitops/clusters/hub" }, "platform:gitops.path", /starting with \.\//);
+      rejects({ auth: "token" }, "platform:gitops.auth", /none, ssh, github-app/);
     });
 
     it("requires the deploy key and known_hosts for ssh, and an ssh:// URL", () => {
-      const ssh = { ...spokeRaw } as Record<string, string>;
-      delete ssh["platform:gitSshPrivateKey"];
-      rejects({}, "platform:gitSshPrivateKey", /SSH private key/, ssh);
-      rejects({ "platform:gitKnownHosts": "" }, "platform:gitKnownHosts", /known_hosts/, spokeRaw);
+      rejects({}, "platform:gitops.sshPrivateKey", /SSH private key/, spokeRaw, ["sshPrivateKey"]);
+      rejects({ knownHosts: "" }, "platform:gitops.knownHosts", /known_hosts/, spokeRaw);
       rejects(
-        { "platform:gitRepositoryUrl": "https://github.com/acme/x" },
-        "platform:gitRepositoryUrl",
+        { repositoryUrl: "https://github.com/acme/x" },
+        "platform:gitops.repositoryUrl",
         /ssh:\/\//,
         spokeRaw,
       );
-      rejects({ "platform:gitAuth": "none" }, "platform:gitAuth", /ssh when/, spokeRaw);
+      rejects({ auth: "none" }, "platform:gitops.auth", /ssh when/, spokeRaw);
     });
 
     it("requires the GitHub App id, installation id and key for github-app", () => {
-      rejects({ "platform:gitAuth": "github-app" }, "platform:githubAppId", /GitHub App ID/);
+      rejects({ auth: "github-app" }, "platform:gitops.githubAppId", /GitHub App ID/);
       rejects(
-        { "platform:gitAuth": "github-app", "platform:githubAppId": "12" },
-        "platform:githubAppInstallationId",
+        { auth: "github-app", githubAppId: "12" },
+        "platform:gitops.githubAppInstallationId",
         /installation ID/,
       );
       rejects(
-        {
-          "platform:gitAuth": "github-app",
-          "platform:githubAppId": "12",
-          "platform:githubAppInstallationId": "34",
-        },
-        "platform:githubAppPrivateKey",
+        { auth: "github-app", githubAppId: "12", githubAppInstallationId: "34" },
+        "platform:gitops.githubAppPrivateKey",
         /private key/,
       );
-      rejects({ "platform:githubAppId": "abc" }, "platform:githubAppId", /numeric/);
+      rejects({ githubAppId: "abc" }, "platform:gitops.githubAppId", /numeric/);
     });
 
-    it("reports a missing repository URL when Flux is built", () => {
-      const config = loadConfig({ ...hubRaw, "platform:gitRepositoryUrl": "" }, "hub");
+    it("requires the repository URL in the schema, before anything is built", () => {
+      rejects({}, "platform:gitops.repositoryUrl", /Git URL.*\(the key is required\)/, hubRaw, [
+        "repositoryUrl",
+      ]);
       assert.throws(
-        () => gitSource(config),
-        (e: unknown) => e instanceof ConfigError && e.key === "platform:gitRepositoryUrl",
+        () => loadConfig({ ...hubRaw, "platform:gitops": undefined }, "hub"),
+        (e: unknown) => e instanceof ConfigError && e.key === "platform:gitops.repositoryUrl",
       );
     });
   });

@@ -308,6 +308,7 @@ describe("platform:karpenter config", () => {
     "aws:region": "eu-west-1",
     "platform:role": "hub",
     "platform:vpcCidr": "10.100.0.0/16",
+    "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
   };
 
   it("is on by default in production only", () => {

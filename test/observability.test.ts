@@ -464,7 +464,12 @@ describe("observability: pure rules", function () {
 });
 
 describe("observability: configuration", function () {
-  const base = { "aws:region": "eu-west-1", "platform:role": "hub", "platform:vpcCidr": "10.100.0.0/16" };
+  const base = {
+    "aws:region": "eu-west-1",
+    "platform:role": "hub",
+    "platform:vpcCidr": "10.100.0.0/16",
+    "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
+  };
   const load = (extra: Record<string, string>) => loadConfig({ ...base, ...extra }, "hub");
   const fails = (extra: Record<string, string>, key: string) =>
     assert.throws(
@@ -474,21 +479,30 @@ describe("observability: configuration", function () {
 
   it("has defaults", () => {
     const c = load({});
-    assert.equal(c.prometheusRetention, "15d");
-    assert.equal(c.elasticsearchNodeCount, 3);
-    assert.equal(c.logRetentionDays, 30);
+    assert.equal(c.observability.prometheusRetention, "15d");
+    assert.equal(c.observability.elasticsearchNodeCount, 3);
+    assert.equal(c.observability.logRetentionDays, 30);
     assert.deepEqual(c.alerting.receivers, []);
-    assert.equal(c.grafanaAdminPassword, undefined);
+    assert.equal(c.observability.grafanaAdminPassword, undefined);
   });
   it("rejects a retention that is not a Prometheus duration", () =>
-    fails({ "platform:prometheusRetention": "15 days" }, "platform:prometheusRetention"));
+    fails(
+      { "platform:observability": JSON.stringify({ prometheusRetention: "15 days" }) },
+      "platform:observability.prometheusRetention",
+    ));
   it("rejects fewer than 3 Elasticsearch nodes in production", () =>
     fails(
-      { "platform:environment": "production", "platform:elasticsearchNodeCount": "2" },
-      "platform:elasticsearchNodeCount",
+      {
+        "platform:environment": "production",
+        "platform:observability": JSON.stringify({ elasticsearchNodeCount: "2" }),
+      },
+      "platform:observability.elasticsearchNodeCount",
     ));
   it("rejects a short Grafana password", () =>
-    fails({ "platform:grafanaAdminPassword": "short" }, "platform:grafanaAdminPassword"));
+    fails(
+      { "platform:observability": JSON.stringify({ grafanaAdminPassword: "short" }) },
+      "platform:observability.grafanaAdminPassword",
+    ));
   it("rejects a receiver without an https URL", () =>
     fails(
       {

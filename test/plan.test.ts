@@ -3,6 +3,7 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { parse } from "yaml";
 import { planStack, type PlanResult } from "../tools/plan/run";
 
 const repo = path.resolve(__dirname, "..");
@@ -109,7 +110,7 @@ describe("offline plan of the real stack files", () => {
 
   it("stands in a placeholder only for the secrets a stack needs, and says so", () => {
     assert.deepEqual(hub.unsetSecrets, []);
-    assert.deepEqual(spoke.unsetSecrets, ["platform:gitSshPrivateKey"]);
+    assert.deepEqual(spoke.unsetSecrets, ["platform:gitops.sshPrivateKey"]);
     const secret = spoke.resources.find(
       (r) => r.type === "kubernetes:core/v1:Secret" && JSON.stringify(r.inputs).includes("[secret]"),
     );
@@ -146,10 +147,16 @@ describe("offline plan of the real stack files", () => {
 
   it("never prints a secret value, only [secret]", async () => {
     const key = "-----BEGIN OPENSSH PRIVATE KEY-----\nplan-test-key\n-----END OPENSSH PRIVATE KEY-----";
+    const file = parse(readFileSync(path.join(repo, "Pulumi.spoke-prod.yaml"), "utf8")) as {
+      config: Record<string, object>;
+    };
     const plan = await planStack("spoke-prod", {
       root: repo,
-      configOverrides: { "platform:gitSshPrivateKey": key },
-      secretOverrides: ["platform:gitSshPrivateKey"],
+      configOverrides: {
+        "platform:gitops": JSON.stringify({ ...file.config["platform:gitops"], sshPrivateKey: key }),
+      },
+      // `pulumi config set --secret --path 'platform:gitops.sshPrivateKey'` marks the whole key.
+      secretOverrides: ["platform:gitops"],
     });
     assert.deepEqual(plan.unsetSecrets, []);
     assert.ok(!JSON.stringify(plan).includes("plan-test-key"), "the deploy key does not appear in the plan");

@@ -133,7 +133,12 @@ describe("registry IAM policies", () => {
 });
 
 describe("platform:registry config", () => {
-  const base = { "aws:region": "eu-west-1", "platform:role": "hub", "platform:vpcCidr": "10.100.0.0/16" };
+  const base = {
+    "aws:region": "eu-west-1",
+    "platform:role": "hub",
+    "platform:vpcCidr": "10.100.0.0/16",
+    "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
+  };
   const load = (value: unknown, environment = "production") =>
     loadConfig(
       { ...base, "platform:environment": environment, "platform:registry": JSON.stringify(value) },

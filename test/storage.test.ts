@@ -21,8 +21,7 @@ import {
 } from "../components/storage";
 import { ConfigError, loadConfig } from "../stacks/config";
 import { buildFoundation } from "../stacks/foundation";
-import { storageSettings } from "../stacks/sections/storage";
-import { buildStorage } from "../stacks/wiring/storage";
+import { buildStorage, storageSettings } from "../stacks/storage";
 import { promiseOf, recorded, resetRecorded, setupMocks, type RecordedResource } from "./mocks";
 
 const KEY_ARN = "arn:aws:kms:eu-west-1:111122223333:key/0000";
@@ -216,7 +215,12 @@ describe("storage: policy documents and backup rule (pure)", () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-const RAW = { "aws:region": "eu-west-1", "platform:role": "hub", "platform:vpcCidr": "10.100.0.0/16" };
+const RAW = {
+  "aws:region": "eu-west-1",
+  "platform:role": "hub",
+  "platform:vpcCidr": "10.100.0.0/16",
+  "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
+};
 const load = (extra: Record<string, string> = {}) => loadConfig({ ...RAW, ...extra }, "hub");
 const rejects = (extra: Record<string, string>, key: string, expected: RegExp) =>
   assert.throws(
@@ -246,12 +250,14 @@ describe("storage: config keys", () => {
   it("reads every key from its string form", () => {
     const settings = storageSettings(
       load({
-        "platform:storageReclaimPolicy": "Retain",
-        "platform:performanceIops": "20000",
-        "platform:efsThroughputMode": "bursting",
-        "platform:backupSchedule": "cron(30 1 ? * SUN *)",
-        "platform:backupRetentionDays": "90",
-        "platform:backupCopyVaultArn": "arn:aws:backup:eu-central-1:111122223333:backup-vault:dr",
+        "platform:storage": JSON.stringify({
+          reclaimPolicy: "Retain",
+          performanceIops: "20000",
+          efsThroughputMode: "bursting",
+          backupSchedule: "cron(30 1 ? * SUN *)",
+          backupRetentionDays: "90",
+          backupCopyVaultArn: "arn:aws:backup:eu-central-1:111122223333:backup-vault:dr",
+        }),
       }),
     );
     assert.equal(settings.reclaimPolicy, "Retain");
@@ -265,41 +271,58 @@ describe("storage: config keys", () => {
 
   it("rejects Delete in production, naming the key", () => {
     rejects(
-      { "platform:environment": "production", "platform:storageReclaimPolicy": "Delete" },
-      "platform:storageReclaimPolicy",
+      {
+        "platform:environment": "production",
+        "platform:storage": JSON.stringify({ reclaimPolicy: "Delete" }),
+      },
+      "platform:storage.reclaimPolicy",
       /Retain in a production stack/,
     );
   });
 
   it("rejects bad values, naming the key", () => {
     rejects(
-      { "platform:storageReclaimPolicy": "Recycle" },
-      "platform:storageReclaimPolicy",
+      { "platform:storage": JSON.stringify({ reclaimPolicy: "Recycle" }) },
+      "platform:storage.reclaimPolicy",
       /Retain or Delete/,
     );
     rejects(
-      { "platform:performanceIopsPerGB": "2000" },
-      "platform:performanceIopsPerGB",
+      { "platform:storage": JSON.stringify({ performanceIopsPerGB: "2000" }) },
+      "platform:storage.performanceIopsPerGB",
       /between 1 and 1000/,
     );
-    rejects({ "platform:performanceIops": "50" }, "platform:performanceIops", /between 100 and 256000/);
     rejects(
-      { "platform:efsThroughputMode": "provisioned" },
-      "platform:efsThroughputMode",
+      { "platform:storage": JSON.stringify({ performanceIops: "50" }) },
+      "platform:storage.performanceIops",
+      /between 100 and 256000/,
+    );
+    rejects(
+      { "platform:storage": JSON.stringify({ efsThroughputMode: "provisioned" }) },
+      "platform:storage.efsThroughputMode",
       /elastic or bursting/,
     );
-    rejects({ "platform:backupSchedule": "rate(1 day)" }, "platform:backupSchedule", /cron expression/);
-    rejects({ "platform:backupRetentionDays": "0" }, "platform:backupRetentionDays", /between 1 and 36500/);
     rejects(
-      { "platform:backupCopyVaultArn": "arn:aws:s3:::bucket" },
-      "platform:backupCopyVaultArn",
+      { "platform:storage": JSON.stringify({ backupSchedule: "rate(1 day)" }) },
+      "platform:storage.backupSchedule",
+      /cron expression/,
+    );
+    rejects(
+      { "platform:storage": JSON.stringify({ backupRetentionDays: "0" }) },
+      "platform:storage.backupRetentionDays",
+      /between 1 and 36500/,
+    );
+    rejects(
+      { "platform:storage": JSON.stringify({ backupCopyVaultArn: "arn:aws:s3:::bucket" }) },
+      "platform:storage.backupCopyVaultArn",
       /backup vault ARN/,
     );
   });
 
   it("fixed IOPS win over IOPS per GiB", () => {
     const settings = storageSettings(
-      load({ "platform:performanceIops": "3000", "platform:performanceIopsPerGB": "10" }),
+      load({
+        "platform:storage": JSON.stringify({ performanceIops: "3000", performanceIopsPerGB: "10" }),
+      }),
     );
     assert.equal(settings.performanceIops, 3000);
     assert.equal(settings.performanceIopsPerGB, undefined);
@@ -308,8 +331,10 @@ describe("storage: config keys", () => {
   it("copies keep their own retention when set", () => {
     const settings = storageSettings(
       load({
-        "platform:backupCopyVaultArn": "arn:aws:backup:eu-central-1:111122223333:backup-vault:dr",
-        "platform:backupCopyRetentionDays": "365",
+        "platform:storage": JSON.stringify({
+          backupCopyVaultArn: "arn:aws:backup:eu-central-1:111122223333:backup-vault:dr",
+          backupCopyRetentionDays: "365",
+        }),
       }),
     );
     assert.equal(settings.backupCopyRetentionDays, 365);
@@ -317,8 +342,8 @@ describe("storage: config keys", () => {
 
   it("rejects a copy retention without a copy vault, naming the key", () => {
     rejects(
-      { "platform:backupCopyRetentionDays": "30" },
-      "platform:backupCopyRetentionDays",
+      { "platform:storage": JSON.stringify({ backupCopyRetentionDays: "30" }) },
+      "platform:storage.backupCopyRetentionDays",
       /backupCopyVaultArn/,
     );
   });
@@ -582,7 +607,8 @@ describe("storage: wiring with the production spoke's stack file", () => {
       Object.entries(file.config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
     );
     // The deploy key is set per stack with `pulumi config set --secret`, never in the file.
-    const config = loadConfig({ ...raw, "platform:gitSshPrivateKey": "test-deploy-key" }, "spoke-prod");
+    const gitops = { ...(file.config["platform:gitops"] as object), sshPrivateKey: "test-deploy-key" };
+    const config = loadConfig({ ...raw, "platform:gitops": JSON.stringify(gitops) }, "spoke-prod");
     const foundation = await buildFoundation(config);
     outputs = buildStorage(config, foundation);
     all = await recorded();

@@ -21,10 +21,10 @@ import {
 } from "../components/tenancy";
 import { accessPolicyArn } from "../components/shared/eks";
 import { ConfigError, loadConfig } from "../stacks/config";
-import { tenancyChecks, tenancySchema, type TenancyConfig } from "../stacks/sections/tenancy";
-import type { SectionConfig } from "../stacks/sections/types";
+import { buildTenancy, tenancyChecks, tenancySchema } from "../stacks/tenancy";
+import { gitopsSchema } from "../stacks/gitops";
 import type { Foundation } from "../stacks/foundation";
-import { buildTenancy } from "../stacks/wiring/tenancy";
+import type { SectionOf } from "../stacks/schema";
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { rbacPolicies } from "../policy/policies/rbac";
 import { tenancyPolicies } from "../policy/policies/tenancy";
@@ -210,6 +210,7 @@ const spoke = {
   "aws:region": "eu-west-1",
   "platform:role": "spoke",
   "platform:vpcCidr": "10.0.0.0/16",
+  "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
   "platform:hubStackReference": "acme/platform/hub",
 };
 
@@ -219,8 +220,9 @@ const goodOrg = (name: string, extra: Obj = {}) => ({
   ...extra,
 });
 
-/** The tenancy section alone: its zod schema, then its cross-key rules, as stacks/config.ts runs them. */
+/** The tenancy keys alone: their zod schema, then their cross-key rules, as stacks/config.ts runs them. */
 const sectionSchema = z.object(tenancySchema);
+type TenancyConfig = SectionOf<typeof tenancySchema>;
 function section(raw: Obj, extra: Obj = {}): TenancyConfig {
   const parsed = sectionSchema.parse(raw);
   tenancyChecks({
@@ -228,9 +230,10 @@ function section(raw: Obj, extra: Obj = {}): TenancyConfig {
     stack: "t",
     production: true,
     vpcCidr: "10.0.0.0/16",
+    accessEntries: [],
     ...parsed,
     ...extra,
-  } as unknown as SectionConfig<typeof tenancySchema>);
+  } as unknown as Parameters<typeof tenancyChecks>[0]);
   return parsed as TenancyConfig;
 }
 
@@ -252,10 +255,10 @@ describe("tenancy: configuration", () => {
   it("defaults to no organizations, ingress-nginx and the built-in quota and limits", () => {
     const c = section({});
     assert.deepEqual(c.organizations, []);
-    assert.equal(c.ingressNamespace, "ingress-nginx");
-    assert.deepEqual(c.tenantExtraIngressNamespaces, []);
-    assert.deepEqual(c.tenantDefaultQuota, {});
-    assert.deepEqual(c.tenantDefaultLimits, {});
+    assert.equal(c.tenancy.ingressNamespace, "ingress-nginx");
+    assert.deepEqual(c.tenancy.extraIngressNamespaces, []);
+    assert.deepEqual(c.tenancy.defaultQuota, {});
+    assert.deepEqual(c.tenancy.defaultLimits, {});
   });
 
   it("applies per-organization defaults", () => {
@@ -344,8 +347,8 @@ describe("tenancy: configuration", () => {
       /Kubernetes quantity/,
     );
     rejects(
-      { "platform:tenantDefaultQuota": JSON.stringify({ "requests.cpu": "lots" }) },
-      "platform:tenantDefaultQuota.requests.cpu",
+      { "platform:tenancy": JSON.stringify({ defaultQuota: JSON.stringify({ "requests.cpu": "lots" }) }) },
+      "platform:tenancy.defaultQuota.requests.cpu",
       /Kubernetes quantity/,
     );
     rejects(
@@ -362,8 +365,12 @@ describe("tenancy: configuration", () => {
       /at most max.cpu/,
     );
     rejects(
-      { "platform:tenantDefaultLimits": JSON.stringify({ defaultRequest: { memory: "1Gi" } }) },
-      "platform:tenantDefaultLimits.defaultRequest.memory",
+      {
+        "platform:tenancy": JSON.stringify({
+          defaultLimits: JSON.stringify({ defaultRequest: { memory: "1Gi" } }),
+        }),
+      },
+      "platform:tenancy.defaultLimits.defaultRequest.memory",
       /at most default.memory/,
     );
   });
@@ -800,6 +807,10 @@ describe("tenancy: numinia's production spoke (Pulumi.spoke-prod.yaml)", () => {
   for (const key of Object.keys(tenancySchema))
     if (`platform:${key}` in file.config) raw[key] = file.config[`platform:${key}`];
   const c = section(raw, { accessEntries: [{ principalArn: "arn:aws:iam::111122223333:role/bastion" }] });
+  // The cluster's Git source (its deploy key is set with pulumi config set --secret --path).
+  const fileGitops = z.object(gitopsSchema).parse({
+    gitops: { ...(file.config["platform:gitops"] as object), sshPrivateKey: "test-deploy-key" },
+  }).gitops;
 
   it("declares active-inference, numen-games, numinia and r3s3t, each with pre and pro", () => {
     assert.deepEqual(
@@ -873,7 +884,9 @@ describe("tenancy: numinia's production spoke (Pulumi.spoke-prod.yaml)", () => {
     setupMocks({ region: "eu-west-1", stack: "spoke-prod" });
     resetRecorded();
     const provider = new k8s.Provider("spoke-k8s", { kubeconfig: "{}" });
-    const config = { ...c, kubernetesVersion: "1.35" } as unknown as Parameters<typeof buildTenancy>[0];
+    const config = { ...c, kubernetesVersion: "1.35", gitops: fileGitops } as unknown as Parameters<
+      typeof buildTenancy
+    >[0];
     const foundation = {
       cluster: { clusterName: pulumi.output("production-numinia"), provider },
       provider,
@@ -908,7 +921,9 @@ describe("tenancy: numinia's production spoke (Pulumi.spoke-prod.yaml)", () => {
     setupMocks({ region: "eu-west-1", stack: "spoke-prod" });
     resetRecorded();
     const provider = new k8s.Provider("spoke-k8s", { kubeconfig: "{}" });
-    const config = { ...c, kubernetesVersion: "1.35" } as unknown as Parameters<typeof buildTenancy>[0];
+    const config = { ...c, kubernetesVersion: "1.35", gitops: fileGitops } as unknown as Parameters<
+      typeof buildTenancy
+    >[0];
     const foundation = {
       cluster: { clusterName: pulumi.output("production-numinia"), provider },
       provider,

@@ -274,11 +274,13 @@ describe("add-on: tracing (OpenTelemetry Collector, Tempo)", function () {
       "aws:region": "eu-west-1",
       "platform:role": "hub",
       "platform:vpcCidr": "10.100.0.0/16",
+      "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
     };
     const spoke = {
       "aws:region": "eu-west-1",
       "platform:role": "spoke",
       "platform:vpcCidr": "10.0.0.0/16",
+      "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
       "platform:hubStackReference": "org/platform/hub",
     };
     it("is on in production and off elsewhere unless set", () => {

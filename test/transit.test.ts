@@ -10,14 +10,14 @@ import {
 } from "../components/networking";
 import { ConfigError, loadConfig, type PlatformConfig } from "../stacks/config";
 import { buildFoundation } from "../stacks/foundation";
-import { checkTransitAgainstHub } from "../stacks/sections/transit";
+import { checkTransitAgainstHub } from "../stacks/transit";
 import {
   buildTransitHub,
   buildTransitSpoke,
   TRANSIT_HUB_OUTPUT_KEYS,
   type TransitHubOutputs,
   type TransitSpokeOutputs,
-} from "../stacks/wiring/transit";
+} from "../stacks/transit";
 import { promiseOf, recorded, resetRecorded, setupMocks, type RecordedResource } from "./mocks";
 
 const TGW = "aws:ec2transitgateway/transitGateway:TransitGateway";
@@ -37,6 +37,7 @@ function config(role: "hub" | "spoke", stack: string, extra: Record<string, stri
     "aws:region": "eu-west-1",
     "platform:role": role,
     "platform:vpcCidr": role === "hub" ? "10.100.0.0/16" : "10.0.0.0/16",
+    "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
     "platform:tags": JSON.stringify({ owner: "platform-team", "cost-center": "platform" }),
     ...(role === "spoke" ? { "platform:hubStackReference": "acme/platform/hub" } : {}),
     ...extra,
@@ -102,81 +103,102 @@ describe("transit: pure rules", () => {
 describe("transit: configuration", () => {
   it("defaults to ASN 64512, no auto-accept, no RAM principals and ports 443/9090/9200", () => {
     const c = config("hub", "hub");
-    assert.equal(c.transitGatewayAsn, 64512);
-    assert.equal(c.transitAutoAcceptSharedAttachments, false);
-    assert.deepEqual(c.ramSharePrincipals, []);
-    assert.equal(c.ramAllowExternalPrincipals, false);
-    assert.deepEqual(config("spoke", "s").hubEndpointPorts, [443, 9090, 9200]);
+    assert.equal(c.transit.amazonSideAsn, 64512);
+    assert.equal(c.transit.autoAcceptSharedAttachments, false);
+    assert.deepEqual(c.transit.ramSharePrincipals, []);
+    assert.equal(c.transit.ramAllowExternalPrincipals, false);
+    assert.deepEqual(config("spoke", "s").transit.hubEndpointPorts, [443, 9090, 9200]);
   });
 
   it("parses values as Pulumi passes them (strings and JSON arrays)", () => {
     const c = config("hub", "hub", {
-      "platform:transitGatewayAsn": "4200000001",
-      "platform:ramSharePrincipals": JSON.stringify(["444455556666", ORG]),
-      "platform:ramAllowExternalPrincipals": "true",
+      "platform:transit": JSON.stringify({
+        amazonSideAsn: "4200000001",
+        ramSharePrincipals: JSON.stringify(["444455556666", ORG]),
+        ramAllowExternalPrincipals: "true",
+      }),
     });
-    assert.equal(c.transitGatewayAsn, 4200000001);
-    assert.deepEqual(c.ramSharePrincipals, ["444455556666", ORG]);
-    assert.equal(c.ramAllowExternalPrincipals, true);
+    assert.equal(c.transit.amazonSideAsn, 4200000001);
+    assert.deepEqual(c.transit.ramSharePrincipals, ["444455556666", ORG]);
+    assert.equal(c.transit.ramAllowExternalPrincipals, true);
     assert.deepEqual(
-      config("spoke", "s", { "platform:hubEndpointPorts": "[443,9090]" }).hubEndpointPorts,
+      config("spoke", "s", { "platform:transit": JSON.stringify({ hubEndpointPorts: "[443,9090]" }) }).transit
+        .hubEndpointPorts,
       [443, 9090],
     );
   });
 
   it("rejects a public or malformed ASN, naming the key", () => {
     for (const bad of ["65535", "100", "abc", "64512.5"]) {
-      const error = configError(() => config("hub", "hub", { "platform:transitGatewayAsn": bad }));
-      assert.equal(error.key, "platform:transitGatewayAsn");
+      const error = configError(() =>
+        config("hub", "hub", { "platform:transit": JSON.stringify({ amazonSideAsn: bad }) }),
+      );
+      assert.equal(error.key, "platform:transit.amazonSideAsn");
       assert.match(error.message, /private ASN/);
     }
   });
 
   it("rejects principals that are not account ids, organization or OU ARNs", () => {
     const error = configError(() =>
-      config("hub", "hub", { "platform:ramSharePrincipals": '["arn:aws:iam::444455556666:root"]' }),
+      config("hub", "hub", {
+        "platform:transit": JSON.stringify({ ramSharePrincipals: '["arn:aws:iam::444455556666:root"]' }),
+      }),
     );
-    assert.equal(error.key, "platform:ramSharePrincipals[0]");
+    assert.equal(error.key, "platform:transit.ramSharePrincipals[0]");
   });
 
   it("rejects a principal or a port listed twice", () => {
     const p = configError(() =>
-      config("hub", "hub", { "platform:ramSharePrincipals": '["444455556666","444455556666"]' }),
+      config("hub", "hub", {
+        "platform:transit": JSON.stringify({ ramSharePrincipals: '["444455556666","444455556666"]' }),
+      }),
     );
-    assert.equal(p.key, "platform:ramSharePrincipals[1]");
-    const q = configError(() => config("spoke", "s", { "platform:hubEndpointPorts": "[443,443]" }));
-    assert.equal(q.key, "platform:hubEndpointPorts[1]");
+    assert.equal(p.key, "platform:transit.ramSharePrincipals[1]");
+    const q = configError(() =>
+      config("spoke", "s", { "platform:transit": JSON.stringify({ hubEndpointPorts: "[443,443]" }) }),
+    );
+    assert.equal(q.key, "platform:transit.hubEndpointPorts[1]");
   });
 
   it("rejects ports outside 1-65535 and an empty port list", () => {
     assert.equal(
-      configError(() => config("spoke", "s", { "platform:hubEndpointPorts": "[0]" })).key,
-      "platform:hubEndpointPorts[0]",
+      configError(() =>
+        config("spoke", "s", { "platform:transit": JSON.stringify({ hubEndpointPorts: "[0]" }) }),
+      ).key,
+      "platform:transit.hubEndpointPorts[0]",
     );
     assert.equal(
-      configError(() => config("spoke", "s", { "platform:hubEndpointPorts": "[]" })).key,
-      "platform:hubEndpointPorts",
+      configError(() =>
+        config("spoke", "s", { "platform:transit": JSON.stringify({ hubEndpointPorts: "[]" }) }),
+      ).key,
+      "platform:transit.hubEndpointPorts",
     );
   });
 
   it("keeps hub-only keys off spokes and spoke-only keys off the hub", () => {
     assert.equal(
-      configError(() => config("spoke", "s", { "platform:ramSharePrincipals": '["444455556666"]' })).key,
-      "platform:ramSharePrincipals",
+      configError(() =>
+        config("spoke", "s", {
+          "platform:transit": JSON.stringify({ ramSharePrincipals: '["444455556666"]' }),
+        }),
+      ).key,
+      "platform:transit.ramSharePrincipals",
     );
     assert.equal(
       configError(() =>
-        config("hub", "hub", { "platform:hubAccountRoleArn": "arn:aws:iam::111122223333:role/transit" }),
+        config("hub", "hub", {
+          "platform:transit": JSON.stringify({ hubAccountRoleArn: "arn:aws:iam::111122223333:role/transit" }),
+        }),
       ).key,
-      "platform:hubAccountRoleArn",
+      "platform:transit.hubAccountRoleArn",
     );
   });
 
   it("requires hubAccountRoleArn when a spoke accepts the RAM invitation", () => {
     const error = configError(() =>
-      config("spoke", "s", { "platform:transitAcceptShareInvitation": "true" }),
+      config("spoke", "s", { "platform:transit": JSON.stringify({ acceptShareInvitation: "true" }) }),
     );
-    assert.equal(error.key, "platform:hubAccountRoleArn");
+    assert.equal(error.key, "platform:transit.hubAccountRoleArn");
   });
 
   it("counts the hub's route tables from its output and checks its region before anything is created", () => {
@@ -206,8 +228,10 @@ describe("transit: hub", () => {
     setupMocks({ region: "eu-west-1", stack: "hub" });
     resetRecorded();
     const c = config("hub", "hub", {
-      "platform:transitGatewayAsn": "64600",
-      "platform:ramSharePrincipals": JSON.stringify(["444455556666", OU]),
+      "platform:transit": JSON.stringify({
+        amazonSideAsn: "64600",
+        ramSharePrincipals: JSON.stringify(["444455556666", OU]),
+      }),
     });
     const foundation = await buildFoundation(c);
     outputs = buildTransitHub(c, foundation);
@@ -417,9 +441,11 @@ describe("transit: spoke in another account", () => {
     resetRecorded();
     const c = config("spoke", "spoke-x", {
       "platform:vpcCidr": "10.1.0.0/16",
-      "platform:hubAccountRoleArn": role,
-      "platform:transitAcceptShareInvitation": "true",
-      "platform:hubEndpointPorts": "[443]",
+      "platform:transit": JSON.stringify({
+        hubAccountRoleArn: role,
+        acceptShareInvitation: "true",
+        hubEndpointPorts: "[443]",
+      }),
     });
     buildTransitSpoke(c, await buildFoundation(c), hubView, 3);
     resources = await recorded();

@@ -214,7 +214,12 @@ describe("Velero IAM and bucket policies", () => {
 });
 
 describe("platform:velero config", () => {
-  const base = { "aws:region": "eu-west-1", "platform:role": "hub", "platform:vpcCidr": "10.100.0.0/16" };
+  const base = {
+    "aws:region": "eu-west-1",
+    "platform:role": "hub",
+    "platform:vpcCidr": "10.100.0.0/16",
+    "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
+  };
   const organizations = JSON.stringify([
     { name: "numinia", environments: [{ name: "pre" }, { name: "pro" }] },
     { name: "r3s3t", environments: [{ name: "pro", namespace: "reset" }] },

@@ -1,25 +1,241 @@
 /**
- * `npm run docs:config`: writes docs/configuration.md from the `config:` block of Pulumi.yaml (every
- * scalar and array key with its type, default and description) and the reference of the
- * object-valued keys Pulumi.yaml cannot declare. `renderConfigDocs()` is pure so a test can check
- * the committed page is up to date.
+ * `npm run docs:config`: writes the `config:` block of Pulumi.yaml and docs/configuration.md from
+ * the config schema (stacks/config.ts and the capability modules): each setting's type, default,
+ * description and role come from its zod schema (`.default()`, `.describe()`), nothing is repeated
+ * by hand. Pulumi project config declares only string, integer, boolean and array-of-scalar keys
+ * (https://www.pulumi.com/docs/iac/concepts/projects/project-file/#config-options), so the object
+ * keys (`platform:storage: {...}`, the lists of objects) are listed in a comment of Pulumi.yaml and
+ * documented, field by field, in the generated page. `renderProjectYaml()` and `renderConfigDocs()`
+ * are pure so a test can check that both committed files are current.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { parse } from "yaml";
+import { stringify } from "yaml";
+import { z } from "zod";
+import {
+  CREDENTIAL_KEYS,
+  RENAMED_KEYS,
+  ROLE_ONLY_FIELDS,
+  ROLE_ONLY_KEYS,
+  platformSchema,
+} from "../stacks/config";
+import { NAMESPACE, groupSettings } from "../stacks/schema";
 
-interface Declaration {
-  type: string;
-  description?: string;
-  default?: unknown;
-  secret?: boolean;
-  items?: { type: string };
+/** What the generated files say about one setting. */
+export interface Setting {
+  /** `role`, or `storage.backupRetentionDays` for a field of an object key. */
+  readonly path: string;
+  /** `string`, `integer`, `boolean`, `string[]`, `list`, `map`, `object`. */
+  readonly type: string;
+  /** Pulumi project config type, when Pulumi.yaml can declare the key. */
+  readonly pulumiType?: "string" | "integer" | "boolean" | "array";
+  /** Item type of an array Pulumi.yaml can declare. */
+  readonly itemType?: "string" | "integer" | "boolean";
+  /** The schema default; `undefined` when the setting is optional without one. */
+  readonly default?: unknown;
+  /** True when the setting has no default and must be set. */
+  readonly required: boolean;
+  readonly description: string;
+  /** The only role that reads it, if one. */
+  readonly role?: "hub" | "spoke";
 }
 
-const OBJECT_KEYS = `## Object-valued keys
+type JsonSchema = {
+  type?: string | string[];
+  items?: JsonSchema;
+  enum?: unknown[];
+  properties?: Record<string, unknown>;
+};
 
-Pulumi project config can only declare string, integer, boolean and array keys, so these are set in
-the stack file as YAML objects and validated by stacks/config.ts with the same one-line errors.
+const SCALARS = ["string", "integer", "boolean"] as const;
+
+function jsonType(schema: z.ZodType): JsonSchema {
+  return z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as JsonSchema;
+}
+
+function describeType(js: JsonSchema): Pick<Setting, "type" | "pulumiType" | "itemType"> {
+  const type = Array.isArray(js.type) ? js.type[0] : js.type;
+  const item0 = Array.isArray(js.items?.type) ? js.items.type[0] : js.items?.type;
+  if (type === "array" && item0 === "number")
+    return { type: "integer[]", pulumiType: "array", itemType: "integer" };
+  const scalar = (t: unknown) => (SCALARS as readonly unknown[]).includes(t);
+  if (type === "array") {
+    const item = Array.isArray(js.items?.type) ? js.items.type[0] : js.items?.type;
+    if (scalar(item))
+      return { type: `${String(item)}[]`, pulumiType: "array", itemType: item as Setting["itemType"] };
+    return { type: "list" };
+  }
+  if (type === "object") return { type: js.properties ? "object" : "map" };
+  // Whole numbers behind a refinement (CloudWatch Logs retention days).
+  if (type === "number") return { type: "integer", pulumiType: "integer" };
+  if (scalar(type)) return { type: type!, pulumiType: type as Setting["pulumiType"] };
+  // An enum of strings, or a preprocessed value whose JSON Schema is unrepresentable.
+  if (js.enum?.every((v) => typeof v === "string")) return { type: "string", pulumiType: "string" };
+  return { type: "object" };
+}
+
+function setting(settingPath: string, schema: z.ZodType, role?: "hub" | "spoke"): Setting {
+  const parsed = schema.safeParse(undefined);
+  const required = !parsed.success;
+  return {
+    path: settingPath,
+    ...describeType(jsonType(schema)),
+    default: parsed.success ? parsed.data : undefined,
+    required,
+    description: schema.description ?? "",
+    role,
+  };
+}
+
+/** Every top-level key of the `platform` namespace, in schema order. */
+export function topLevelSettings(root: z.ZodObject = platformSchema): Setting[] {
+  return Object.entries(root.shape as Record<string, z.ZodType>).map(([key, schema]) => {
+    const s = setting(key, schema, ROLE_ONLY_KEYS[key]);
+    return groupSettings(schema) ? { ...s, type: "object", pulumiType: undefined } : s;
+  });
+}
+
+/** The fields of each object key made with `group()` (`platform:storage`, ...), by key. */
+export function groupedSettings(root: z.ZodObject = platformSchema): [string, string, Setting[]][] {
+  return Object.entries(root.shape as Record<string, z.ZodType>).flatMap(([key, schema]) => {
+    const settings = groupSettings(schema);
+    if (!settings) return [];
+    const roles = ROLE_ONLY_FIELDS[key] ?? {};
+    const fields = Object.entries(settings.shape as Record<string, z.ZodType>).map(([field, fieldSchema]) =>
+      setting(`${key}.${field}`, fieldSchema, roles[field]),
+    );
+    return [[key, schema.description ?? "", fields]];
+  });
+}
+
+/** Project settings above the `config:` block (written once here; the block below is generated). */
+const PROJECT_HEAD = {
+  name: NAMESPACE,
+  description: "Hub-and-spoke Kubernetes platform on AWS EKS (one stack per hub or spoke)",
+  runtime: { name: "nodejs", options: { typescript: false, nodeargs: "--import tsx" } },
+  main: "index.ts",
+};
+
+/**
+ * Renders Pulumi.yaml: the project settings and the generated `config:` block.
+ * @param root The `platform` schema (extended in test/recipes.test.ts). @default platformSchema
+ */
+export function renderProjectYaml(root: z.ZodObject = platformSchema): string {
+  const declared: Record<string, unknown> = {};
+  const undeclared: string[] = [];
+  for (const s of topLevelSettings(root)) {
+    if (!s.pulumiType) {
+      undeclared.push(`#   ${s.path.padEnd(17)} ${s.type.padEnd(6)} ${s.description}`);
+      continue;
+    }
+    declared[s.path] = {
+      type: s.pulumiType,
+      ...(s.itemType ? { items: { type: s.itemType } } : {}),
+      description: s.description,
+      // An optional key without a default is declared with "" (the program reads "" as not set):
+      // a declared key without a default would be required by the CLI.
+      ...(s.required ? {} : { default: s.default ?? "" }),
+    };
+  }
+  const head = stringify(PROJECT_HEAD, { lineWidth: 0 }).replace(
+    "runtime:",
+    "# TypeScript runs through tsx (transpile only, no ts-node); type-checking happens in CI (`npm run typecheck`).\nruntime:",
+  );
+  return [
+    head.trimEnd(),
+    "# Generated by `npm run docs:config` from the config schema (stacks/config.ts); do not edit by hand.",
+    '# Every scalar and array `platform:` key, with its type, description and default ("" means not',
+    "# set: the description says what applies). Pulumi project config declares only string, integer,",
+    "# boolean and array keys, so these object-valued keys are set in the stack files (fields with",
+    "# `pulumi config set --path 'platform:<key>.<field>' <value>`) and documented in docs/configuration.md:",
+    ...undeclared,
+    "# Credentials are fields of those objects, set per stack with `pulumi config set --secret --path`:",
+    ...CREDENTIAL_KEYS.map((k) => `#   ${NAMESPACE}:${k}`),
+    stringify({ config: declared }, { lineWidth: 0 }).trimEnd(),
+    "",
+  ].join("\n");
+}
+
+function cell(value: unknown): string {
+  return String(value).replace(/\|/g, "\\|").replace(/\n/g, " ");
+}
+
+function shownDefault(s: Setting): string {
+  if (s.required) return "required";
+  if (s.type === "object") return "per field";
+  if (s.default === undefined) return "not set";
+  return `\`${JSON.stringify(s.default)}\``;
+}
+
+const INTRO = `Every key is in the \`platform\` namespace of \`Pulumi.<stack>.yaml\`, plus the AWS provider's
+\`aws:region\` (required). Values are validated before any resource is registered; a mistake ends
+the run with one line naming the key, the value and what was expected (the offline plan exits 2).
+
+**Layout.** Identity and foundation keys (role, environment, cluster name and version, network,
+API access, the hub reference, tags) and the big lists (\`nodePools\`, \`accessEntries\`,
+\`organizations\`) are top-level keys. Each capability's settings are one object key
+(\`platform:transit\`, \`platform:storage\`, \`platform:observability\`, \`platform:gitops\`,
+\`platform:tenancy\`, and one per add-on), written as a YAML mapping in the stack file or field by
+field with \`pulumi config set --path 'platform:storage.backupRetentionDays' 14\`. An absent object
+or field takes its default. Credentials are fields too, set with
+\`pulumi config set --secret --path 'platform:gitops.sshPrivateKey' < key\`.`;
+
+/**
+ * Renders docs/configuration.md from the schema.
+ * @param root The `platform` schema (extended in test/recipes.test.ts). @default platformSchema
+ */
+export function renderConfigDocs(root: z.ZodObject = platformSchema): string {
+  const row = (s: Setting, key: string) =>
+    `| \`${key}\` | ${s.type} | ${shownDefault(s)} | ${s.role ?? "both"} | ${cell(s.description)} |`;
+  const lines = [
+    "# Configuration reference",
+    "",
+    "<!-- Generated by `npm run docs:config` from the config schema (stacks/config.ts); do not edit by hand. -->",
+    "",
+    INTRO,
+    "",
+    "## Top-level keys",
+    "",
+    "| key | type | default | stacks | meaning |",
+    "| --- | --- | --- | --- | --- |",
+    "| `aws:region` | string | required | both | AWS region of every resource, e.g. `eu-west-1` |",
+    ...topLevelSettings(root).map((s) => row(s, `${NAMESPACE}:${s.path}`)),
+    "",
+    "## Capability objects",
+  ];
+  for (const [key, description, fields] of groupedSettings(root)) {
+    const example = fields.find((f) => f.pulumiType && f.pulumiType !== "array" && !f.required) ?? fields[0];
+    lines.push(
+      "",
+      `### \`${NAMESPACE}:${key}\``,
+      "",
+      description,
+      `Set a field with \`pulumi config set --path '${NAMESPACE}:${example.path}' <value>\`.`,
+      "",
+      "| field | type | default | stacks | meaning |",
+      "| --- | --- | --- | --- | --- |",
+      ...fields.map((s) => row(s, s.path.slice(key.length + 1))),
+    );
+  }
+  lines.push(
+    "",
+    "## Renamed keys",
+    "",
+    "Flat keys of earlier releases are refused with `renamed to platform:<key>.<field>` (exit 2 in the",
+    "plan): move the value under its object key.",
+    "",
+    "| old key | new field |",
+    "| --- | --- |",
+    ...Object.entries(RENAMED_KEYS).map(
+      ([old, now]) => `| \`${NAMESPACE}:${old}\` | \`${NAMESPACE}:${now}\` |`,
+    ),
+    "",
+    OBJECT_KEYS,
+  );
+  return lines.join("\n");
+}
+
+const OBJECT_KEYS = `## Lists and maps
 
 ### \`platform:nodePools\` (all stacks)
 
@@ -75,49 +291,21 @@ Tenant organizations (docs/tenancy.md). Default \`[]\`.
 | field | type | default | meaning |
 | --- | --- | --- | --- |
 | \`name\` | string | required | organization, a Kubernetes name |
-| \`environments\` | list | required | \`{name, namespace?, quota?, limits?, egressAllowlist?, path?, secretArnPrefixes?}\`; an environment with its own \`secretArnPrefixes\` gets its own secrets role; namespace defaults to \`<org>\` for \`pro\` and \`<org>-<env>\` otherwise |
-| \`gitRepository\` | object | cluster's \`flux-system\` | \`{url, branch, path?, secretName?}\` the org's Flux source |
+| \`environments\` | list | required | \`{name, namespace?, quota?, limits?, egressAllowlist?, path?, interval?, suspend?, repositoryKustomization?, secretArnPrefixes?}\`; an environment with its own \`secretArnPrefixes\` gets its own secrets role; namespace defaults to \`<org>\` for \`pro\` and \`<org>-<env>\` otherwise |
+| \`gitRepository\` | object | cluster's \`flux-system\` | \`{url, branch, path?, secretName?, chartSources?}\` the org's Flux source |
 | \`interval\` | string | \`5m\` | reconcile interval of the org's Kustomizations |
 | \`principals\` | list | \`[]\` | \`{arn, accessPolicy}\` IAM principals with EKS access scoped to the org's namespaces |
 | \`secretArnPrefixes\` | string[] | \`[]\` | Secrets Manager ARN prefixes the org's Pod Identity role may read |
 | \`secretsServiceAccount\` | string | \`aws-secret-manager-sa\` | service account bound to that role |
 
-### \`platform:fluxInfrastructureNamespaces\` (all stacks)
+### Secrets
 
-Namespaces where the synced repository's platform-level tree (the Kustomizations it declares in
-\`flux-system\`) may install Helm releases, which the Flux lockdown refuses as written (docs/gitops.md,
-"Platform-level HelmReleases"). For each, the platform creates the namespace (unless built in, such as
-\`kube-system\`), a \`flux-infrastructure\` ServiceAccount bound to **cluster-admin** (judged by the
-pack's \`flux-infrastructure-reconcilers\`) and the chart sources below, and the root sync makes the
-HelmReleases there impersonate that account and use those sources. Never \`flux-system\` or a
-tenant namespace. Default \`[]\`.
-
-| field | type | default | meaning |
-| --- | --- | --- | --- |
-| \`namespace\` | string | required | namespace of the HelmReleases, a Kubernetes name, listed once |
-| \`chartSources\` | list | \`[]\` | \`{name, url}\`: HelmRepository copies created in the namespace; \`name\` as the releases' \`spec.chart.spec.sourceRef.name\`, \`url\` \`https://\` (Helm index) or \`oci://\` |
-
-### \`platform:tenantDefaultQuota\` and \`platform:tenantDefaultLimits\` (spokes)
-
-Defaults merged over the built-in ResourceQuota (\`requests.cpu\`, \`requests.memory\`, \`limits.cpu\`,
-\`limits.memory\`, \`pods\`, \`services.loadbalancers: 0\`, ...) and the per-container LimitRange
-(\`default\`, \`defaultRequest\`, \`max\`). Default \`{}\`.
-
-### Secret keys
-
-Set per stack with \`pulumi config set --secret <key>\`; never committed and not declared in
-Pulumi.yaml (the CLI would reject a declared secret's plain-text default in stacks that do not set
-it). A value of these keys in plain text is refused, naming the command to run (the program asks
-the Pulumi runtime which keys are secret; the plan takes a stack file's \`secure:\` values, also
-nested ones, as secret). The offline plan stands in \`[secret]\` for those a stack needs and lists them.
-
-| key | required when | meaning |
-| --- | --- | --- |
-| \`platform:gitSshPrivateKey\` | \`gitAuth: ssh\` | SSH deploy key (OpenSSH private key) of the Flux GitRepository |
-| \`platform:githubAppPrivateKey\` | \`gitAuth: github-app\` | GitHub App private key (PEM) |
-| \`platform:grafanaAdminPassword\` | never (hub; generated when empty) | Grafana admin password, at least 12 characters |
-| \`platform:logShipperPassword\` | never (hub; generated when empty) | Elasticsearch \`log-shipper\` password, at least 16 characters |
-| \`platform:alerting\` | when it lists receivers (hub) | Alertmanager receivers with their URLs and keys (below) |
+Credentials are set per stack with \`pulumi config set --secret --path 'platform:<key>.<field>'\`,
+never committed. Pulumi then marks the whole object key secret (a stack file holds the field as
+\`secure:\` inside the mapping); a credential field whose key is not secret is refused, naming the
+command to run. Because the mark covers the key, a plain-text credential next to a secret field of
+the same object cannot be told apart at run time: keep every credential of an object a secret. The
+offline plan stands in \`[secret]\` for the required ones a stack lacks and lists them.
 
 ### \`platform:alerting\` (hub)
 
@@ -127,6 +315,20 @@ secrets: once the object lists a receiver, set the key with \`pulumi config set 
 credential with \`--secret --path\`); plain text is refused. The offline plan cannot decrypt a
 whole-key secret and plans no receivers for it. \`platform:alertmanagerReceivers\` was renamed to
 \`platform:alerting.receivers\` (the old key is refused with that message). Default: platform rules on, no receivers.
+
+### \`platform:chartMirror\` (all stacks)
+
+Air-gapped or egress-restricted installations: \`{ url }\`, one Helm chart repository
+(\`https://\`, e.g. a Harbor, Artifactory, Nexus or ChartMuseum repository) or OCI registry path
+(\`oci://registry.example.com/charts\`) holding every chart the platform installs under its upstream
+name and pinned version (the versions are in each add-on's page). Set, every Helm release of the
+program pulls its chart there instead of from the chart's upstream repository (one Pulumi stack
+transform on \`kubernetes:helm.sh/v3:Release\`, stacks/chart-mirror.ts; the policy pack sees the
+rewritten release; the offline plan, under Pulumi mocks, runs no transforms and shows the upstream
+repositories). Container images are not rewritten: mirror them with the registry's pull-through
+cache or each add-on's image values. Flux \`HelmRepository\` objects in the Git repository are the
+repository's own business. Default: not set (upstream repositories). The e2e run (docs/e2e.md)
+installs every chart from a local mirror this way.
 
 ### Add-ons (all stacks)
 
@@ -139,6 +341,10 @@ each page lists the fields, their defaults and how to turn the add-on off.
 | \`platform:certManager\` | on in production | [docs/cert-manager.md](cert-manager.md): certificates, Let's Encrypt ClusterIssuers with DNS-01 on Route 53 |
 | \`platform:externalDns\` | on in production with hosted zones | [docs/external-dns.md](external-dns.md): Route 53 records for Services and Ingresses |
 | \`platform:externalSecrets\` | on in production | [docs/external-secrets.md](external-secrets.md): External Secrets Operator, a SecretStore per organization environment |
+| \`platform:loadBalancerController\` | on, internal load balancers only | [docs/ingress.md](ingress.md): AWS Load Balancer Controller, IngressClass \`alb\`, opt-in internet-facing class |
+| \`platform:velero\` | on in production | [docs/backups.md](backups.md): Velero, its S3 bucket, a Schedule per organization namespace; AWS Backup copies |
+| \`platform:registry\` | on in production (the hub manages the account's rules) | [docs/registry.md](registry.md): ECR pull through cache, creation templates, node role access |
+| \`platform:tracing\` | on in production | [docs/tracing.md](tracing.md): OpenTelemetry Collector on every cluster, Tempo on the hub (S3), traces linked to logs |
 | \`platform:loadBalancerController\` | on, internal load balancers only | [docs/ingress.md](ingress.md): AWS Load Balancer Controller, IngressClass \`alb\`, opt-in internet-facing class |
 | \`platform:velero\` | on in production | [docs/backups.md](backups.md): Velero, its S3 bucket, a Schedule per organization namespace; AWS Backup copies |
 | \`platform:registry\` | on in production (the hub manages the account's rules) | [docs/registry.md](registry.md): ECR pull through cache, creation templates, node role access |
@@ -167,12 +373,11 @@ value and what was expected (\`pulumi up\` fails with that line; the offline pla
   \`platform\`, those of the providers it runs (\`aws\`, \`awsx\`, \`eks\`, \`kubernetes\`,
   \`pulumiservice\`) and \`pulumi\`; the closest one is suggested;
 - an unknown \`platform:\` key or an unknown field of an object (\`diskSize\`, \`lables\`, a taint's
-  \`efect\`, an access entry's \`namespace\`), with the closest known name;
-- a key of the other role set to anything but its default: hub only are the Transit Gateway and RAM
-  keys, \`gitBaselinePath\`, the central observability keys and \`alerting\`; spoke only are
-  \`hubStackReference\`, \`hubEndpointPorts\`, \`hubAccountRoleArn\` and
-  \`transitAcceptShareInvitation\` (Pulumi.yaml's defaults reach every stack, so a default value is
-  not a mistake);
+  \`efect\`, an access entry's \`namespace\`), with the closest known name; a flat key of an earlier
+  release, with the field it was renamed to (table above);
+- a missing required setting, \`platform:gitops.repositoryUrl\` included (every cluster runs Flux);
+- a setting of the other role (the "stacks" column) set to anything but its default: Pulumi.yaml's
+  defaults reach every stack, so a default value is not a mistake;
 - a region the AWS provider does not know (\`aws.Region\`);
 - a VPC CIDR outside RFC 1918. The RFC 6598 shared space 100.64.0.0/10 is not accepted as the VPC's
   (primary) block: AWS suggests it for secondary blocks (pod networking), which this program does not
@@ -186,41 +391,9 @@ value and what was expected (\`pulumi up\` fails with that line; the offline pla
   alias bomb). Any number of anchors and aliases below that size loads.
 `;
 
-/** Renders docs/configuration.md from the project file's text. */
-export function renderConfigDocs(projectYaml: string): string {
-  const project = parse(projectYaml) as { name: string; config: Record<string, Declaration> };
-  const rows = Object.entries(project.config).map(([key, decl]) => {
-    const type = decl.type === "array" ? `${decl.items?.type ?? "string"}[]` : decl.type;
-    const hasDefault = "default" in decl;
-    const value = hasDefault ? JSON.stringify(decl.default) : "required";
-    const shown = hasDefault && decl.default === "" ? "derived" : value;
-    const secret = decl.secret ? " (secret)" : "";
-    const description = (decl.description ?? "").replace(/\|/g, "\\|");
-    return `| \`${project.name}:${key}\`${secret} | ${type} | ${shown === "required" ? "required" : `\`${shown}\``} | ${description} |`;
-  });
-  return [
-    "# Configuration reference",
-    "",
-    "<!-- Generated by `npm run docs:config` from Pulumi.yaml; do not edit by hand. -->",
-    "",
-    "Every key is in the `platform` namespace of `Pulumi.<stack>.yaml`, plus the AWS provider's",
-    "`aws:region` (required). Values are validated before any resource is registered; a mistake ends",
-    "the run with one line naming the key, the value and what was expected (the offline plan exits 2).",
-    'Secrets are set per stack with `pulumi config set --secret <key>`, never committed. "derived"',
-    "means the default is computed (the description says how).",
-    "",
-    "| key | type | default | meaning |",
-    "| --- | --- | --- | --- |",
-    "| `aws:region` | string | required | AWS region of every resource, e.g. `eu-west-1` |",
-    ...rows,
-    "",
-    OBJECT_KEYS,
-  ].join("\n");
-}
-
 if (require.main === module) {
   const root = path.resolve(__dirname, "..");
-  const text = renderConfigDocs(readFileSync(path.join(root, "Pulumi.yaml"), "utf8"));
-  writeFileSync(path.join(root, "docs/configuration.md"), text);
-  console.log("wrote docs/configuration.md");
+  writeFileSync(path.join(root, "Pulumi.yaml"), renderProjectYaml());
+  writeFileSync(path.join(root, "docs/configuration.md"), renderConfigDocs());
+  console.log("wrote Pulumi.yaml and docs/configuration.md");
 }

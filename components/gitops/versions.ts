@@ -37,7 +37,7 @@ export const KUSTOMIZE_CONTROLLER_SA = "kustomize-controller";
  */
 export const FLUX_DEFAULT_SERVICE_ACCOUNT = "default";
 /**
- * ServiceAccount the platform creates in each infrastructure namespace (`fluxInfrastructureNamespaces`):
+ * ServiceAccount the platform creates in each infrastructure namespace (`platform:gitops.infrastructureNamespaces`):
  * helm-controller impersonates it for the repository's platform-level HelmReleases there.
  */
 export const FLUX_INFRASTRUCTURE_SA = "flux-infrastructure";

@@ -7,6 +7,7 @@ import { RemoteWriteGateway, gatewayNames } from "./remote-write-gateway";
 import { TelemetryCa, elasticsearchDnsNames, elasticsearchHttpCertSecret } from "./tls";
 import { logShipperRelease, platformNamespace } from "./shared";
 import { names, namespaces, ports, remoteWriteUrl, type AlertReceiver } from "./values";
+import type { K8sOpts } from "../shared/helm";
 
 /** Module defaults of {@link ObservabilityHub}. */
 const hubDefaults = {
@@ -115,26 +116,7 @@ export class ObservabilityHub extends pulumi.ComponentResource {
       { parent: this },
     );
     const hosts = endpoints.hosts;
-    const ca = new TelemetryCa(
-      name,
-      {
-        clusterName: args.clusterName,
-        servers: {
-          elasticsearch: {
-            secretName: elasticsearchHttpCertSecret,
-            namespace: namespaces.logging,
-            dnsNames: hosts.elasticsearch.apply(elasticsearchDnsNames),
-          },
-          gateway: {
-            secretName: gatewayNames.tlsSecret,
-            namespace: namespaces.monitoring,
-            dnsNames: hosts.prometheus.apply((h) => [h, `${gatewayNames.name}.${namespaces.monitoring}.svc`]),
-          },
-        },
-      },
-      { provider: args.provider, dependsOn: [monitoring, logging] },
-      { parent: this },
-    );
+    const ca = this.telemetryCa(name, args, hosts, [monitoring, logging]);
     const elastic = new ElasticStack(
       name,
       {
@@ -177,18 +159,7 @@ export class ObservabilityHub extends pulumi.ComponentResource {
       { provider: args.provider, dependsOn: [monitoring, metrics.release] },
       { parent: this },
     );
-    // The hub's own logs.
-    logShipperRelease(
-      name,
-      {
-        namespace: namespaces.logging,
-        clusterName: args.clusterName,
-        esHost: `${names.elastic}-es-http.${namespaces.logging}.svc`,
-        credentialsSecret: `${names.logShipperUser}-user`,
-        caSecret: `${names.elastic}-es-http-certs-public`,
-      },
-      { ...k8sOpts, dependsOn: [elastic.elasticsearch, elastic.logShipperSecret] },
-    );
+    this.ownLogs(name, args.clusterName, k8sOpts, elastic);
 
     this.endpointsSecurityGroupId = endpoints.securityGroupId;
     this.telemetryCaCertificate = ca.caCertificate;
@@ -209,5 +180,49 @@ export class ObservabilityHub extends pulumi.ComponentResource {
       grafanaAdminPassword: this.grafanaAdminPassword,
       telemetryCaCertificate: this.telemetryCaCertificate,
     });
+  }
+
+  /** The telemetry CA and the server certificates of Elasticsearch and the remote-write gateway. */
+  private telemetryCa(
+    name: string,
+    args: ObservabilityHubArgs,
+    hosts: HubEndpoints["hosts"],
+    namespaceResources: pulumi.Resource[],
+  ): TelemetryCa {
+    return new TelemetryCa(
+      name,
+      {
+        clusterName: args.clusterName,
+        servers: {
+          elasticsearch: {
+            secretName: elasticsearchHttpCertSecret,
+            namespace: namespaces.logging,
+            dnsNames: hosts.elasticsearch.apply(elasticsearchDnsNames),
+          },
+          gateway: {
+            secretName: gatewayNames.tlsSecret,
+            namespace: namespaces.monitoring,
+            dnsNames: hosts.prometheus.apply((h) => [h, `${gatewayNames.name}.${namespaces.monitoring}.svc`]),
+          },
+        },
+      },
+      { provider: args.provider, dependsOn: namespaceResources },
+      { parent: this },
+    );
+  }
+
+  /** The hub's own logs: Fluent Bit shipping to the in-cluster Elasticsearch. */
+  private ownLogs(name: string, clusterName: string, k8sOpts: K8sOpts, elastic: ElasticStack): void {
+    logShipperRelease(
+      name,
+      {
+        namespace: namespaces.logging,
+        clusterName: clusterName,
+        esHost: `${names.elastic}-es-http.${namespaces.logging}.svc`,
+        credentialsSecret: `${names.logShipperUser}-user`,
+        caSecret: `${names.elastic}-es-http-certs-public`,
+      },
+      { ...k8sOpts, dependsOn: [elastic.elasticsearch, elastic.logShipperSecret] },
+    );
   }
 }

@@ -127,7 +127,7 @@ export const backupCopyToSecondRegion = (): StackValidationPolicy =>
     ),
     tags: ["production", "resilience", "backup"],
     remediationSteps:
-      "Set platform:backupCopyVaultArn to a vault in the disaster-recovery region (docs/backups.md); the plan rule then gets a copy action.",
+      "Set platform:storage.backupCopyVaultArn to a vault in the disaster-recovery region (docs/backups.md); the plan rule then gets a copy action.",
     url: "https://docs.aws.amazon.com/aws-backup/latest/devguide/cross-region-backup.html",
     configSchema: protectStatefulInProduction().configSchema,
     resourceTypes: [types.backupPlan, types.backupVault],
@@ -154,7 +154,7 @@ export const backupCopyToSecondRegion = (): StackValidationPolicy =>
           const name = String(rule["ruleName"] ?? "(unnamed)");
           if (copies.length === 0)
             report(
-              `backup plan ${plan.name} rule ${name} keeps its recovery points only in the stack's region: losing the region loses the backups. Set platform:backupCopyVaultArn to a vault in another region.`,
+              `backup plan ${plan.name} rule ${name} keeps its recovery points only in the stack's region: losing the region loses the backups. Set platform:storage.backupCopyVaultArn to a vault in another region.`,
               plan.urn,
             );
           else if (regions.every((r) => r !== undefined && sourceRegions.has(r)))

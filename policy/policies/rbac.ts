@@ -88,7 +88,7 @@ const wildcardWhy =
 
 // ---------------------------------------------------------------------------------------------------
 
-/** ServiceAccount name of the platform's Flux infrastructure reconcilers (components/gitops, `fluxInfrastructureNamespaces`). */
+/** ServiceAccount name of the platform's Flux infrastructure reconcilers (components/gitops, `platform:gitops.infrastructureNamespaces`). */
 const fluxInfrastructureAccount = "flux-infrastructure";
 /** Label the platform puts on a Flux infrastructure reconciler's objects. */
 const fluxInfrastructureLabel = ["app.kubernetes.io/part-of", "flux-infrastructure"] as const;
@@ -115,7 +115,7 @@ function isFluxInfrastructureSubject(
 
 /**
  * The Flux infrastructure reconcilers (one per namespace of the stack setting
- * `fluxInfrastructureNamespaces`): cluster-admin for the repository's platform-level HelmReleases
+ * `platform:gitops.infrastructureNamespaces`): cluster-admin for the repository's platform-level HelmReleases
  * in that namespace. Fires when such an account lives in flux-system or a tenant namespace (a
  * tenant's HelmReleases would install as cluster-admin) or in a namespace the policy's
  * `allowedNamespaces` does not list.
@@ -129,7 +129,7 @@ export function fluxInfrastructureReconcilers(): StackValidationPolicy {
     framework: cisFramework("5.1.1", "Ensure that the cluster-admin role is only used where it is required"),
     tags: ["kubernetes", "rbac", "flux", "tenancy", "cis-k8s-5.1.1"],
     remediationSteps:
-      "Remove the namespace from the stack's fluxInfrastructureNamespaces, or add it to this policy's allowedNamespaces if its releases must install cluster-wide charts.",
+      "Remove the namespace from the stack's platform:gitops.infrastructureNamespaces, or add it to this policy's allowedNamespaces if its releases must install cluster-wide charts.",
     url: "https://fluxcd.io/flux/installation/configuration/multitenancy/",
     configSchema: {
       properties: {
@@ -162,7 +162,7 @@ export function fluxInfrastructureReconcilers(): StackValidationPolicy {
           report(
             `ClusterRoleBinding "${rbacName(b.props, b.name)}" gives the Flux infrastructure reconciler ` +
               `ServiceAccount:${ns}/${fluxInfrastructureAccount} cluster-admin, but ${why}. Remove "${ns}" from ` +
-              `the stack's fluxInfrastructureNamespaces.`,
+              `the stack's platform:gitops.infrastructureNamespaces.`,
             b.urn,
           );
         }

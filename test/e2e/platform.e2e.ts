@@ -63,7 +63,8 @@ async function prepareStacks(ws: Workspace, mirror: ChartMirror): Promise<void> 
     "--stack",
     "spoke-prod",
     "--secret",
-    "platform:gitSshPrivateKey",
+    "--path",
+    "platform:gitops.sshPrivateKey",
     "--",
     "-----BEGIN OPENSSH PRIVATE KEY-----\ne2e\n-----END OPENSSH PRIVATE KEY-----",
   ]);

@@ -212,7 +212,7 @@ describe("rbac policies", () => {
 
   describe("flux-infrastructure-reconcilers", () => {
     const policy: StackValidationPolicy = fluxInfrastructureReconcilers();
-    /** The binding components/gitops creates for an entry of fluxInfrastructureNamespaces. */
+    /** The binding components/gitops creates for an entry of platform:gitops.infrastructureNamespaces. */
     const reconciler = (ns: string): TestResource => {
       const b = binding(
         "ClusterRoleBinding",

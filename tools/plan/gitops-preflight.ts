@@ -786,7 +786,7 @@ class ClusterWalk {
         check: "gitops-helmrelease-valid",
         level: "mandatory",
         message: `${what} has both spec.chart and spec.chartRef, which Flux refuses${infrastructure ? ` (the platform's patch for infrastructure namespace ${ns} sets spec.chart.spec.sourceRef; a release with spec.chartRef cannot be adopted there)` : ""}`,
-        step: `give HelmRelease ${ns}/${hr.metadata.name} spec.chart or spec.chartRef, not both${infrastructure ? `, or remove ${ns} from platform:fluxInfrastructureNamespaces and give it its own account and source` : ""}`,
+        step: `give HelmRelease ${ns}/${hr.metadata.name} spec.chart or spec.chartRef, not both${infrastructure ? `, or remove ${ns} from platform:gitops.infrastructureNamespaces and give it its own account and source` : ""}`,
       });
     const chartRef = spec.chart?.spec?.sourceRef ?? spec.chartRef;
     const srcNs = chartRef?.namespace ?? ns;
@@ -794,7 +794,7 @@ class ClusterWalk {
     // the lockdown-friendly form is the platform's own (gitops/infrastructure/controllers).
     const move =
       by.startsWith(`${FLUX_NAMESPACE}/`) && ns !== FLUX_NAMESPACE && srcNs === FLUX_NAMESPACE
-        ? `list ${ns} in the stack's platform:fluxInfrastructureNamespaces (with the chart source ${chartRef?.name}), or move HelmRelease ${ns}/${hr.metadata.name} to namespace ${FLUX_NAMESPACE} with spec.targetNamespace: ${ns}, spec.storageNamespace: ${ns}, spec.releaseName: ${spec.releaseName ?? hr.metadata.name} (keeps the installed release) and spec.serviceAccountName: kustomize-controller, with its valuesFrom objects and out of reach of a kustomization.yaml \`namespace:\`, as the platform's own gitops/infrastructure/controllers does`
+        ? `list ${ns} in the stack's platform:gitops.infrastructureNamespaces (with the chart source ${chartRef?.name}), or move HelmRelease ${ns}/${hr.metadata.name} to namespace ${FLUX_NAMESPACE} with spec.targetNamespace: ${ns}, spec.storageNamespace: ${ns}, spec.releaseName: ${spec.releaseName ?? hr.metadata.name} (keeps the installed release) and spec.serviceAccountName: kustomize-controller, with its valuesFrom objects and out of reach of a kustomization.yaml \`namespace:\`, as the platform's own gitops/infrastructure/controllers does`
         : undefined;
     if (!spec.serviceAccountName && lock.defaultServiceAccount)
       this.sink.add({

@@ -264,7 +264,7 @@ export function readStackConfig(
  * has none. For each secret key the stack's config requires and lacks, the plan stands in a
  * placeholder (and reports the key: a real run needs the value). Other config errors are left for
  * the program to raise.
- * @returns The full keys given a placeholder.
+ * @returns The full keys of the fields given a placeholder (`platform:gitops.sshPrivateKey`).
  */
 export function standInForSecrets(
   raw: Record<string, string>,
@@ -272,16 +272,21 @@ export function standInForSecrets(
   project: string,
   fileSecrets: readonly string[] = [],
 ): string[] {
-  const secretKeys = new Set<string>(SECRET_KEYS.map((k) => `${NAMESPACE}:${k}`));
+  const secretFields = new Set<string>(SECRET_KEYS.map((k) => `${NAMESPACE}:${k}`));
   const stoodIn: string[] = [];
-  const isSecret = (key: string) => fileSecrets.includes(key) || stoodIn.includes(key);
-  for (let attempt = 0; attempt <= secretKeys.size; attempt++) {
+  const isSecret = (key: string) =>
+    fileSecrets.includes(key) || stoodIn.some((field) => field === key || field.startsWith(`${key}.`));
+  for (let attempt = 0; attempt <= secretFields.size; attempt++) {
     try {
       loadConfig(raw, stack, project, { isSecret });
       break;
     } catch (error) {
-      if (!(error instanceof ConfigError) || !secretKeys.has(error.key) || raw[error.key]) break;
-      raw[error.key] = SECRET_PLACEHOLDER;
+      if (!(error instanceof ConfigError) || !secretFields.has(error.key)) break;
+      // A secret field (`platform:gitops.sshPrivateKey`) lives in its object key (`platform:gitops`).
+      const [key, field] = error.key.split(".");
+      const object = raw[key] ? (JSON.parse(raw[key]) as Record<string, unknown>) : {};
+      if (object[field]) break;
+      raw[key] = JSON.stringify({ ...object, [field]: SECRET_PLACEHOLDER });
       stoodIn.push(error.key);
     }
   }
@@ -496,7 +501,8 @@ async function runUnderMocks(
   Object.assign(raw, options.configOverrides ?? {});
   secretKeys.push(...(options.secretOverrides ?? []));
   const unsetSecrets = standInForSecrets(raw, stack, project.name, secretKeys);
-  secretKeys.push(...unsetSecrets);
+  // Pulumi marks the whole object key secret when one of its fields is.
+  secretKeys.push(...unsetSecrets.map((field) => field.split(".")[0]));
 
   const stackOutputs: Record<string, Record<string, unknown>> = { ...(options.stackOutputs ?? {}) };
   const reference = raw[`${project.name}:hubStackReference`];

@@ -1,7 +1,8 @@
 /**
- * Config keys of the tenancy capability (merged into the `platform` namespace by stacks/config.ts):
- * the tenant organizations of a cluster and the stack-wide tenant defaults. Organizations are data:
- * adding one is a stack-file change only. Reference: docs/tenancy.md.
+ * The tenancy capability: its config (`platform:organizations`, the tenant organizations of a
+ * cluster, and `platform:tenancy`, the stack-wide tenant defaults) and the function that builds one
+ * `Organization` component per organization. Organizations are data: adding one is a stack-file
+ * change only. Reference: docs/tenancy.md.
  */
 import { z } from "zod";
 import {
@@ -11,9 +12,15 @@ import {
   limitsProblem,
   mergeLimits,
   namespaceName,
-} from "../../components/tenancy/logic";
-import { ConfigError, NAMESPACE, iamPrincipalArn, isCidr, kubernetesName, structured } from "../schema";
-import type { SectionConfig, SectionOf } from "./types";
+} from "../components/tenancy/logic";
+import { ConfigError, NAMESPACE, group, iamPrincipalArn, isCidr, kubernetesName, structured } from "./schema";
+import type { SectionOf } from "./schema";
+import type { CoreConfig } from "./core";
+import * as pulumi from "@pulumi/pulumi";
+import { Organization } from "../components/tenancy";
+import { gitSecretData } from "../components/gitops";
+import type { Foundation } from "./foundation";
+import { gitSource, type gitopsSchema } from "./gitops";
 
 /** A Kubernetes quantity (`4`, `500m`, `8Gi`); YAML numbers are accepted and kept as text. */
 const quantity = () =>
@@ -85,9 +92,9 @@ const environmentSchema = z.strictObject({
   name: kubernetesName(),
   /** Namespace. @default `<org>` for `pro`, `<org>-<env>` otherwise */
   namespace: kubernetesName().optional(),
-  /** ResourceQuota entries over tenantDefaultQuota. @default {} */
+  /** ResourceQuota entries over tenancy.defaultQuota. @default {} */
   quota: quotaSchema.optional(),
-  /** LimitRange fields over tenantDefaultLimits. @default {} */
+  /** LimitRange fields over tenancy.defaultLimits. @default {} */
   limits: limitsSchema.optional(),
   /** Egress destinations beyond DNS and the namespace. @default [] */
   egressAllowlist: z.array(egressRuleSchema).default([]),
@@ -208,35 +215,54 @@ const organizationSchema = z.strictObject({
 });
 export type OrganizationConfig = z.infer<typeof organizationSchema>;
 
-/** Keys of this section: zod schemas with TSDoc and @default. */
+/** The `platform:tenancy` object: what every tenant environment of the stack shares. */
+const tenancySettingsSchema = z.strictObject({
+  ingressNamespace: kubernetesName()
+    .default(tenancyDefaults.ingressNamespace)
+    .describe(
+      "Namespace of the ingress controller allowed into tenant namespaces (NetworkPolicy, matched by kubernetes.io/metadata.name).",
+    ),
+  extraIngressNamespaces: structured(z.array(kubernetesName()))
+    .default([])
+    .describe("More namespaces allowed into tenant namespaces, e.g. knative-serving for Knative/Kourier."),
+  defaultQuota: structured(quotaSchema)
+    .default({})
+    .describe(
+      "ResourceQuota entries of every tenant environment (resource name to quantity), over the built-in quota (requests.cpu, requests.memory, limits.cpu, limits.memory, pods, services.loadbalancers: 0, ...).",
+    ),
+  defaultLimits: structured(limitsSchema)
+    .default({})
+    .describe(
+      "LimitRange fields {default, defaultRequest, max} of every tenant environment's containers, over the built-in ones.",
+    ),
+});
+
+/** Config keys of the capability (merged into the `platform` namespace by stacks/config.ts). */
 export const tenancySchema = {
-  /** Tenant organizations (object array, see docs/tenancy.md). @default [] */
-  organizations: structured(z.array(organizationSchema)).default([]),
-  /** Namespace of the ingress controller allowed into tenant namespaces. @default "ingress-nginx" */
-  ingressNamespace: kubernetesName().default(tenancyDefaults.ingressNamespace),
-  /** More namespaces allowed into tenant namespaces (e.g. `knative-serving` for Knative/Kourier). @default [] */
-  tenantExtraIngressNamespaces: structured(z.array(kubernetesName())).default([]),
-  /** ResourceQuota entries of every tenant environment, over the built-in defaults (object). @default {} */
-  tenantDefaultQuota: structured(quotaSchema).default({}),
-  /** LimitRange fields of every tenant environment, over the built-in defaults (object). @default {} */
-  tenantDefaultLimits: structured(limitsSchema).default({}),
+  organizations: structured(z.array(organizationSchema))
+    .default([])
+    .describe("Tenant organizations (list, docs/tenancy.md)."),
+  tenancy: group(
+    tenancySettingsSchema,
+    "Defaults every tenant environment shares: ingress namespaces, quota, limits (docs/tenancy.md).",
+  ),
 };
 
-/** The keys of this section as the validated config carries them. */
-export type TenancyConfig = SectionOf<typeof tenancySchema>;
+/** What the tenancy capability reads of a stack's configuration: the core keys, its own and the cluster's Git source. */
+type TenancyStackConfig = CoreConfig & SectionOf<typeof tenancySchema>;
 
 /** Cross-key rules of this section; throws ConfigError on bad input. */
-export function tenancyChecks(config: SectionConfig<typeof tenancySchema>): void {
-  const t = config;
+export function tenancyChecks(config: TenancyStackConfig): void {
+  const t = { ...config.tenancy, organizations: config.organizations, accessEntries: config.accessEntries };
   const key = (rest: string) => `${NAMESPACE}:${rest}`;
-  const reserved = new Set([...RESERVED_NAMESPACES, t.ingressNamespace, ...t.tenantExtraIngressNamespaces]);
+  const reserved = new Set([...RESERVED_NAMESPACES, t.ingressNamespace, ...t.extraIngressNamespaces]);
 
-  const stackLimits = mergeLimits(t.tenantDefaultLimits);
+  const stackLimits = mergeLimits(t.defaultLimits);
   const stackProblem = limitsProblem(stackLimits);
   if (stackProblem)
     throw new ConfigError(
-      key(`tenantDefaultLimits.${stackProblem.field}`),
-      t.tenantDefaultLimits,
+      key(`tenancy.defaultLimits.${stackProblem.field}`),
+      t.defaultLimits,
       stackProblem.reason,
     );
 
@@ -292,7 +318,7 @@ export function tenancyChecks(config: SectionConfig<typeof tenancySchema>): void
           );
         replaced.set(env.repositoryKustomization, `${org.name}/${env.name}`);
       }
-      const problem = limitsProblem(mergeLimits(t.tenantDefaultLimits, env.limits));
+      const problem = limitsProblem(mergeLimits(t.defaultLimits, env.limits));
       if (problem)
         throw new ConfigError(key(`${e}.limits.${problem.field}`), env.limits ?? {}, problem.reason);
     });
@@ -310,4 +336,76 @@ export function tenancyChecks(config: SectionConfig<typeof tenancySchema>): void
       principals.set(p.arn, org.name);
     });
   });
+}
+
+/** Outputs the tenancy capability adds to a stack. */
+export interface TenancyOutputs {
+  /** Every tenant namespace of the cluster, in configuration order. */
+  readonly organizationNamespaces: string[];
+  /** ARN of each organization's Secrets Manager role (Pod Identity), by organization name. */
+  readonly organizationSecretsRoleArns: pulumi.Output<Record<string, string>>;
+}
+
+/** Options of {@link buildTenancy}. */
+export interface BuildTenancyOptions {
+  /** Resources the Flux GitRepository/Kustomization objects wait for (the Flux install: its CRDs). */
+  readonly fluxDependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/** The Organization components of a stack, by organization name. */
+function buildOrganizations(
+  config: TenancyStackConfig & SectionOf<typeof gitopsSchema>,
+  foundation: Foundation,
+  options: BuildTenancyOptions = {},
+): Organization[] {
+  const { cluster, tags } = foundation;
+  // An organization syncing the cluster's own repository reuses the cluster's Git credentials
+  // (numinia: one repository, one deploy key); other repositories bring their own Secret.
+  const clusterGit = gitSource(config);
+  const clusterCredentials = clusterGit.auth ? gitSecretData(clusterGit.auth) : undefined;
+  const sameRepository = (url: string | undefined) =>
+    url !== undefined && url.replace(/\.git$/, "") === clusterGit.url.replace(/\.git$/, "");
+  return config.organizations.map(
+    (org) =>
+      new Organization(`tenant-${org.name}`, {
+        name: org.name,
+        environments: org.environments,
+        gitRepository: org.gitRepository,
+        gitCredentials:
+          clusterCredentials && sameRepository(org.gitRepository?.url)
+            ? pulumi.secret(clusterCredentials)
+            : undefined,
+        interval: org.interval,
+        principals: org.principals,
+        secretArnPrefixes: org.secretArnPrefixes,
+        secretsServiceAccount: org.secretsServiceAccount,
+        quota: config.tenancy.defaultQuota,
+        limits: config.tenancy.defaultLimits,
+        ingressNamespaces: [config.tenancy.ingressNamespace, ...config.tenancy.extraIngressNamespaces],
+        kubernetesVersion: config.kubernetesVersion,
+        clusterName: cluster.clusterName,
+        provider: foundation.provider,
+        fluxDependsOn: options.fluxDependsOn,
+        tags,
+      }),
+  );
+}
+
+/**
+ * Builds the tenant organizations of a stack and returns the outputs tenancy adds, and the
+ * Organization components (what per-namespace add-ons wait for; not a stack output).
+ */
+export function buildTenancy(
+  config: TenancyStackConfig & SectionOf<typeof gitopsSchema>,
+  foundation: Foundation,
+  options: BuildTenancyOptions = {},
+): TenancyOutputs & { organizations: Organization[] } {
+  const organizations = buildOrganizations(config, foundation, options);
+  const roles: Record<string, pulumi.Output<string>> = {};
+  for (const org of organizations) if (org.secretsRoleArn) roles[org.organization] = org.secretsRoleArn;
+  return {
+    organizations,
+    organizationNamespaces: organizations.flatMap((o) => o.namespaces),
+    organizationSecretsRoleArns: pulumi.output(roles),
+  };
 }
