@@ -178,9 +178,13 @@ describe("offline plan of the real stack files", () => {
       "the route from the hub",
     );
     assert.ok(waitsFor(/SecurityGroupIngressRule::spoke-prod-api-from-hub$/), "the 443 rule from the hub");
-    const k8sObjects = spoke.resources.filter(
-      (r) => r.type.startsWith("kubernetes:") && !r.parent?.includes("SpokeRegistration"),
-    );
+    // The spoke's registration and its telemetry identities live on the hub, through a hub provider.
+    const onHub = (r: { parent?: string }) =>
+      r.parent?.includes("SpokeRegistration") === true ||
+      r.parent?.includes("SpokeTelemetryIdentity") === true;
+    for (const r of spoke.resources.filter((x) => x.type.startsWith("kubernetes:") && onHub(x)))
+      assert.ok(!r.provider?.startsWith(`${viaHub.urn}::`), `${r.name} is a hub object`);
+    const k8sObjects = spoke.resources.filter((r) => r.type.startsWith("kubernetes:") && !onHub(r));
     assert.ok(k8sObjects.length > 50);
     for (const r of k8sObjects)
       assert.ok(r.provider?.startsWith(`${viaHub.urn}::`), `${r.name} uses ${r.provider}`);

@@ -155,8 +155,8 @@ export class ObservabilityHub extends pulumi.ComponentResource {
     );
     new RemoteWriteGateway(
       name,
-      { tlsSecret: ca.secrets.gateway, production },
-      { provider: args.provider, dependsOn: [monitoring, metrics.release] },
+      { tlsSecret: ca.secrets.gateway, production, upstream: metrics.release },
+      { provider: args.provider, dependsOn: [monitoring] },
       { parent: this },
     );
     this.ownLogs(name, args.clusterName, k8sOpts, elastic);

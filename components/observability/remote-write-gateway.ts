@@ -141,6 +141,8 @@ export interface RemoteWriteGatewayArgs {
   readonly tlsSecret: k8s.core.v1.Secret;
   /** Production: 2 replicas. */
   readonly production: boolean;
+  /** What nginx needs before it starts: kube-prometheus-stack (nginx resolves the Prometheus Service at load). */
+  readonly upstream: pulumi.Resource;
 }
 
 /** The gateway in `monitoring`: ConfigMap, the sidecar's RBAC, the Deployment. */
@@ -203,7 +205,7 @@ export class RemoteWriteGateway extends pulumi.ComponentResource {
           },
         },
       },
-      { ...o, dependsOn: [conf, binding, args.tlsSecret] },
+      { ...o, dependsOn: [...(o.dependsOn ?? []), conf, binding, args.tlsSecret, args.upstream] },
     );
     this.registerOutputs({});
   }
