@@ -3,8 +3,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { ResourceValidationPolicy } from "@pulumi/policy";
+import * as pulumi from "@pulumi/pulumi";
 import { evaluatePolicies, loadPolicyConfig, type PlannedResource } from "../../policy/engine";
 import { policies } from "../../policy/policies";
+import { toPlainProps } from "../../policy/runtime";
 import { eksPrivateEndpoint, eksVersionAllowed } from "../../policy/policies/eks";
 import { tgwNoAutoAccept } from "../../policy/policies/network";
 import { makeUrn } from "../../policy/testing";
@@ -315,5 +317,34 @@ describe("policy engine: provider inputs", () => {
     });
     assert.equal(v.length, 1);
     assert.match(v[0]!.message, /missing tags environment, owner, cost-center/);
+  });
+});
+
+describe("policy engine: secrets as the Pulumi SDK serializes them", () => {
+  // The SDK's own encoding of a secret (`@pulumi/pulumi/runtime/rpc`), not a hand-copied signature.
+  const secret = (value: unknown) => ({
+    [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig,
+    value,
+  });
+
+  it("unwraps serialized secrets, nested ones too, into plain values", () => {
+    const serialized = { token: secret("hunter2"), list: [secret({ a: 1 })], tags: { team: secret("a") } };
+    assert.deepStrictEqual(toPlainProps(serialized), {
+      token: "hunter2",
+      list: [{ a: 1 }],
+      tags: { team: "a" },
+    });
+  });
+
+  it("judges the value inside a secret: a secret endpointPrivateAccess false still fires", async () => {
+    const cluster = res("eks:index:Cluster", "secret-spoke", {
+      endpointPrivateAccess: secret(false),
+      version: "1.35",
+    });
+    const v = await evaluatePolicies([cluster], { ...opts, policies: [eksPrivateEndpoint()] });
+    assert.deepStrictEqual(
+      v.map((x) => [x.policy, x.enforcementLevel]),
+      [["eks-private-endpoint", "mandatory"]],
+    );
   });
 });
