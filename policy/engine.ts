@@ -337,7 +337,7 @@ async function runStackPolicies(
  * Cost: server.js deserializes a resource's props again for every validation; here the validations
  * of one resource share one deserialized copy (each behind its own unknown-checking proxy), and the
  * stack policies share one set of resources. The pack's policies only read props, so verdicts are
- * the same (test/policy/engine-sharing.test.ts checks the props are untouched).
+ * the same (test/policy/engine.test.ts, "shared props", checks no policy changes them).
  */
 export async function evaluatePolicies(
   resources: PlannedResource[],

@@ -2,6 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { isDeepStrictEqual } from "util";
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import * as pulumi from "@pulumi/pulumi";
 import { evaluatePolicies, loadPolicyConfig, type PlannedResource } from "../../policy/engine";
@@ -10,6 +11,7 @@ import { toPlainProps } from "../../policy/runtime";
 import { eksPrivateEndpoint, eksVersionAllowed } from "../../policy/policies/eks";
 import { tgwNoAutoAccept } from "../../policy/policies/network";
 import { makeUrn } from "../../policy/testing";
+import { planStack } from "../../tools/plan/run";
 
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const opts = { stack: "spoke-prod", project: "platform" };
@@ -346,5 +348,29 @@ describe("policy engine: secrets as the Pulumi SDK serializes them", () => {
       v.map((x) => [x.policy, x.enforcementLevel]),
       [["eks-private-endpoint", "mandatory"]],
     );
+  });
+});
+
+describe("policy engine: shared props", () => {
+  it("no policy of the pack changes the props it judges (validations of a resource share one copy)", async () => {
+    const plan = await planStack("spoke-prod", {
+      root: path.resolve(__dirname, "../.."),
+      skipPolicies: true,
+    });
+    const resources: PlannedResource[] = plan.resources.map((r) => ({ ...r, props: r.inputs }));
+    const original = new Map(resources.map((r) => [r.urn, toPlainProps(r.props)]));
+    const changed: string[] = [];
+    // Runs after every other policy, on the copy they judged.
+    const probe: ResourceValidationPolicy = {
+      name: "probe",
+      description: "compares the props with the planned ones",
+      enforcementLevel: "advisory",
+      validateResource: (args) => {
+        if (!isDeepStrictEqual(toPlainProps(args.props), original.get(args.urn))) changed.push(args.urn);
+      },
+    };
+    await evaluatePolicies(resources, { ...opts, policies: [...policies, probe] });
+    assert.ok(resources.length > 200, "the whole spoke-prod plan is judged");
+    assert.deepStrictEqual(changed, []);
   });
 });
