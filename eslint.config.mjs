@@ -36,12 +36,6 @@ export default tseslint.config(
     },
   },
   {
-    // Temporary: MockMonitor.newResource is being rewritten in the plan performance work; this
-    // override goes when that lands.
-    files: ["tools/plan/mocks.ts"],
-    rules: { "max-lines-per-function": "off" },
-  },
-  {
     // Policies and tests read untyped resource properties (JSON of any provider's schema).
     files: ["policy/**/*.ts", "test/**/*.ts"],
     rules: { "@typescript-eslint/no-explicit-any": "off" },

@@ -16,16 +16,20 @@
  * - violation messages are the engine's: the policy description, a newline, the reported detail.
  */
 import * as fs from "fs";
-import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import type { ResourceValidation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { validateJsonSchema } from "./config-schema";
 import packageJson from "./package.json";
 import { packEnforcementLevel, packName, policies as packPolicies, type PackPolicy } from "./policies";
+import { validationScope } from "./policies/common";
+import { unknownCheckingProxy } from "./policies/sdk";
 import {
   freezeMap,
   makeResourceArgs,
   makeStackArgs,
   NotApplicableError,
+  providerOf,
   schemaDefaults,
+  stackResources,
   toPlainProps,
   UnknownValueError,
   wrapProps,
@@ -233,11 +237,6 @@ function violationMessage(description: string, detail: string): string {
 }
 
 /**
- * Runs the pack over the planned resources and returns every verdict: per resource (in plan order,
- * policies in pack order: remediations, then validations), then the stack policies.
- * Throws when the policy config is invalid (the CLI refuses to run too) or a policy crashes.
- */
-/**
  * Runs one remediation or validation as the engine does: a value unknown during preview becomes an
  * advisory "can't run ... during preview" verdict, `notApplicable()` is silence, any other error
  * names the policy and what it was checking.
@@ -266,6 +265,80 @@ async function guarded(
   }
 }
 
+/** The type a validation is declared for (`validateResourceOfType` and friends set it), if any. */
+function pulumiTypeOf(fn: unknown): string | undefined {
+  const type = (fn as { __pulumiType?: unknown } | undefined)?.__pulumiType;
+  return typeof type === "string" && type.length > 0 ? type : undefined;
+}
+
+/** server.js's fast check: a single validation declared for another type is not called. */
+function appliesTo(validate: ResourceValidation, type: string): boolean {
+  const declared = pulumiTypeOf(validate);
+  return declared === undefined || declared === type;
+}
+
+/**
+ * The resource policies that can apply to resources of `type`, with their validations. Like
+ * server.js's fast check, a validation declared for another type is skipped (it would only report
+ * "not applicable"); so is a `resourcePolicy` validation (policies/common.ts) for a type it does not
+ * list.
+ */
+function validationsFor(
+  type: string,
+  pack: readonly PackPolicy[],
+): { policy: ResourceValidationPolicy; validations: ResourceValidation[] }[] {
+  const out: { policy: ResourceValidationPolicy; validations: ResourceValidation[] }[] = [];
+  for (const p of pack) {
+    if (!isResourcePolicy(p) || !p.validateResource) continue;
+    const validations = [p.validateResource].flat().filter((validate) => {
+      const scope = validationScope.get(validate);
+      return scope ? scope.has(type) : Array.isArray(p.validateResource) || appliesTo(validate, type);
+    });
+    if (validations.length > 0) out.push({ policy: p, validations });
+  }
+  return out;
+}
+
+/** Runs the stack policies over the (remediated) resources, built once for all of them. */
+async function runStackPolicies(
+  stackRaw: RawResource[],
+  pack: readonly PackPolicy[],
+  effective: Map<string, EffectiveConfig>,
+  stackTags: ReadonlyMap<string, string>,
+  verdicts: Verdict[],
+): Promise<void> {
+  let built: ReturnType<typeof stackResources> | undefined;
+  for (const p of pack) {
+    const cfg = effective.get(p.name)!;
+    if (cfg.enforcementLevel === "disabled" || !isStackPolicy(p)) continue;
+    const declared = pulumiTypeOf(p.validateStack);
+    if (declared && !stackRaw.some((r) => r.type === declared)) continue; // server.js's fast check
+    const level = cfg.enforcementLevel === "remediate" ? "mandatory" : cfg.enforcementLevel;
+    built ??= stackResources(stackRaw);
+    const args = makeStackArgs(stackRaw, cfg.properties, stackTags, built);
+    await guarded(verdicts, { kind: "policy", policy: p.name, target: "stack" }, () =>
+      p.validateStack(args, (message: string, urn?: string) =>
+        verdicts.push({
+          policy: p.name,
+          enforcementLevel: level,
+          ...(urn ? { urn } : {}),
+          message: violationMessage(p.description, message),
+        }),
+      ),
+    );
+  }
+}
+
+/**
+ * Runs the pack over the planned resources and returns every verdict: per resource (in plan order,
+ * policies in pack order: remediations, then validations), then the stack policies.
+ * Throws when the policy config is invalid (the CLI refuses to run too) or a policy crashes.
+ *
+ * Cost: server.js deserializes a resource's props again for every validation; here the validations
+ * of one resource share one deserialized copy (each behind its own unknown-checking proxy), and the
+ * stack policies share one set of resources. The pack's policies only read props, so verdicts are
+ * the same (test/policy/engine.test.ts, "shared props", checks no policy changes them).
+ */
 export async function evaluatePolicies(
   resources: PlannedResource[],
   options: EvaluateOptions,
@@ -280,15 +353,25 @@ export async function evaluatePolicies(
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
   const providerProps = (ref: string | undefined) =>
     ref ? byUrn.get(ref.slice(0, ref.lastIndexOf("::")))?.props : undefined;
+  const plainProviders = new Map<string, Record<string, unknown>>();
+  const plainProvider = (ref: string) =>
+    plainProviders.get(ref) ??
+    plainProviders
+      .set(ref, (toPlainProps(providerProps(ref) ?? {}) ?? {}) as Record<string, unknown>)
+      .get(ref)!;
+  const remediations = pack.filter(
+    (p): p is ResourceValidationPolicy =>
+      isResourcePolicy(p) && !!p.remediateResource && effective.get(p.name)!.enforcementLevel === "remediate",
+  );
+  const byType = new Map<string, ReturnType<typeof validationsFor>>();
 
   for (const r of resources) {
     const raw: RawResource = { ...r, props: r.props ?? {}, providerProps: providerProps(r.provider) };
     let props = (toPlainProps(raw.props) ?? {}) as Record<string, unknown>;
 
-    // 1. Remediations (the engine calls Remediate before Analyze).
-    for (const p of pack) {
+    // 1. Remediations (the engine calls Remediate before Analyze); each gets its own copy to change.
+    for (const p of remediations) {
       const cfg = effective.get(p.name)!;
-      if (cfg.enforcementLevel !== "remediate" || !isResourcePolicy(p) || !p.remediateResource) continue;
       const args = makeResourceArgs({ ...raw, props }, cfg.properties, stackTags, wrapProps(props));
       await guarded(
         verdicts,
@@ -310,13 +393,24 @@ export async function evaluatePolicies(
     finalProps.set(r.urn, props);
 
     // 2. Validations.
-    for (const p of pack) {
+    let applicable = byType.get(r.type);
+    if (!applicable) byType.set(r.type, (applicable = validationsFor(r.type, pack)));
+    const subject = { ...raw, props };
+    for (const { policy: p, validations } of applicable) {
       const cfg = effective.get(p.name)!;
-      if (cfg.enforcementLevel === "disabled" || !isResourcePolicy(p) || !p.validateResource) continue;
+      if (cfg.enforcementLevel === "disabled") continue;
       const level = cfg.enforcementLevel === "remediate" ? "mandatory" : cfg.enforcementLevel;
-      const validations = Array.isArray(p.validateResource) ? p.validateResource : [p.validateResource];
       for (const validate of validations) {
-        const args = makeResourceArgs({ ...raw, props }, cfg.properties, stackTags, wrapProps(props));
+        const provider = r.provider
+          ? providerOf(r.provider, unknownCheckingProxy(plainProvider(r.provider)))
+          : undefined;
+        const args = makeResourceArgs(
+          subject,
+          cfg.properties,
+          stackTags,
+          unknownCheckingProxy(props),
+          provider,
+        );
         await guarded(
           verdicts,
           { kind: "policy", policy: p.name, urn: r.urn, target: `resource ${r.urn}` },
@@ -335,26 +429,11 @@ export async function evaluatePolicies(
   }
 
   // 3. Stack policies, over the (remediated) resources.
-  const stackResources: RawResource[] = resources.map((r) => ({
+  const stackRaw: RawResource[] = resources.map((r) => ({
     ...r,
     props: finalProps.get(r.urn) ?? {},
     providerProps: providerProps(r.provider),
   }));
-  for (const p of pack) {
-    const cfg = effective.get(p.name)!;
-    if (cfg.enforcementLevel === "disabled" || !isStackPolicy(p)) continue;
-    const level = cfg.enforcementLevel === "remediate" ? "mandatory" : cfg.enforcementLevel;
-    const args = makeStackArgs(stackResources, cfg.properties, stackTags);
-    await guarded(verdicts, { kind: "policy", policy: p.name, target: "stack" }, () =>
-      p.validateStack(args, (message: string, urn?: string) =>
-        verdicts.push({
-          policy: p.name,
-          enforcementLevel: level,
-          ...(urn ? { urn } : {}),
-          message: violationMessage(p.description, message),
-        }),
-      ),
-    );
-  }
+  await runStackPolicies(stackRaw, pack, effective, stackTags, verdicts);
   return verdicts;
 }

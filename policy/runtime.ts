@@ -13,6 +13,7 @@ import type {
   ResourceValidationArgs,
   StackValidationArgs,
 } from "@pulumi/policy";
+import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { unknownCheckingProxy, UnknownValueError } from "./policies/sdk";
 
 export { UnknownValueError };
@@ -29,13 +30,11 @@ function throwNotApplicable(reason?: string): never {
   throw new NotApplicableError(reason);
 }
 
-/** The Pulumi secret signature, as it appears in serialized property values. */
-const specialSigKey = "4dabf18193072939515e22adb298388d";
-const specialSecretSig = "1b47061264138c4ac30d75fd1eb44270";
-
 /**
  * Converts props to the plain JSON shape the analyzer deserializes: `undefined` object keys dropped
- * (the SDK treats them as absent), `undefined` array slots become `null`, secrets unwrapped.
+ * (the SDK treats them as absent), `undefined` array slots become `null`, secrets unwrapped (a
+ * serialized secret is `{ [specialSigKey]: specialSecretSig, value }`, the SDK's own constants from
+ * `@pulumi/pulumi/runtime/rpc`).
  */
 export function toPlainProps(value: unknown): unknown {
   if (value === null || value === undefined) return value ?? null;
@@ -112,12 +111,29 @@ function resourceOptions(r: RawResource): PolicyResourceOptions {
   return opts;
 }
 
-/** Builds `ResourceValidationArgs` exactly like `makeAnalyzeRpcFun` in server.js. */
+/**
+ * The provider a provider reference (`<provider urn>::<id>`) names, as CrossGuard hands it to a
+ * policy (`args.provider`); `props` are the provider's inputs.
+ */
+export function providerOf(ref: string, props: Record<string, any>): PolicyResource["provider"] {
+  // "urn:pulumi:stack::project::pulumi:providers:aws::default_7_48_0::id"
+  const parts = ref.split("::");
+  return { type: parts[2] ?? "", props, urn: ref, name: parts[3] ?? "" };
+}
+
+/**
+ * Builds `ResourceValidationArgs` exactly like `makeAnalyzeRpcFun` in server.js.
+ * @param props The props as the policy sees them. @default a fresh deserialized copy of `r.props`
+ * @param provider `args.provider`. @default built from `r.provider` and a copy of `r.providerProps`
+ */
 export function makeResourceArgs(
   r: RawResource,
   config: Record<string, unknown>,
   stackTags: ReadonlyMap<string, string>,
   props: Record<string, any> = wrapProps(r.props),
+  provider: PolicyResource["provider"] = r.provider
+    ? providerOf(r.provider, wrapProps(r.providerProps ?? {}))
+    : undefined,
 ): ResourceValidationArgs {
   const args: ResourceValidationArgs = {
     type: r.type,
@@ -132,34 +148,16 @@ export function makeResourceArgs(
     getConfig: <T extends object>() => ({ ...config }) as T,
     notApplicable: throwNotApplicable,
   };
-  if (r.provider) {
-    args.provider = {
-      type: providerType(r.provider),
-      props: wrapProps(r.providerProps ?? {}),
-      urn: r.provider,
-      name: providerName(r.provider),
-    };
-  }
+  if (provider) args.provider = provider;
   return args;
 }
 
-function providerType(ref: string): string {
-  // "urn:pulumi:stack::project::pulumi:providers:aws::default_7_48_0::id"
-  const urn = ref.split("::").slice(0, 4);
-  return urn[2] ?? "";
-}
-
-function providerName(ref: string): string {
-  const parts = ref.split("::");
-  return parts[3] ?? "";
-}
-
-/** Builds `StackValidationArgs` exactly like `makeAnalyzeStackRpcFun` in server.js. */
-export function makeStackArgs(
-  resources: readonly RawResource[],
-  config: Record<string, unknown>,
-  stackTags: ReadonlyMap<string, string>,
-): StackValidationArgs {
+/**
+ * The resources of `StackValidationArgs` as `makeAnalyzeStackRpcFun` in server.js builds them, props
+ * deserialized; parents and dependencies linked.
+ */
+export function stackResources(resources: readonly RawResource[]): PolicyResource[] {
+  const providers = new Map<string, PolicyResource["provider"]>();
   const built = resources.map((r) => {
     const props = wrapProps(r.props);
     const res: PolicyResource = {
@@ -174,12 +172,10 @@ export function makeStackArgs(
       asType: ((cls: unknown) => (isTypeOf(r.type, cls) ? props : undefined)) as PolicyResource["asType"],
     };
     if (r.provider) {
-      res.provider = {
-        type: providerType(r.provider),
-        props: wrapProps(r.providerProps ?? {}),
-        urn: r.provider,
-        name: providerName(r.provider),
-      };
+      const ref = r.provider;
+      const provider = providers.get(ref) ?? providerOf(ref, wrapProps(r.providerProps ?? {}));
+      providers.set(ref, provider);
+      res.provider = provider;
     }
     return { res, raw: r };
   });
@@ -193,8 +189,21 @@ export function makeStackArgs(
       .map((d) => byUrn.get(d))
       .filter((d): d is PolicyResource => !!d);
   }
+  return built.map((b) => b.res);
+}
+
+/**
+ * Builds `StackValidationArgs` exactly like `makeAnalyzeStackRpcFun` in server.js.
+ * @param built The resources as {@link stackResources} builds them. @default built from `resources`
+ */
+export function makeStackArgs(
+  resources: readonly RawResource[],
+  config: Record<string, unknown>,
+  stackTags: ReadonlyMap<string, string>,
+  built: PolicyResource[] = stackResources(resources),
+): StackValidationArgs {
   return {
-    resources: built.map((b) => b.res),
+    resources: built,
     getConfig: <T extends object>() => ({ ...config }) as T,
     stackTags,
     notApplicable: throwNotApplicable,

@@ -146,6 +146,13 @@ export type ResourcePolicySpec = Omit<ResourceValidationPolicy, "validateResourc
 export const resourceTypesOf = new WeakMap<object, readonly string[]>();
 
 /**
+ * The types a validation built by {@link resourcePolicy} judges; it reports every other type as not
+ * applicable, so the offline plan's engine (policy/engine.ts) need not call it for them, as the
+ * Pulumi engine skips a `validateResourceOfType` validation for other types.
+ */
+export const validationScope = new WeakMap<object, ReadonlySet<string>>();
+
+/**
  * Builds a resource policy that runs `checks[type]` (or `checks["*"]`) for the listed types and
  * reports every other type as not applicable, like `validateResourceOfType` does.
  */
@@ -168,6 +175,7 @@ export function resourcePolicy(spec: ResourcePolicySpec): ResourceValidationPoli
     },
   };
   resourceTypesOf.set(policy, resourceTypes);
+  validationScope.set(policy.validateResource as object, new Set(resourceTypes));
   return policy;
 }
 

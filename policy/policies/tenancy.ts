@@ -74,19 +74,32 @@ export function tenantNamespaces(resources: readonly PolicyResource[]): TenantNa
     });
 }
 
-/** Resources of one kind grouped by namespace. */
+/** Groupings already made, per stack (`args.resources`) and `group/kind`. */
+const groupings = new WeakMap<readonly PolicyResource[], Map<string, Map<string, PolicyResource[]>>>();
+
+/**
+ * Resources of one kind grouped by namespace. Made once per stack and kind: the checks ask for every
+ * tenant namespace, and scanning the stack again each time grew with namespaces × resources.
+ */
 function byNamespace(
   resources: readonly PolicyResource[],
   group: string,
   kind: string,
 ): Map<string, PolicyResource[]> {
+  let kinds = groupings.get(resources);
+  if (!kinds) groupings.set(resources, (kinds = new Map()));
+  const cached = kinds.get(`${group}/${kind}`);
+  if (cached) return cached;
   const out = new Map<string, PolicyResource[]>();
   for (const r of resources) {
     if (!isKind(r, group, kind)) continue;
     const ns = namespaceOf(r);
     if (ns === undefined) continue;
-    out.set(ns, [...(out.get(ns) ?? []), r]);
+    const list = out.get(ns);
+    if (list) list.push(r);
+    else out.set(ns, [r]);
   }
+  kinds.set(`${group}/${kind}`, out);
   return out;
 }
 

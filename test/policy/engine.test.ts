@@ -2,12 +2,16 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { isDeepStrictEqual } from "util";
 import type { ResourceValidationPolicy } from "@pulumi/policy";
+import * as pulumi from "@pulumi/pulumi";
 import { evaluatePolicies, loadPolicyConfig, type PlannedResource } from "../../policy/engine";
 import { policies } from "../../policy/policies";
+import { toPlainProps } from "../../policy/runtime";
 import { eksPrivateEndpoint, eksVersionAllowed } from "../../policy/policies/eks";
 import { tgwNoAutoAccept } from "../../policy/policies/network";
 import { makeUrn } from "../../policy/testing";
+import { planStack } from "../../tools/plan/run";
 
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const opts = { stack: "spoke-prod", project: "platform" };
@@ -315,5 +319,58 @@ describe("policy engine: provider inputs", () => {
     });
     assert.equal(v.length, 1);
     assert.match(v[0]!.message, /missing tags environment, owner, cost-center/);
+  });
+});
+
+describe("policy engine: secrets as the Pulumi SDK serializes them", () => {
+  // The SDK's own encoding of a secret (`@pulumi/pulumi/runtime/rpc`), not a hand-copied signature.
+  const secret = (value: unknown) => ({
+    [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig,
+    value,
+  });
+
+  it("unwraps serialized secrets, nested ones too, into plain values", () => {
+    const serialized = { token: secret("hunter2"), list: [secret({ a: 1 })], tags: { team: secret("a") } };
+    assert.deepStrictEqual(toPlainProps(serialized), {
+      token: "hunter2",
+      list: [{ a: 1 }],
+      tags: { team: "a" },
+    });
+  });
+
+  it("judges the value inside a secret: a secret endpointPrivateAccess false still fires", async () => {
+    const cluster = res("eks:index:Cluster", "secret-spoke", {
+      endpointPrivateAccess: secret(false),
+      version: "1.35",
+    });
+    const v = await evaluatePolicies([cluster], { ...opts, policies: [eksPrivateEndpoint()] });
+    assert.deepStrictEqual(
+      v.map((x) => [x.policy, x.enforcementLevel]),
+      [["eks-private-endpoint", "mandatory"]],
+    );
+  });
+});
+
+describe("policy engine: shared props", () => {
+  it("no policy of the pack changes the props it judges (validations of a resource share one copy)", async () => {
+    const plan = await planStack("spoke-prod", {
+      root: path.resolve(__dirname, "../.."),
+      skipPolicies: true,
+    });
+    const resources: PlannedResource[] = plan.resources.map((r) => ({ ...r, props: r.inputs }));
+    const original = new Map(resources.map((r) => [r.urn, toPlainProps(r.props)]));
+    const changed: string[] = [];
+    // Runs after every other policy, on the copy they judged.
+    const probe: ResourceValidationPolicy = {
+      name: "probe",
+      description: "compares the props with the planned ones",
+      enforcementLevel: "advisory",
+      validateResource: (args) => {
+        if (!isDeepStrictEqual(toPlainProps(args.props), original.get(args.urn))) changed.push(args.urn);
+      },
+    };
+    await evaluatePolicies(resources, { ...opts, policies: [...policies, probe] });
+    assert.ok(resources.length > 200, "the whole spoke-prod plan is judged");
+    assert.deepStrictEqual(changed, []);
   });
 });

@@ -139,6 +139,226 @@ function awsxVpcState(name: string, inputs: State): State {
   };
 }
 
+/** What the mocks add to a custom resource's inputs: its id and made-up outputs. */
+interface Made {
+  id: string;
+  readonly extra: State;
+}
+
+/** Identity, keys, logs, storage, backup and sharing resources of the AWS provider; false for other types. */
+function awsIdentityAndStorage(
+  type: string,
+  name: string,
+  inputs: State,
+  region: string,
+  made: Made,
+): boolean {
+  const { extra } = made;
+  let id = made.id;
+  switch (type) {
+    case "aws:kms/key:Key": {
+      const keyId = [8, 4, 4, 4, 12].map((n, i) => digest(type, name, String(i)).slice(0, n)).join("-");
+      id = keyId;
+      extra.keyId = keyId;
+      extra.arn = arn("kms", region, `key/${keyId}`);
+      break;
+    }
+    case "aws:kms/alias:Alias":
+      extra.arn = arn("kms", region, str(inputs.name, `alias/${name}`));
+      break;
+    case "aws:iam/role:Role":
+      id = str(inputs.name, `${name}-${digest(name).slice(0, 7)}`);
+      extra.name = id;
+      extra.arn = arn("iam", region, `role/${id}`, true);
+      extra.uniqueId = `AROA${digest(name).slice(0, 17).toUpperCase()}`;
+      break;
+    case "aws:iam/policy:Policy":
+      id = arn("iam", region, `policy/${str(inputs.name, name)}`, true);
+      extra.arn = id;
+      break;
+    case "aws:cloudwatch/logGroup:LogGroup":
+      id = str(inputs.name, name);
+      extra.arn = arn("logs", region, `log-group:${id}`);
+      break;
+    case "aws:ram/resourceShare:ResourceShare":
+      id = arn("ram", region, `resource-share/${digest(name).slice(0, 36)}`);
+      extra.arn = id;
+      break;
+    case "aws:efs/fileSystem:FileSystem":
+      id = idFor("fs", type, name, 17);
+      extra.arn = arn("elasticfilesystem", region, `file-system/${id}`);
+      extra.dnsName = `${id}.efs.${region}.amazonaws.com`;
+      break;
+    case "aws:efs/accessPoint:AccessPoint":
+      id = idFor("fsap", type, name, 17);
+      extra.arn = arn("elasticfilesystem", region, `access-point/${id}`);
+      break;
+    case "aws:s3/bucket:Bucket":
+    case "aws:s3/bucketV2:BucketV2":
+      id = str(inputs.bucket, `${name}-${digest(name).slice(0, 7)}`);
+      extra.bucket = id;
+      extra.arn = `arn:aws:s3:::${id}`;
+      break;
+    case "aws:backup/vault:Vault":
+      id = str(inputs.name, name);
+      extra.arn = arn("backup", region, `backup-vault:${id}`);
+      break;
+    case "aws:backup/plan:Plan":
+      id = digest(type, name).slice(0, 36);
+      extra.arn = arn("backup", region, `backup-plan:${id}`);
+      break;
+    default:
+      return false;
+  }
+  made.id = id;
+  return true;
+}
+
+/**
+ * The `aws:eks/cluster:Cluster` child @pulumi/eks creates (seen when the component's own code runs,
+ * as in a real preview): fills `extra`, returns its id.
+ */
+function eksClusterChildState(name: string, inputs: State, region: string, extra: State): string {
+  const type = "aws:eks/cluster:Cluster";
+  const clusterName = str(inputs.name, `${name}-${digest(type, name).slice(0, 7)}`);
+  const oidcId = digest("oidc", name).slice(0, 32).toUpperCase();
+  const vpcConfig = (inputs.vpcConfig as State | undefined) ?? {};
+  extra.name = clusterName;
+  extra.arn = arn("eks", region, `cluster/${clusterName}`);
+  extra.endpoint = `https://${oidcId}.gr7.${region}.eks.amazonaws.com`;
+  extra.certificateAuthority = { data: Buffer.from(`mock-ca-${name}`).toString("base64") };
+  extra.identities = [{ oidcs: [{ issuer: `https://oidc.eks.${region}.amazonaws.com/id/${oidcId}` }] }];
+  extra.vpcConfig = { ...vpcConfig, clusterSecurityGroupId: idFor("sg", "eks-cluster-sg", name) };
+  extra.status = "ACTIVE";
+  return clusterName;
+}
+
+/** Network, EKS and load-balancing resources of the AWS provider; false for other types. */
+function awsNetworkAndCompute(
+  type: string,
+  name: string,
+  inputs: State,
+  region: string,
+  made: Made,
+): boolean {
+  const { extra } = made;
+  let id = made.id;
+  switch (type) {
+    case "aws:ec2transitgateway/transitGateway:TransitGateway":
+      id = idFor("tgw", type, name);
+      extra.arn = arn("ec2", region, `transit-gateway/${id}`);
+      extra.associationDefaultRouteTableId = idFor("tgw-rtb", "assoc", name);
+      extra.propagationDefaultRouteTableId = idFor("tgw-rtb", "prop", name);
+      extra.ownerId = PLAN_ACCOUNT_ID;
+      break;
+    case "aws:ec2transitgateway/vpcAttachment:VpcAttachment":
+      id = idFor("tgw-attach", type, name);
+      break;
+    case "aws:ec2transitgateway/vpcAttachmentAccepter:VpcAttachmentAccepter":
+      // The accepter's id is the attachment it accepts.
+      id = str(inputs.transitGatewayAttachmentId, idFor("tgw-attach", type, name));
+      break;
+    case "aws:ec2transitgateway/routeTable:RouteTable":
+      id = idFor("tgw-rtb", type, name);
+      extra.arn = arn("ec2", region, `transit-gateway-route-table/${id}`);
+      break;
+    case "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
+      id = idFor("sgr", type, name);
+      extra.securityGroupRuleId = id;
+      extra.arn = arn("ec2", region, `security-group-rule/${id}`);
+      break;
+    case "aws:ec2/securityGroup:SecurityGroup":
+      id = idFor("sg", type, name);
+      extra.arn = arn("ec2", region, `security-group/${id}`);
+      break;
+    case "aws:ec2/launchTemplate:LaunchTemplate":
+      id = idFor("lt", type, name);
+      extra.latestVersion = 1;
+      extra.arn = arn("ec2", region, `launch-template/${id}`);
+      break;
+    case "aws:eks/cluster:Cluster":
+      id = eksClusterChildState(name, inputs, region, extra);
+      break;
+    case "aws:eks/nodeGroup:NodeGroup":
+      extra.arn = arn(
+        "eks",
+        region,
+        `nodegroup/${str(inputs.clusterName, "cluster")}/${str(inputs.nodeGroupName, name)}`,
+      );
+      extra.resources = [{ autoscalingGroups: [{ name: `eks-${name}-${digest(name).slice(0, 8)}` }] }];
+      break;
+    case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+      id = arn("iam", region, `oidc-provider/${str(inputs.url, name).replace(/^https:\/\//, "")}`, true);
+      extra.arn = id;
+      break;
+    case "aws:eks/addon:Addon":
+      extra.arn = arn(
+        "eks",
+        region,
+        `addon/${str(inputs.clusterName, "cluster")}/${str(inputs.addonName, name)}`,
+      );
+      break;
+    case "aws:lb/loadBalancer:LoadBalancer":
+      extra.dnsName = `internal-${name}-${digest(name).slice(0, 10)}.${region}.elb.amazonaws.com`;
+      extra.arn = arn(
+        "elasticloadbalancing",
+        region,
+        `loadbalancer/net/${name}/${digest(name).slice(0, 16)}`,
+      );
+      break;
+    default:
+      return false;
+  }
+  made.id = id;
+  return true;
+}
+
+/** Made-up outputs of an AWS provider resource: ARNs, ids in AWS's formats. */
+function awsState(type: string, name: string, inputs: State, region: string, made: Made): void {
+  if (awsIdentityAndStorage(type, name, inputs, region, made)) return;
+  if (awsNetworkAndCompute(type, name, inputs, region, made)) return;
+  const mod = type.split(":")[1] ?? "";
+  made.extra.arn = arn(mod.split("/")[0], region, `${mod.split("/")[1] ?? name}/${made.id}`);
+}
+
+/** Made-up outputs of a Kubernetes object: its name (auto-named as Pulumi does), a Service's load balancer. */
+function kubernetesState(type: string, name: string, inputs: State, region: string): State {
+  const metadata = (inputs.metadata as State | undefined) ?? {};
+  const extra: State = {
+    metadata: { ...metadata, name: str(metadata.name, `${name}-${digest(type, name).slice(0, 8)}`) },
+  };
+  if (type === "kubernetes:core/v1:Service") {
+    extra.status = {
+      loadBalancer: {
+        ingress: [{ hostname: `internal-${name}-${digest(name).slice(0, 10)}.${region}.elb.amazonaws.com` }],
+      },
+    };
+  }
+  return extra;
+}
+
+/** Made-up outputs of a Pulumi Cloud agent pool: a UUID id and the token returned once, at creation. */
+function agentPoolState(type: string, name: string): State {
+  const hex = digest(type, name);
+  const agentPoolId = [8, 4, 4, 4, 12]
+    .reduce<string[]>((parts, n) => {
+      const start = parts.join("").length;
+      return [...parts, hex.slice(start, start + n)];
+    }, [])
+    .join("-");
+  return { agentPoolId, tokenValue: `pul-${digest("token", name)}` };
+}
+
+/** Deterministic stand-ins for the PEM outputs of @pulumi/tls resources. */
+function tlsState(type: string, name: string): State {
+  const pem = (label: string) =>
+    `-----BEGIN ${label}-----\n${Buffer.from(digest(type, name)).toString("base64")}\n-----END ${label}-----\n`;
+  if (type === "tls:index/privateKey:PrivateKey")
+    return { privateKeyPem: pem("PRIVATE KEY"), publicKeyPem: pem("PUBLIC KEY") };
+  if (type === "tls:index/certRequest:CertRequest") return { certRequestPem: pem("CERTIFICATE REQUEST") };
+  return { certPem: pem("CERTIFICATE") };
+}
+
 /**
  * The mocks: ids and outputs by resource type, provider functions by token.
  */
@@ -182,176 +402,23 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
     if (!args.custom) {
       return { id: undefined, state: inputs };
     }
-    const [pkg, mod] = type.split(":");
-    const service = (mod ?? "").split("/")[0];
-    let id = args.id || `${name}-${digest(type, name).slice(0, 8)}`;
-    const extra: State = {};
-    if (pkg === "aws") {
-      switch (type) {
-        case "aws:kms/key:Key": {
-          const keyId = [8, 4, 4, 4, 12].map((n, i) => digest(type, name, String(i)).slice(0, n)).join("-");
-          id = keyId;
-          extra.keyId = keyId;
-          extra.arn = arn("kms", region, `key/${keyId}`);
-          break;
-        }
-        case "aws:kms/alias:Alias":
-          extra.arn = arn("kms", region, str(inputs.name, `alias/${name}`));
-          break;
-        case "aws:iam/role:Role":
-          id = str(inputs.name, `${name}-${digest(name).slice(0, 7)}`);
-          extra.name = id;
-          extra.arn = arn("iam", region, `role/${id}`, true);
-          extra.uniqueId = `AROA${digest(name).slice(0, 17).toUpperCase()}`;
-          break;
-        case "aws:iam/policy:Policy":
-          id = arn("iam", region, `policy/${str(inputs.name, name)}`, true);
-          extra.arn = id;
-          break;
-        case "aws:cloudwatch/logGroup:LogGroup":
-          id = str(inputs.name, name);
-          extra.arn = arn("logs", region, `log-group:${id}`);
-          break;
-        case "aws:ec2transitgateway/transitGateway:TransitGateway":
-          id = idFor("tgw", type, name);
-          extra.arn = arn("ec2", region, `transit-gateway/${id}`);
-          extra.associationDefaultRouteTableId = idFor("tgw-rtb", "assoc", name);
-          extra.propagationDefaultRouteTableId = idFor("tgw-rtb", "prop", name);
-          extra.ownerId = PLAN_ACCOUNT_ID;
-          break;
-        case "aws:ec2transitgateway/vpcAttachment:VpcAttachment":
-          id = idFor("tgw-attach", type, name);
-          break;
-        case "aws:ec2transitgateway/vpcAttachmentAccepter:VpcAttachmentAccepter":
-          // The accepter's id is the attachment it accepts.
-          id = str(inputs.transitGatewayAttachmentId, idFor("tgw-attach", type, name));
-          break;
-        case "aws:ec2transitgateway/routeTable:RouteTable":
-          id = idFor("tgw-rtb", type, name);
-          extra.arn = arn("ec2", region, `transit-gateway-route-table/${id}`);
-          break;
-        case "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
-          id = idFor("sgr", type, name);
-          extra.securityGroupRuleId = id;
-          extra.arn = arn("ec2", region, `security-group-rule/${id}`);
-          break;
-        case "aws:ram/resourceShare:ResourceShare":
-          id = arn("ram", region, `resource-share/${digest(name).slice(0, 36)}`);
-          extra.arn = id;
-          break;
-        case "aws:efs/fileSystem:FileSystem":
-          id = idFor("fs", type, name, 17);
-          extra.arn = arn("elasticfilesystem", region, `file-system/${id}`);
-          extra.dnsName = `${id}.efs.${region}.amazonaws.com`;
-          break;
-        case "aws:efs/accessPoint:AccessPoint":
-          id = idFor("fsap", type, name, 17);
-          extra.arn = arn("elasticfilesystem", region, `access-point/${id}`);
-          break;
-        case "aws:ec2/securityGroup:SecurityGroup":
-          id = idFor("sg", type, name);
-          extra.arn = arn("ec2", region, `security-group/${id}`);
-          break;
-        case "aws:ec2/launchTemplate:LaunchTemplate":
-          id = idFor("lt", type, name);
-          extra.latestVersion = 1;
-          extra.arn = arn("ec2", region, `launch-template/${id}`);
-          break;
-        case "aws:s3/bucket:Bucket":
-        case "aws:s3/bucketV2:BucketV2":
-          id = str(inputs.bucket, `${name}-${digest(name).slice(0, 7)}`);
-          extra.bucket = id;
-          extra.arn = `arn:aws:s3:::${id}`;
-          break;
-        case "aws:backup/vault:Vault":
-          id = str(inputs.name, name);
-          extra.arn = arn("backup", region, `backup-vault:${id}`);
-          break;
-        case "aws:backup/plan:Plan":
-          id = digest(type, name).slice(0, 36);
-          extra.arn = arn("backup", region, `backup-plan:${id}`);
-          break;
-        case "aws:eks/cluster:Cluster": {
-          // The child @pulumi/eks creates (seen when the component's own code runs, as in a real preview).
-          id = str(inputs.name, `${name}-${digest(type, name).slice(0, 7)}`);
-          const oidcId = digest("oidc", name).slice(0, 32).toUpperCase();
-          const vpcConfig = (inputs.vpcConfig as State | undefined) ?? {};
-          extra.name = id;
-          extra.arn = arn("eks", region, `cluster/${id}`);
-          extra.endpoint = `https://${oidcId}.gr7.${region}.eks.amazonaws.com`;
-          extra.certificateAuthority = { data: Buffer.from(`mock-ca-${name}`).toString("base64") };
-          extra.identities = [
-            { oidcs: [{ issuer: `https://oidc.eks.${region}.amazonaws.com/id/${oidcId}` }] },
-          ];
-          extra.vpcConfig = { ...vpcConfig, clusterSecurityGroupId: idFor("sg", "eks-cluster-sg", name) };
-          extra.status = "ACTIVE";
-          break;
-        }
-        case "aws:eks/nodeGroup:NodeGroup":
-          extra.arn = arn(
-            "eks",
-            region,
-            `nodegroup/${str(inputs.clusterName, "cluster")}/${str(inputs.nodeGroupName, name)}`,
-          );
-          extra.resources = [{ autoscalingGroups: [{ name: `eks-${name}-${digest(name).slice(0, 8)}` }] }];
-          break;
-        case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
-          id = arn("iam", region, `oidc-provider/${str(inputs.url, name).replace(/^https:\/\//, "")}`, true);
-          extra.arn = id;
-          break;
-        case "aws:eks/addon:Addon":
-          extra.arn = arn(
-            "eks",
-            region,
-            `addon/${str(inputs.clusterName, "cluster")}/${str(inputs.addonName, name)}`,
-          );
-          break;
-        case "aws:lb/loadBalancer:LoadBalancer":
-          extra.dnsName = `internal-${name}-${digest(name).slice(0, 10)}.${region}.elb.amazonaws.com`;
-          extra.arn = arn(
-            "elasticloadbalancing",
-            region,
-            `loadbalancer/net/${name}/${digest(name).slice(0, 16)}`,
-          );
-          break;
-        default:
-          extra.arn = arn(service, region, `${(mod ?? "").split("/")[1] ?? name}/${id}`);
-      }
-    } else if (pkg === "kubernetes") {
-      const metadata = (inputs.metadata as State | undefined) ?? {};
-      extra.metadata = { ...metadata, name: str(metadata.name, `${name}-${digest(type, name).slice(0, 8)}`) };
-      if (type === "kubernetes:core/v1:Service") {
-        extra.status = {
-          loadBalancer: {
-            ingress: [
-              { hostname: `internal-${name}-${digest(name).slice(0, 10)}.${region}.elb.amazonaws.com` },
-            ],
-          },
-        };
-      }
-    } else if (type === "pulumiservice:index:AgentPool") {
-      // The pool id is a UUID; the token is returned once, at creation (a secret of the resource).
-      const hex = digest(type, name);
-      extra.agentPoolId = [8, 4, 4, 4, 12]
-        .reduce<string[]>((parts, n) => {
-          const start = parts.join("").length;
-          return [...parts, hex.slice(start, start + n)];
-        }, [])
-        .join("-");
-      extra.tokenValue = `pul-${digest("token", name)}`;
-    } else if (pkg === "tls") {
-      // Deterministic stand-ins for the PEM outputs of @pulumi/tls resources.
-      const pem = (label: string) =>
-        `-----BEGIN ${label}-----\n${Buffer.from(digest(type, name)).toString("base64")}\n-----END ${label}-----\n`;
-      if (type === "tls:index/privateKey:PrivateKey") {
-        extra.privateKeyPem = pem("PRIVATE KEY");
-        extra.publicKeyPem = pem("PUBLIC KEY");
-      } else if (type === "tls:index/certRequest:CertRequest")
-        extra.certRequestPem = pem("CERTIFICATE REQUEST");
-      else extra.certPem = pem("CERTIFICATE");
-    } else if (pkg === "random") {
-      extra.result = `mock-${digest(type, name).slice(0, 24)}`;
-    }
+    return this.customResource(args);
+  }
+
+  /** A custom resource: a deterministic id (unique in the plan) and the outputs of its type. */
+  private customResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: State } {
+    const { type, name } = args;
+    const inputs = args.inputs as State;
+    const pkg = type.split(":")[0];
+    const made: Made = { id: args.id || `${name}-${digest(type, name).slice(0, 8)}`, extra: {} };
+    if (pkg === "aws") awsState(type, name, inputs, this.region, made);
+    else if (pkg === "kubernetes")
+      Object.assign(made.extra, kubernetesState(type, name, inputs, this.region));
+    else if (type === "pulumiservice:index:AgentPool") Object.assign(made.extra, agentPoolState(type, name));
+    else if (pkg === "tls") Object.assign(made.extra, tlsState(type, name));
+    else if (pkg === "random") made.extra.result = `mock-${digest(type, name).slice(0, 24)}`;
+    let id = made.id;
+    const extra = made.extra;
     if (this.usedIds.has(id)) {
       const unique = `${id.split("-")[0]}-${digest(type, name, String(this.usedIds.size)).slice(0, 17)}`;
       for (const [key, value] of Object.entries(extra)) {
@@ -405,10 +472,12 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
   }
 }
 
-const SIG = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
-const OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
+const {
+  specialSigKey: SIG,
+  specialSecretSig: SECRET_SIG,
+  specialResourceSig: RESOURCE_SIG,
+  specialOutputValueSig: OUTPUT_SIG,
+} = pulumi.runtime;
 
 /**
  * Plain JSON of serialized properties: secrets unwrapped to their value, resource references as
