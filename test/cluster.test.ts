@@ -9,10 +9,12 @@ import {
 import { CONTROL_PLANE_LOG_TYPES } from "../components/shared/eks";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { nodePoolSchema } from "../stacks/core";
 import { AUTOSCALING_ROLE_PATH, autoScalingRoleExists } from "../stacks/foundation";
 import { PlatformMocks } from "../tools/plan/mocks";
 import { recorded, recordedResource, setupMocks } from "./mocks";
 
+// Node pools as the configuration schema returns them (its defaults filled in).
 const pools = [
   { name: "general", instanceTypes: ["t3.medium"], minSize: 1, desiredSize: 3, maxSize: 8 },
   {
@@ -25,7 +27,7 @@ const pools = [
     diskSizeGiB: 80,
   },
   { name: "system", instanceTypes: ["m6i.large"], minSize: 2, desiredSize: 2, maxSize: 3, system: true },
-];
+].map((pool) => nodePoolSchema.parse(pool));
 
 describe("cluster: Cluster", () => {
   before(async () => {
@@ -319,15 +321,17 @@ describe("cluster: pure helpers", () => {
   });
 
   it("does not duplicate a system taint the user already set", () => {
-    const placement = nodePoolPlacement({
-      name: "s",
-      instanceTypes: ["m5.large"],
-      minSize: 1,
-      desiredSize: 1,
-      maxSize: 1,
-      system: true,
-      taints: [{ key: "CriticalAddonsOnly", value: "true", effect: "NO_EXECUTE" }],
-    });
+    const placement = nodePoolPlacement(
+      nodePoolSchema.parse({
+        name: "s",
+        instanceTypes: ["m5.large"],
+        minSize: 1,
+        desiredSize: 1,
+        maxSize: 1,
+        system: true,
+        taints: [{ key: "CriticalAddonsOnly", value: "true", effect: "NO_EXECUTE" }],
+      }),
+    );
     assert.deepEqual(placement.taints, [{ key: "CriticalAddonsOnly", value: "true", effect: "NO_EXECUTE" }]);
   });
 
