@@ -259,6 +259,7 @@ describe("cluster: pure helpers", () => {
           vpcId: "vpc",
           privateSubnetIds: [],
           nodePools: [],
+          logRetentionDays: 90,
           endpointPublicAccess: true,
         }),
       /publicAccessCidrs is empty/,
@@ -274,6 +275,7 @@ describe("cluster: pure helpers", () => {
       vpcId: "vpc",
       privateSubnetIds: ["subnet-a"],
       nodePools: [],
+      logRetentionDays: 90,
       createAutoScalingServiceLinkedRole: true,
     });
     const role = await recordedResource("aws:iam/serviceLinkedRole:ServiceLinkedRole", "fresh-autoscaling");
@@ -299,6 +301,7 @@ describe("cluster: pure helpers", () => {
           vpcId: "vpc",
           privateSubnetIds: [],
           nodePools: [],
+          logRetentionDays: 90,
           accessEntries: [
             {
               name: "nodes",

@@ -63,8 +63,8 @@ export interface ClusterArgs {
    * @default []
    */
   readonly apiAccessCidrs?: readonly string[];
-  /** Control-plane log retention, days. @default 90 */
-  readonly logRetentionDays?: number;
+  /** Control-plane log retention, days (the schema's `controlPlaneLogRetentionDays`, default 90). */
+  readonly logRetentionDays: number;
   /** Access entries (authentication mode API). @default [] */
   readonly accessEntries?: readonly AccessEntryArgs[];
   /** IMDSv2 response hop limit of the nodes (2 lets pods on the pod network reach IMDS). @default 2 */
@@ -94,7 +94,6 @@ export interface ClusterArgs {
 
 /** Module defaults of {@link Cluster}. */
 export const clusterDefaults = {
-  logRetentionDays: 90,
   metadataHopLimit: 2,
   kmsDeletionWindowDays: 30,
   /** Taint of a system pool. https://kubernetes.io/docs/concepts/scheduling-eviction/taint-and-toleration/ */
@@ -308,7 +307,7 @@ export class Cluster extends pulumi.ComponentResource {
       `${name}-control-plane`,
       {
         name: `/aws/eks/${args.clusterName}/cluster`,
-        retentionInDays: args.logRetentionDays ?? clusterDefaults.logRetentionDays,
+        retentionInDays: args.logRetentionDays,
         kmsKeyId: this.key.arn,
         tags: awsTags(`${name}-control-plane`, tags),
       },
