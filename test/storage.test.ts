@@ -361,6 +361,8 @@ describe("storage: the Storage component", () => {
     vpcId: "vpc-0test",
     privateSubnetIds: SUBNETS,
     availabilityZoneCount: 3,
+    backupSchedule: "cron(0 3 * * ? *)",
+    backupRetentionDays: 35,
     nodeSecurityGroupId: NODE_SG,
     provider: new k8s.Provider(`k8s-${Math.random().toString(36).slice(2)}`, { kubeconfig: "{}" }),
     tags: { environment: "development", owner: "platform-team", "cost-center": "platform" },
