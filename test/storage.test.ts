@@ -363,6 +363,7 @@ describe("storage: the Storage component", () => {
     availabilityZoneCount: 3,
     backupSchedule: "cron(0 3 * * ? *)",
     backupRetentionDays: 35,
+    efsThroughputMode: "elastic",
     nodeSecurityGroupId: NODE_SG,
     provider: new k8s.Provider(`k8s-${Math.random().toString(36).slice(2)}`, { kubeconfig: "{}" }),
     tags: { environment: "development", owner: "platform-team", "cost-center": "platform" },

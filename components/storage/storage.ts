@@ -51,9 +51,9 @@ export interface StorageArgs {
   readonly performanceIops?: number;
   /**
    * EFS throughput mode. https://docs.aws.amazon.com/efs/latest/ug/performance.html#throughput-modes
-   * @default "elastic"
+   * The schema's `storage.efsThroughputMode` supplies the default.
    */
-  readonly efsThroughputMode?: EfsThroughputMode;
+  readonly efsThroughputMode: EfsThroughputMode;
   /**
    * AWS Backup schedule (cron, UTC); the schema's `storage.backupSchedule` supplies the default.
    * https://docs.aws.amazon.com/aws-backup/latest/devguide/creating-a-backup-plan.html
