@@ -45,7 +45,7 @@ const taintSchema = z.strictObject({
  * One EKS managed node group.
  * https://docs.aws.amazon.com/eks/latest/userguide/managed-node-groups.html
  */
-const nodePoolSchema = z
+export const nodePoolSchema = z
   .strictObject({
     /** Node group name, unique in the cluster. */
     name: kubernetesName(),
@@ -110,7 +110,10 @@ const nodePoolSchema = z
       });
     }
   });
-export type NodePoolConfig = z.infer<typeof nodePoolSchema>;
+/** A `platform:nodePools` entry as validated: the arguments of a managed node group (components/cluster). */
+export type NodePoolConfig = z.output<typeof nodePoolSchema>;
+/** A node pool taint as validated. */
+export type NodeTaintConfig = z.output<typeof taintSchema>;
 
 /**
  * One EKS access entry: an IAM principal and the access policy it gets, cluster-wide or for some

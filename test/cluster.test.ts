@@ -9,10 +9,12 @@ import {
 import { CONTROL_PLANE_LOG_TYPES } from "../components/shared/eks";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { nodePoolSchema } from "../stacks/core";
 import { AUTOSCALING_ROLE_PATH, autoScalingRoleExists } from "../stacks/foundation";
 import { PlatformMocks } from "../tools/plan/mocks";
 import { recorded, recordedResource, setupMocks } from "./mocks";
 
+// Node pools as the configuration schema returns them (its defaults filled in).
 const pools = [
   { name: "general", instanceTypes: ["t3.medium"], minSize: 1, desiredSize: 3, maxSize: 8 },
   {
@@ -25,7 +27,7 @@ const pools = [
     diskSizeGiB: 80,
   },
   { name: "system", instanceTypes: ["m6i.large"], minSize: 2, desiredSize: 2, maxSize: 3, system: true },
-];
+].map((pool) => nodePoolSchema.parse(pool));
 
 describe("cluster: Cluster", () => {
   before(async () => {
@@ -257,6 +259,7 @@ describe("cluster: pure helpers", () => {
           vpcId: "vpc",
           privateSubnetIds: [],
           nodePools: [],
+          logRetentionDays: 90,
           endpointPublicAccess: true,
         }),
       /publicAccessCidrs is empty/,
@@ -272,6 +275,7 @@ describe("cluster: pure helpers", () => {
       vpcId: "vpc",
       privateSubnetIds: ["subnet-a"],
       nodePools: [],
+      logRetentionDays: 90,
       createAutoScalingServiceLinkedRole: true,
     });
     const role = await recordedResource("aws:iam/serviceLinkedRole:ServiceLinkedRole", "fresh-autoscaling");
@@ -297,6 +301,7 @@ describe("cluster: pure helpers", () => {
           vpcId: "vpc",
           privateSubnetIds: [],
           nodePools: [],
+          logRetentionDays: 90,
           accessEntries: [
             {
               name: "nodes",
@@ -319,15 +324,17 @@ describe("cluster: pure helpers", () => {
   });
 
   it("does not duplicate a system taint the user already set", () => {
-    const placement = nodePoolPlacement({
-      name: "s",
-      instanceTypes: ["m5.large"],
-      minSize: 1,
-      desiredSize: 1,
-      maxSize: 1,
-      system: true,
-      taints: [{ key: "CriticalAddonsOnly", value: "true", effect: "NO_EXECUTE" }],
-    });
+    const placement = nodePoolPlacement(
+      nodePoolSchema.parse({
+        name: "s",
+        instanceTypes: ["m5.large"],
+        minSize: 1,
+        desiredSize: 1,
+        maxSize: 1,
+        system: true,
+        taints: [{ key: "CriticalAddonsOnly", value: "true", effect: "NO_EXECUTE" }],
+      }),
+    );
     assert.deepEqual(placement.taints, [{ key: "CriticalAddonsOnly", value: "true", effect: "NO_EXECUTE" }]);
   });
 

@@ -9,6 +9,7 @@ describe("networking: Network", () => {
       cidrBlock: "10.0.0.0/16",
       region: "eu-west-1",
       clusterName: "production-numinia",
+      availabilityZoneCount: 3,
       natGateways: "Single",
       databaseSubnets: true,
       vpcEndpoints: ["s3", "ecr.api", "sts"],

@@ -4,6 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { z } from "zod";
+import { organizationSchema } from "../stacks/tenancy-schema";
 import {
   Organization,
   tenancyDefaults,
@@ -465,27 +466,30 @@ describe("tenancy: Organization component", () => {
     setupMocks({ region: "eu-west-1" });
     resetRecorded();
     const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
+    // The organization's settings as the configuration schema returns them (defaults filled in).
     org = new Organization("tenant-acme", {
-      name: "acme",
+      ...organizationSchema.parse({
+        name: "acme",
+        environments: [
+          {
+            name: "pre",
+            quota: { "requests.cpu": "2" },
+            egressAllowlist: [{ cidrs: ["10.20.0.0/16"], ports: [{ port: 5432, protocol: "TCP" }] }],
+          },
+          { name: "pro", limits: { max: { memory: "8Gi" } } },
+        ],
+        gitRepository: { url: "ssh://git@github.com/acme/k8s", branch: "main" },
+        principals: [
+          { arn: principal },
+          { arn: "arn:aws:iam::111122223333:role/acme-ro", accessPolicy: "AmazonEKSViewPolicy" },
+        ],
+        secretArnPrefixes: [prefix],
+        secretsServiceAccount: "acme-secrets",
+      }),
       kubernetesVersion: "1.35",
       clusterName: pulumi.output("production-numinia"),
       provider,
-      environments: [
-        {
-          name: "pre",
-          quota: { "requests.cpu": "2" },
-          egressAllowlist: [{ cidrs: ["10.20.0.0/16"], ports: [{ port: 5432, protocol: "TCP" }] }],
-        },
-        { name: "pro", limits: { max: { memory: "8Gi" } } },
-      ],
       quota: { pods: "40" },
-      gitRepository: { url: "ssh://git@github.com/acme/k8s", branch: "main" },
-      principals: [
-        { arn: principal },
-        { arn: "arn:aws:iam::111122223333:role/acme-ro", accessPolicy: "AmazonEKSViewPolicy" },
-      ],
-      secretArnPrefixes: [prefix],
-      secretsServiceAccount: "acme-secrets",
       ingressNamespaces: ["ingress-nginx"],
       tags: { owner: "acme" },
     });
@@ -744,12 +748,15 @@ describe("tenancy: Organization component", () => {
     const orgPrefix = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:split/*";
     const prePrefix = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:split/pre/*";
     new Organization("tenant-split", {
-      name: "split",
+      ...organizationSchema.parse({
+        name: "split",
+        environments: [{ name: "pre", secretArnPrefixes: [prePrefix] }, { name: "pro" }],
+        secretArnPrefixes: [orgPrefix],
+      }),
       kubernetesVersion: "1.35",
       clusterName: "c",
       provider,
-      environments: [{ name: "pre", secretArnPrefixes: [prePrefix] }, { name: "pro" }],
-      secretArnPrefixes: [orgPrefix],
+      ingressNamespaces: ["ingress-nginx"],
     });
     const rs = await recorded();
     const roles = rs.filter((r) => r.type === ROLE);
@@ -772,11 +779,11 @@ describe("tenancy: Organization component", () => {
     resetRecorded();
     const provider = new k8s.Provider("k8s-2", { kubeconfig: "{}" });
     const plain = new Organization("tenant-plain", {
-      name: "plain",
+      ...organizationSchema.parse({ name: "plain", environments: [{ name: "pro" }] }),
       kubernetesVersion: "1.35",
       clusterName: "c",
       provider,
-      environments: [{ name: "pro" }],
+      ingressNamespaces: ["ingress-nginx"],
     });
     const rs = await recorded();
     assert.equal(plain.secretsRoleArn, undefined);

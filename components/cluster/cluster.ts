@@ -4,49 +4,21 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { awsProviders, awsTags, kmsKeyPolicy, serviceTrustPolicy } from "../shared/aws";
 import { accessPolicyArn, CONTROL_PLANE_LOG_TYPES, type AccessPolicyName } from "../shared/eks";
+import type { NodePoolConfig, NodeTaintConfig } from "../../stacks/core";
 import { addonVersions } from "./versions";
 
-/** A Kubernetes taint of a managed node group. */
-export interface NodeTaint {
-  /** Taint key, e.g. `CriticalAddonsOnly`. */
-  readonly key: string;
-  /** Taint value. @default none */
-  readonly value?: string;
-  /** `NO_SCHEDULE`, `NO_EXECUTE` or `PREFER_NO_SCHEDULE`. */
-  readonly effect: "NO_SCHEDULE" | "NO_EXECUTE" | "PREFER_NO_SCHEDULE";
-}
+/**
+ * A Kubernetes taint of a managed node group: the `nodePools[].taints[]` setting as validated
+ * (stacks/core.ts). https://docs.aws.amazon.com/eks/latest/userguide/node-taints-managed-node-groups.html
+ */
+export type NodeTaint = NodeTaintConfig;
 
 /**
- * One EKS managed node group. https://docs.aws.amazon.com/eks/latest/userguide/managed-node-groups.html
+ * One EKS managed node group: a `platform:nodePools` entry as the schema returns it (stacks/core.ts:
+ * name, instance types, AMI and capacity type, sizes, disk, labels, taints, `system`), defaults
+ * filled in. https://docs.aws.amazon.com/eks/latest/userguide/managed-node-groups.html
  */
-export interface NodePoolArgs {
-  /** Node group name, unique in the cluster. */
-  readonly name: string;
-  /** EC2 instance types, e.g. `["t3.medium"]`. */
-  readonly instanceTypes: readonly string[];
-  /** EKS AMI type. @default "AL2023_x86_64_STANDARD" */
-  readonly amiType?: string;
-  /** `ON_DEMAND` or `SPOT`. @default "ON_DEMAND" */
-  readonly capacityType?: "ON_DEMAND" | "SPOT";
-  /** Minimum number of nodes. */
-  readonly minSize: number;
-  /** Desired number of nodes at creation (later left to the autoscaler). */
-  readonly desiredSize: number;
-  /** Maximum number of nodes. */
-  readonly maxSize: number;
-  /** Root volume size, GiB (gp3, encrypted with the cluster key). @default 50 */
-  readonly diskSizeGiB?: number;
-  /** Kubernetes node labels. @default {} */
-  readonly labels?: Readonly<Record<string, string>>;
-  /** Kubernetes taints. @default [] */
-  readonly taints?: readonly NodeTaint[];
-  /**
-   * A system pool: tainted `CriticalAddonsOnly=true:NoSchedule` and labelled `node-role=system`
-   * so only critical add-ons (which tolerate the taint) run there.
-   * @default false
-   */
-  readonly system?: boolean;
-}
+export type NodePoolArgs = NodePoolConfig;
 
 /** An EKS access entry. https://docs.aws.amazon.com/eks/latest/userguide/access-entries.html */
 export interface AccessEntryArgs {
@@ -91,8 +63,8 @@ export interface ClusterArgs {
    * @default []
    */
   readonly apiAccessCidrs?: readonly string[];
-  /** Control-plane log retention, days. @default 90 */
-  readonly logRetentionDays?: number;
+  /** Control-plane log retention, days (the schema's `controlPlaneLogRetentionDays`, default 90). */
+  readonly logRetentionDays: number;
   /** Access entries (authentication mode API). @default [] */
   readonly accessEntries?: readonly AccessEntryArgs[];
   /** IMDSv2 response hop limit of the nodes (2 lets pods on the pod network reach IMDS). @default 2 */
@@ -122,10 +94,6 @@ export interface ClusterArgs {
 
 /** Module defaults of {@link Cluster}. */
 export const clusterDefaults = {
-  amiType: "AL2023_x86_64_STANDARD",
-  capacityType: "ON_DEMAND" as const,
-  diskSizeGiB: 50,
-  logRetentionDays: 90,
   metadataHopLimit: 2,
   kmsDeletionWindowDays: 30,
   /** Taint of a system pool. https://kubernetes.io/docs/concepts/scheduling-eviction/taint-and-toleration/ */
@@ -180,8 +148,8 @@ export function nodePoolPlacement(pool: NodePoolArgs): {
   labels: Record<string, string>;
   taints: NodeTaint[];
 } {
-  const labels: Record<string, string> = { ...(pool.labels ?? {}) };
-  const taints = [...(pool.taints ?? [])];
+  const labels: Record<string, string> = { ...pool.labels };
+  const taints = [...pool.taints];
   if (pool.system) {
     labels["node-role"] = "system";
     if (!taints.some((t) => t.key === clusterDefaults.systemTaint.key))
@@ -339,7 +307,7 @@ export class Cluster extends pulumi.ComponentResource {
       `${name}-control-plane`,
       {
         name: `/aws/eks/${args.clusterName}/cluster`,
-        retentionInDays: args.logRetentionDays ?? clusterDefaults.logRetentionDays,
+        retentionInDays: args.logRetentionDays,
         kmsKeyId: this.key.arn,
         tags: awsTags(`${name}-control-plane`, tags),
       },
@@ -606,7 +574,7 @@ export class Cluster extends pulumi.ComponentResource {
           {
             deviceName: "/dev/xvda",
             ebs: {
-              volumeSize: pool.diskSizeGiB ?? clusterDefaults.diskSizeGiB,
+              volumeSize: pool.diskSizeGiB,
               volumeType: "gp3",
               encrypted: "true",
               kmsKeyId: this.key.arn,
@@ -630,8 +598,8 @@ export class Cluster extends pulumi.ComponentResource {
         nodeRole: this.nodeRole,
         subnetIds: args.privateSubnetIds,
         instanceTypes: [...pool.instanceTypes],
-        amiType: pool.amiType ?? clusterDefaults.amiType,
-        capacityType: pool.capacityType ?? clusterDefaults.capacityType,
+        amiType: pool.amiType,
+        capacityType: pool.capacityType,
         scalingConfig: { minSize: pool.minSize, desiredSize: pool.desiredSize, maxSize: pool.maxSize },
         // With an autoscaler on, the desired size is its business after creation.
         ignoreScalingChanges: args.autoscaler ?? false,

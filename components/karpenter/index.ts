@@ -38,12 +38,12 @@ export interface KarpenterArgs {
   readonly region: string;
   /** ARN of the cluster KMS key: the nodes' volumes are encrypted with it. */
   readonly keyArn: pulumi.Input<string>;
-  /** AMI family of Karpenter's nodes. @default "AL2023" */
-  readonly amiFamily?: KarpenterAmiFamily;
-  /** AMI release (`latest` or a pinned release). @default "latest" */
-  readonly amiVersion?: string;
-  /** Root (AL2023) or data (Bottlerocket) volume, GiB. @default 50 */
-  readonly diskSizeGiB?: number;
+  /** AMI family of Karpenter's nodes (the schema's `karpenter.amiFamily` supplies the default). */
+  readonly amiFamily: KarpenterAmiFamily;
+  /** AMI release, `latest` or a pinned release (the schema's `karpenter.amiVersion` supplies the default). */
+  readonly amiVersion: string;
+  /** Root (AL2023) or data (Bottlerocket) volume, GiB (the schema's `karpenter.diskSizeGiB` supplies the default). */
+  readonly diskSizeGiB: number;
   /** IMDSv2 response hop limit of the nodes. @default 2 */
   readonly metadataHopLimit?: number;
   /** NodePools (at least one). */
@@ -263,9 +263,9 @@ export class Karpenter extends pulumi.ComponentResource {
           ec2NodeClassSpec({
             clusterName: args.clusterName,
             nodeRoleName,
-            amiFamily: args.amiFamily ?? "AL2023",
-            amiVersion: args.amiVersion ?? "latest",
-            diskSizeGiB: args.diskSizeGiB ?? 50,
+            amiFamily: args.amiFamily,
+            amiVersion: args.amiVersion,
+            diskSizeGiB: args.diskSizeGiB,
             metadataHopLimit: args.metadataHopLimit ?? 2,
             keyArn,
             tags,

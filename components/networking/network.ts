@@ -17,32 +17,32 @@ export interface NetworkArgs {
   readonly clusterName: string;
   /**
    * Number of availability zones to spread subnets over.
-   * @default 3
+   * Required: the schema supplies the default (stacks/core.ts).
    */
-  readonly availabilityZoneCount?: number;
+  readonly availabilityZoneCount: number;
   /**
    * NAT gateway strategy: one per AZ (production), a single one, or none.
    * https://docs.aws.amazon.com/vpc/latest/userguide/vpc-nat-gateway.html
-   * @default "Single"
+   * Required: the configuration derives it when unset (OnePerAz in production, Single otherwise).
    */
-  readonly natGateways?: "OnePerAz" | "Single" | "None";
+  readonly natGateways: "OnePerAz" | "Single" | "None";
   /**
    * Add isolated `database` subnets with no route to the internet.
-   * @default false
+   * Required: the schema supplies the default (stacks/core.ts).
    */
-  readonly databaseSubnets?: boolean;
+  readonly databaseSubnets: boolean;
   /**
    * VPC endpoints to create: `s3` as a gateway endpoint, the others as interface endpoints with
    * private DNS. https://docs.aws.amazon.com/eks/latest/userguide/private-clusters.html
-   * @default []
+   * Required: the schema supplies the default (stacks/core.ts).
    */
-  readonly vpcEndpoints?: readonly VpcEndpointService[];
+  readonly vpcEndpoints: readonly VpcEndpointService[];
   /**
    * Retention of the VPC flow log group in days.
    * https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-cwl.html
-   * @default 365
+   * Required: the schema supplies the default (stacks/core.ts).
    */
-  readonly flowLogRetentionDays?: number;
+  readonly flowLogRetentionDays: number;
   /** Tags for every AWS resource, merged last. @default {} */
   readonly tags?: Record<string, string>;
   /** Protect the stateful resources (the flow-log KMS key) against deletion. @default false */
@@ -51,11 +51,6 @@ export interface NetworkArgs {
 
 /** Module defaults of {@link Network}. */
 const networkDefaults = {
-  availabilityZoneCount: 3,
-  natGateways: "Single" as const,
-  databaseSubnets: false,
-  vpcEndpoints: [] as readonly VpcEndpointService[],
-  flowLogRetentionDays: 365,
   /** Flow log aggregation interval, seconds (60 or 600). */
   flowLogAggregationSeconds: 60,
   /** KMS key deletion window, days. */
@@ -138,9 +133,9 @@ export class Network extends pulumi.ComponentResource {
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:networking:Network", name, {}, opts);
-    const azCount = args.availabilityZoneCount ?? networkDefaults.availabilityZoneCount;
-    const nat = args.natGateways ?? networkDefaults.natGateways;
-    const endpoints = args.vpcEndpoints ?? networkDefaults.vpcEndpoints;
+    const azCount = args.availabilityZoneCount;
+    const nat = args.natGateways;
+    const endpoints = args.vpcEndpoints;
     const tags = args.tags ?? {};
     this.cidrBlock = args.cidrBlock;
     this.availabilityZoneCount = azCount;
@@ -154,11 +149,7 @@ export class Network extends pulumi.ComponentResource {
         enableDnsSupport: true,
         natGateways: { strategy: nat },
         subnetStrategy: "Auto",
-        subnetSpecs: subnetSpecs(
-          args.cidrBlock,
-          args.clusterName,
-          args.databaseSubnets ?? networkDefaults.databaseSubnets,
-        ),
+        subnetSpecs: subnetSpecs(args.cidrBlock, args.clusterName, args.databaseSubnets),
         // The S3 gateway endpoint goes through awsx, which attaches it to the VPC's route tables.
         vpcEndpointStrategy: "Auto",
         vpcEndpointSpecs: endpoints.includes("s3")
@@ -275,7 +266,7 @@ export class Network extends pulumi.ComponentResource {
       `${name}-flow-logs`,
       {
         name: `/aws/vpc/${name}/flow-logs`,
-        retentionInDays: args.flowLogRetentionDays ?? networkDefaults.flowLogRetentionDays,
+        retentionInDays: args.flowLogRetentionDays,
         kmsKeyId: logKey.arn,
         tags: awsTags(`${name}-flow-logs`, tags),
       },

@@ -10,7 +10,6 @@ import { efsFileSystemPolicy, type EfsThroughputMode } from "./logic";
 
 /** Module defaults of {@link EfsFileSystem}. */
 const efsDefaults = {
-  throughputMode: "elastic" as EfsThroughputMode,
   performanceMode: "generalPurpose",
   /** Files untouched for 30 days move to Infrequent Access; back to Standard on first access. */
   lifecyclePolicies: [
@@ -34,8 +33,8 @@ export interface EfsFileSystemArgs {
   readonly availabilityZoneCount: number;
   /** Security group of the nodes: the only source admitted to NFS. */
   readonly nodeSecurityGroupId: pulumi.Input<string>;
-  /** EFS throughput mode. https://docs.aws.amazon.com/efs/latest/ug/performance.html#throughput-modes @default "elastic" */
-  readonly throughputMode?: EfsThroughputMode;
+  /** EFS throughput mode. https://docs.aws.amazon.com/efs/latest/ug/performance.html#throughput-modes The schema's `storage.efsThroughputMode` supplies the default. */
+  readonly throughputMode: EfsThroughputMode;
   /** Protect the file system against deletion. @default false */
   readonly protect?: boolean;
   /** Tags for every AWS resource, merged last. @default {} */
@@ -60,7 +59,7 @@ export class EfsFileSystem extends pulumi.ComponentResource {
         encrypted: true,
         kmsKeyId: args.kmsKeyArn,
         performanceMode: efsDefaults.performanceMode,
-        throughputMode: args.throughputMode ?? efsDefaults.throughputMode,
+        throughputMode: args.throughputMode,
         lifecyclePolicies: efsDefaults.lifecyclePolicies,
         tags: awsTags(`${name}-efs`, tags),
       },

@@ -271,9 +271,7 @@ export interface BackupRuleArgs {
 }
 
 /** Backup windows: start within 1 hour, finish within 8. https://docs.aws.amazon.com/aws-backup/latest/devguide/creating-a-backup-plan.html */
-export const backupDefaults = {
-  schedule: "cron(0 3 * * ? *)",
-  retentionDays: 35,
+const backupDefaults = {
   startWindowMinutes: 60,
   completionWindowMinutes: 480,
 } as const;

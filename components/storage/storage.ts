@@ -7,7 +7,6 @@ import { StorageBackup } from "./backup";
 import { CsiDrivers } from "./csi";
 import { EfsFileSystem } from "./efs";
 import {
-  backupDefaults,
   defaultReclaimPolicy,
   provisioners,
   storageClassNames,
@@ -52,16 +51,16 @@ export interface StorageArgs {
   readonly performanceIops?: number;
   /**
    * EFS throughput mode. https://docs.aws.amazon.com/efs/latest/ug/performance.html#throughput-modes
-   * @default "elastic"
+   * The schema's `storage.efsThroughputMode` supplies the default.
    */
-  readonly efsThroughputMode?: EfsThroughputMode;
+  readonly efsThroughputMode: EfsThroughputMode;
   /**
-   * AWS Backup schedule (cron, UTC). https://docs.aws.amazon.com/aws-backup/latest/devguide/creating-a-backup-plan.html
-   * @default "cron(0 3 * * ? *)"
+   * AWS Backup schedule (cron, UTC); the schema's `storage.backupSchedule` supplies the default.
+   * https://docs.aws.amazon.com/aws-backup/latest/devguide/creating-a-backup-plan.html
    */
-  readonly backupSchedule?: string;
-  /** Days a recovery point is kept. @default 35 */
-  readonly backupRetentionDays?: number;
+  readonly backupSchedule: string;
+  /** Days a recovery point is kept; the schema's `storage.backupRetentionDays` supplies the default. */
+  readonly backupRetentionDays: number;
   /**
    * ARN of a backup vault (another region or account) every recovery point is copied to.
    * https://docs.aws.amazon.com/aws-backup/latest/devguide/cross-region-backup.html
@@ -81,8 +80,6 @@ export interface StorageArgs {
 /** Module defaults of {@link Storage}. */
 const storageDefaults = {
   kmsDeletionWindowDays: 30,
-  backupSchedule: backupDefaults.schedule,
-  backupRetentionDays: backupDefaults.retentionDays,
 };
 
 /**
@@ -175,8 +172,8 @@ export class Storage extends pulumi.ComponentResource {
         partition,
         kmsKeyArn: this.key.arn,
         fileSystemArn: efs.fileSystem.arn,
-        schedule: args.backupSchedule ?? storageDefaults.backupSchedule,
-        retentionDays: args.backupRetentionDays ?? storageDefaults.backupRetentionDays,
+        schedule: args.backupSchedule,
+        retentionDays: args.backupRetentionDays,
         copyVaultArn: args.backupCopyVaultArn,
         copyRetentionDays: args.backupCopyRetentionDays,
         protect,

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { EnvironmentConfig, GitRepositoryConfig } from "../../stacks/tenancy-schema";
 import { awsTags, podIdentityTrustPolicy } from "../shared/aws";
 import {
   tenancyDefaults,
@@ -11,86 +12,25 @@ import {
   tenantLabels,
   tenantSyncPatches,
   type ContainerLimitsOverride,
-  type EgressRule,
   type Quantities,
 } from "./logic";
 
-/** One environment of an organization (`pre`, `pro`, ...): a namespace and what guards it. */
-export interface EnvironmentArgs {
-  /** Environment name (a Kubernetes name), e.g. `pro`. */
-  readonly name: string;
-  /** Namespace name. @default `<org>` for `pro`, `<org>-<env>` otherwise */
-  readonly namespace?: string;
-  /**
-   * ResourceQuota `hard` entries merged over the defaults (keys such as `requests.cpu`, values
-   * Kubernetes quantities). https://kubernetes.io/docs/concepts/policy/resource-quotas/
-   * @default the organization-wide quota over {@link tenancyDefaults.quota}
-   */
-  readonly quota?: Quantities;
-  /**
-   * Per-container LimitRange fields merged over the defaults.
-   * https://kubernetes.io/docs/concepts/policy/limit-range/
-   * @default the organization-wide limits over {@link tenancyDefaults.limits}
-   */
-  readonly limits?: ContainerLimitsOverride;
-  /**
-   * Egress destinations beyond DNS and the namespace itself (CIDR blocks and ports).
-   * https://kubernetes.io/docs/concepts/services-networking/network-policies/
-   * @default []
-   */
-  readonly egressAllowlist?: readonly EgressRule[];
-  /** Flux Kustomization path in the repository. @default `<gitRepository.path>/<env>` */
-  readonly path?: string;
-  /**
-   * Secrets Manager ARN prefixes this environment's pods may read. When set, the environment gets
-   * its own Pod Identity role limited to them (isolating `pre` from `pro`) instead of the
-   * organization's role. @default the organization's `secretArnPrefixes`
-   */
-  readonly secretArnPrefixes?: readonly string[];
-  /** Flux interval of this environment's Kustomization. https://fluxcd.io/flux/components/kustomize/kustomizations/#interval @default the organization's `interval` */
-  readonly interval?: string;
-  /**
-   * Keep the environment's namespace but do not reconcile it (`spec.suspend` of its Kustomization).
-   * https://fluxcd.io/flux/components/kustomize/kustomizations/#suspend @default false
-   */
-  readonly suspend?: boolean;
-}
+/**
+ * One environment of an organization (`pre`, `pro`, ...): an `environments[]` entry of a
+ * `platform:organizations` entry as the schema returns it (stacks/tenancy-schema.ts: name,
+ * namespace, quota, limits, egress allowlist, secrets, path, interval, suspend), defaults filled in.
+ */
+export type EnvironmentArgs = EnvironmentConfig;
 
-/** The organization's own Git repository (a Flux GitRepository in each tenant namespace). https://fluxcd.io/flux/components/source/gitrepositories/ */
-export interface GitRepositoryArgs {
-  /** Repository URL, `ssh://git@github.com/<owner>/<repo>` or `https://...`. */
-  readonly url: string;
-  /** Branch to follow. @default "main" */
-  readonly branch?: string;
-  /** Base directory of the organization; `<org>` is replaced. @default "./clusters/prod-cluster/organizations/<org>" */
-  readonly path?: string;
-  /**
-   * Secret (in each tenant namespace) holding the Git credentials (`identity`, `known_hosts` for SSH).
-   * Pulumi writes it when the organization gets `gitCredentials`; otherwise it is supplied out of band.
-   * @default "git-credentials" for ssh:// URLs, none for https://
-   */
-  readonly secretName?: string;
-  /**
-   * GitRepositories the organization's HelmReleases take charts from (`spec.chart.spec.sourceRef`
-   * names). The platform creates each in every environment namespace and its Kustomizations point
-   * every HelmRelease's chart source at the environment namespace: for a repository whose
-   * HelmReleases name sources in flux-system, which the lockdown refuses from a tenant namespace.
-   * @default [] (HelmReleases are applied as written)
-   */
-  readonly chartSources?: readonly ChartSourceArgs[];
-}
+/**
+ * The organization's own Git repository (a Flux GitRepository in each tenant namespace): the
+ * `gitRepository` setting as validated (url, branch, path, secretName, chartSources).
+ * https://fluxcd.io/flux/components/source/gitrepositories/
+ */
+export type GitRepositoryArgs = GitRepositoryConfig;
 
 /** A GitRepository the organization's charts come from, created in every environment namespace. https://fluxcd.io/flux/components/source/gitrepositories/ */
-export interface ChartSourceArgs {
-  /** GitRepository name, as the HelmReleases name it. */
-  readonly name: string;
-  /** Repository URL. @default the organization's `gitRepository.url` (with its credentials) */
-  readonly url?: string;
-  /** Branch. @default the organization's branch, unless `tag` is set */
-  readonly branch?: string;
-  /** Tag (a fixed chart version). */
-  readonly tag?: string;
-}
+export type ChartSourceArgs = GitRepositoryConfig["chartSources"][number];
 
 /**
  * Arguments of {@link TenantEnvironment}: one environment plus the organization-wide settings it
@@ -254,7 +194,7 @@ export class TenantEnvironment extends pulumi.ComponentResource {
     );
     for (const policy of networkPolicies({
       ingressNamespaces: args.ingressNamespaces,
-      egressAllowlist: env.egressAllowlist ?? [],
+      egressAllowlist: env.egressAllowlist,
       podIdentityAgent: (env.secretArnPrefixes ?? args.secretArnPrefixes).length > 0,
     })) {
       new k8s.networking.v1.NetworkPolicy(
@@ -326,7 +266,7 @@ export class TenantEnvironment extends pulumi.ComponentResource {
       }
       dependsOn.push(this.gitRepository(`${name}-git`, args.organization, git.url, fluxOpts()));
       sourceRef = { kind: "GitRepository", name: args.organization };
-      for (const chart of git.chartSources ?? [])
+      for (const chart of git.chartSources)
         this.gitRepository(
           `${name}-chart-${chart.name}`,
           chart.name,
@@ -353,7 +293,7 @@ export class TenantEnvironment extends pulumi.ComponentResource {
           prune: true,
           patches: tenantSyncPatches({
             serviceAccountName: tenancyDefaults.reconcilerServiceAccount,
-            chartSourceNamespace: (git?.chartSources ?? []).length > 0 ? namespace : undefined,
+            chartSourceNamespace: (git?.chartSources.length ?? 0) > 0 ? namespace : undefined,
           }),
         },
       },

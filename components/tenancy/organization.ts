@@ -1,14 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { OrganizationConfig } from "../../stacks/tenancy-schema";
 import { awsTags } from "../shared/aws";
 import { accessPolicyArn } from "../shared/eks";
-import {
-  secretsReadRole,
-  TenantEnvironment,
-  type EnvironmentArgs,
-  type GitRepositoryArgs,
-} from "./environment";
+import { secretsReadRole, TenantEnvironment, type GitRepositoryArgs } from "./environment";
 import {
   tenancyDefaults,
   kustomizationPath,
@@ -17,22 +13,13 @@ import {
   type Quantities,
 } from "./logic";
 
-/** An IAM principal of the organization and the EKS access policy it gets in the org's namespaces. */
-export interface PrincipalArgs {
-  /** IAM role or user ARN. */
-  readonly arn: string;
-  /** EKS access policy name. https://docs.aws.amazon.com/eks/latest/userguide/access-policy-permissions.html @default "AmazonEKSEditPolicy" */
-  readonly accessPolicy?: string;
-}
-
-/** Arguments of {@link Organization}. */
-export interface OrganizationArgs {
-  /** Organization name (a Kubernetes name); the Flux tenant name. */
-  readonly name: string;
-  /** Environments, each with its own namespace. At least one. */
-  readonly environments: readonly EnvironmentArgs[];
-  /** The organization's Git repository. @default the cluster's `flux-system` GitRepository (namespace flux-system) */
-  readonly gitRepository?: GitRepositoryArgs;
+/**
+ * Arguments of {@link Organization}: a `platform:organizations` entry as the schema returns it
+ * (stacks/tenancy-schema.ts: name, environments, gitRepository, interval, principals,
+ * secretArnPrefixes, secretsServiceAccount; defaults filled in) plus the stack-wide tenant settings
+ * and the resources the component receives.
+ */
+export type OrganizationArgs = OrganizationConfig & {
   /**
    * Data of the Git credentials Secret (`secretName`) to write into each tenant namespace, e.g. the
    * cluster's SSH deploy key when the organization's repository is the cluster's own (Flux
@@ -41,25 +28,12 @@ export interface OrganizationArgs {
    * @default none (the Secret is supplied out of band)
    */
   readonly gitCredentials?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  /** Flux reconciliation interval of the GitRepository and Kustomization. https://fluxcd.io/flux/components/kustomize/kustomizations/#interval @default "5m" */
-  readonly interval?: string;
-  /** IAM principals with EKS access scoped to the org's namespaces. https://docs.aws.amazon.com/eks/latest/userguide/access-entries.html @default [] */
-  readonly principals?: readonly PrincipalArgs[];
-  /**
-   * Secrets Manager ARN prefixes the org's pods may read (e.g.
-   * `arn:aws:secretsmanager:eu-west-1:111122223333:secret:numinia/numinia/*`); non-empty creates an
-   * IAM role bound through EKS Pod Identity. https://docs.aws.amazon.com/eks/latest/userguide/pod-identities.html
-   * @default [] (no role)
-   */
-  readonly secretArnPrefixes?: readonly string[];
-  /** ServiceAccount (in every environment namespace) bound to the Secrets Manager role. @default "aws-secret-manager-sa" */
-  readonly secretsServiceAccount?: string;
-  /** ResourceQuota entries for every environment (under each environment's own). @default {} */
+  /** ResourceQuota entries for every environment (under each environment's own): `tenancy.defaultQuota`. @default {} */
   readonly quota?: Quantities;
-  /** LimitRange fields for every environment (under each environment's own). @default {} */
+  /** LimitRange fields for every environment (under each environment's own): `tenancy.defaultLimits`. @default {} */
   readonly limits?: ContainerLimitsOverride;
-  /** Namespaces of the ingress controllers allowed into tenant namespaces (matched by `kubernetes.io/metadata.name`). @default ["ingress-nginx"] */
-  readonly ingressNamespaces?: readonly string[];
+  /** Namespaces of the ingress controllers allowed into tenant namespaces (matched by `kubernetes.io/metadata.name`). */
+  readonly ingressNamespaces: readonly string[];
   /** Kubernetes minor version of the cluster (Pod Security label version), e.g. `1.35`. */
   readonly kubernetesVersion: string;
   /** EKS cluster name (access entries, Pod Identity associations). */
@@ -70,7 +44,7 @@ export interface OrganizationArgs {
   readonly fluxDependsOn?: pulumi.Input<pulumi.Resource>[];
   /** Tags of the AWS resources. @default {} */
   readonly tags?: Record<string, string>;
-}
+};
 
 /** What one environment became. */
 export interface EnvironmentOutputs {
@@ -100,7 +74,7 @@ export class Organization extends pulumi.ComponentResource {
     if (args.environments.length === 0)
       throw new Error(`organization ${args.name}: at least one environment`);
     const org = args.name;
-    const secretArnPrefixes = args.secretArnPrefixes ?? [];
+    const secretArnPrefixes = args.secretArnPrefixes;
     const git = args.gitRepository;
 
     this.organization = org;
@@ -131,14 +105,14 @@ export class Organization extends pulumi.ComponentResource {
           kubernetesVersion: args.kubernetesVersion,
           quota: args.quota,
           limits: args.limits,
-          ingressNamespaces: args.ingressNamespaces ?? [tenancyDefaults.ingressNamespace],
-          interval: args.interval ?? tenancyDefaults.interval,
+          ingressNamespaces: args.ingressNamespaces,
+          interval: args.interval,
           gitRepository: git,
           gitSecretName: git ? gitSecretName(git) : undefined,
           gitCredentials: args.gitCredentials,
           secretArnPrefixes,
           organizationSecretsRole: orgRole,
-          secretsServiceAccount: args.secretsServiceAccount ?? tenancyDefaults.secretsServiceAccount,
+          secretsServiceAccount: args.secretsServiceAccount,
           clusterName: args.clusterName,
           provider: args.provider,
           fluxDependsOn: args.fluxDependsOn,
@@ -161,7 +135,7 @@ export class Organization extends pulumi.ComponentResource {
   /** EKS access: each principal gets its access policy in the org's namespaces only. */
   private accessEntries(name: string, args: OrganizationArgs): void {
     const partition = aws.getPartitionOutput({}, { parent: this }).partition;
-    (args.principals ?? []).forEach((principal, i) => {
+    args.principals.forEach((principal, i) => {
       const entry = new aws.eks.AccessEntry(
         `${name}-access-${i}`,
         {
@@ -177,9 +151,7 @@ export class Organization extends pulumi.ComponentResource {
         {
           clusterName: args.clusterName,
           principalArn: principal.arn,
-          policyArn: partition.apply((p) =>
-            accessPolicyArn(p, principal.accessPolicy ?? tenancyDefaults.accessPolicy),
-          ),
+          policyArn: partition.apply((p) => accessPolicyArn(p, principal.accessPolicy)),
           accessScope: { type: "namespace", namespaces: this.namespaces },
         },
         { parent: this, dependsOn: [entry] },
