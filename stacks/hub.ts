@@ -13,7 +13,8 @@ import { buildExternalSecrets } from "./external-secrets";
 import { buildLoadBalancerController } from "./load-balancer-controller";
 import { buildRegistry } from "./registry";
 import { buildVelero } from "./velero";
-import { buildTracingHub } from "./tracing";
+import { buildTracingHub, tracingEnabled } from "./tracing";
+import { traceCollectorPeer } from "../components/tracing/values";
 import { buildAlertingHub } from "./alerting";
 import { buildFoundation, commonOutputs } from "./foundation";
 import { buildGitOpsHub, capabilityFacts, gitSource } from "./gitops";
@@ -48,7 +49,10 @@ export async function hubStack(config: PlatformConfig): Promise<HubOutputs> {
     foundation,
     capabilityFacts(storage.efsFileSystemId, observability),
   );
-  const { organizations, ...tenancy } = buildTenancy(config, foundation, { fluxDependsOn: [flux] });
+  const { organizations, ...tenancy } = buildTenancy(config, foundation, {
+    fluxDependsOn: [flux],
+    traceCollector: tracingEnabled(config) ? traceCollectorPeer : undefined,
+  });
   buildExternalSecrets(config, foundation, organizations);
   buildVelero(config, foundation, storageInstall.key.arn, organizations);
   // Deployments run inside the hub VPC: they reach the private API of the hub and, over the Transit

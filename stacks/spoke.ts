@@ -14,7 +14,8 @@ import { buildExternalSecrets } from "./external-secrets";
 import { buildLoadBalancerController } from "./load-balancer-controller";
 import { buildRegistry } from "./registry";
 import { buildVelero } from "./velero";
-import { buildTracingSpoke, readTracingHub } from "./tracing";
+import { buildTracingSpoke, readTracingHub, tracingEnabled } from "./tracing";
+import { traceCollectorPeer } from "../components/tracing/values";
 import { buildFoundation, commonOutputs, type Foundation } from "./foundation";
 import { checkTransitAgainstHub } from "./transit";
 import { buildGitOpsSpoke, capabilityFacts, gitSource } from "./gitops";
@@ -98,7 +99,10 @@ export async function spokeStack(config: PlatformConfig): Promise<SpokeOutputs> 
     hub,
     capabilityFacts(storage.efsFileSystemId, hub),
   );
-  const { organizations, ...tenancy } = buildTenancy(config, foundation, { fluxDependsOn: [flux] });
+  const { organizations, ...tenancy } = buildTenancy(config, foundation, {
+    fluxDependsOn: [flux],
+    traceCollector: tracingEnabled(config) ? traceCollectorPeer : undefined,
+  });
   buildExternalSecrets(config, foundation, organizations);
   buildVelero(config, foundation, storageInstall.key.arn, organizations);
   return {

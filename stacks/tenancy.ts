@@ -18,6 +18,7 @@ import type { SectionOf } from "./schema";
 import type { CoreConfig } from "./core";
 import * as pulumi from "@pulumi/pulumi";
 import { Organization } from "../components/tenancy";
+import type { TraceCollectorPeer } from "../components/tenancy/logic";
 import { gitSecretData } from "../components/gitops";
 import type { Foundation } from "./foundation";
 import { gitSource, type gitopsSchema } from "./gitops";
@@ -157,6 +158,8 @@ export interface TenancyOutputs {
 export interface BuildTenancyOptions {
   /** Resources the Flux GitRepository/Kustomization objects wait for (the Flux install: its CRDs). */
   readonly fluxDependsOn?: pulumi.Input<pulumi.Resource>[];
+  /** The cluster's trace collector, which tenant pods may reach (tracing on). @default none */
+  readonly traceCollector?: TraceCollectorPeer;
 }
 
 /** The Organization components of a stack, by organization name. */
@@ -187,6 +190,7 @@ function buildOrganizations(
         clusterName: cluster.clusterName,
         provider: foundation.provider,
         fluxDependsOn: options.fluxDependsOn,
+        traceCollector: options.traceCollector,
         tags,
       }),
   );

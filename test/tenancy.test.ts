@@ -1,3 +1,4 @@
+import { traceCollectorPeer } from "../components/tracing/values";
 import * as assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as k8s from "@pulumi/kubernetes";
@@ -201,6 +202,32 @@ describe("tenancy: naming and defaults", () => {
       without.map((p) => p.name),
       ["default-deny-all", "allow-dns-egress", "allow-same-namespace", "allow-ingress-controller"],
     );
+  });
+
+  it("lets tenant pods send OTLP to the trace collector only when tracing is on", () => {
+    const options = { ingressNamespaces: ["ingress-nginx"], egressAllowlist: [], podIdentityAgent: false };
+    assert.ok(!networkPolicies(options).some((p) => p.name === "allow-trace-export"));
+    const policy = networkPolicies({ ...options, traceCollector: traceCollectorPeer }).find(
+      (p) => p.name === "allow-trace-export",
+    );
+    assert.deepEqual(policy?.spec, {
+      podSelector: {},
+      policyTypes: ["Egress"],
+      egress: [
+        {
+          to: [
+            {
+              namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "tracing" } },
+              podSelector: { matchLabels: { "app.kubernetes.io/name": "opentelemetry-collector" } },
+            },
+          ],
+          ports: [
+            { protocol: "TCP", port: 4317 },
+            { protocol: "TCP", port: 4318 },
+          ],
+        },
+      ],
+    });
   });
 });
 

@@ -14,6 +14,7 @@ import {
   traceBucketPolicy,
 } from "../components/tracing";
 import { hubPrometheusStackValues } from "../components/observability";
+import { traceCollectorPeer } from "../components/tracing/values";
 import { ConfigError, loadConfig } from "../stacks/config";
 import { tracingEnabled } from "../stacks/tracing";
 import { planStack, type PlanResult } from "../tools/plan/run";
@@ -112,6 +113,34 @@ describe("add-on: tracing (OpenTelemetry Collector, Tempo)", function () {
       assert.ok(
         objects.some((o) => o.kind === "ClusterRole"),
         "k8sattributes reads pods and namespaces",
+      );
+    });
+
+    it("renders collector pods that tenant namespaces' allow-trace-export policy selects", function () {
+      const helm = helmBinary();
+      if (!helm || !upstreamValues(collectorChart)) this.skip();
+      const objects = helmTemplate(
+        helm,
+        collectorChart,
+        traceCollectorPeer.namespace,
+        collectorValues(collectorArgs),
+      );
+      const deployment = objects.find((o) => o.kind === "Deployment")!;
+      const labels = deployment.spec.template.metadata.labels as Record<string, string>;
+      for (const [key, value] of Object.entries(traceCollectorPeer.podLabels))
+        assert.equal(labels[key], value, key);
+      const ports = (deployment.spec.template.spec.containers[0].ports as { containerPort: number }[]).map(
+        (p) => p.containerPort,
+      );
+      for (const port of traceCollectorPeer.ports) assert.ok(ports.includes(port), String(port));
+      // Tempo's pods (same namespace on the hub) are not selected: tenants reach the collector only.
+      const tempo = helmTemplate(helm, tempoChart, "tracing", tempoValues(tempoArgs)).find(
+        (o) => o.kind === "StatefulSet" || o.kind === "Deployment",
+      )!;
+      const tempoLabels = tempo.spec.template.metadata.labels as Record<string, string>;
+      assert.ok(
+        Object.entries(traceCollectorPeer.podLabels).some(([key, value]) => tempoLabels[key] !== value),
+        JSON.stringify(tempoLabels),
       );
     });
   });
@@ -341,7 +370,16 @@ describe("add-on: tracing (OpenTelemetry Collector, Tempo)", function () {
         assert.ok(!plans[offPlan].resources.some((r) => r.type.startsWith("platform:tracing:")));
         const removed = plan.resources.filter((r) => !offUrns.has(r.urn));
         assert.ok(removed.length > 2);
-        for (const r of removed) assert.ok(underTracing(plan, r.urn), `${r.type} ${r.name} is not tracing's`);
+        // Besides tracing's own resources, only the tenant namespaces' egress allowance to the collector goes.
+        const traceExport = (r: (typeof removed)[number]) =>
+          r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy" &&
+          r.name.endsWith("-allow-trace-export");
+        for (const r of removed)
+          assert.ok(underTracing(plan, r.urn) || traceExport(r), `${r.type} ${r.name} is not tracing's`);
+        const organizations = plan.resources.filter(
+          (r) => r.type === "platform:tenancy:TenantEnvironment",
+        ).length;
+        assert.equal(removed.filter(traceExport).length, organizations);
       });
     }
 

@@ -13,6 +13,7 @@ import {
   tenantSyncPatches,
   type ContainerLimitsOverride,
   type Quantities,
+  type TraceCollectorPeer,
 } from "./logic";
 
 /**
@@ -53,6 +54,8 @@ export interface TenantEnvironmentArgs {
   readonly limits?: ContainerLimitsOverride;
   /** Namespaces of the ingress controllers allowed in. */
   readonly ingressNamespaces: readonly string[];
+  /** The cluster's trace collector, allowed out on its OTLP ports. @default none (tracing off) */
+  readonly traceCollector?: TraceCollectorPeer;
   /** Flux interval of the GitRepository, and of the Kustomization unless the environment sets one. */
   readonly interval: string;
   /** The organization's Git repository. @default the cluster's `flux-system` GitRepository */
@@ -196,6 +199,7 @@ export class TenantEnvironment extends pulumi.ComponentResource {
       ingressNamespaces: args.ingressNamespaces,
       egressAllowlist: env.egressAllowlist,
       podIdentityAgent: (env.secretArnPrefixes ?? args.secretArnPrefixes).length > 0,
+      traceCollector: args.traceCollector,
     })) {
       new k8s.networking.v1.NetworkPolicy(
         `${name}-${policy.name}`,

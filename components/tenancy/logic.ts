@@ -267,6 +267,18 @@ export interface NetworkPolicyOptions {
   readonly egressAllowlist: readonly EgressRule[];
   /** Allow the EKS Pod Identity agent (when the organization has a Secrets Manager role). */
   readonly podIdentityAgent: boolean;
+  /** The cluster's trace collector, allowed out on its OTLP ports (when tracing is on). @default none */
+  readonly traceCollector?: TraceCollectorPeer;
+}
+
+/** The pods that receive a cluster's traces (OTLP): their namespace, pod labels and ports. */
+export interface TraceCollectorPeer {
+  /** Namespace of the collector (matched by `kubernetes.io/metadata.name`). */
+  readonly namespace: string;
+  /** Labels of the collector's pods. */
+  readonly podLabels: Readonly<Record<string, string>>;
+  /** OTLP ports (TCP), e.g. 4317 (gRPC) and 4318 (HTTP). */
+  readonly ports: readonly number[];
 }
 
 const byName = (name: string) => ({ matchLabels: { "kubernetes.io/metadata.name": name } });
@@ -274,7 +286,8 @@ const byName = (name: string) => ({ matchLabels: { "kubernetes.io/metadata.name"
 /**
  * The NetworkPolicies of a tenant namespace: `default-deny-all` (podSelector {}, both policy
  * types, no rules), then the explicit allows: DNS to kube-dns, traffic within the namespace, the
- * ingress controller in, the Pod Identity agent and the configured egress allowlist out.
+ * ingress controller in, the Pod Identity agent, the trace collector's OTLP ports and the configured
+ * egress allowlist out.
  */
 export function networkPolicies(options: NetworkPolicyOptions): NetworkPolicySpec[] {
   const policies: NetworkPolicySpec[] = [
@@ -328,6 +341,27 @@ export function networkPolicies(options: NetworkPolicyOptions): NetworkPolicySpe
           {
             to: tenancyDefaults.podIdentityAgentCidrs.map((cidr) => ({ ipBlock: { cidr } })),
             ports: [{ protocol: "TCP", port: 80 }],
+          },
+        ],
+      },
+    });
+  }
+  if (options.traceCollector) {
+    const collector = options.traceCollector;
+    policies.push({
+      name: "allow-trace-export",
+      spec: {
+        podSelector: {},
+        policyTypes: ["Egress"],
+        egress: [
+          {
+            to: [
+              {
+                namespaceSelector: byName(collector.namespace),
+                podSelector: { matchLabels: { ...collector.podLabels } },
+              },
+            ],
+            ports: collector.ports.map((port) => ({ protocol: "TCP", port })),
           },
         ],
       },

@@ -11,6 +11,7 @@ import {
   namespaceName,
   type ContainerLimitsOverride,
   type Quantities,
+  type TraceCollectorPeer,
 } from "./logic";
 
 /**
@@ -34,6 +35,8 @@ export type OrganizationArgs = OrganizationConfig & {
   readonly limits?: ContainerLimitsOverride;
   /** Namespaces of the ingress controllers allowed into tenant namespaces (matched by `kubernetes.io/metadata.name`). */
   readonly ingressNamespaces: readonly string[];
+  /** The cluster's trace collector, which tenant pods may send OTLP to. @default none (tracing off) */
+  readonly traceCollector?: TraceCollectorPeer;
   /** Kubernetes minor version of the cluster (Pod Security label version), e.g. `1.35`. */
   readonly kubernetesVersion: string;
   /** EKS cluster name (access entries, Pod Identity associations). */
@@ -106,6 +109,7 @@ export class Organization extends pulumi.ComponentResource {
           quota: args.quota,
           limits: args.limits,
           ingressNamespaces: args.ingressNamespaces,
+          traceCollector: args.traceCollector,
           interval: args.interval,
           gitRepository: git,
           gitSecretName: git ? gitSecretName(git) : undefined,

@@ -41,6 +41,17 @@ export const tracingNames = {
 /** Ports (OTLP per https://opentelemetry.io/docs/specs/otlp/#default-port). */
 export const tracingPorts = { otlpGrpc: 4317, otlpHttp: 4318, tempoHttp: 3200 } as const;
 
+/**
+ * The collector's pods as a NetworkPolicy peer: tenant namespaces (default-deny egress) may send
+ * OTLP to them, not to Tempo. The chart labels its pods `app.kubernetes.io/name: opentelemetry-collector`
+ * (its `opentelemetry-collector.selectorLabels`, no `nameOverride` set here).
+ */
+export const traceCollectorPeer = {
+  namespace: tracingNames.namespace,
+  podLabels: { "app.kubernetes.io/name": "opentelemetry-collector" },
+  ports: [tracingPorts.otlpGrpc, tracingPorts.otlpHttp],
+} as const;
+
 /** Module defaults of the tracing add-on. */
 export const tracingDefaults = {
   /** Days Tempo keeps a trace block (compactor `block_retention`). */
