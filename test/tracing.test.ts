@@ -1,3 +1,4 @@
+import { tlsOnlyBucketPolicy } from "../components/shared/aws";
 import { strict as assert } from "node:assert";
 import * as path from "node:path";
 import { readFileSync } from "node:fs";
@@ -11,7 +12,6 @@ import {
   tempoDataSource,
   tempoPolicy,
   tempoValues,
-  traceBucketPolicy,
 } from "../components/tracing";
 import { hubPrometheusStackValues } from "../components/observability";
 import { traceCollectorPeer } from "../components/tracing/values";
@@ -159,7 +159,7 @@ describe("add-on: tracing (OpenTelemetry Collector, Tempo)", function () {
     });
 
     it("the bucket policy refuses every request without TLS", () => {
-      const [deny] = traceBucketPolicy(bucketArn).Statement;
+      const [deny] = tlsOnlyBucketPolicy(bucketArn).Statement;
       assert.equal(deny.Effect, "Deny");
       assert.deepEqual(deny.Condition, { Bool: { "aws:SecureTransport": "false" } });
       assert.deepEqual(deny.Resource, [bucketArn, `${bucketArn}/*`]);

@@ -1,3 +1,4 @@
+import { tlsOnlyBucketPolicy } from "../components/shared/aws";
 import { strict as assert } from "node:assert";
 import * as path from "node:path";
 import * as k8s from "@pulumi/kubernetes";
@@ -7,7 +8,6 @@ import {
   Velero,
   bucketLifecycleRules,
   scheduleSpec,
-  tlsOnlyBucketPolicy,
   veleroPolicy,
   veleroRelease,
   veleroValues,

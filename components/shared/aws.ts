@@ -164,3 +164,20 @@ export function kmsKeyPolicy(args: KmsKeyPolicyArgs): PolicyDocument {
   }
   return { Version: "2012-10-17", Statement: statements };
 }
+
+/** A bucket policy that refuses every request not made over TLS. https://docs.aws.amazon.com/AmazonS3/latest/userguide/security-best-practices.html */
+export function tlsOnlyBucketPolicy(bucketArn: string): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: { AWS: "*" },
+        Action: "s3:*",
+        Resource: [bucketArn, `${bucketArn}/*`],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
+    ],
+  };
+}

@@ -8,7 +8,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
-import { awsTags, kmsKeyPolicy } from "../shared/aws";
+import { awsTags, kmsKeyPolicy, tlsOnlyBucketPolicy } from "../shared/aws";
 import { addonNamespace, release, type K8sOpts } from "../shared/helm";
 import { podIdentityAssociation, podIdentityRole } from "../shared/pod-identity";
 import { internalLoadBalancerAnnotations } from "../observability/values";
@@ -20,7 +20,6 @@ import {
   tempoOtlpUrl,
   tempoPolicy,
   tempoValues,
-  traceBucketPolicy,
   tracingDefaults,
   tracingNames,
   tracingPorts,
@@ -348,7 +347,7 @@ class TraceBucket extends pulumi.ComponentResource {
     );
     new aws.s3.BucketPolicy(
       name,
-      { bucket, policy: this.bucket.arn.apply((arn) => JSON.stringify(traceBucketPolicy(arn))) },
+      { bucket, policy: this.bucket.arn.apply((arn) => JSON.stringify(tlsOnlyBucketPolicy(arn))) },
       { parent: this, dependsOn: [access] },
     );
     this.registerOutputs({ bucket: this.bucket, key: this.key });

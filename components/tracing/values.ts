@@ -206,26 +206,6 @@ export function collectorValues(args: CollectorValuesArgs): Record<string, unkno
 }
 
 /**
- * The trace bucket's policy: every request over TLS (`aws:SecureTransport`), nothing else (access is
- * granted to Tempo's role through IAM). https://docs.aws.amazon.com/AmazonS3/latest/userguide/security-best-practices.html
- */
-export function traceBucketPolicy(bucketArn: string): PolicyDocument {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "DenyInsecureTransport",
-        Effect: "Deny",
-        Principal: { AWS: "*" },
-        Action: "s3:*",
-        Resource: [bucketArn, `${bucketArn}/*`],
-        Condition: { Bool: { "aws:SecureTransport": "false" } },
-      },
-    ],
-  };
-}
-
-/**
  * Tempo's IAM policy: the object actions Tempo documents, on its bucket only, and the KMS key only
  * through S3 in the bucket's region. https://grafana.com/docs/tempo/latest/configuration/hosted-storage/s3/
  */

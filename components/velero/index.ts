@@ -8,13 +8,12 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { awsTags } from "../shared/aws";
+import { awsTags, tlsOnlyBucketPolicy } from "../shared/aws";
 import { addonNamespace, release } from "../shared/helm";
 import { podIdentityAssociation, podIdentityRole } from "../shared/pod-identity";
 import {
   bucketLifecycleRules,
   scheduleSpec,
-  tlsOnlyBucketPolicy,
   veleroDefaults,
   veleroPolicy,
   veleroRelease,

@@ -104,23 +104,6 @@ export function bucketLifecycleRules(noncurrentDays: number): LifecycleRule[] {
   ];
 }
 
-/** A bucket policy that refuses every request not made over TLS. https://docs.aws.amazon.com/AmazonS3/latest/userguide/security-best-practices.html */
-export function tlsOnlyBucketPolicy(bucketArn: string): PolicyDocument {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "DenyInsecureTransport",
-        Effect: "Deny",
-        Principal: { AWS: "*" },
-        Action: "s3:*",
-        Resource: [bucketArn, `${bucketArn}/*`],
-        Condition: { Bool: { "aws:SecureTransport": "false" } },
-      },
-    ],
-  };
-}
-
 /** What Velero's IAM policy is limited to. */
 export interface VeleroPolicyArgs {
   readonly partition: string;
