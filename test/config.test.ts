@@ -416,6 +416,13 @@ describe("docs/configuration.md", () => {
     assert.match(text, /\| `repositoryUrl` \| string \| required \| both \|/);
     assert.match(text, /\| `platform:gitRepositoryUrl` \| `platform:gitops.repositoryUrl` \|/);
   });
+
+  it("lists each section and each add-on once", () => {
+    const text = readFileSync("docs/configuration.md", "utf8");
+    const once = (lines: string[]) => lines.filter((line, i) => lines.indexOf(line) !== i);
+    assert.deepEqual(once(text.split("\n").filter((l) => l.startsWith("#"))), []);
+    assert.deepEqual(once(text.split("\n").filter((l) => /^\| `platform:[a-zA-Z]+` \| on/.test(l))), []);
+  });
 });
 
 describe("every config key rejects a bad value with one line naming it", () => {

@@ -345,24 +345,6 @@ each page lists the fields, their defaults and how to turn the add-on off.
 | \`platform:velero\` | on in production | [docs/backups.md](backups.md): Velero, its S3 bucket, a Schedule per organization namespace; AWS Backup copies |
 | \`platform:registry\` | on in production (the hub manages the account's rules) | [docs/registry.md](registry.md): ECR pull through cache, creation templates, node role access |
 | \`platform:tracing\` | on in production | [docs/tracing.md](tracing.md): OpenTelemetry Collector on every cluster, Tempo on the hub (S3), traces linked to logs |
-| \`platform:loadBalancerController\` | on, internal load balancers only | [docs/ingress.md](ingress.md): AWS Load Balancer Controller, IngressClass \`alb\`, opt-in internet-facing class |
-| \`platform:velero\` | on in production | [docs/backups.md](backups.md): Velero, its S3 bucket, a Schedule per organization namespace; AWS Backup copies |
-| \`platform:registry\` | on in production (the hub manages the account's rules) | [docs/registry.md](registry.md): ECR pull through cache, creation templates, node role access |
-
-### \`platform:chartMirror\` (all stacks)
-
-Air-gapped or egress-restricted installations: \`{ url }\`, one Helm chart repository
-(\`https://\`, e.g. a Harbor, Artifactory, Nexus or ChartMuseum repository) or OCI registry path
-(\`oci://registry.example.com/charts\`) holding every chart the platform installs under its upstream
-name and pinned version (the versions are in each add-on's page). Set, every Helm release of the
-program pulls its chart there instead of from the chart's upstream repository (one Pulumi stack
-transform on \`kubernetes:helm.sh/v3:Release\`, stacks/chart-mirror.ts; the policy pack sees the
-rewritten release; the offline plan, under Pulumi mocks, runs no transforms and shows the upstream
-repositories). Container images are not rewritten: mirror them with the registry's pull-through
-cache or each add-on's image values. Flux \`HelmRepository\` objects in the Git repository are the
-repository's own business. Default: not set (upstream repositories). The e2e run (docs/e2e.md)
-installs every chart from a local mirror this way.
-| \`platform:tracing\` | on in production | [docs/tracing.md](tracing.md): OpenTelemetry Collector on every cluster, Tempo on the hub (S3), traces linked to logs |
 
 ## What is refused
 
