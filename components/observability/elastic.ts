@@ -138,14 +138,53 @@ export const inClusterElasticsearchUrl = `https://${names.elastic}-es-http.${nam
 
 /** ILM policy + index template, applied by a Job with the elastic superuser (idempotent PUTs). */
 function ilmBootstrapJob(name: string, args: ElasticStackArgs, opts: K8sOpts): k8s.batch.v1.Job {
-  return new k8s.batch.v1.Job(
+  return elasticsearchAdminJob(
     `${name}-ilm`,
     {
-      metadata: { name: "elasticsearch-ilm-bootstrap", namespace: namespaces.logging },
+      jobName: "elasticsearch-ilm-bootstrap",
+      containerName: "ilm",
+      script: ilmBootstrapScript(
+        inClusterElasticsearchUrl,
+        args.logRetentionDays,
+        args.nodeCount > 1 ? 1 : 0,
+      ),
+    },
+    opts,
+  );
+}
+
+/** A Job that runs a script against Elasticsearch as its `elastic` superuser. */
+export interface ElasticsearchAdminJobArgs {
+  /** Job name (and its pods' `app.kubernetes.io/name` unless `appName` is given), in `logging`. */
+  readonly jobName: pulumi.Input<string>;
+  /** Pods' `app.kubernetes.io/name`. @default jobName */
+  readonly appName?: string;
+  /** Container name. */
+  readonly containerName: string;
+  /** The bash script (it reads `ELASTIC_PASSWORD` and verifies the server with `/ca/ca.crt`). */
+  readonly script: pulumi.Input<string>;
+  /** More environment variables of the container. @default [] */
+  readonly env?: k8s.types.input.core.v1.EnvVar[];
+}
+
+/**
+ * A Job in `logging` running a bash script with the Elasticsearch image as the `elastic` superuser
+ * (`ELASTIC_PASSWORD` from ECK's Secret), the HTTP CA mounted at `/ca`, restricted Pod Security, no
+ * ServiceAccount token, retried up to 10 times within 30 minutes.
+ */
+export function elasticsearchAdminJob(
+  name: string,
+  args: ElasticsearchAdminJobArgs,
+  opts: pulumi.CustomResourceOptions,
+): k8s.batch.v1.Job {
+  return new k8s.batch.v1.Job(
+    name,
+    {
+      metadata: { name: args.jobName, namespace: namespaces.logging },
       spec: {
         backoffLimit: 10,
         template: {
-          metadata: { labels: { "app.kubernetes.io/name": "elasticsearch-ilm-bootstrap" } },
+          metadata: { labels: { "app.kubernetes.io/name": args.appName ?? args.jobName } },
           spec: {
             restartPolicy: "OnFailure",
             automountServiceAccountToken: false,
@@ -157,21 +196,16 @@ function ilmBootstrapJob(name: string, args: ElasticStackArgs, opts: K8sOpts): k
             },
             containers: [
               {
-                name: "ilm",
+                name: args.containerName,
                 image: elasticsearchImage,
                 command: ["/bin/bash", "-c"],
-                args: [
-                  ilmBootstrapScript(
-                    inClusterElasticsearchUrl,
-                    args.logRetentionDays,
-                    args.nodeCount > 1 ? 1 : 0,
-                  ),
-                ],
+                args: [args.script],
                 env: [
                   {
                     name: "ELASTIC_PASSWORD",
                     valueFrom: { secretKeyRef: { name: `${names.elastic}-es-elastic-user`, key: "elastic" } },
                   },
+                  ...(args.env ?? []),
                 ],
                 volumeMounts: [{ name: "ca", mountPath: "/ca", readOnly: true }],
                 resources: resourceDefaults.job,

@@ -8,10 +8,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { K8sOpts } from "../shared/helm";
 import { credentialSecret } from "./shared";
-import { inClusterElasticsearchUrl } from "./elastic";
+import { elasticsearchAdminJob, inClusterElasticsearchUrl } from "./elastic";
 import { htpasswdLine, gatewayNames } from "./remote-write-gateway";
-import { indexPrefix, names, namespaces, resourceDefaults, spokeTelemetryName } from "./values";
-import { elasticsearchImage } from "./versions";
+import { indexPrefix, namespaces, spokeTelemetryName } from "./values";
 
 /** The Elasticsearch user (and role) name of a spoke's log shipper. */
 function spokeShipperName(clusterName: string): string {
@@ -85,57 +84,18 @@ export class SpokeTelemetryIdentity extends pulumi.ComponentResource {
       hubOpts,
     );
     this.password = credentials.password;
-    new k8s.batch.v1.Job(
+    elasticsearchAdminJob(
       `${name}-es-shipper`,
       {
-        metadata: { name: `es-user-${this.username}`.slice(0, 63), namespace: namespaces.logging },
-        spec: {
-          backoffLimit: 10,
-          template: {
-            metadata: { labels: { "app.kubernetes.io/name": "elasticsearch-spoke-user" } },
-            spec: {
-              restartPolicy: "OnFailure",
-              automountServiceAccountToken: false,
-              securityContext: {
-                runAsNonRoot: true,
-                runAsUser: 1000,
-                runAsGroup: 1000,
-                seccompProfile: { type: "RuntimeDefault" },
-              },
-              containers: [
-                {
-                  name: "user",
-                  image: elasticsearchImage,
-                  command: ["/bin/bash", "-c"],
-                  args: [spokeUserScript(args.clusterName)],
-                  env: [
-                    {
-                      name: "ELASTIC_PASSWORD",
-                      valueFrom: {
-                        secretKeyRef: { name: `${names.elastic}-es-elastic-user`, key: "elastic" },
-                      },
-                    },
-                    {
-                      name: "SHIPPER_PASSWORD",
-                      valueFrom: { secretKeyRef: { name: secretName, key: "password" } },
-                    },
-                  ],
-                  volumeMounts: [{ name: "ca", mountPath: "/ca", readOnly: true }],
-                  resources: resourceDefaults.job,
-                  securityContext: {
-                    allowPrivilegeEscalation: false,
-                    capabilities: { drop: ["ALL"] },
-                    runAsNonRoot: true,
-                    readOnlyRootFilesystem: true,
-                  },
-                },
-              ],
-              volumes: [{ name: "ca", secret: { secretName: `${names.elastic}-es-http-certs-public` } }],
-            },
-          },
-        },
+        jobName: `es-user-${this.username}`.slice(0, 63),
+        appName: "elasticsearch-spoke-user",
+        containerName: "user",
+        script: spokeUserScript(args.clusterName),
+        env: [
+          { name: "SHIPPER_PASSWORD", valueFrom: { secretKeyRef: { name: secretName, key: "password" } } },
+        ],
       },
-      { ...hubOpts, dependsOn: [credentials.secret], customTimeouts: { create: "30m", update: "30m" } },
+      { ...hubOpts, dependsOn: [credentials.secret] },
     );
     this.remoteWriteUsername = spokeTelemetryName(args.clusterName);
     const remoteWrite = credentialSecret(
