@@ -5,7 +5,7 @@
  * one-line message in plain words.
  * https://ajv.js.org/
  */
-import Ajv, { type ErrorObject } from "ajv";
+import type { default as AjvClass, ErrorObject, ValidateFunction } from "ajv";
 import type { PolicyConfigJSONSchemaDefinition } from "@pulumi/policy/schema";
 
 export interface SchemaError {
@@ -17,7 +17,27 @@ export interface SchemaError {
   readonly actual: unknown;
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false });
+let ajv: AjvClass | undefined;
+/** Compiled validators by schema text: a plan validates the same schemas more than once. */
+const compiled = new Map<string, ValidateFunction>();
+
+/**
+ * The validator of `schema`, compiled once. Ajv loads on first use: a plan without a policy config
+ * validates nothing. The pack's schemas are the project's own code, checked against JSON Schema
+ * draft 7 by a test, so Ajv does not compile its meta-schema on every plan (`validateSchema`).
+ */
+function validatorOf(schema: object): ValidateFunction {
+  const key = JSON.stringify(schema);
+  let validate = compiled.get(key);
+  if (!validate) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const Ajv = (require("ajv") as { default: typeof AjvClass }).default;
+    ajv ??= new Ajv({ allErrors: true, strict: false, validateSchema: false });
+    validate = ajv.compile(schema);
+    compiled.set(key, validate);
+  }
+  return validate;
+}
 
 /** `/allowedVersions/1` -> `allowedVersions[1]`. */
 function dotted(pointer: string, extra?: string): string {
@@ -83,7 +103,7 @@ function expectation(e: ErrorObject, schema: Record<string, unknown>): string {
 
 /** Validates `value` against `schema`, returning every error found (empty: valid). */
 export function validateJsonSchema(value: unknown, schema: PolicyConfigJSONSchemaDefinition): SchemaError[] {
-  const validate = ajv.compile(schema as object);
+  const validate = validatorOf(schema as object);
   if (validate(value)) return [];
   return (validate.errors ?? [])
     .filter((e) => !(e.keyword === "type" && e.instancePath === "" && value === undefined))

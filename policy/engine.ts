@@ -143,6 +143,11 @@ function reconcile(
   }
   for (const p of pack) {
     if (!p.configSchema) continue;
+    // The defaults alone are valid (a test checks every policy's): only what a config sets, or a
+    // required property without a default, can make a policy's properties invalid.
+    const given = Object.keys(parsed.get(p.name)?.properties ?? {}).length > 0;
+    const defaults = effective.get(p.name)!.properties;
+    if (!given && (p.configSchema.required ?? []).every((key) => key in defaults)) continue;
     const schema = {
       type: "object" as const,
       properties: p.configSchema.properties,

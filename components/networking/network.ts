@@ -1,5 +1,8 @@
 import * as aws from "@pulumi/aws";
-import * as awsx from "@pulumi/awsx";
+// The ec2 module of @pulumi/awsx, not its index: the index also loads the classic, ECS and load
+// balancer modules and the AWS SDK's ECS client (a tenth of a second per run) that this program never uses.
+import { Vpc } from "@pulumi/awsx/ec2";
+import type { ec2 as awsxEc2 } from "@pulumi/awsx/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import { awsTags, kmsKeyPolicy, serviceTrustPolicy, awsProviders } from "../shared/aws";
 
@@ -82,10 +85,10 @@ export function subnetSpecs(
   cidrBlock: string,
   clusterName: string,
   databaseSubnets: boolean,
-): awsx.types.input.ec2.SubnetSpecArgs[] {
+): awsxEc2.SubnetSpecArgs[] {
   const masks = subnetMasks(Number(cidrBlock.split("/")[1]));
   const cluster = { [`kubernetes.io/cluster/${clusterName}`]: "shared" };
-  const specs: awsx.types.input.ec2.SubnetSpecArgs[] = [
+  const specs: awsxEc2.SubnetSpecArgs[] = [
     {
       type: "Private",
       name: "private",
@@ -111,7 +114,7 @@ export function subnetSpecs(
  */
 export class Network extends pulumi.ComponentResource {
   /** The awsx VPC. */
-  public readonly vpc: awsx.ec2.Vpc;
+  public readonly vpc: Vpc;
   /** VPC id. */
   public readonly vpcId: pulumi.Output<string>;
   /** VPC CIDR block. */
@@ -140,7 +143,7 @@ export class Network extends pulumi.ComponentResource {
     this.cidrBlock = args.cidrBlock;
     this.availabilityZoneCount = azCount;
 
-    this.vpc = new awsx.ec2.Vpc(
+    this.vpc = new Vpc(
       `${name}-vpc`,
       {
         cidrBlock: args.cidrBlock,

@@ -1,4 +1,5 @@
 import * as assert from "assert";
+import Ajv from "ajv";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -7,7 +8,7 @@ import type { ResourceValidationPolicy } from "@pulumi/policy";
 import * as pulumi from "@pulumi/pulumi";
 import { evaluatePolicies, loadPolicyConfig, type PlannedResource } from "../../policy/engine";
 import { policies } from "../../policy/policies";
-import { toPlainProps } from "../../policy/runtime";
+import { schemaDefaults, toPlainProps } from "../../policy/runtime";
 import { eksPrivateEndpoint, eksVersionAllowed } from "../../policy/policies/eks";
 import { tgwNoAutoAccept } from "../../policy/policies/network";
 import { makeUrn } from "../../policy/testing";
@@ -243,6 +244,33 @@ describe("policy engine", () => {
         assert.ok(!(e as Error).message.includes("\n"));
       }
     });
+  });
+
+  it("every configSchema is valid JSON Schema draft 7 and its defaults satisfy it (the engine validates only configured policies)", () => {
+    const ajv = new Ajv({ strict: false });
+    const withSchema = policies.filter((p) => p.configSchema);
+    assert.ok(withSchema.length > 10, "the pack has configurable policies");
+    for (const p of withSchema) {
+      const schema = { type: "object", ...p.configSchema };
+      assert.ok(ajv.validateSchema(schema), `${p.name}: ${ajv.errorsText(ajv.errors)}`);
+      const validate = ajv.compile(schema);
+      assert.ok(
+        validate(schemaDefaults(p.configSchema)),
+        `${p.name} defaults: ${ajv.errorsText(validate.errors)}`,
+      );
+    }
+  });
+
+  it("still validates a policy's required property that has no default when the config omits it", async () => {
+    const strict = {
+      ...tgwNoAutoAccept(),
+      name: "needs-setting",
+      configSchema: { properties: { owner: { type: "string" } }, required: ["owner"] },
+    } as (typeof policies)[number];
+    await assert.rejects(
+      evaluatePolicies([tgw], { ...opts, policies: [strict] }),
+      /"needs-setting\.owner" is missing, expected a value \(required\)/,
+    );
   });
 
   it("the pack has unique kebab-case names with description and metadata", () => {

@@ -11,7 +11,7 @@
 import Module from "node:module";
 import * as path from "node:path";
 
-const LAZY = new Set(["typescript", "@npmcli/arborist"]);
+const LAZY = new Set(["typescript", "@npmcli/arborist", "normalize-package-data"]);
 const PULUMI_DIR = `${path.sep}@pulumi${path.sep}pulumi${path.sep}`;
 
 type Loader = (request: string, parent: { filename?: string } | undefined, isMain: boolean) => unknown;

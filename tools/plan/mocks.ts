@@ -501,54 +501,93 @@ export function plainProperties(value: unknown, maskSecrets = false): unknown {
   return value;
 }
 
-function structToPlain(struct: unknown, maskSecrets = false): Record<string, unknown> {
-  if (!struct || typeof (struct as { toJavaScript?: unknown }).toJavaScript !== "function") return {};
-  return plainProperties((struct as { toJavaScript(): unknown }).toJavaScript(), maskSecrets) as Record<
-    string,
-    unknown
-  >;
+/** A stand-in for a protobuf `Struct`: the runtime only calls `toJavaScript()` on what the monitor returns. */
+function plainStruct(value: Record<string, unknown>): { toJavaScript(): Record<string, unknown> } {
+  return { toJavaScript: () => value };
 }
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-/** Installs the recording wrapper around the mock monitor: fills `sink` with every registration. */
+/**
+ * Makes the mock monitor record every registration and read into `sink`.
+ *
+ * Pulumi's `MockMonitor` converts each resource's properties between JavaScript and protobuf
+ * `Struct`s four times (request and response, both ways), and recording them took three more
+ * conversions: most of the plan's per-resource cost. The registration and read handlers here do
+ * what `MockMonitor`'s do (same mocks call, same URN, same state kept for `getResource`), converting
+ * the request once and handing the runtime the serialized state directly, and record from the same
+ * values. Only the mock monitor's transport changes: the program and its resources are the same.
+ */
 export function recordRegistrations(sink: RecordedResource[]): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const settings = require("@pulumi/pulumi/runtime/settings");
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const rpc = require("@pulumi/pulumi/runtime/rpc");
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const resproto = require("@pulumi/pulumi/proto/resource_pb");
   const monitor = settings.getMonitor();
-  const original = monitor.registerResource.bind(monitor);
-  const originalRead = monitor.readResource.bind(monitor);
-  type Callback = (
-    err: unknown,
-    response: { getUrn(): string; getId(): string; getObject(): unknown },
-  ) => void;
-  // A registration (RegisterResourceRequest) and a read (ReadResourceRequest, e.g. a StackReference)
-  // name their properties, outputs and id differently; the rest is common.
-  const record = (req: any, response: any, read: boolean) => {
-    const properties = read ? req.getProperties() : req.getObject();
-    const outputs = read ? response.getProperties() : response.getObject?.();
+  type Callback = (err: unknown, response?: unknown) => void;
+
+  /** Calls the mocks for one request and keeps the state as `MockMonitor` does. */
+  const create = async (req: any, properties: Record<string, unknown>, read: boolean) => {
+    const transforms = read
+      ? undefined
+      : req
+          .getTransformsList()
+          .map((cb: any) => monitor.transformCallbacks.get(cb.getToken()))
+          .filter((transform: unknown) => transform !== undefined);
+    const result = await monitor.mocks.newResource({
+      type: req.getType(),
+      name: req.getName(),
+      inputs: rpc.deserializeProperties(plainStruct(properties)),
+      provider: req.getProvider(),
+      custom: read ? true : req.getCustom(),
+      id: read ? req.getId() : req.getImportid(),
+      ...(transforms ? { transforms } : {}),
+    });
+    const urn: string = monitor.newUrn(req.getParent(), req.getType(), req.getName());
+    const state: Record<string, unknown> = await rpc.serializeProperties("", result.state);
+    monitor.resources.set(urn, { urn, id: result.id ?? null, state });
+    const id: string | undefined = (read ? req.getId() : result.id) || undefined;
     sink.push({
-      urn: response.getUrn(),
+      urn,
       type: req.getType(),
       name: req.getName(),
       parent: req.getParent() || undefined,
       custom: read ? true : req.getCustom(),
-      protect: !read && typeof req.getProtect === "function" ? Boolean(req.getProtect()) : false,
+      protect: read ? false : Boolean(req.getProtect()),
       provider: req.getProvider() || undefined,
-      dependencies: typeof req.getDependenciesList === "function" ? req.getDependenciesList() : [],
-      inputs: structToPlain(properties),
-      shownInputs: structToPlain(properties, true),
-      outputs: structToPlain(outputs),
-      id: (read ? req.getId() : response.getId?.()) || undefined,
+      dependencies: read ? [] : req.getDependenciesList(),
+      inputs: plainProperties(properties) as Record<string, unknown>,
+      shownInputs: plainProperties(properties, true) as Record<string, unknown>,
+      outputs: plainProperties(state) as Record<string, unknown>,
+      id,
     });
+    return { urn, id: result.id, state };
   };
-  const wrap =
-    (call: (req: any, callback: Callback) => void, read: boolean) => (req: any, callback: Callback) =>
-      call(req, (err: unknown, response: any) => {
-        if (!err && response) record(req, response, read);
-        callback(err, response);
-      });
-  monitor.registerResource = wrap(original, false);
-  monitor.readResource = wrap(originalRead, true);
+
+  monitor.registerResource = (req: any, callback: Callback) => {
+    create(req, req.getObject()?.toJavaScript() ?? {}, false).then(
+      ({ urn, id, state }) => {
+        const response = new resproto.RegisterResourceResponse();
+        response.setUrn(urn);
+        response.setId(id || "");
+        response.getObject = () => plainStruct(state);
+        callback(null, response);
+      },
+      (error: unknown) => callback(error),
+    );
+  };
+  monitor.readResource = (req: any, callback: Callback) => {
+    create(req, req.getProperties()?.toJavaScript() ?? {}, true).then(
+      ({ urn, state }) => {
+        const response = new resproto.ReadResourceResponse();
+        response.setUrn(urn);
+        response.getProperties = () => plainStruct(state);
+        callback(null, response);
+      },
+      (error: unknown) => callback(error),
+    );
+  };
 }
 
 /** Waits until every pending resource registration of the mock runtime has settled. */
