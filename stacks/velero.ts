@@ -2,6 +2,7 @@
  * The backups capability: its config slice (`platform:velero`) and the function that builds
  * components/velero with a Schedule per organization namespace. docs/backups.md explains it.
  */
+import type { Organization } from "../components/tenancy";
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { clusterTagKey } from "../components/storage";
@@ -66,13 +67,13 @@ export function veleroSchedules(config: Pick<StackConfig, "velero" | "organizati
 /**
  * Builds Velero on the stack's cluster when enabled.
  * @param keyArn The storage KMS key (the cluster's volumes; also the bucket's key).
- * @param organizations What the Schedules wait for: the tenant Organization components.
+ * @param organizations The tenant organizations: each Schedule waits for its namespace.
  */
 export function buildVelero(
   config: StackConfig,
   foundation: Foundation,
   keyArn: pulumi.Input<string>,
-  organizations: pulumi.Resource[],
+  organizations: readonly Organization[],
 ): Velero | undefined {
   if (!veleroEnabled(config)) return undefined;
   return new Velero(config.stack, {
@@ -84,7 +85,7 @@ export function buildVelero(
     volumeTag: { key: clusterTagKey, value: config.clusterName },
     schedules: veleroSchedules(config),
     noncurrentVersionDays: config.velero.noncurrentVersionDays,
-    schedulesDependOn: organizations,
+    namespaceResources: new Map(organizations.flatMap((org) => [...org.namespaceResources])),
     provider: foundation.provider,
     protect: config.production,
     tags: foundation.tags,

@@ -235,6 +235,18 @@ describe("add-ons in the production plans", function () {
         .sort(),
       namespaces,
     );
+    // Each waits for the Velero release and the Namespace object of its own namespace, nothing else.
+    for (const s of schedules) {
+      const namespace = (s.inputs.spec as { template: { includedNamespaces: string[] } }).template
+        .includedNamespaces[0];
+      const waitsFor = s.dependencies.map((urn) => plan.resources.find((r) => r.urn === urn)!);
+      assert.deepEqual(waitsFor.map((r) => r.type).sort(), [
+        "kubernetes:core/v1:Namespace",
+        "kubernetes:helm.sh/v3:Release",
+      ]);
+      const ns = waitsFor.find((r) => r.type === "kubernetes:core/v1:Namespace")!;
+      assert.equal((ns.inputs.metadata as { name: string }).name, namespace);
+    }
   });
 
   it("managed node groups ignore desired-size drift only while Karpenter runs", () => {

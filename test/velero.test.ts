@@ -46,6 +46,13 @@ describe("add-on: Velero", function () {
     setupMocks({ stack: "spoke" });
     resetRecorded();
     const provider = new k8s.Provider("velero-k8s", { kubeconfig: "{}" });
+    // numinia-pre's namespace, and an unrelated tenant object a Schedule must not wait for.
+    const namespace = new k8s.core.v1.Namespace(
+      "numinia-pre",
+      { metadata: { name: "numinia-pre" } },
+      { provider },
+    );
+    new k8s.core.v1.ConfigMap("other-tenant", { metadata: { namespace: "other" } }, { provider });
     new Velero("spoke", {
       clusterName: "production-numinia",
       eksClusterName: "production-numinia",
@@ -55,6 +62,7 @@ describe("add-on: Velero", function () {
       volumeTag: { key: "platform:cluster", value: "production-numinia" },
       schedules,
       noncurrentVersionDays: 7,
+      namespaceResources: new Map([["numinia-pre", namespace]]),
       provider,
       protect: true,
     });
@@ -98,7 +106,9 @@ describe("add-on: Velero", function () {
     assert.equal(assoc.inputs.namespace, "velero");
     assert.equal(assoc.inputs.serviceAccount, "velero-server");
     assert.ok(release.dependencies.includes(assoc.urn));
-    const [ns] = of("kubernetes:core/v1:Namespace");
+    const [ns] = of("kubernetes:core/v1:Namespace").filter(
+      (n) => (n.inputs.metadata as any).name === "velero",
+    );
     assert.equal((ns.inputs.metadata as any).labels["pod-security.kubernetes.io/enforce"], "restricted");
   });
 
@@ -114,6 +124,20 @@ describe("add-on: Velero", function () {
       assert.ok(s.dependencies.includes(release.urn));
       assert.equal((s.inputs.spec as any).template.ttl, "720h0m0s");
     }
+  });
+
+  it("makes each Schedule wait for the release and its own namespace only (dependencies stay linear in tenants)", () => {
+    const [release] = of("kubernetes:helm.sh/v3:Release");
+    const [namespace] = of("kubernetes:core/v1:Namespace").filter((n) => n.name === "numinia-pre");
+    const byNamespace = new Map(
+      of("kubernetes:velero.io/v1:Schedule").map((s) => [
+        (s.inputs.spec as any).template.includedNamespaces[0],
+        [...s.dependencies].sort(),
+      ]),
+    );
+    assert.deepEqual(byNamespace.get("numinia-pre"), [release.urn, namespace.urn].sort());
+    // A namespace the map does not name (created elsewhere): the release only.
+    assert.deepEqual(byNamespace.get("numinia"), [release.urn]);
   });
 });
 

@@ -120,6 +120,8 @@ export class TenantEnvironment extends pulumi.ComponentResource {
   public readonly environment: string;
   /** Namespace name. */
   public readonly namespace: string;
+  /** The Namespace object: what objects other components put in the namespace wait for. */
+  public readonly namespaceResource: k8s.core.v1.Namespace;
   /** ARN of the Secrets Manager role the environment's ServiceAccount is bound to, if any. */
   public readonly secretsRoleArn?: pulumi.Output<string>;
 
@@ -141,7 +143,7 @@ export class TenantEnvironment extends pulumi.ComponentResource {
     };
     this.k8sOpts = { parent: this, provider: args.provider };
 
-    const namespace = new k8s.core.v1.Namespace(
+    const namespace = (this.namespaceResource = new k8s.core.v1.Namespace(
       `${name}-namespace`,
       {
         metadata: {
@@ -150,7 +152,7 @@ export class TenantEnvironment extends pulumi.ComponentResource {
         },
       },
       this.k8sOpts,
-    );
+    ));
     const inNamespace: pulumi.CustomResourceOptions = { ...this.k8sOpts, dependsOn: [namespace] };
     this.guardrails(name, inNamespace);
     const reconciler = this.reconciler(name, inNamespace);

@@ -71,6 +71,8 @@ export class Organization extends pulumi.ComponentResource {
   public readonly environments: EnvironmentOutputs[];
   /** ARN of the Secrets Manager role, when secretArnPrefixes is non-empty. */
   public readonly secretsRoleArn?: pulumi.Output<string>;
+  /** The Namespace object of each environment, by namespace name. */
+  public readonly namespaceResources: ReadonlyMap<string, k8s.core.v1.Namespace>;
 
   constructor(name: string, args: OrganizationArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:tenancy:Organization", name, {}, opts);
@@ -97,8 +99,10 @@ export class Organization extends pulumi.ComponentResource {
             this,
           )
         : undefined;
+    const namespaceResources = new Map<string, k8s.core.v1.Namespace>();
+    this.namespaceResources = namespaceResources;
     args.environments.forEach((env, i) => {
-      new TenantEnvironment(
+      const environment = new TenantEnvironment(
         `${name}-${env.name}`,
         {
           organization: org,
@@ -124,6 +128,7 @@ export class Organization extends pulumi.ComponentResource {
         },
         { parent: this },
       );
+      namespaceResources.set(environment.namespace, environment.namespaceResource);
     });
     this.accessEntries(name, args);
     this.secretsRoleArn = orgRole?.arn;

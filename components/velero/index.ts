@@ -41,8 +41,12 @@ export interface VeleroArgs {
   readonly schedules: readonly VeleroSchedule[];
   /** Days a noncurrent object version stays in the bucket. */
   readonly noncurrentVersionDays: number;
-  /** What the Schedules wait for (the namespaces they back up). @default [] */
-  readonly schedulesDependOn?: pulumi.Input<pulumi.Resource>[];
+  /**
+   * The Namespace object of each namespace a Schedule backs up, by name: a Schedule waits for its
+   * own namespace only (waiting for whole tenant components made every Schedule depend on every
+   * tenant object, a list that grew with the square of the organizations). @default none
+   */
+  readonly namespaceResources?: ReadonlyMap<string, pulumi.Resource>;
   /** Kubernetes provider of the cluster. */
   readonly provider: k8s.Provider;
   /** Protect the bucket against deletion. @default false */
@@ -123,7 +127,8 @@ export class Velero extends pulumi.ComponentResource {
       ),
       { ...k8sOpts, dependsOn: [namespace, association] },
     );
-    for (const schedule of args.schedules)
+    for (const schedule of args.schedules) {
+      const namespace = args.namespaceResources?.get(schedule.namespace);
       new k8s.apiextensions.CustomResource(
         `${resourceName}-${schedule.name}`,
         {
@@ -132,8 +137,9 @@ export class Velero extends pulumi.ComponentResource {
           metadata: { name: schedule.name, namespace: veleroDefaults.namespace },
           spec: scheduleSpec(schedule),
         },
-        { ...k8sOpts, dependsOn: [this.release, ...(args.schedulesDependOn ?? [])] },
+        { ...k8sOpts, dependsOn: namespace ? [this.release, namespace] : [this.release] },
       );
+    }
     this.registerOutputs({ bucket: this.bucket, release: this.release });
   }
 
