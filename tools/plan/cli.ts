@@ -124,13 +124,18 @@ async function main(argv: string[]): Promise<Outcome> {
   try {
     // Loaded once the arguments are known good: @pulumi/pulumi takes most of a second to load, which
     // `--help` and a mistyped option need not wait for.
-    const [{ loadPolicyConfig }, { formatPlan }, { planStack }, { compareWithBase, readBasePlan }] =
-      await Promise.all([
-        import("../../policy/engine"),
-        import("./format"),
-        import("./run"),
-        import("./compare"),
-      ]);
+    const [
+      { loadPolicyConfig },
+      { formatPlan },
+      { planStack, skipSourcePositions },
+      { compareWithBase, readBasePlan },
+    ] = await Promise.all([
+      import("../../policy/engine"),
+      import("./format"),
+      import("./run"),
+      import("./compare"),
+    ]);
+    if (!debug) skipSourcePositions();
     const { parseGitOpsRepo } = await import("./gitops-preflight");
     const gitopsRepos = (values["gitops-repo"] ?? []).map((v) => parseGitOpsRepo(v));
     let policyConfig: Record<string, unknown> | undefined;

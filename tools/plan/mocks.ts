@@ -479,6 +479,15 @@ const {
   specialOutputValueSig: OUTPUT_SIG,
 } = pulumi.runtime;
 
+/** Whether serialized properties hold a secret (what {@link plainProperties} masks when asked). */
+function hasSecrets(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(hasSecrets);
+  if (!value || typeof value !== "object") return false;
+  const object = value as Record<string, unknown>;
+  if (object[SIG] === SECRET_SIG || (object[SIG] === OUTPUT_SIG && object.secret === true)) return true;
+  return Object.values(object).some(hasSecrets);
+}
+
 /**
  * Plain JSON of serialized properties: secrets unwrapped to their value, resource references as
  * their URN (what CrossGuard shows), output values as their value; unknowns stay Pulumi's sentinel.
@@ -496,7 +505,9 @@ export function plainProperties(value: unknown, maskSecrets = false): unknown {
         if (maskSecrets && object.secret === true) return "[secret]";
         return "value" in object ? plainProperties(object.value, maskSecrets) : pulumi.runtime.unknownValue;
     }
-    return Object.fromEntries(Object.entries(object).map(([k, v]) => [k, plainProperties(v, maskSecrets)]));
+    const plain: Record<string, unknown> = {};
+    for (const key of Object.keys(object)) plain[key] = plainProperties(object[key], maskSecrets);
+    return plain;
   }
   return value;
 }
@@ -548,6 +559,7 @@ export function recordRegistrations(sink: RecordedResource[]): void {
     const state: Record<string, unknown> = await rpc.serializeProperties("", result.state);
     monitor.resources.set(urn, { urn, id: result.id ?? null, state });
     const id: string | undefined = (read ? req.getId() : result.id) || undefined;
+    const inputs = plainProperties(properties) as Record<string, unknown>;
     sink.push({
       urn,
       type: req.getType(),
@@ -557,8 +569,11 @@ export function recordRegistrations(sink: RecordedResource[]): void {
       protect: read ? false : Boolean(req.getProtect()),
       provider: req.getProvider() || undefined,
       dependencies: read ? [] : req.getDependenciesList(),
-      inputs: plainProperties(properties) as Record<string, unknown>,
-      shownInputs: plainProperties(properties, true) as Record<string, unknown>,
+      inputs,
+      // The same object when nothing is secret (most resources): one copy less per resource.
+      shownInputs: hasSecrets(properties)
+        ? (plainProperties(properties, true) as Record<string, unknown>)
+        : inputs,
       outputs: plainProperties(state) as Record<string, unknown>,
       id,
     });

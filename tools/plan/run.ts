@@ -293,6 +293,16 @@ export function standInForSecrets(
   return stoodIn;
 }
 
+/**
+ * Stops Pulumi from recording where in the program each resource is created (the plan never shows
+ * it, and the registration sends no position either way): `Resource.stackTrace` captures the whole
+ * call stack per resource (with `Error.stackTraceLimit` raised to Infinity) and parses it, a few
+ * per cent of a plan. For the plan process only; `--debug` keeps the positions.
+ */
+export function skipSourcePositions(): void {
+  (pulumi.Resource as unknown as { stackTrace: () => unknown[] }).stackTrace = () => [];
+}
+
 /** Resolves Outputs (and nested ones) to plain values; secrets stay marked. */
 async function resolveDeep(value: unknown): Promise<unknown> {
   if (pulumi.Output.isInstance(value)) {
