@@ -15,7 +15,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { planStack } from "../tools/plan/run";
+import { planStack, type PlanResult } from "../tools/plan/run";
 
 const repo = path.resolve(__dirname, "..");
 const launcher = path.join(repo, "tools/plan/launch.js");
@@ -132,6 +132,18 @@ describe("plan output through a pipe", function () {
       const run = runs.get(`${stack} text`)!;
       assert.equal(run.status, 0, run.stderr);
       assertCompleteText(run, stack, 0);
+    });
+  }
+
+  for (const stack of ["hub", "spoke-prod"]) {
+    it(`${stack}: the command line (lazy SDK indexes, no source positions) plans what the program plans in-process`, async () => {
+      const cli = JSON.parse(runs.get(`${stack} json`)!.stdout) as PlanResult;
+      const direct = await planStack(stack, { root: repo });
+      const byUrn = (plan: PlanResult) => [...plan.resources].sort((a, b) => a.urn.localeCompare(b.urn));
+      assert.equal(cli.resources.length, direct.resources.length);
+      assert.deepEqual(byUrn(cli), JSON.parse(JSON.stringify(byUrn(direct))));
+      assert.deepEqual(cli.violations, direct.violations);
+      assert.deepEqual(cli.outputs, JSON.parse(JSON.stringify(direct.outputs)));
     });
   }
 

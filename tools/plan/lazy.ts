@@ -2,14 +2,25 @@
  * Start-up trim for the plan process only (imported first by tools/plan/cli.ts; the real program
  * and the tests never load it).
  *
- * `@pulumi/pulumi` loads its function-serialization machinery eagerly: the TypeScript compiler and
- * npm's arborist, about half a second on this machine, used only by `pulumi.runtime.serializeFunction`
- * (callback Lambdas and dynamic providers), which this program never calls. Here those two modules,
- * when `@pulumi/pulumi` requires them, are replaced by a proxy that loads the real module on first
- * use: behaviour is unchanged, only the cost moves to the (absent) first use.
+ * 1. The index files of `@pulumi/pulumi`, `@pulumi/aws` and `@pulumi/kubernetes` (and of their
+ *    sub-modules) require every sub-module eagerly: `@pulumi/aws` alone loads its ~260 service
+ *    modules, `@pulumi/pulumi` its Automation API and process-spawning libraries, a third of the
+ *    modules of a plan. In the plan, those namespaces load when first read instead
+ *    ({@link lazySubmodules}, applied by a `module.registerHooks` load hook). What the program
+ *    reads is the same module object; a service it never reads is never loaded. The one difference
+ *    is that an unread service does not register its resource module, which only matters when
+ *    deserializing a reference to a resource of a type the program never constructs.
+ *
+ * 2. `@pulumi/pulumi` also loads its function-serialization machinery eagerly: the TypeScript
+ *    compiler, npm's arborist and normalize-package-data, about half a second on this machine, used
+ *    only by `pulumi.runtime.serializeFunction` (callback Lambdas and dynamic providers), which this
+ *    program never calls. Here those modules, when `@pulumi/pulumi` requires them, are replaced by a
+ *    proxy that loads the real module on first use: behaviour is unchanged, only the cost moves to
+ *    the (absent) first use.
  */
 import Module from "node:module";
 import * as path from "node:path";
+import { lazySubmodules } from "./lazy-index";
 
 const LAZY = new Set(["typescript", "@npmcli/arborist", "normalize-package-data"]);
 const PULUMI_DIR = `${path.sep}@pulumi${path.sep}pulumi${path.sep}`;
@@ -42,3 +53,20 @@ moduleInternals._load = function (request, parent, isMain) {
   }
   return originalLoad.call(this, request, parent, isMain);
 };
+
+/** The index files {@link lazySubmodules} applies to. */
+const LAZY_INDEX = /\/node_modules\/@pulumi\/(pulumi\/index\.js|(aws|kubernetes)\/(.+\/)?index\.js)$/;
+
+// Node 22.15 and later; on older Node the plan only loads more modules.
+const { registerHooks } = Module as Partial<typeof Module>;
+registerHooks?.({
+  load(url, context, nextLoad) {
+    const result = nextLoad(url, context);
+    if (!LAZY_INDEX.test(url) || result.source === null || result.source === undefined) return result;
+    const text =
+      typeof result.source === "string"
+        ? result.source
+        : Buffer.from(result.source as ArrayBuffer).toString("utf8");
+    return { ...result, source: lazySubmodules(text).source };
+  },
+});
