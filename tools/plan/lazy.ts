@@ -11,19 +11,30 @@
  *    is that an unread service does not register its resource module, which only matters when
  *    deserializing a reference to a resource of a type the program never constructs.
  *
- * 2. `@pulumi/pulumi` also loads its function-serialization machinery eagerly: the TypeScript
- *    compiler, npm's arborist and normalize-package-data, about half a second on this machine, used
- *    only by `pulumi.runtime.serializeFunction` (callback Lambdas and dynamic providers), which this
- *    program never calls. Here those modules, when `@pulumi/pulumi` requires them, are replaced by a
- *    proxy that loads the real module on first use: behaviour is unchanged, only the cost moves to
- *    the (absent) first use.
+ * 2. `@pulumi/pulumi` and the policy SDK also load, eagerly, code the plan never runs: the
+ *    function-serialization machinery (the TypeScript compiler, npm's arborist,
+ *    normalize-package-data; about half a second on this machine), used only by
+ *    `pulumi.runtime.serializeFunction`, and the engine's gRPC transport, its generated service
+ *    clients and OpenTelemetry tracing, used only to talk to a real engine (the plan's mock
+ *    monitor is in-process). Those modules, when these SDKs require them, are replaced by a proxy
+ *    that loads the real module on first use: behaviour is unchanged, only the cost moves to the
+ *    (absent) first use.
  */
 import Module from "node:module";
-import * as path from "node:path";
 import { lazySubmodules } from "./lazy-index";
 
-const LAZY = new Set(["typescript", "@npmcli/arborist", "normalize-package-data"]);
-const PULUMI_DIR = `${path.sep}@pulumi${path.sep}pulumi${path.sep}`;
+const LAZY = new Set([
+  "typescript",
+  "@npmcli/arborist",
+  "normalize-package-data",
+  // The engine's gRPC transport and tracing: the plan's mock monitor never opens a connection.
+  "@grpc/grpc-js",
+  "@opentelemetry/api",
+]);
+/** The generated gRPC service clients (`../proto/resource_grpc_pb`): built on @grpc/grpc-js at load. */
+const GRPC_SERVICES = /_grpc_pb$/;
+/** The SDKs whose requires are trimmed: @pulumi/pulumi, and the policy SDK (its analyzer server is gRPC). */
+const TRIMMED_PARENT = /[\\/]@pulumi[\\/](pulumi|policy)[\\/]/;
 
 type Loader = (request: string, parent: { filename?: string } | undefined, isMain: boolean) => unknown;
 const moduleInternals = Module as unknown as { _load: Loader };
@@ -48,7 +59,7 @@ function lazyModule(load: () => object): object {
 }
 
 moduleInternals._load = function (request, parent, isMain) {
-  if (LAZY.has(request) && parent?.filename?.includes(PULUMI_DIR)) {
+  if ((LAZY.has(request) || GRPC_SERVICES.test(request)) && TRIMMED_PARENT.test(parent?.filename ?? "")) {
     return lazyModule(() => originalLoad.call(this, request, parent, isMain) as object);
   }
   return originalLoad.call(this, request, parent, isMain);
