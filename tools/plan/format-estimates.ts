@@ -5,9 +5,21 @@
 import type { CostComparison, CostEstimate } from "./cost";
 import { formatDuration, type DeployEstimate } from "./deploy-time";
 
-/** `$1,234.50` */
+/**
+ * `$1,234.50`: US dollars, two decimals, comma-grouped thousands, exactly as
+ * `toLocaleString("en-US")` prints it (it rounds the number's shortest decimal form half up), without
+ * loading the ICU number formatter, which costs a plan tens of milliseconds.
+ */
 export function money(usd: number): string {
-  return `$${usd.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+  const text = String(Math.abs(usd));
+  if (/e/i.test(text))
+    return `$${usd.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+  const [whole, fraction = ""] = text.split(".");
+  let cents = BigInt(whole + `${fraction}00`.slice(0, 2));
+  if ((fraction[2] ?? "0") >= "5") cents += 1n;
+  const digits = cents.toString().padStart(3, "0");
+  const sign = usd < 0 || Object.is(usd, -0) ? "-" : "";
+  return `$${sign}${digits.slice(0, -2).replace(/\B(?=(\d{3})+(?!\d))/g, ",")}.${digits.slice(-2)}`;
 }
 
 /** `+$12.00` / `-$3.50` */
