@@ -87,7 +87,7 @@ type StorageStackConfig = CoreConfig & SectionOf<typeof storageSchema>;
 /** The storage settings with derived defaults resolved (what {@link buildStorage} passes on). */
 export interface StorageSettings {
   readonly reclaimPolicy: "Retain" | "Delete";
-  readonly performanceIopsPerGB?: number;
+  readonly performanceIopsPerGB: number;
   readonly performanceIops?: number;
   readonly efsThroughputMode: "elastic" | "bursting";
   readonly backupSchedule: string;
@@ -102,7 +102,7 @@ export function storageSettings(config: Pick<StorageStackConfig, "storage" | "pr
   return {
     reclaimPolicy: s.reclaimPolicy ?? (config.production ? "Retain" : "Delete"),
     performanceIops: s.performanceIops > 0 ? s.performanceIops : undefined,
-    performanceIopsPerGB: s.performanceIops > 0 ? undefined : s.performanceIopsPerGB,
+    performanceIopsPerGB: s.performanceIopsPerGB,
     efsThroughputMode: s.efsThroughputMode,
     backupSchedule: s.backupSchedule,
     backupRetentionDays: s.backupRetentionDays,

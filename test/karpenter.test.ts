@@ -229,7 +229,7 @@ describe("Karpenter values and manifests against the upstream chart", function (
     const byTypes = {
       ...pool,
       instanceTypes: ["m6i.large"],
-      taints: [{ key: "gpu", effect: "NoSchedule" }],
+      taints: [{ key: "gpu", effect: "NoSchedule" as const }],
       weight: 10,
     };
     for (const p of [pool, byTypes]) assert.deepEqual(schemaProblems(nodePoolSpec(p, "default"), schema), []);

@@ -62,6 +62,7 @@ describe("storage: StorageClass specifications (pure)", () => {
     fileSystemId: "fs-0123",
     reclaimPolicy: "Retain",
     clusterName: "production-numinia",
+    performanceIopsPerGB: 50,
     volumeTags: { environment: "production", owner: "numinia-platform" },
   });
   const byName = Object.fromEntries(specs.map((s) => [s.name, s]));
@@ -262,7 +263,11 @@ describe("storage: config keys", () => {
     );
     assert.equal(settings.reclaimPolicy, "Retain");
     assert.equal(settings.performanceIops, 20000);
-    assert.equal(settings.performanceIopsPerGB, undefined);
+    assert.equal(
+      settings.performanceIopsPerGB,
+      50,
+      "the schema's default (fixed IOPS win in the StorageClass)",
+    );
     assert.equal(settings.efsThroughputMode, "bursting");
     assert.equal(settings.backupSchedule, "cron(30 1 ? * SUN *)");
     assert.equal(settings.backupRetentionDays, 90);
@@ -325,7 +330,16 @@ describe("storage: config keys", () => {
       }),
     );
     assert.equal(settings.performanceIops, 3000);
-    assert.equal(settings.performanceIopsPerGB, undefined);
+    const [, performance] = storageClassSpecs({
+      kmsKeyArn: KEY_ARN,
+      fileSystemId: "fs-0123",
+      reclaimPolicy: settings.reclaimPolicy,
+      clusterName: "c",
+      performanceIops: settings.performanceIops,
+      performanceIopsPerGB: settings.performanceIopsPerGB,
+    });
+    assert.equal(performance.parameters.iops, "3000");
+    assert.equal(performance.parameters.iopsPerGB, undefined);
   });
 
   it("copies keep their own retention when set", () => {
@@ -364,6 +378,7 @@ describe("storage: the Storage component", () => {
     backupSchedule: "cron(0 3 * * ? *)",
     backupRetentionDays: 35,
     efsThroughputMode: "elastic",
+    performanceIopsPerGB: 50,
     nodeSecurityGroupId: NODE_SG,
     provider: new k8s.Provider(`k8s-${Math.random().toString(36).slice(2)}`, { kubeconfig: "{}" }),
     tags: { environment: "development", owner: "platform-team", "cost-center": "platform" },

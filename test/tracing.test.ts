@@ -212,6 +212,8 @@ describe("add-on: tracing (OpenTelemetry Collector, Tempo)", function () {
         region: "eu-west-1",
         vpcCidr: "10.100.0.0/16",
         endpointsSecurityGroupId: "sg-endpoints",
+        retentionDays: 14,
+        walStorageGiB: 10,
         provider: new k8s.Provider("tracing-k8s", { kubeconfig: "{}" }),
         production: true,
         tags: { owner: "platform-team" },

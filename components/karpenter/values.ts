@@ -4,6 +4,7 @@
  * NodePool manifests. Value keys follow the chart's values.yaml at the pinned version.
  * https://karpenter.sh/docs/
  */
+import type { KarpenterNodePoolConfig } from "../../stacks/karpenter-schema";
 import type { PolicyDocument, PolicyStatement } from "../shared/aws";
 import type { ChartPin } from "../shared/helm";
 import { replicasFor } from "../shared/kubernetes";
@@ -516,30 +517,8 @@ export function ec2NodeClassSpec(args: NodeClassArgs): Record<string, unknown> {
   };
 }
 
-/** A Karpenter NodePool from config. */
-export interface KarpenterNodePoolArgs {
-  readonly name: string;
-  /** `on-demand`, `spot`, `reserved`. */
-  readonly capacityTypes: readonly string[];
-  /** `amd64`, `arm64`. */
-  readonly architectures: readonly string[];
-  /** Instance categories, e.g. `c`, `m`, `r`; ignored when instanceTypes is set. */
-  readonly instanceCategories: readonly string[];
-  /** Lowest instance generation; ignored when instanceTypes is set. */
-  readonly minInstanceGeneration: number;
-  /** Exact instance types instead of categories and generation. */
-  readonly instanceTypes?: readonly string[];
-  readonly labels: Readonly<Record<string, string>>;
-  readonly taints: readonly { key: string; value?: string; effect: string }[];
-  /** Total vCPUs the pool may launch. */
-  readonly cpuLimit: number;
-  /** Total memory the pool may launch, GiB. */
-  readonly memoryLimitGiB: number;
-  readonly consolidationPolicy: "WhenEmptyOrUnderutilized" | "WhenEmpty";
-  readonly consolidateAfter: string;
-  readonly expireAfter: string;
-  readonly weight?: number;
-}
+/** One NodePool: a `platform:karpenter.nodePools` entry as the schema returns it (stacks/karpenter-schema.ts). */
+export type KarpenterNodePoolArgs = KarpenterNodePoolConfig;
 
 /** The NodePool spec. https://karpenter.sh/docs/concepts/nodepools/ */
 export function nodePoolSpec(pool: KarpenterNodePoolArgs, nodeClassName: string): Record<string, unknown> {

@@ -75,7 +75,7 @@ export interface StorageClassSpecArgs {
   /** The cluster name, tagged on every EBS volume as `platform:cluster`. */
   readonly clusterName: pulumi.Input<string>;
   /** io2 IOPS per GiB of the `performance` class (ignored when `performanceIops` is set). */
-  readonly performanceIopsPerGB?: number;
+  readonly performanceIopsPerGB: number;
   /** Fixed io2 IOPS of the `performance` class. */
   readonly performanceIops?: number;
   /** Extra tags for every EBS volume (cost allocation), after the backup and cluster tags. @default {} */
@@ -84,8 +84,6 @@ export interface StorageClassSpecArgs {
 
 /** Defaults of the StorageClasses. */
 const storageClassDefaults = {
-  /** io2 IOPS per GiB of `performance`. https://github.com/kubernetes-sigs/aws-ebs-csi-driver/blob/master/docs/parameters.md */
-  performanceIopsPerGB: 50,
   fsType: "ext4",
   /** GIDs the EFS CSI driver hands out to access points. https://github.com/kubernetes-sigs/aws-efs-csi-driver/blob/master/docs/README.md#storage-class-parameters-for-dynamic-provisioning */
   efsGidRangeStart: "1000",
@@ -132,7 +130,7 @@ export function storageClassSpecs(args: StorageClassSpecArgs): StorageClassSpec[
     args.performanceIops !== undefined
       ? { iops: String(args.performanceIops) }
       : {
-          iopsPerGB: String(args.performanceIopsPerGB ?? storageClassDefaults.performanceIopsPerGB),
+          iopsPerGB: String(args.performanceIopsPerGB),
           allowAutoIOPSPerGBIncrease: "true",
         };
   return [

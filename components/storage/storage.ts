@@ -44,9 +44,9 @@ export interface StorageArgs {
   /**
    * io2 IOPS per GiB of the `performance` class (with `allowAutoIOPSPerGBIncrease`).
    * https://github.com/kubernetes-sigs/aws-ebs-csi-driver/blob/master/docs/parameters.md
-   * @default 50
+   * The schema's `storage.performanceIopsPerGB` supplies the default.
    */
-  readonly performanceIopsPerGB?: number;
+  readonly performanceIopsPerGB: number;
   /** Fixed io2 IOPS of the `performance` class; wins over `performanceIopsPerGB`. @default undefined */
   readonly performanceIops?: number;
   /**

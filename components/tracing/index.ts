@@ -90,10 +90,10 @@ export interface TracingHubArgs {
   readonly vpcCidr: string;
   /** The hub endpoints' security group (hub output `hubEndpointsSecurityGroupId`). */
   readonly endpointsSecurityGroupId: pulumi.Input<string>;
-  /** Days a trace is kept (Tempo's block retention; S3 expires blocks a day later). @default 14 */
-  readonly retentionDays?: number;
-  /** Tempo's WAL volume, GiB. @default 10 */
-  readonly walStorageGiB?: number;
+  /** Days a trace is kept (Tempo's block retention; S3 expires blocks a day later). */
+  readonly retentionDays: number;
+  /** Tempo's WAL volume, GiB. */
+  readonly walStorageGiB: number;
   /** Kubernetes provider of the hub. */
   readonly provider: k8s.Provider;
   /** Production: `protect` on the bucket and key, 2 collector replicas. @default false */
@@ -115,7 +115,7 @@ export class TracingHub extends pulumi.ComponentResource {
     super("platform:tracing:TracingHub", name, {}, opts);
     const tags = args.tags ?? {};
     const production = args.production ?? false;
-    const retentionDays = args.retentionDays ?? tracingDefaults.retentionDays;
+    const retentionDays = args.retentionDays;
     const k8sOpts: K8sOpts = { parent: this, provider: args.provider };
     const store = new TraceBucket(
       `${name}-traces`,
@@ -158,7 +158,7 @@ export class TracingHub extends pulumi.ComponentResource {
           bucket,
           region: args.region,
           retentionDays,
-          walStorageGiB: args.walStorageGiB ?? tracingDefaults.walStorageGiB,
+          walStorageGiB: args.walStorageGiB,
         }),
       ),
       { ...k8sOpts, dependsOn: [namespace, association, ...(args.storageDependsOn ?? [])] },

@@ -52,7 +52,7 @@ export const traceCollectorPeer = {
   ports: [tracingPorts.otlpGrpc, tracingPorts.otlpHttp],
 } as const;
 
-/** Module defaults of the tracing add-on. */
+/** Module defaults of the tracing add-on (`retentionDays` and `walStorageGiB`: the hub's, applied by stacks/tracing.ts since the fields are hub-only). */
 export const tracingDefaults = {
   /** Days Tempo keeps a trace block (compactor `block_retention`). */
   retentionDays: 14,
