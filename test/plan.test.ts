@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
@@ -266,6 +266,37 @@ describe("offline plan command line", function () {
     const result = runCli(dir, "--stack", "spoke-prod");
     assert.equal(result.status, 2, "the changed hub CIDR now overlaps the spoke");
     assert.match(result.stderr, /does not overlap the hub's 10\.0\.0\.0\/16/);
+  });
+
+  it("keeps parsed stack files by content in the plan cache: same plan from the cache, a changed or broken entry parsed again", async () => {
+    const dir = scratch((text) => text);
+    const cacheDir = mkdtempSync(path.join(tmpdir(), "plan-cache-"));
+    const cache = { dir: cacheDir, sourceHash: "test" };
+    const plan = () => planStack("spoke-prod", { root: dir, cache, skipPolicies: true });
+    const first = await plan();
+    const entries = readdirSync(cacheDir).filter((f) => /^yaml-[0-9a-f]{32}\.json$/.test(f));
+    assert.equal(entries.length, 3, "Pulumi.yaml, the spoke's and the hub's stack files");
+    const spokeEntry = entries
+      .map((f) => path.join(cacheDir, f))
+      .find((f) => readFileSync(f, "utf8").includes("platform:organizations"))!;
+    assert.deepEqual(
+      JSON.parse(readFileSync(spokeEntry, "utf8")),
+      parse(readFileSync(path.join(dir, "Pulumi.spoke-prod.yaml"), "utf8")),
+    );
+    assert.deepEqual((await plan()).resources, first.resources);
+    writeFileSync(spokeEntry, "{ not json");
+    assert.deepEqual((await plan()).resources, first.resources, "a broken entry is parsed again");
+    writeFileSync(
+      path.join(dir, "Pulumi.spoke-prod.yaml"),
+      readFileSync(path.join(dir, "Pulumi.spoke-prod.yaml"), "utf8").replace(
+        "platform:endpointPublicAccess: false",
+        'platform:endpointPublicAccess: true\n  platform:publicAccessCidrs: ["203.0.113.0/24"]',
+      ),
+    );
+    const changed = await plan();
+    const cluster = (p: PlanResult) => p.resources.find((r) => r.type === "eks:index:Cluster")!.inputs;
+    assert.equal(cluster(first).endpointPublicAccess, false);
+    assert.equal(cluster(changed).endpointPublicAccess, true, "an edited file is read again");
   });
 
   it("exits 2 on a stack that has no file", () => {

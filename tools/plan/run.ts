@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+import { isDeepStrictEqual } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import { evaluatePolicies } from "../../policy/engine";
@@ -133,10 +134,46 @@ function expandedSize(value: unknown, limit: number): number {
   return count;
 }
 
+/**
+ * Where parsed YAML files are kept by content hash (the plan cache, `PlanOptions.cache`), so a plan
+ * reads the project and stack files as JSON instead of parsing YAML again, which costs tens of
+ * milliseconds per plan (mostly the parser's warm-up). Only a successful parse that JSON keeps
+ * exactly is kept; the result is the same with or without the cache.
+ */
+let yamlCacheDir: string | undefined;
+
 function readYaml(file: string): unknown {
+  const text = readFileSync(file, "utf8");
+  const cached = yamlCacheDir
+    ? path.join(yamlCacheDir, `yaml-${createHash("sha256").update(text).digest("hex").slice(0, 32)}.json`)
+    : undefined;
+  if (cached && existsSync(cached)) {
+    try {
+      return JSON.parse(readFileSync(cached, "utf8")) as unknown;
+    } catch {
+      // An unreadable cache entry is parsed again (and replaced).
+    }
+  }
+  const doc = parseYamlFile(file, text);
+  if (cached) {
+    const json = JSON.stringify(doc);
+    if (json !== undefined && isDeepStrictEqual(JSON.parse(json), doc)) writeAtomically(cached, json);
+  }
+  return doc;
+}
+
+/** Writes a cache file aside and renames it: a plan running at the same time never reads half a file. */
+function writeAtomically(file: string, content: string): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const partial = `${file}.${process.pid}.tmp`;
+  writeFileSync(partial, content);
+  renameSync(partial, file);
+}
+
+function parseYamlFile(file: string, text: string): unknown {
   let doc: unknown;
   try {
-    doc = parseYaml(readFileSync(file, "utf8"), { maxAliasCount: -1 });
+    doc = parseYaml(text, { maxAliasCount: -1 });
   } catch (error) {
     throw new PlanInputError(
       `${path.basename(file)}: not valid YAML (${(error as Error).message.split("\n")[0]})`,
@@ -478,13 +515,7 @@ async function hubOutputs(
     if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
   }
   const outcome = await runUnderMocks(hub, { ...options, configOverrides: {}, secretOverrides: [] }, chain);
-  if (file) {
-    mkdirSync(path.dirname(file), { recursive: true });
-    // Written aside and renamed: a plan running at the same time never reads half a file.
-    const partial = `${file}.${process.pid}.tmp`;
-    writeFileSync(partial, JSON.stringify(outcome.referenceOutputs));
-    renameSync(partial, file);
-  }
+  if (file) writeAtomically(file, JSON.stringify(outcome.referenceOutputs));
   return outcome.referenceOutputs;
 }
 
@@ -553,6 +584,7 @@ async function runUnderMocks(
  *   ConfigError on bad configuration (including a hub reference that does not name a hub).
  */
 export async function planStack(name: string, options: PlanOptions = {}): Promise<PlanResult> {
+  if (options.cache) yamlCacheDir = options.cache.dir;
   const stack = stackFromArgument(name, options.root ?? process.cwd());
   const outcome = await runUnderMocks(stack, options);
   const resources: PlanResource[] = outcome.recorded.map((r) => ({
