@@ -7,6 +7,7 @@ import { spawn } from "node:child_process";
 import {
   copyFileSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readFileSync,
   readdirSync,
@@ -328,9 +329,18 @@ describe("plan command line input", function () {
     const bundles = () =>
       existsSync(cache) ? readdirSync(cache).filter((f) => /^plan-.*\.js$/.test(f)) : [];
     for (const file of bundles()) rmSync(path.join(cache, file));
+    // Entries kept for earlier sources, which a rebuild removes (the cache does not grow).
+    mkdirSync(cache, { recursive: true });
+    const stale = ["hub-0123456789abcdef0123456789abcdef.json", "yaml-0123456789abcdef0123456789abcdef.json"];
+    for (const file of stale) writeFileSync(path.join(cache, file), "{}");
     // --help ends right after the build: an esbuild process left behind would still be there.
     const run = await runPiped(["--help"], { PLAN_BENCH: "1" });
     assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(
+      stale.filter((file) => existsSync(path.join(cache, file))),
+      [],
+      "a rebuild removes hub outputs and parsed files kept for earlier sources",
+    );
     if (/child-processes=-1/.test(run.stderr)) this.skip(); // no /proc to count them
     assert.equal(bundles().length, 1, "the bundle was rebuilt");
     assert.match(run.stderr, /child-processes=0$/m);

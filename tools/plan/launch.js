@@ -54,7 +54,11 @@ function build() {
   }
   fs.mkdirSync(cacheDir, { recursive: true });
   // Bundles of other sources (and partial files a killed build left); this one is replaced by rename.
-  for (const old of fs.readdirSync(cacheDir).filter((f) => /^plan-.*\.(js|tmp)$/.test(f)))
+  // Hub outputs kept for other sources can no longer be read (their key holds the source hash), and
+  // parsed stack files are cheap to parse again: both go too, so the cache does not grow.
+  for (const old of fs
+    .readdirSync(cacheDir)
+    .filter((f) => /^(plan-.*\.(js|tmp)|(hub|yaml)-.*\.json|.*\.tmp)$/.test(f)))
     if (old !== path.basename(bundle)) fs.rmSync(path.join(cacheDir, old), { force: true });
   let result;
   try {
