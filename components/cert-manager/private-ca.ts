@@ -56,7 +56,7 @@ export const PRIVATE_CA_ARN =
  * The region of a certificate authority ARN (the issuer calls ACM PCA there).
  * @throws Error when `arn` is not a certificate authority ARN (config validation refuses it first).
  */
-export function privateCaRegion(arn: string): string {
+function privateCaRegion(arn: string): string {
   const match = PRIVATE_CA_ARN.exec(arn);
   if (!match) throw new Error(`"${arn}" is not an ACM Private CA certificate authority ARN`);
   return match[2];
