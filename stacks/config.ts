@@ -28,7 +28,7 @@ import { gitopsChecks, gitopsRoles, gitopsSchema } from "./gitops";
 import { tenancyChecks, tenancySchema } from "./tenancy";
 import { transitRoles, transitSchema } from "./transit";
 import { karpenterSchema } from "./karpenter";
-import { certManagerSchema } from "./cert-manager";
+import { certManagerChecks, certManagerSchema } from "./cert-manager";
 import { externalDnsSchema } from "./external-dns";
 import { externalSecretsSchema } from "./external-secrets";
 import { chartMirrorSchema } from "./chart-mirror";
@@ -495,6 +495,7 @@ function crossCheckSections(config: PlatformConfig): void {
   for (const check of [gitopsChecks, tenancyChecks, storageChecks, observabilityChecks]) check(config);
   tracingChecks(config);
   alertingChecks(config);
+  certManagerChecks(config);
 }
 
 export { ConfigError, NAMESPACE, cidrsOverlap, isIpv4Cidr } from "./schema";

@@ -54,6 +54,10 @@ const ADDONS = [
   },
 ] as const;
 
+/** An ACM Private CA certificate authority (docs/cert-manager.md): turned on in the spoke-prod-all plan. */
+const PRIVATE_CA =
+  "arn:aws:acm-pca:eu-west-1:111122223333:certificate-authority/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+
 /** Add-ons made of AWS resources only (no chart): config key and component type prefix. */
 const AWS_ADDONS = [{ key: "registry", type: "platform:registry:" }] as const;
 
@@ -83,7 +87,10 @@ describe("add-ons in the production plans", function () {
       root: repo,
       policyConfig,
       configOverrides: {
-        "platform:certManager": JSON.stringify({ acme: { email: "ops@example.com", hostedZones: zones } }),
+        "platform:certManager": JSON.stringify({
+          acme: { email: "ops@example.com", hostedZones: zones },
+          privateCa: { arn: PRIVATE_CA },
+        }),
         "platform:externalSecrets": JSON.stringify({ enabled: true }),
         "platform:externalDns": JSON.stringify({ hostedZones: zones }),
         "platform:loadBalancerController": JSON.stringify({ enabled: true }),
@@ -133,6 +140,38 @@ describe("add-ons in the production plans", function () {
       }
     });
   }
+
+  it("the AWS Private CA issuer: off by default, on by config with zero mandatory violations", () => {
+    const isIssuerChart = (r: PlanResult["resources"][number]) =>
+      r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === "aws-privateca-issuer";
+    for (const stack of ["hub", "spoke-prod"]) {
+      assert.ok(!plans[stack].resources.some(isIssuerChart), `${stack}: no issuer unless configured`);
+      assert.ok(
+        !plans[stack].resources.some((r) => r.type.includes("AWSPCAClusterIssuer")),
+        `${stack}: no AWSPCAClusterIssuer`,
+      );
+    }
+    const plan = plans["spoke-prod-all"];
+    assert.equal(
+      plan.summary.mandatory,
+      0,
+      JSON.stringify(plan.violations.filter((v) => v.enforcementLevel === "mandatory")),
+    );
+    const release = plan.resources.find(isIssuerChart);
+    assert.ok(release, "aws-privateca-issuer release");
+    assert.equal(release.inputs.version, "v1.9.0");
+    const association = plan.resources.find(
+      (r) =>
+        r.type === "aws:eks/podIdentityAssociation:PodIdentityAssociation" &&
+        r.inputs.serviceAccount === "aws-privateca-issuer" &&
+        underComponent(plan, r.urn, "platform:cert-manager:"),
+    );
+    assert.ok(association, "the issuer's Pod Identity association");
+    const issuer = plan.resources.find(
+      (r) => r.type === "kubernetes:awspca.cert-manager.io/v1beta1:AWSPCAClusterIssuer",
+    );
+    assert.deepEqual(issuer?.inputs.spec, { arn: PRIVATE_CA, region: "eu-west-1" });
+  });
 
   it("disabling the add-ons removes all of their resources and nothing else", () => {
     const on = plans.hub;

@@ -17,8 +17,16 @@ import {
   certManagerValues,
   type HostedZone,
 } from "./values";
+import {
+  privateCaClusterIssuerSpec,
+  privateCaIssuerChart,
+  privateCaIssuerDefaults,
+  privateCaIssuerPolicy,
+  privateCaIssuerValues,
+} from "./private-ca";
 
 export * from "./values";
+export * from "./private-ca";
 
 /** ACME settings of the ClusterIssuers. */
 export interface AcmeArgs {
@@ -26,6 +34,14 @@ export interface AcmeArgs {
   readonly email: string;
   /** Route 53 hosted zones the DNS-01 solver may write `_acme-challenge` records in (at least one). */
   readonly hostedZones: readonly HostedZone[];
+}
+
+/** The AWS Private CA issuer: the certificate authority it issues from and its issuer's name. */
+export interface PrivateCaArgs {
+  /** ACM Private CA certificate authority ARN; the issuer calls ACM PCA in the ARN's region. */
+  readonly arn: string;
+  /** Name of the `AWSPCAClusterIssuer`. @default "aws-private-ca" */
+  readonly issuerName?: string;
 }
 
 /** Arguments of {@link CertManager}. */
@@ -40,6 +56,12 @@ export interface CertManagerArgs {
   readonly region: string;
   /** Let's Encrypt ClusterIssuers with DNS-01 through Route 53; none when not set. @default none */
   readonly acme?: AcmeArgs;
+  /**
+   * The aws-privateca-issuer chart with a Pod Identity role limited to this CA and an
+   * `AWSPCAClusterIssuer`; none when not set. https://github.com/cert-manager/aws-privateca-issuer
+   * @default none
+   */
+  readonly privateCa?: PrivateCaArgs;
   /** Kubernetes provider of the cluster. */
   readonly provider: k8s.Provider;
   /** Production: 2 replicas of each deployment and PodDisruptionBudgets. @default false */
@@ -52,6 +74,8 @@ export interface CertManagerArgs {
 export class CertManager extends pulumi.ComponentResource {
   /** The Helm release: Certificates and Issuers wait for it (its CRDs). */
   public readonly release: k8s.helm.v3.Release;
+  /** The aws-privateca-issuer release, when `privateCa` is set. */
+  public readonly privateCaRelease?: k8s.helm.v3.Release;
 
   constructor(name: string, args: CertManagerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:cert-manager:CertManager", name, {}, opts);
@@ -88,7 +112,65 @@ export class CertManager extends pulumi.ComponentResource {
         );
       }
     }
-    this.registerOutputs({ release: this.release });
+    if (args.privateCa)
+      this.privateCaRelease = this.privateCaIssuer(name, args, args.privateCa, tags, k8sOpts);
+    this.registerOutputs({ release: this.release, privateCaRelease: this.privateCaRelease });
+  }
+
+  /**
+   * The aws-privateca-issuer release after cert-manager's (its CertificateRequests need cert-manager's
+   * CRDs and approver), its Pod Identity role limited to the one CA, and the `AWSPCAClusterIssuer`
+   * once the release has installed the issuer's CRDs.
+   */
+  private privateCaIssuer(
+    name: string,
+    args: CertManagerArgs,
+    privateCa: PrivateCaArgs,
+    tags: Record<string, string>,
+    k8sOpts: { parent: pulumi.Resource; provider: k8s.Provider },
+  ): k8s.helm.v3.Release {
+    const resourceName = `${name}-aws-privateca-issuer`;
+    const role = podIdentityRole(
+      resourceName,
+      `${args.clusterName}: aws-privateca-issuer issues from one AWS Private CA (EKS Pod Identity)`,
+      tags,
+      { parent: this },
+    );
+    const policy = new aws.iam.RolePolicy(
+      resourceName,
+      { role: role.name, policy: JSON.stringify(privateCaIssuerPolicy(privateCa.arn)) },
+      { parent: this },
+    );
+    const association = podIdentityAssociation(
+      resourceName,
+      {
+        clusterName: args.eksClusterName,
+        namespace: privateCaIssuerDefaults.namespace,
+        serviceAccount: privateCaIssuerDefaults.serviceAccount,
+        roleArn: role.arn,
+        tags,
+      },
+      { parent: this, dependsOn: [policy] },
+    );
+    const chart = privateCaIssuerChart(args.kubernetesVersion);
+    const issuerRelease = release(
+      resourceName,
+      chart,
+      privateCaIssuerDefaults.namespace,
+      privateCaIssuerValues({ version: chart.version, production: args.production ?? false }),
+      { ...k8sOpts, dependsOn: [this.release, association] },
+    );
+    new k8s.apiextensions.CustomResource(
+      `${resourceName}-issuer`,
+      {
+        apiVersion: "awspca.cert-manager.io/v1beta1",
+        kind: "AWSPCAClusterIssuer",
+        metadata: { name: privateCa.issuerName ?? privateCaIssuerDefaults.issuerName },
+        spec: privateCaClusterIssuerSpec(privateCa.arn),
+      },
+      { ...k8sOpts, dependsOn: [issuerRelease] },
+    );
+    return issuerRelease;
   }
 
   /** The controller's Pod Identity role for Route 53 and its association. */

@@ -1034,6 +1034,7 @@ export function noNakedPods(): ResourceValidationPolicy {
 /** Kinds that are not namespaced (built-in plus common cluster-scoped custom resources). */
 const clusterScopedKinds: readonly string[] = [
   "APIService",
+  "AWSPCAClusterIssuer",
   "CertificateSigningRequest",
   "ComponentStatus",
   "CSIDriver",

@@ -698,6 +698,14 @@ describe("kubernetes workload policies", () => {
         { type: "kubernetes:core/v1:Service", props: { metadata: { name: "web", namespace: "default" } } },
         /Service "default\/web" sets metadata\.namespace "default"/,
       );
+      await assertFires(
+        noDefaultNamespace(),
+        {
+          type: "kubernetes:awspca.cert-manager.io/v1beta1:AWSPCAIssuer",
+          props: { metadata: { name: "team-ca" }, spec: {} },
+        },
+        /AWSPCAIssuer "team-ca" has no metadata\.namespace, so it lands in default/,
+      );
     });
     it("fires on a Helm release without a namespace", async () => {
       await assertFires(
@@ -730,6 +738,10 @@ describe("kubernetes workload policies", () => {
       await assertQuiet(noDefaultNamespace(), {
         type: "kubernetes:helm.sh/v3:Release",
         props: { chart: "redis", namespace: "cache" },
+      });
+      await assertQuiet(noDefaultNamespace(), {
+        type: "kubernetes:awspca.cert-manager.io/v1beta1:AWSPCAClusterIssuer",
+        props: { metadata: { name: "aws-private-ca" }, spec: { arn: "arn:aws:acm-pca:..." } },
       });
       await assertQuiet(noDefaultNamespace(), {
         type: "kubernetes:karpenter.sh/v1:NodePool",
