@@ -2,6 +2,7 @@
  * The cert-manager capability: its config slice (`platform:certManager`) and the function that
  * builds components/cert-manager from it. docs/cert-manager.md explains it.
  */
+import type { Resource } from "@pulumi/pulumi";
 import { z } from "zod";
 import { CertManager } from "../components/cert-manager";
 import type { CoreConfig } from "./core";
@@ -54,8 +55,12 @@ export const certManagerSchema = {
 /** What this capability reads of a stack's configuration: the core keys and its own. */
 type StackConfig = CoreConfig & SectionOf<typeof certManagerSchema>;
 
-/** Builds cert-manager on the stack's cluster when enabled. */
-export function buildCertManager(config: StackConfig, foundation: Foundation): CertManager | undefined {
+/** Builds cert-manager on the stack's cluster when enabled (scraped by `prometheusStack`'s Prometheus). */
+export function buildCertManager(
+  config: StackConfig,
+  foundation: Foundation,
+  prometheusStack?: Resource,
+): CertManager | undefined {
   if (!(config.certManager.enabled ?? config.production)) return undefined;
   return new CertManager(config.stack, {
     clusterName: config.clusterName,
@@ -66,5 +71,6 @@ export function buildCertManager(config: StackConfig, foundation: Foundation): C
     provider: foundation.provider,
     production: config.production,
     tags: foundation.tags,
+    prometheusStack,
   });
 }
