@@ -77,7 +77,7 @@ const alertingConfigSchema = z.preprocess(
       receivers: z.array(receiverSchema).default([]),
       /** Receiver of what no other route takes. @default the first receiver */
       defaultReceiver: kubernetesName().optional(),
-      /** The platform's PrometheusRule (Flux, certificates, backups) and the Flux PodMonitor. @default true */
+      /** The platform's PrometheusRule (Flux, certificates, backups). @default true */
       platformRules: boolean().default(true),
     })
     .strict(),

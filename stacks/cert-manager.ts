@@ -2,6 +2,7 @@
  * The cert-manager capability: its config slice (`platform:certManager`) and the function that
  * builds components/cert-manager from it. docs/cert-manager.md explains it.
  */
+import type { Resource } from "@pulumi/pulumi";
 import { z } from "zod";
 import { CertManager, PRIVATE_CA_ARN, privateCaIssuerDefaults } from "../components/cert-manager";
 import type { CoreConfig } from "./core";
@@ -85,8 +86,12 @@ export function certManagerChecks(config: Pick<StackConfig, "certManager" | "pro
   }
 }
 
-/** Builds cert-manager on the stack's cluster when enabled. */
-export function buildCertManager(config: StackConfig, foundation: Foundation): CertManager | undefined {
+/** Builds cert-manager on the stack's cluster when enabled (scraped by `prometheusStack`'s Prometheus). */
+export function buildCertManager(
+  config: StackConfig,
+  foundation: Foundation,
+  prometheusStack?: Resource,
+): CertManager | undefined {
   if (!certManagerOn(config)) return undefined;
   return new CertManager(config.stack, {
     clusterName: config.clusterName,
@@ -98,5 +103,6 @@ export function buildCertManager(config: StackConfig, foundation: Foundation): C
     provider: foundation.provider,
     production: config.production,
     tags: foundation.tags,
+    prometheusStack,
   });
 }

@@ -388,11 +388,13 @@ export function capabilityFacts(efsFileSystemId: pulumi.Input<string>, hub: HubE
  * The hub: its Flux identity (IAM role + Pod Identity association for kustomize-controller), then
  * Flux syncing `gitPath`, with the facts ConfigMap.
  * @param facts Facts from other areas (hub endpoints, role ARNs); see PLATFORM_FACT_KEYS.
+ * @param prometheusStack The hub's kube-prometheus-stack release: Flux's PodMonitor waits for its CRDs.
  */
 export function buildGitOpsHub(
   config: GitOpsStackConfig,
   foundation: Foundation,
   facts: PlatformFacts = {},
+  prometheusStack?: pulumi.Resource,
 ): GitOpsHubOutputs & GitOpsInstall {
   const git = gitSource(config);
   const { cluster } = foundation;
@@ -415,6 +417,7 @@ export function buildGitOpsHub(
       supersededKustomizations: supersededKustomizations(config),
       infrastructureNamespaces: config.gitops.infrastructureNamespaces,
       controllerDependsOn: [identity.association],
+      prometheusStack,
     },
     { dependsOn: [cluster] },
   );
@@ -430,12 +433,14 @@ export function buildGitOpsHub(
  * entry for the hub's Flux role on the spoke; ConfigMap + baseline Kustomization in the hub's
  * flux-system, through a provider built from the hub's name, endpoint and CA).
  * @param facts Facts from other areas (hub endpoints, role ARNs); see PLATFORM_FACT_KEYS.
+ * @param prometheusStack The spoke's kube-prometheus-stack (agent) release: Flux's PodMonitor waits for its CRDs.
  */
 export function buildGitOpsSpoke(
   config: GitOpsStackConfig,
   foundation: Foundation,
   hub: GitOpsHubView,
   facts: PlatformFacts = {},
+  prometheusStack?: pulumi.Resource,
 ): GitOpsSpokeOutputs & GitOpsInstall {
   const git = gitSource(config);
   const { cluster } = foundation;
@@ -449,6 +454,7 @@ export function buildGitOpsSpoke(
       crossNamespaceRefs: config.gitops.crossNamespaceRefs,
       supersededKustomizations: supersededKustomizations(config),
       infrastructureNamespaces: config.gitops.infrastructureNamespaces,
+      prometheusStack,
     },
     { dependsOn: [cluster] },
   );

@@ -30,7 +30,6 @@ export async function hubStack(config: PlatformConfig): Promise<HubOutputs> {
   const transit = buildTransitHub(config, foundation);
   const karpenter = buildKarpenter(config, foundation);
   buildRegistry(config, foundation, karpenter);
-  buildCertManager(config, foundation);
   buildExternalDns(config, foundation);
   const loadBalancerController = buildLoadBalancerController(config, foundation);
   const { storage: storageInstall, ...storage } = buildStorage(config, foundation);
@@ -40,6 +39,8 @@ export async function hubStack(config: PlatformConfig): Promise<HubOutputs> {
     [storageInstall],
     loadBalancerController ? [loadBalancerController.release] : [],
   );
+  // Add-ons with a ServiceMonitor/PodMonitor come after the Prometheus stack (its CRDs define them).
+  buildCertManager(config, foundation, prometheusStack);
   buildAlertingHub(config, foundation, prometheusStack);
   const tracing = buildTracingHub(config, foundation, observability.hubEndpointsSecurityGroupId, [
     storageInstall,
@@ -48,13 +49,14 @@ export async function hubStack(config: PlatformConfig): Promise<HubOutputs> {
     config,
     foundation,
     capabilityFacts(storage.efsFileSystemId, observability),
+    prometheusStack,
   );
   const { organizations, ...tenancy } = buildTenancy(config, foundation, {
     fluxDependsOn: [flux],
     traceCollector: tracingEnabled(config) ? traceCollectorPeer : undefined,
   });
   buildExternalSecrets(config, foundation, organizations);
-  buildVelero(config, foundation, storageInstall.key.arn, organizations);
+  buildVelero(config, foundation, storageInstall.key.arn, organizations, prometheusStack);
   // Deployments run inside the hub VPC: they reach the private API of the hub and, over the Transit
   // Gateway, of every spoke (docs/ci-and-deployments.md).
   const runner = new DeploymentRunner(`${config.stack}-runner`, {

@@ -200,7 +200,7 @@ export function buildObservabilitySpoke(
   foundation: Foundation,
   hub: SpokeHubView,
   storageDependsOn: pulumi.Resource[] = [],
-): ObservabilitySpokeOutputs {
+): ObservabilitySpokeOutputs & { readonly prometheusStack: pulumi.Resource } {
   const hubProvider = kubernetesProvider(
     `${config.stack}-hub-k8s-telemetry`,
     pulumi
@@ -226,5 +226,5 @@ export function buildObservabilitySpoke(
     remoteWriteUsername: identity.remoteWriteUsername,
     remoteWritePassword: identity.remoteWritePassword,
   });
-  return { logIndexPrefix: spoke.logIndexPrefix };
+  return { logIndexPrefix: spoke.logIndexPrefix, prometheusStack: spoke.prometheusStack };
 }

@@ -87,24 +87,28 @@ export async function spokeStack(config: PlatformConfig): Promise<SpokeOutputs> 
   };
   const karpenter = buildKarpenter(config, foundation);
   buildRegistry(config, foundation, karpenter);
-  buildCertManager(config, foundation);
   buildExternalDns(config, foundation);
   buildLoadBalancerController(config, foundation);
   const { storage: storageInstall, ...storage } = buildStorage(config, foundation);
-  const observability = buildObservabilitySpoke(config, foundation, hub, [storageInstall]);
+  const { prometheusStack, ...observability } = buildObservabilitySpoke(config, foundation, hub, [
+    storageInstall,
+  ]);
+  // Add-ons with a ServiceMonitor/PodMonitor come after the Prometheus agent (its CRDs define them).
+  buildCertManager(config, foundation, prometheusStack);
   buildTracingSpoke(config, foundation, hub, tracingHub);
   const { flux, ...gitops } = buildGitOpsSpoke(
     config,
     foundation,
     hub,
     capabilityFacts(storage.efsFileSystemId, hub),
+    prometheusStack,
   );
   const { organizations, ...tenancy } = buildTenancy(config, foundation, {
     fluxDependsOn: [flux],
     traceCollector: tracingEnabled(config) ? traceCollectorPeer : undefined,
   });
   buildExternalSecrets(config, foundation, organizations);
-  buildVelero(config, foundation, storageInstall.key.arn, organizations);
+  buildVelero(config, foundation, storageInstall.key.arn, organizations, prometheusStack);
   return {
     role: "spoke",
     hubStackReference: config.hubStackReference!,

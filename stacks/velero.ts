@@ -68,12 +68,14 @@ export function veleroSchedules(config: Pick<StackConfig, "velero" | "organizati
  * Builds Velero on the stack's cluster when enabled.
  * @param keyArn The storage KMS key (the cluster's volumes; also the bucket's key).
  * @param organizations The tenant organizations: each Schedule waits for its namespace.
+ * @param prometheusStack The cluster's kube-prometheus-stack release: Velero's ServiceMonitor waits for its CRDs.
  */
 export function buildVelero(
   config: StackConfig,
   foundation: Foundation,
   keyArn: pulumi.Input<string>,
   organizations: readonly Organization[],
+  prometheusStack?: pulumi.Resource,
 ): Velero | undefined {
   if (!veleroEnabled(config)) return undefined;
   return new Velero(config.stack, {
@@ -89,5 +91,6 @@ export function buildVelero(
     provider: foundation.provider,
     protect: config.production,
     tags: foundation.tags,
+    prometheusStack,
   });
 }

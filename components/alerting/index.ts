@@ -1,6 +1,7 @@
 /**
  * The alerting capability's resources on the hub: the platform's PrometheusRule (Flux,
- * certificates, backups) and a PodMonitor that lets Prometheus scrape the hub's Flux controllers.
+ * certificates, backups), evaluated over every cluster's series. What feeds it is scraped on each
+ * cluster by the add-ons' own monitors (docs/alerting.md, "What each alert reads").
  * Receivers and routing are Alertmanager configuration (values.ts), rendered by components/observability.
  * https://prometheus-operator.dev/docs/developer/alerting/
  */
@@ -16,11 +17,11 @@ export interface PlatformAlertRulesArgs {
   readonly provider: k8s.Provider;
   /** Namespace of kube-prometheus-stack. @default "monitoring" */
   readonly namespace?: string;
-  /** The kube-prometheus-stack release (its CRDs define PrometheusRule and PodMonitor). */
+  /** The kube-prometheus-stack release (its CRDs define PrometheusRule). */
   readonly prometheusStack: pulumi.Resource;
 }
 
-/** The platform's alert rules and the Flux PodMonitor, evaluated by the hub's Prometheus over every cluster's series. */
+/** The platform's alert rules, evaluated by the hub's Prometheus over every cluster's series. */
 export class PlatformAlertRules extends pulumi.ComponentResource {
   constructor(name: string, args: PlatformAlertRulesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:alerting:PlatformAlertRules", name, {}, opts);
@@ -34,35 +35,6 @@ export class PlatformAlertRules extends pulumi.ComponentResource {
         kind: "PrometheusRule",
         metadata: { name: "platform-alerts", namespace, labels },
         spec: { groups: platformAlertGroups() },
-      },
-      k8sOpts,
-    );
-    // Flux's controllers serve gotk_* metrics on their http-prom port (8080).
-    // https://fluxcd.io/flux/monitoring/metrics/
-    new k8s.apiextensions.CustomResource(
-      `${name}-flux-podmonitor`,
-      {
-        apiVersion: "monitoring.coreos.com/v1",
-        kind: "PodMonitor",
-        metadata: { name: "flux-system", namespace, labels },
-        spec: {
-          namespaceSelector: { matchNames: ["flux-system"] },
-          selector: {
-            matchExpressions: [
-              {
-                key: "app",
-                operator: "In",
-                values: [
-                  "helm-controller",
-                  "source-controller",
-                  "kustomize-controller",
-                  "notification-controller",
-                ],
-              },
-            ],
-          },
-          podMetricsEndpoints: [{ port: "http-prom" }],
-        },
       },
       k8sOpts,
     );

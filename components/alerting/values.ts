@@ -156,11 +156,20 @@ export interface AlertRule {
 }
 
 /**
+ * The cluster an alert is about, in an annotation: the `cluster` label of a spoke's series (its agent's
+ * external label, kept by remote write), else the hub's external label (the hub's own series are stored
+ * without it; Prometheus adds it to the alert only after templating).
+ * https://prometheus.io/docs/prometheus/latest/configuration/template_reference/
+ */
+const cluster = "{{ or $labels.cluster $externalLabels.cluster }}";
+
+/**
  * The platform's own alert rules, added to kube-prometheus-stack's default rules (which already
  * cover nodes, crash-looping pods and filling volumes: KubeNodeNotReady, KubePodCrashLooping,
  * KubePersistentVolumeFillingUp, ...). Metric names are the exporters' own:
- * Flux `gotk_reconcile_condition` (https://fluxcd.io/flux/monitoring/metrics/) and kube-state-metrics'
- * `gotk_resource_info` (flux2-monitoring-example), cert-manager
+ * kube-state-metrics' `gotk_resource_info` for Flux objects (custom resource state configured by
+ * components/observability/flux-metrics.ts, as in flux2-monitoring-example; the controllers no longer
+ * export `gotk_reconcile_condition`, https://fluxcd.io/flux/monitoring/metrics/), cert-manager
  * `certmanager_certificate_expiration_timestamp_seconds` / `certmanager_certificate_ready_status`
  * (https://cert-manager.io/docs/devops-tips/prometheus-metrics/), Velero
  * `velero_backup_failure_total` / `velero_backup_last_successful_timestamp`.
@@ -172,13 +181,12 @@ export function platformAlertGroups(): { name: string; rules: AlertRule[] }[] {
       rules: [
         {
           alert: "FluxReconciliationFailing",
-          expr: 'max by (cluster, namespace, name, kind) (gotk_reconcile_condition{type="Ready",status="False"}) == 1 or max by (cluster, exported_namespace, name, customresource_kind) (gotk_resource_info{ready="False"}) == 1',
+          expr: 'max by (cluster, exported_namespace, name, customresource_kind) (gotk_resource_info{ready="False",suspended!="true"}) == 1',
           for: "15m",
           labels: { severity: "warning" },
           annotations: {
             summary: "A Flux object has not been Ready for 15 minutes.",
-            description:
-              "{{ $labels.kind }}{{ $labels.customresource_kind }} {{ $labels.namespace }}{{ $labels.exported_namespace }}/{{ $labels.name }} on {{ $labels.cluster }} fails to reconcile: flux get all -A.",
+            description: `{{ $labels.customresource_kind }} {{ $labels.exported_namespace }}/{{ $labels.name }} on ${cluster} fails to reconcile: flux get all -A.`,
           },
         },
       ],
@@ -193,8 +201,7 @@ export function platformAlertGroups(): { name: string; rules: AlertRule[] }[] {
           labels: { severity: "warning" },
           annotations: {
             summary: "A certificate expires within 14 days and has not been renewed.",
-            description:
-              "Certificate {{ $labels.namespace }}/{{ $labels.name }} on {{ $labels.cluster }} expires in {{ $value | humanizeDuration }}.",
+            description: `Certificate {{ $labels.namespace }}/{{ $labels.name }} on ${cluster} expires in {{ $value | humanizeDuration }}.`,
           },
         },
         {
@@ -204,8 +211,7 @@ export function platformAlertGroups(): { name: string; rules: AlertRule[] }[] {
           labels: { severity: "critical" },
           annotations: {
             summary: "A certificate expires within 3 days.",
-            description:
-              "Certificate {{ $labels.namespace }}/{{ $labels.name }} on {{ $labels.cluster }} expires in {{ $value | humanizeDuration }}: kubectl describe certificate.",
+            description: `Certificate {{ $labels.namespace }}/{{ $labels.name }} on ${cluster} expires in {{ $value | humanizeDuration }}: kubectl describe certificate.`,
           },
         },
         {
@@ -215,8 +221,7 @@ export function platformAlertGroups(): { name: string; rules: AlertRule[] }[] {
           labels: { severity: "warning" },
           annotations: {
             summary: "A certificate has not been Ready for 30 minutes.",
-            description:
-              "Certificate {{ $labels.namespace }}/{{ $labels.name }} on {{ $labels.cluster }} is not Ready.",
+            description: `Certificate {{ $labels.namespace }}/{{ $labels.name }} on ${cluster} is not Ready.`,
           },
         },
       ],
@@ -231,8 +236,7 @@ export function platformAlertGroups(): { name: string; rules: AlertRule[] }[] {
           labels: { severity: "critical" },
           annotations: {
             summary: "A Velero backup failed in the last hour.",
-            description:
-              "Schedule {{ $labels.schedule }} on {{ $labels.cluster }} failed: velero backup get.",
+            description: `Schedule {{ $labels.schedule }} on ${cluster} failed: velero backup get.`,
           },
         },
         {
@@ -242,8 +246,7 @@ export function platformAlertGroups(): { name: string; rules: AlertRule[] }[] {
           labels: { severity: "warning" },
           annotations: {
             summary: "A Velero backup partially failed in the last hour.",
-            description:
-              "Schedule {{ $labels.schedule }} on {{ $labels.cluster }} partially failed: velero backup describe.",
+            description: `Schedule {{ $labels.schedule }} on ${cluster} partially failed: velero backup describe.`,
           },
         },
         {
@@ -253,8 +256,7 @@ export function platformAlertGroups(): { name: string; rules: AlertRule[] }[] {
           labels: { severity: "warning" },
           annotations: {
             summary: "No successful Velero backup for 36 hours.",
-            description:
-              "Schedule {{ $labels.schedule }} on {{ $labels.cluster }} last succeeded {{ $value | humanizeDuration }} ago.",
+            description: `Schedule {{ $labels.schedule }} on ${cluster} last succeeded {{ $value | humanizeDuration }} ago.`,
           },
         },
       ],

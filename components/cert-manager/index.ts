@@ -68,6 +68,8 @@ export interface CertManagerArgs {
   readonly production?: boolean;
   /** Tags for every AWS resource, merged last. @default {} */
   readonly tags?: Record<string, string>;
+  /** The cluster's kube-prometheus-stack release: turns the chart's ServiceMonitor on; the release waits for its CRDs. @default none */
+  readonly prometheusStack?: pulumi.Resource;
 }
 
 /** cert-manager on one cluster. */
@@ -84,13 +86,13 @@ export class CertManager extends pulumi.ComponentResource {
     const resourceName = `${name}-cert-manager`;
     const k8sOpts = { parent: this, provider: args.provider };
     const namespace = addonNamespace(resourceName, certManagerDefaults.namespace, "restricted", k8sOpts);
-    const dependsOn: pulumi.Resource[] = [namespace];
+    const dependsOn: pulumi.Resource[] = [namespace, ...(args.prometheusStack ? [args.prometheusStack] : [])];
     if (args.acme) dependsOn.push(this.route53Identity(resourceName, args, args.acme.hostedZones, tags));
     this.release = release(
       resourceName,
       chart,
       certManagerDefaults.namespace,
-      certManagerValues({ production: args.production ?? false }),
+      certManagerValues({ production: args.production ?? false, serviceMonitor: !!args.prometheusStack }),
       { ...k8sOpts, dependsOn },
     );
     if (args.acme) {

@@ -81,7 +81,11 @@ export function certManagerPolicy(partition: string, zones: readonly HostedZone[
 }
 
 /** Values of the cert-manager chart: CRDs kept on uninstall, on the system nodes, HA in production. */
-export function certManagerValues(args: { production: boolean }): Record<string, unknown> {
+export function certManagerValues(args: {
+  production: boolean;
+  /** The chart's ServiceMonitor (`prometheus.servicemonitor`). @default false */
+  serviceMonitor?: boolean;
+}): Record<string, unknown> {
   const replicas = replicasFor(args.production);
   const tolerations = [{ key: "CriticalAddonsOnly", operator: "Exists" }];
   return {
@@ -94,6 +98,7 @@ export function certManagerValues(args: { production: boolean }): Record<string,
     webhook: { replicaCount: replicas, podDisruptionBudget: { enabled: replicas > 1 }, tolerations },
     cainjector: { replicaCount: replicas, podDisruptionBudget: { enabled: replicas > 1 }, tolerations },
     startupapicheck: { tolerations },
+    prometheus: { enabled: true, servicemonitor: { enabled: args.serviceMonitor ?? false } },
   };
 }
 

@@ -69,6 +69,13 @@ export interface FluxArgs {
   /** Resources the controllers must wait for (e.g. the Pod Identity association of kustomize-controller). @default [] */
   readonly controllerDependsOn?: pulumi.Input<pulumi.Resource>[];
   /**
+   * The cluster's kube-prometheus-stack release. When set, the chart's own PodMonitor is on
+   * (`prometheus.podMonitor.create`: the controllers' `http-prom` port) and the release waits for
+   * that release, whose CRDs define PodMonitor. https://fluxcd.io/flux/monitoring/metrics/
+   * @default none (no PodMonitor)
+   */
+  readonly prometheusStack?: pulumi.Resource;
+  /**
    * Names of Flux Kustomizations (namespace flux-system) the repository declares and a platform
    * Kustomization replaces (a tenant environment's `repositoryKustomization`): the root sync drops
    * them. @default []
@@ -137,10 +144,13 @@ const fluxDefaults = {
  * Values of the flux2 chart: multi-tenancy lockdown on (`--no-cross-namespace-refs`,
  * `--default-service-account=default` through `multitenancy`, `--no-remote-bases` added to
  * kustomize-controller), controllers keep cluster-admin for the platform's own Kustomizations
- * (`multitenancy.privileged`), image automation off, resource requests and limits set.
+ * (`multitenancy.privileged`), image automation off, resource requests and limits set, the chart's
+ * PodMonitor on when `podMonitor` (the kube-prometheus-stack CRDs must exist).
  * https://fluxcd.io/flux/installation/configuration/multitenancy/
  */
-export function fluxHelmValues(options: { crossNamespaceRefs?: boolean } = {}): Record<string, unknown> {
+export function fluxHelmValues(
+  options: { crossNamespaceRefs?: boolean; podMonitor?: boolean } = {},
+): Record<string, unknown> {
   const crossNamespaceRefs = options.crossNamespaceRefs ?? false;
   const r = fluxDefaults.resources;
   // The chart sets --no-cross-namespace-refs=true with multitenancy.enabled; a later flag wins.
@@ -164,6 +174,7 @@ export function fluxHelmValues(options: { crossNamespaceRefs?: boolean } = {}): 
     },
     imageAutomationController: { create: false },
     imageReflectionController: { create: false },
+    prometheus: { podMonitor: { create: options.podMonitor ?? false } },
   };
 }
 
@@ -462,9 +473,20 @@ export class Flux extends pulumi.ComponentResource {
         createNamespace: false,
         atomic: true,
         timeout: fluxDefaults.timeoutSeconds,
-        values: fluxHelmValues({ crossNamespaceRefs: args.crossNamespaceRefs }),
+        values: fluxHelmValues({
+          crossNamespaceRefs: args.crossNamespaceRefs,
+          podMonitor: args.prometheusStack !== undefined,
+        }),
       },
-      { parent: this, provider, dependsOn: [this.namespace, ...(args.controllerDependsOn ?? [])] },
+      {
+        parent: this,
+        provider,
+        dependsOn: [
+          this.namespace,
+          ...(args.controllerDependsOn ?? []),
+          ...(args.prometheusStack ? [args.prometheusStack] : []),
+        ],
+      },
     );
 
     this.facts = new k8s.core.v1.ConfigMap(

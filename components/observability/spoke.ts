@@ -57,6 +57,8 @@ export interface ObservabilitySpokeArgs {
 export class ObservabilitySpoke extends pulumi.ComponentResource {
   /** Index prefix of this cluster's container logs on the hub (`k8s-<cluster>`). */
   public readonly logIndexPrefix: string;
+  /** The kube-prometheus-stack (agent) release: its CRDs define the add-ons' PodMonitors and ServiceMonitors. */
+  public readonly prometheusStack: k8s.helm.v3.Release;
 
   constructor(name: string, args: ObservabilitySpokeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:observability:ObservabilitySpoke", name, {}, opts);
@@ -83,7 +85,7 @@ export class ObservabilitySpoke extends pulumi.ComponentResource {
       }),
       secret("telemetry-ca", monitoring, remoteWriteSecrets.ca, { "ca.crt": args.telemetryCaCertificate }),
     ];
-    release(
+    this.prometheusStack = release(
       `${name}-prometheus-agent`,
       versions.kubePrometheusStack,
       namespaces.monitoring,

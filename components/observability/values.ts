@@ -7,6 +7,7 @@
 import { stringify } from "yaml";
 import { replicasFor, restrictedContainer } from "../shared/kubernetes";
 import { alertmanagerConfig, receiverUrlsSecret, type AlertReceiver } from "../alerting/values";
+import { fluxKubeStateMetricsValues } from "./flux-metrics";
 
 /** Namespaces (shared names, see docs/CONVENTIONS). */
 export const namespaces = { monitoring: "monitoring", logging: "logging" } as const;
@@ -155,7 +156,8 @@ export function hubPrometheusStackValues(args: HubPrometheusValuesArgs): Record<
     crds: { enabled: true },
     defaultRules: { create: true },
     prometheusOperator: { resources: resourceDefaults.prometheusOperator },
-    "kube-state-metrics": { resources: resourceDefaults.kubeStateMetrics },
+    // Flux objects' state as gotk_resource_info (FluxReconciliationFailing reads it).
+    "kube-state-metrics": { resources: resourceDefaults.kubeStateMetrics, ...fluxKubeStateMetricsValues() },
     "prometheus-node-exporter": { resources: resourceDefaults.nodeExporter },
     prometheus: {
       agentMode: false,
@@ -272,7 +274,8 @@ export function spokePrometheusAgentValues(args: SpokePrometheusValuesArgs): Rec
     alertmanager: { enabled: false },
     grafana: { enabled: false },
     prometheusOperator: { resources: resourceDefaults.prometheusOperator },
-    "kube-state-metrics": { resources: resourceDefaults.kubeStateMetrics },
+    // Flux objects' state as gotk_resource_info (FluxReconciliationFailing reads it).
+    "kube-state-metrics": { resources: resourceDefaults.kubeStateMetrics, ...fluxKubeStateMetricsValues() },
     "prometheus-node-exporter": { resources: resourceDefaults.nodeExporter },
     prometheus: {
       agentMode: true,

@@ -53,6 +53,11 @@ export interface VeleroArgs {
   readonly protect?: boolean;
   /** Tags for every AWS resource, merged last. @default {} */
   readonly tags?: Record<string, string>;
+  /**
+   * The cluster's kube-prometheus-stack release: turns the chart's ServiceMonitor on
+   * (`velero_backup_*` metrics) and the release waits for it (its CRDs). @default none
+   */
+  readonly prometheusStack?: pulumi.Resource;
 }
 
 /** Velero on one cluster, with its bucket and Pod Identity role. */
@@ -123,9 +128,13 @@ export class Velero extends pulumi.ComponentResource {
           keyArn,
           awsPluginImage: pinned.awsPluginImage,
           clusterName: args.clusterName,
+          serviceMonitor: args.prometheusStack !== undefined,
         }),
       ),
-      { ...k8sOpts, dependsOn: [namespace, association] },
+      {
+        ...k8sOpts,
+        dependsOn: [namespace, association, ...(args.prometheusStack ? [args.prometheusStack] : [])],
+      },
     );
     for (const schedule of args.schedules) {
       const namespace = args.namespaceResources?.get(schedule.namespace);

@@ -203,6 +203,8 @@ export function veleroValues(args: {
   keyArn: string;
   awsPluginImage: string;
   clusterName: string;
+  /** The chart's ServiceMonitor on the server's `http-monitoring` port (needs the Prometheus Operator CRDs). @default false */
+  serviceMonitor?: boolean;
 }): Record<string, unknown> {
   return {
     initContainers: [
@@ -243,5 +245,7 @@ export function veleroValues(args: {
     containerSecurityContext: restrictedContainer,
     tolerations: [{ key: "CriticalAddonsOnly", operator: "Exists" }],
     deployNodeAgent: false,
+    // Rendered unconditionally (no autodetect): the release waits for the CRDs instead of racing them.
+    metrics: { enabled: true, serviceMonitor: { enabled: args.serviceMonitor ?? false, autodetect: false } },
   };
 }
