@@ -12,6 +12,7 @@ import {
   readFileSync,
   readdirSync,
   rmSync,
+  utimesSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -329,18 +330,29 @@ describe("plan command line input", function () {
     const bundles = () =>
       existsSync(cache) ? readdirSync(cache).filter((f) => /^plan-.*\.js$/.test(f)) : [];
     for (const file of bundles()) rmSync(path.join(cache, file));
-    // Entries kept for earlier sources, which a rebuild removes (the cache does not grow).
+    // Entries a rebuild removes (hub outputs of other sources, a parsed file older than a week, a
+    // partial file) and one it keeps (a recent parsed file): the cache does not grow.
     mkdirSync(cache, { recursive: true });
-    const stale = ["hub-0123456789abcdef0123456789abcdef.json", "yaml-0123456789abcdef0123456789abcdef.json"];
-    for (const file of stale) writeFileSync(path.join(cache, file), "{}");
+    const stale = [
+      "outputs-0000000000000000-hub-0123456789abcdef0123456789abcdef.json",
+      "hub-0123456789abcdef0123456789abcdef.json",
+      "yaml-00000000000000000000000000000000.json",
+      "yaml-11111111111111111111111111111111.json.123.tmp",
+    ];
+    const recent = "yaml-22222222222222222222222222222222.json";
+    for (const file of [...stale, recent]) writeFileSync(path.join(cache, file), "{}");
+    const eightDaysAgo = new Date(Date.now() - 8 * 24 * 3600 * 1000);
+    utimesSync(path.join(cache, stale[2]), eightDaysAgo, eightDaysAgo);
     // --help ends right after the build: an esbuild process left behind would still be there.
     const run = await runPiped(["--help"], { PLAN_BENCH: "1" });
     assert.equal(run.status, 0, run.stderr);
     assert.deepEqual(
       stale.filter((file) => existsSync(path.join(cache, file))),
       [],
-      "a rebuild removes hub outputs and parsed files kept for earlier sources",
+      "a rebuild removes hub outputs of other sources, old parsed files and partial files",
     );
+    assert.ok(existsSync(path.join(cache, recent)), "a recent parsed file stays");
+    rmSync(path.join(cache, recent));
     if (/child-processes=-1/.test(run.stderr)) this.skip(); // no /proc to count them
     assert.equal(bundles().length, 1, "the bundle was rebuilt");
     assert.match(run.stderr, /child-processes=0$/m);

@@ -53,13 +53,16 @@ function build() {
     else process.env.ESBUILD_WORKER_THREADS = workerThreads;
   }
   fs.mkdirSync(cacheDir, { recursive: true });
-  // Bundles of other sources (and partial files a killed build left); this one is replaced by rename.
-  // Hub outputs kept for other sources can no longer be read (their key holds the source hash), and
-  // parsed stack files are cheap to parse again: both go too, so the cache does not grow.
-  for (const old of fs
-    .readdirSync(cacheDir)
-    .filter((f) => /^(plan-.*\.(js|tmp)|(hub|yaml)-.*\.json|.*\.tmp)$/.test(f)))
-    if (old !== path.basename(bundle)) fs.rmSync(path.join(cacheDir, old), { force: true });
+  // Bundles and hub outputs (`outputs-<source hash>-...`) of other sources, which nothing reads any
+  // more, parsed stack files (`yaml-...`) older than a week, which are cheap to parse again, and
+  // partial files a killed run left: the cache does not grow. This bundle is replaced by rename.
+  const weekAgo = Date.now() - 7 * 24 * 3600 * 1000;
+  const keep = (file) =>
+    file === path.basename(bundle) ||
+    file.startsWith(`outputs-${sourceHash.slice(0, 16)}-`) ||
+    (/^yaml-[0-9a-f]+\.json$/.test(file) && fs.statSync(path.join(cacheDir, file)).mtimeMs > weekAgo);
+  for (const old of fs.readdirSync(cacheDir).filter((f) => /\.(js|json|tmp)$/.test(f)))
+    if (!keep(old)) fs.rmSync(path.join(cacheDir, old), { force: true });
   let result;
   try {
     result = esbuild.buildSync({

@@ -511,7 +511,9 @@ async function hubOutputs(
     for (const f of [path.join(root, "Pulumi.yaml"), path.join(root, `Pulumi.${hub}.yaml`)]) {
       hash.update(f).update(readFileSync(f));
     }
-    file = path.join(options.cache.dir, `${hub}-${hash.digest("hex").slice(0, 32)}.json`);
+    // Named after the sources first: the launcher removes entries of other sources when it rebuilds.
+    const name = `outputs-${options.cache.sourceHash.slice(0, 16)}-${hub}-${hash.digest("hex").slice(0, 32)}.json`;
+    file = path.join(options.cache.dir, name);
     if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
   }
   const outcome = await runUnderMocks(hub, { ...options, configOverrides: {}, secretOverrides: [] }, chain);
