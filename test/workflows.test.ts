@@ -307,6 +307,20 @@ describe("workflows: Node.js versions agree with package.json", () => {
   });
 });
 
+describe("npm run plan", () => {
+  const scripts = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).scripts as Record<
+    string,
+    string
+  >;
+
+  it("runs the launcher with Node options only, in the form npm run bench copies (tools/bench.ts)", () => {
+    assert.match(scripts.plan, /^node( --[\w-]+=\S+)* tools\/plan\/launch\.js$/);
+    // A first old-space size large enough for a plan: no full garbage collection of a growing heap
+    // before the policies run (about a tenth of a plan on the 2-core machine).
+    assert.match(scripts.plan, / --initial-old-space-size=256 /);
+  });
+});
+
 describe("test scripts: npm test and npm run test:plans together run every test file", () => {
   const readJson = (file: string) => JSON.parse(fs.readFileSync(path.join(root, file), "utf8"));
   const unit = readJson(".mocharc.json");

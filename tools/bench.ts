@@ -23,6 +23,16 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const ORGANIZATION_COUNTS = [4, 20, 50];
 const root = path.resolve(__dirname, "..");
 const launcher = path.join(root, "tools", "plan", "launch.js");
+/**
+ * The Node options `npm run plan` passes before the launcher (package.json's `plan` script, e.g.
+ * the initial old-space size): the bench runs the plan exactly as that command does.
+ */
+function planNodeOptions(script: string): string[] {
+  const match = /^node((?:\s+--[\w-]+(?:=\S+)?)*)\s+tools\/plan\/launch\.js$/.exec(script.trim());
+  if (!match)
+    throw new Error(`package.json's plan script is not "node [--options] tools/plan/launch.js": ${script}`);
+  return match[1].trim().split(/\s+/).filter(Boolean);
+}
 const bundleDir = path.join(root, "node_modules", ".cache", "platform-plan");
 
 interface Case {
@@ -95,7 +105,11 @@ function generatedSpokes(counts: number[]): { dir: string; stacks: Map<number, s
 const stackFiles = readdirSync(root)
   .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
   .filter((s): s is string => Boolean(s));
-const plan = (...args: string[]) => [launcher, ...args, "--json"];
+const nodeOptions = planNodeOptions(
+  (JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { scripts: { plan: string } }).scripts
+    .plan,
+);
+const plan = (...args: string[]) => [...nodeOptions, launcher, ...args, "--json"];
 const removeBundles = () => {
   for (const f of readdirSync(bundleDir).filter((name) => /^plan-.*\.js$/.test(name))) {
     rmSync(path.join(bundleDir, f));
