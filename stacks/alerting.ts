@@ -5,6 +5,7 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
+import { parseAddressList } from "email-addresses";
 import { z } from "zod";
 import { PlatformAlertRules } from "../components/alerting";
 import type { CoreConfig } from "./core";
@@ -100,7 +101,31 @@ export function alertingHasCredentials(value: unknown): boolean {
   return Array.isArray(receivers) && receivers.length > 0;
 }
 
-/** Cross-field rules: unique names, `null` reserved, defaultReceiver among the receivers. */
+/**
+ * The addresses of the e-mail receivers' `to` (an RFC 5322 address list, as Alertmanager reads it:
+ * `ops@example.com, Team <team@example.com>`), each once, in order. The storage capability
+ * subscribes them to its backup alerts topic (docs/backups.md).
+ * @throws ConfigError naming `platform:alerting.receivers[i].to` when it is not an address list.
+ */
+export function emailReceiverAddresses(config: Pick<AlertingStackConfig, "alerting">): string[] {
+  const addresses = new Map<string, string>();
+  config.alerting.receivers.forEach((r, i) => {
+    if (r.type !== "email") return;
+    const parsed = parseAddressList(r.to);
+    if (parsed === null || parsed.length === 0)
+      throw new ConfigError(
+        `${NAMESPACE}:alerting.receivers[${i}].to`,
+        "(secret, not shown)",
+        "a comma-separated list of e-mail addresses such as ops@example.com, Team <team@example.com>",
+      );
+    for (const mailbox of parsed.flatMap((a) => (a.type === "group" ? a.addresses : [a])))
+      if (!addresses.has(mailbox.address.toLowerCase()))
+        addresses.set(mailbox.address.toLowerCase(), mailbox.address);
+  });
+  return [...addresses.values()];
+}
+
+/** Cross-field rules: unique names, `null` reserved, defaultReceiver among the receivers, e-mail lists. */
 export function alertingChecks(config: Pick<AlertingStackConfig, "alerting">): void {
   const key = `${NAMESPACE}:alerting`;
   const seen = new Set<string>();
@@ -111,6 +136,7 @@ export function alertingChecks(config: Pick<AlertingStackConfig, "alerting">): v
       throw new ConfigError(`${key}.receivers[${i}].name`, r.name, "a receiver name used once");
     seen.add(r.name);
   });
+  emailReceiverAddresses(config);
   const d = config.alerting.defaultReceiver;
   if (d !== undefined && !seen.has(d))
     throw new ConfigError(

@@ -3,6 +3,7 @@
  * components/storage on every stack's cluster. docs/storage.md explains the classes, EFS and backups.
  */
 import { z } from "zod";
+import { emailReceiverAddresses, type alertingSchema } from "./alerting";
 import { backupCronProblem } from "./aws-catalog";
 import { ConfigError, NAMESPACE, group, integer, type SectionOf } from "./schema";
 import type { CoreConfig } from "./core";
@@ -81,8 +82,11 @@ export const storageSchema = {
   storage: group(storageSettingsSchema, "Storage: StorageClasses, EFS and AWS Backup (docs/storage.md)."),
 };
 
-/** What the storage capability reads of a stack's configuration: the core keys and its own. */
-type StorageStackConfig = CoreConfig & SectionOf<typeof storageSchema>;
+/**
+ * What the storage capability reads of a stack's configuration: the core keys, its own, and the
+ * alerting receivers (e-mail receivers are subscribed to the backup alerts topic).
+ */
+type StorageStackConfig = CoreConfig & SectionOf<typeof storageSchema> & SectionOf<typeof alertingSchema>;
 
 /** The storage settings with derived defaults resolved (what {@link buildStorage} passes on). */
 export interface StorageSettings {
@@ -129,6 +133,11 @@ export interface StorageOutputs {
   efsFileSystemId: pulumi.Output<string>;
   /** ARN of the AWS Backup vault holding the stack's recovery points. */
   backupVaultArn: pulumi.Output<string>;
+  /**
+   * ARN of the SNS topic that receives the vault's failed, aborted and expired backup and copy jobs
+   * (docs/backups.md): subscribe a team's address, chat or paging endpoint to it.
+   */
+  backupAlertsTopicArn: pulumi.Output<string>;
   /** Name of the default StorageClass (`gp3`). */
   defaultStorageClass: string;
   /** ARN of the customer KMS key of EBS volumes, EFS and backups. */
@@ -164,6 +173,7 @@ export function buildStorage(
     backupRetentionDays: settings.backupRetentionDays,
     backupCopyVaultArn: settings.backupCopyVaultArn,
     backupCopyRetentionDays: settings.backupCopyRetentionDays,
+    backupAlertEmails: emailReceiverAddresses(config),
     // The add-ons need running nodes and the Pod Identity agent: wait for the whole cluster.
     addonDependsOn: [cluster],
     protect: config.production,
@@ -173,6 +183,7 @@ export function buildStorage(
     storage,
     efsFileSystemId: storage.efsFileSystemId,
     backupVaultArn: storage.backupVaultArn,
+    backupAlertsTopicArn: storage.backupAlertsTopicArn,
     defaultStorageClass: storage.defaultStorageClass,
     storageKeyArn: storage.key.arn,
   };

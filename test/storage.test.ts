@@ -1,6 +1,7 @@
 /**
  * Storage: CSI add-ons with Pod Identity, encrypted EFS reachable only from the nodes, the three
- * StorageClasses, EBS snapshots, AWS Backup, production protection and the storage config keys.
+ * StorageClasses, EBS snapshots, AWS Backup and its failure alerts, production protection and the
+ * storage config keys.
  */
 import * as assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -21,6 +22,7 @@ import {
 } from "../components/storage";
 import { ConfigError, loadConfig } from "../stacks/config";
 import { buildFoundation } from "../stacks/foundation";
+import { alertingChecks, emailReceiverAddresses } from "../stacks/alerting";
 import { buildStorage, storageSettings } from "../stacks/storage";
 import { promiseOf, recorded, resetRecorded, setupMocks, type RecordedResource } from "./mocks";
 
@@ -689,5 +691,176 @@ describe("storage: wiring with the production spoke's stack file", () => {
       /^arn:aws:backup:eu-west-1:111122223333:backup-vault:production-numinia-storage$/,
     );
     assert.match(await promiseOf(outputs.storageKeyArn), /^arn:aws:kms:eu-west-1:/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+describe("storage: alerts on failed backup and copy jobs", () => {
+  let all: RecordedResource[];
+  let quiet: RecordedResource[];
+  const of = (rs: RecordedResource[], type: string) => rs.filter((r) => r.type === type);
+
+  const storageArgs = (extra: Partial<StorageArgs> = {}): StorageArgs => ({
+    clusterName: "test-cluster",
+    kubernetesVersion: "1.35",
+    region: "eu-west-1",
+    vpcId: "vpc-0test",
+    privateSubnetIds: SUBNETS,
+    availabilityZoneCount: 3,
+    backupSchedule: "cron(0 3 * * ? *)",
+    backupRetentionDays: 35,
+    efsThroughputMode: "elastic",
+    performanceIopsPerGB: 50,
+    nodeSecurityGroupId: NODE_SG,
+    provider: new k8s.Provider(`k8s-${Math.random().toString(36).slice(2)}`, { kubeconfig: "{}" }),
+    ...extra,
+  });
+
+  before(async () => {
+    setupMocks();
+    new Storage("alerts", storageArgs({ backupAlertEmails: ["ops@example.com", "team@example.com"] }));
+    all = await recorded();
+    resetRecorded();
+    new Storage("quiet", storageArgs());
+    quiet = await recorded();
+  });
+
+  it("matches failed, aborted and expired backup and copy jobs of this stack's vault only", () => {
+    const vault = one(all, T.vault, "alerts-backup-vault");
+    const rule = one(all, "aws:cloudwatch/eventRule:EventRule", "alerts-backup-alerts");
+    assert.equal(rule.inputs.eventBusName, undefined, "the default event bus, where AWS Backup sends events");
+    assert.deepEqual(json(rule.inputs.eventPattern), {
+      source: ["aws.backup"],
+      "detail-type": ["Backup Job State Change", "Copy Job State Change"],
+      detail: {
+        state: ["FAILED", "ABORTED", "EXPIRED"],
+        $or: [{ backupVaultName: ["test-cluster-storage"] }, { sourceBackupVaultArn: [vault.outputs.arn] }],
+      },
+    });
+    assert.match(String(vault.outputs.arn), /:backup-vault:test-cluster-storage$/);
+  });
+
+  it("sends the matched events to an SNS topic encrypted with the storage key", () => {
+    const rule = one(all, "aws:cloudwatch/eventRule:EventRule", "alerts-backup-alerts");
+    const topic = one(all, "aws:sns/topic:Topic", "alerts-backup-alerts");
+    const [target] = of(all, "aws:cloudwatch/eventTarget:EventTarget");
+    assert.equal(of(all, "aws:cloudwatch/eventTarget:EventTarget").length, 1);
+    assert.equal(target.inputs.rule, rule.outputs.name);
+    assert.equal(target.inputs.arn, topic.outputs.arn);
+    assert.equal(target.inputs.roleArn, undefined, "SNS targets use the topic policy, not a role");
+    assert.equal(topic.inputs.name, "test-cluster-backup-alerts");
+    assert.equal(topic.inputs.kmsMasterKeyId, one(all, T.kmsKey, "alerts-storage-key").outputs.arn);
+  });
+
+  it("lets only EventBridge publish to the topic, and only for the backup alert rule", () => {
+    const rule = one(all, "aws:cloudwatch/eventRule:EventRule", "alerts-backup-alerts");
+    const topic = one(all, "aws:sns/topic:Topic", "alerts-backup-alerts");
+    const policy = one(all, "aws:sns/topicPolicy:TopicPolicy", "alerts-backup-alerts");
+    assert.equal(policy.inputs.arn, topic.outputs.arn);
+    assert.deepEqual(json(policy.inputs.policy), {
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "BackupAlertRulePublishes",
+          Effect: "Allow",
+          Principal: { Service: "events.amazonaws.com" },
+          Action: "sns:Publish",
+          Resource: topic.outputs.arn,
+          Condition: { ArnEquals: { "aws:SourceArn": rule.outputs.arn } },
+        },
+      ],
+    });
+    const target = one(all, "aws:cloudwatch/eventTarget:EventTarget", "alerts-backup-alerts");
+    assert.ok(target.dependencies.includes(policy.urn), "the target waits for the topic policy");
+  });
+
+  it("lets EventBridge use the storage key only with the topic's encryption context", () => {
+    const key = json(one(all, T.kmsKey, "alerts-storage-key").inputs.policy) as {
+      Statement: { Sid: string; Principal: Record<string, string>; Action: string[]; Condition?: unknown }[];
+    };
+    const events = key.Statement.filter((s) => s.Principal.Service === "events.amazonaws.com");
+    assert.deepEqual(events, [
+      {
+        Sid: "EventBridgeBackupAlerts",
+        Effect: "Allow",
+        Principal: { Service: "events.amazonaws.com" },
+        Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
+        Resource: "*",
+        // The SNS topic ARN: arn:<partition>:sns:<region>:<account>:<topic name>.
+        Condition: {
+          StringEquals: {
+            "kms:EncryptionContext:aws:sns:topicArn":
+              "arn:aws:sns:eu-west-1:111122223333:test-cluster-backup-alerts",
+          },
+        },
+      },
+    ]);
+    assert.deepEqual(
+      key.Statement.map((s) => s.Sid),
+      ["AccountAdministration", "EventBridgeBackupAlerts"],
+    );
+  });
+
+  it("subscribes each given e-mail address, as a secret, and none when none is given", async () => {
+    const subscriptions = of(all, "aws:sns/topicSubscription:TopicSubscription");
+    const topic = one(all, "aws:sns/topic:Topic", "alerts-backup-alerts");
+    assert.deepEqual(
+      subscriptions.map((s) => [s.inputs.protocol, s.inputs.endpoint, s.inputs.topic]).sort(),
+      [
+        ["email", "ops@example.com", topic.outputs.arn],
+        ["email", "team@example.com", topic.outputs.arn],
+      ],
+    );
+    for (const s of subscriptions)
+      assert.doesNotMatch(s.name, /@|example/, "no address in the resource name");
+    assert.equal(of(quiet, "aws:sns/topicSubscription:TopicSubscription").length, 0);
+    assert.equal(of(quiet, "aws:sns/topic:Topic").length, 1, "the topic exists without subscriptions");
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+describe("storage: backup alert subscriptions from platform:alerting", () => {
+  const email = (to: string, name = "mail") => ({
+    name,
+    type: "email" as const,
+    to,
+    from: "alertmanager@example.com",
+    smarthost: "smtp.example.com:587",
+    matchers: [],
+    sendResolved: true,
+  });
+  const config = (receivers: Parameters<typeof emailReceiverAddresses>[0]["alerting"]["receivers"]) => ({
+    alerting: { receivers, platformRules: true },
+  });
+
+  it("takes every address of every e-mail receiver's to, once, and ignores other receiver types", () => {
+    assert.deepEqual(
+      emailReceiverAddresses(
+        config([
+          email("ops@example.com, Platform Team <platform@example.com>"),
+          {
+            name: "hook",
+            type: "webhook",
+            url: "https://hooks.example.com/x",
+            matchers: [],
+            sendResolved: true,
+          },
+          email("OPS@example.com,oncall@example.com", "mail2"),
+        ]),
+      ),
+      ["ops@example.com", "platform@example.com", "oncall@example.com"],
+    );
+    assert.deepEqual(emailReceiverAddresses(config([])), []);
+  });
+
+  it("refuses a to that is not an address list, naming the key without showing the secret value", () => {
+    const bad = config([email("ops@example.com"), email("ops at example dot com", "broken")]);
+    assert.throws(
+      () => alertingChecks(bad),
+      (e: Error) =>
+        e instanceof ConfigError &&
+        e.message ===
+          'invalid configuration platform:alerting.receivers[1].to = "(secret, not shown)": expected a comma-separated list of e-mail addresses such as ops@example.com, Team <team@example.com>',
+    );
   });
 });

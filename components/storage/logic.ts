@@ -5,7 +5,7 @@
  */
 import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { PolicyDocument } from "../shared/aws";
+import type { PolicyDocument, PolicyStatement } from "../shared/aws";
 
 /** What happens to a released PersistentVolume. https://kubernetes.io/docs/concepts/storage/persistent-volumes/#reclaiming */
 export type ReclaimPolicy = "Retain" | "Delete";
@@ -312,4 +312,77 @@ export function backupName(clusterName: string, suffix: string): string {
 /** Default reclaim policy: Retain when the stack is protected (production), Delete otherwise. */
 export function defaultReclaimPolicy(production: boolean): ReclaimPolicy {
   return production ? "Retain" : "Delete";
+}
+
+/**
+ * The EventBridge detail types of the AWS Backup jobs the backup alerts watch: the plan's backup
+ * jobs and their copies to the second region. Restore jobs are started by a person, who watches
+ * them, and their events name no vault. https://docs.aws.amazon.com/aws-backup/latest/devguide/eventbridge.html
+ */
+const backupAlertDetailTypes = ["Backup Job State Change", "Copy Job State Change"] as const;
+
+/**
+ * Job states that mean a recovery point or its copy was not made: `FAILED`, `ABORTED` (stopped) and
+ * `EXPIRED` (not started within the start window). https://docs.aws.amazon.com/aws-backup/latest/devguide/API_BackupJob.html
+ */
+const backupAlertStates = ["FAILED", "ABORTED", "EXPIRED"] as const;
+
+/**
+ * The EventBridge event pattern of the backup alerts: failed, aborted or expired backup jobs into
+ * the vault (`detail.backupVaultName`) and copy jobs out of it (`detail.sourceBackupVaultArn`: copy
+ * job events carry the vault's ARN, not its name).
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html#eb-filtering-complex-example-or
+ */
+export function backupAlertEventPattern(vaultName: string, vaultArn: string): Record<string, unknown> {
+  return {
+    source: ["aws.backup"],
+    "detail-type": [...backupAlertDetailTypes],
+    detail: {
+      state: [...backupAlertStates],
+      $or: [{ backupVaultName: [vaultName] }, { sourceBackupVaultArn: [vaultArn] }],
+    },
+  };
+}
+
+/** The ARN of an SNS topic, known before the topic exists (the key policy names it). */
+export function snsTopicArn(partition: string, region: string, accountId: string, topicName: string): string {
+  return `arn:${partition}:sns:${region}:${accountId}:${topicName}`;
+}
+
+/**
+ * The backup alerts topic's access policy: only EventBridge may publish, and only for the backup
+ * alert rule (`aws:SourceArn`). Principals of the account still act through their IAM policies
+ * (subscribing, for example). https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions
+ */
+export function backupAlertsTopicPolicy(topicArn: string, ruleArn: string): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "BackupAlertRulePublishes",
+        Effect: "Allow",
+        Principal: { Service: "events.amazonaws.com" },
+        Action: "sns:Publish",
+        Resource: topicArn,
+        Condition: { ArnEquals: { "aws:SourceArn": ruleArn } },
+      },
+    ],
+  };
+}
+
+/**
+ * The storage key's statement that lets EventBridge publish to the encrypted backup alerts topic:
+ * `kms:GenerateDataKey*` and `kms:Decrypt`, only with that topic's encryption context, so the
+ * service cannot use the key for anything else (volumes, file systems, recovery points).
+ * https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
+ */
+export function backupAlertsKeyStatement(topicArn: string): PolicyStatement {
+  return {
+    Sid: "EventBridgeBackupAlerts",
+    Effect: "Allow",
+    Principal: { Service: "events.amazonaws.com" },
+    Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
+    Resource: "*",
+    Condition: { StringEquals: { "kms:EncryptionContext:aws:sns:topicArn": topicArn } },
+  };
 }

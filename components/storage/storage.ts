@@ -3,12 +3,16 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { addonVersions } from "../cluster/versions";
 import { awsTags, kmsKeyPolicy } from "../shared/aws";
+import { BackupAlerts } from "./alerts";
 import { StorageBackup } from "./backup";
 import { CsiDrivers } from "./csi";
 import { EfsFileSystem } from "./efs";
 import {
+  backupAlertsKeyStatement,
+  backupName,
   defaultReclaimPolicy,
   provisioners,
+  snsTopicArn,
   storageClassNames,
   storageClassSpecs,
   volumeSnapshotClassName,
@@ -69,6 +73,12 @@ export interface StorageArgs {
   readonly backupCopyVaultArn?: pulumi.Input<string>;
   /** Days the copies are kept. @default backupRetentionDays */
   readonly backupCopyRetentionDays?: number;
+  /**
+   * E-mail addresses subscribed to the backup alerts topic (failed, aborted or expired backup and
+   * copy jobs). https://docs.aws.amazon.com/aws-backup/latest/devguide/eventbridge.html
+   * @default [] (no subscription: the topic ARN is an output to subscribe to)
+   */
+  readonly backupAlertEmails?: readonly string[];
   /** Resources the add-ons wait for (the cluster: node groups and the Pod Identity agent). @default [] */
   readonly addonDependsOn?: pulumi.Input<pulumi.Resource>[];
   /** Protect the stateful resources (KMS key, EFS, backup vault) against deletion. @default false */
@@ -102,6 +112,8 @@ export class Storage extends pulumi.ComponentResource {
   public readonly backupVault: aws.backup.Vault;
   /** ARN of the AWS Backup vault. */
   public readonly backupVaultArn: pulumi.Output<string>;
+  /** ARN of the SNS topic that receives failed, aborted and expired backup and copy jobs. */
+  public readonly backupAlertsTopicArn: pulumi.Output<string>;
   /** Name of the default StorageClass (`gp3`). */
   public readonly defaultStorageClass: string;
   /** Reclaim policy the StorageClasses got. */
@@ -126,8 +138,18 @@ export class Storage extends pulumi.ComponentResource {
       pulumi.interpolate`arn:${partition}:iam::aws:policy/${policy}`;
     const clusterName = pulumi.output(args.clusterName);
     const common = { accountId, managedPolicyArn, tags };
+    const alertsTopicName = clusterName.apply((n) => backupName(n, "backup-alerts"));
 
-    this.key = this.dataKey(name, args.region, clusterName, accountId, partition, protect, tags);
+    this.key = this.dataKey(
+      name,
+      args.region,
+      clusterName,
+      alertsTopicName,
+      accountId,
+      partition,
+      protect,
+      tags,
+    );
     const csi = new CsiDrivers(
       name,
       {
@@ -182,6 +204,7 @@ export class Storage extends pulumi.ComponentResource {
     );
     this.backupVault = backup.vault;
     this.backupVaultArn = backup.vault.arn;
+    this.backupAlertsTopicArn = this.backupAlerts(name, clusterName, alertsTopicName, args, backup.vault);
     this.registerOutputs({
       key: this.key,
       fileSystem: this.fileSystem,
@@ -189,16 +212,44 @@ export class Storage extends pulumi.ComponentResource {
       efsSecurityGroupId: this.efsSecurityGroupId,
       backupVault: this.backupVault,
       backupVaultArn: this.backupVaultArn,
+      backupAlertsTopicArn: this.backupAlertsTopicArn,
       defaultStorageClass: this.defaultStorageClass,
       reclaimPolicy: this.reclaimPolicy,
     });
   }
 
-  /** The data key: outlives the cluster (EBS snapshots stay encrypted with the volume's key). */
+  /** The alerts on failed backup and copy jobs of the vault; returns the topic ARN. */
+  private backupAlerts(
+    name: string,
+    clusterName: pulumi.Output<string>,
+    topicName: pulumi.Output<string>,
+    args: StorageArgs,
+    vault: aws.backup.Vault,
+  ): pulumi.Output<string> {
+    const alerts = new BackupAlerts(
+      name,
+      {
+        clusterName,
+        vault,
+        topicName,
+        kmsKeyArn: this.key.arn,
+        emailAddresses: args.backupAlertEmails,
+        tags: args.tags ?? {},
+      },
+      { parent: this },
+    );
+    return alerts.topic.arn;
+  }
+
+  /**
+   * The data key: outlives the cluster (EBS snapshots stay encrypted with the volume's key). Its
+   * policy also lets EventBridge encrypt messages to the backup alerts topic, and nothing else.
+   */
   private dataKey(
     name: string,
     region: string,
     clusterName: pulumi.Output<string>,
+    alertsTopicName: pulumi.Output<string>,
     accountId: pulumi.Output<string>,
     partition: pulumi.Output<string>,
     protect: boolean,
@@ -210,9 +261,11 @@ export class Storage extends pulumi.ComponentResource {
         description: pulumi.interpolate`${clusterName}: EBS volumes, EFS and AWS Backup recovery points`,
         enableKeyRotation: true,
         deletionWindowInDays: storageDefaults.kmsDeletionWindowDays,
-        policy: pulumi
-          .all([accountId, partition])
-          .apply(([id, part]) => JSON.stringify(kmsKeyPolicy({ accountId: id, partition: part, region }))),
+        policy: pulumi.all([accountId, partition, alertsTopicName]).apply(([id, part, topicName]) => {
+          const policy = kmsKeyPolicy({ accountId: id, partition: part, region });
+          policy.Statement.push(backupAlertsKeyStatement(snsTopicArn(part, region, id, topicName)));
+          return JSON.stringify(policy);
+        }),
         tags: awsTags(`${name}-storage-key`, tags),
       },
       { parent: this, protect },

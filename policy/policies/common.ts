@@ -69,6 +69,7 @@ export const types = {
   ssoManagedPolicyAttachment: "aws:ssoadmin/managedPolicyAttachment:ManagedPolicyAttachment",
   backupVault: "aws:backup/vault:Vault",
   backupPlan: "aws:backup/plan:Plan",
+  snsTopic: "aws:sns/topic:Topic",
   helmRelease: "kubernetes:helm.sh/v3:Release",
   helmChartV4: "kubernetes:helm.sh/v4:Chart",
 } as const;

@@ -1,6 +1,7 @@
 /**
  * Storage policies: EBS and EFS encryption with customer keys, EFS availability and access points,
- * EBS CSI StorageClasses, S3 public access and encryption, ECR repositories, AWS Backup vaults.
+ * EBS CSI StorageClasses, S3 public access and encryption, ECR repositories, AWS Backup vaults, SNS
+ * topics encrypted with customer keys.
  */
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import {
@@ -355,6 +356,35 @@ export const backupVaultCmk = (): ResourceValidationPolicy =>
     },
   });
 
+/** The AWS-managed SNS key: its policy cannot admit EventBridge, CloudWatch or any other AWS publisher. */
+const AWS_MANAGED_SNS_KEY = /^(alias\/aws\/sns|arn:aws[a-z-]*:kms:[^:]+:\d{12}:alias\/aws\/sns)$/;
+
+export const snsTopicEncrypted = (): ResourceValidationPolicy =>
+  resourcePolicy({
+    name: "sns-topic-encrypted",
+    description: "SNS topics must be encrypted at rest with a customer-managed KMS key.",
+    severity: "medium",
+    framework: frameworks.checkov("CKV_AWS_26", "Ensure all data stored in the SNS topic is encrypted"),
+    tags: ["sns", "encryption", "CKV_AWS_26"],
+    remediationSteps:
+      "Set kmsMasterKeyId: key.arn, a customer key whose policy lets the topic's publishers (e.g. events.amazonaws.com) use kms:GenerateDataKey* and kms:Decrypt.",
+    url: "https://docs.aws.amazon.com/sns/latest/dg/sns-server-side-encryption.html",
+    resourceTypes: [types.snsTopic],
+    checks: {
+      "*": (props, _args, report) => {
+        const key: unknown = props.kmsMasterKeyId;
+        if (!isSet(key))
+          report(
+            "kmsMasterKeyId is not set: messages (alert contents, resource names) are stored unencrypted. Set kmsMasterKeyId to a customer key.",
+          );
+        else if (AWS_MANAGED_SNS_KEY.test(key))
+          report(
+            `kmsMasterKeyId is ${key}, the AWS-managed SNS key: its policy is not yours, so AWS services such as EventBridge cannot publish. Set kmsMasterKeyId to a customer key.`,
+          );
+      },
+    },
+  });
+
 export const storagePolicies: PackPolicy[] = [
   ebsVolumeCmk(),
   efsCmk(),
@@ -368,4 +398,5 @@ export const storagePolicies: PackPolicy[] = [
   ecrScanOnPush(),
   ecrCmk(),
   backupVaultCmk(),
+  snsTopicEncrypted(),
 ];

@@ -1,6 +1,6 @@
 /**
- * Controls added against the checkov checks the pack names: ECR and AWS Backup with customer keys
- * (CKV_AWS_136, CKV_AWS_166), secrets in launch-template user data (CKV_AWS_46), world-open egress
+ * Controls added against the checkov checks the pack names: ECR, AWS Backup and SNS with customer
+ * keys (CKV_AWS_136, CKV_AWS_166, CKV_AWS_26), secrets in launch-template user data (CKV_AWS_46), world-open egress
  * (CKV_AWS_382, advisory), and the node rules' IMDS-disabled and snapshot cases.
  */
 import * as assert from "node:assert/strict";
@@ -13,7 +13,7 @@ import {
   nodesImdsv2Required,
   nodesNoUserDataSecrets,
 } from "../../policy/policies/nodes";
-import { backupVaultCmk, ecrCmk } from "../../policy/policies/storage";
+import { backupVaultCmk, ecrCmk, snsTopicEncrypted } from "../../policy/policies/storage";
 import { messages } from "./helpers";
 
 const LT = "aws:ec2/launchTemplate:LaunchTemplate";
@@ -47,6 +47,33 @@ describe("policy: controls from the cited checkov checks", () => {
     });
     it("stays quiet with a customer key", async () => {
       assert.deepEqual(await messages(backupVaultCmk(), "aws:backup/vault:Vault", { kmsKeyArn: key }), []);
+    });
+  });
+
+  describe("sns-topic-encrypted (CKV_AWS_26)", () => {
+    const topic = "aws:sns/topic:Topic";
+    it("fires without kmsMasterKeyId, with an empty one and with the AWS-managed SNS key", async () => {
+      assert.match(
+        (await messages(snsTopicEncrypted(), topic, { name: "t" }))[0]!,
+        /kmsMasterKeyId is not set/,
+      );
+      assert.match(
+        (await messages(snsTopicEncrypted(), topic, { kmsMasterKeyId: " " }))[0]!,
+        /kmsMasterKeyId is not set/,
+      );
+      for (const managed of ["alias/aws/sns", "arn:aws:kms:eu-west-1:111122223333:alias/aws/sns"]) {
+        const m = await messages(snsTopicEncrypted(), topic, { kmsMasterKeyId: managed });
+        assert.equal(m.length, 1, managed);
+        assert.match(m[0]!, /the AWS-managed SNS key: its policy is not yours/);
+      }
+    });
+    it("stays quiet with a customer key, by ARN or by alias", async () => {
+      for (const customer of [key, "alias/platform-alerts"])
+        assert.deepEqual(
+          await messages(snsTopicEncrypted(), topic, { kmsMasterKeyId: customer }),
+          [],
+          customer,
+        );
     });
   });
 
