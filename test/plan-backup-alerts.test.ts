@@ -80,6 +80,12 @@ describe("backup alerts in the production plans", function () {
       assert.ok(target.dependencies.includes(rule.urn) && target.dependencies.includes(topic.urn));
       assert.ok(one(plan, T.topicPolicy, `${stack}-backup-alerts`).dependencies.includes(rule.urn));
       assert.match(String(plan.outputs.backupAlertsTopicArn), /^arn:aws:sns:eu-west-1:/);
+      // The storage key lets EventBridge encrypt for this topic only: the ARN its policy names
+      // before the topic exists is the topic's real ARN (arn:aws:sns:<region>:<account>:<name>).
+      const topicArn = `arn:aws:sns:eu-west-1:${String(plan.outputs.backupAlertsTopicArn).split(":")[4]}:${String(topic.inputs.name)}`;
+      assert.equal(plan.outputs.backupAlertsTopicArn, topicArn);
+      assert.ok(String(key.inputs.policy).includes(`"${topicArn}"`), "the key policy names the topic's ARN");
+      assert.equal(one(plan, T.topicPolicy, `${stack}-backup-alerts`).inputs.arn, topicArn);
     });
 
     it(`${stack}: has no mandatory policy violation (the topic passes sns-topic-encrypted)`, () => {

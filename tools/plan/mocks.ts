@@ -156,6 +156,11 @@ function awsIdentityAndStorage(
   const { extra } = made;
   let id = made.id;
   switch (type) {
+    case "aws:sns/topic:Topic":
+      // SNS names its topics' ARNs `arn:aws:sns:<region>:<account>:<name>`, and the id is the ARN.
+      id = arn("sns", region, str(inputs.name, `${name}-${digest(type, name).slice(0, 7)}`));
+      extra.arn = id;
+      break;
     case "aws:kms/key:Key": {
       const keyId = [8, 4, 4, 4, 12].map((n, i) => digest(type, name, String(i)).slice(0, n)).join("-");
       id = keyId;
