@@ -138,14 +138,18 @@ describe("plan output through a pipe", function () {
   }
 
   for (const stack of ["hub", "spoke-prod"]) {
-    it(`${stack}: the command line (lazy SDK indexes, no source positions) plans what the program plans in-process`, async () => {
+    it(`${stack}: the command line (lazy SDK indexes, no source positions or promise tracking) plans what the program plans in-process`, async () => {
       const cli = JSON.parse(runs.get(`${stack} json`)!.stdout) as PlanResult;
       const direct = await planStack(stack, { root: repo });
+      // The mocks number the made-up ids of same-named resources (two `hub-endpoints` security
+      // groups) in registration order, which the trims' timing may change: ids compare as shapes.
+      const madeUp = (value: unknown) =>
+        JSON.parse(JSON.stringify(value).replace(/-[0-9a-f]{17}\b/g, "-<id>"));
       const byUrn = (plan: PlanResult) => [...plan.resources].sort((a, b) => a.urn.localeCompare(b.urn));
       assert.equal(cli.resources.length, direct.resources.length);
-      assert.deepEqual(byUrn(cli), JSON.parse(JSON.stringify(byUrn(direct))));
+      assert.deepEqual(madeUp(byUrn(cli)), madeUp(byUrn(direct)));
       assert.deepEqual(cli.violations, direct.violations);
-      assert.deepEqual(cli.outputs, JSON.parse(JSON.stringify(direct.outputs)));
+      assert.deepEqual(madeUp(cli.outputs), madeUp(direct.outputs));
     });
   }
 
