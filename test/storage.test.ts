@@ -366,35 +366,39 @@ describe("storage: config keys", () => {
 });
 
 // ---------------------------------------------------------------------------------------------
+/** Arguments of a Storage component in a development stack, with `extra` merged over them. */
+const storageArgs = (extra: Partial<StorageArgs> = {}): StorageArgs => ({
+  clusterName: "test-cluster",
+  kubernetesVersion: "1.35",
+  region: "eu-west-1",
+  vpcId: "vpc-0test",
+  privateSubnetIds: SUBNETS,
+  availabilityZoneCount: 3,
+  backupSchedule: "cron(0 3 * * ? *)",
+  backupRetentionDays: 35,
+  efsThroughputMode: "elastic",
+  performanceIopsPerGB: 50,
+  nodeSecurityGroupId: NODE_SG,
+  provider: new k8s.Provider(`k8s-${Math.random().toString(36).slice(2)}`, { kubeconfig: "{}" }),
+  tags: { environment: "development", owner: "platform-team", "cost-center": "platform" },
+  ...extra,
+});
+
 describe("storage: the Storage component", () => {
   let all: RecordedResource[];
   let production: RecordedResource[];
 
-  const args = (extra: Partial<StorageArgs> = {}): StorageArgs => ({
-    clusterName: "test-cluster",
-    kubernetesVersion: "1.35",
-    region: "eu-west-1",
-    vpcId: "vpc-0test",
-    privateSubnetIds: SUBNETS,
-    availabilityZoneCount: 3,
-    backupSchedule: "cron(0 3 * * ? *)",
-    backupRetentionDays: 35,
-    efsThroughputMode: "elastic",
-    performanceIopsPerGB: 50,
-    nodeSecurityGroupId: NODE_SG,
-    provider: new k8s.Provider(`k8s-${Math.random().toString(36).slice(2)}`, { kubeconfig: "{}" }),
-    tags: { environment: "development", owner: "platform-team", "cost-center": "platform" },
-    ...extra,
-  });
-
   before(async () => {
     setupMocks();
-    new Storage("dev", args());
+    new Storage("dev", storageArgs());
     all = await recorded();
     resetRecorded();
     new Storage(
       "prod",
-      args({ protect: true, backupCopyVaultArn: "arn:aws:backup:eu-central-1:111122223333:backup-vault:dr" }),
+      storageArgs({
+        protect: true,
+        backupCopyVaultArn: "arn:aws:backup:eu-central-1:111122223333:backup-vault:dr",
+      }),
     );
     production = await recorded();
   });
@@ -609,7 +613,10 @@ describe("storage: the Storage component", () => {
   });
 
   it("rejects a mismatch between AZ count and private subnets", async () => {
-    assert.throws(() => new Storage("bad", args({ availabilityZoneCount: 0 })), /availabilityZoneCount/);
+    assert.throws(
+      () => new Storage("bad", storageArgs({ availabilityZoneCount: 0 })),
+      /availabilityZoneCount/,
+    );
   });
 });
 
@@ -699,22 +706,6 @@ describe("storage: alerts on failed backup and copy jobs", () => {
   let all: RecordedResource[];
   let quiet: RecordedResource[];
   const of = (rs: RecordedResource[], type: string) => rs.filter((r) => r.type === type);
-
-  const storageArgs = (extra: Partial<StorageArgs> = {}): StorageArgs => ({
-    clusterName: "test-cluster",
-    kubernetesVersion: "1.35",
-    region: "eu-west-1",
-    vpcId: "vpc-0test",
-    privateSubnetIds: SUBNETS,
-    availabilityZoneCount: 3,
-    backupSchedule: "cron(0 3 * * ? *)",
-    backupRetentionDays: 35,
-    efsThroughputMode: "elastic",
-    performanceIopsPerGB: 50,
-    nodeSecurityGroupId: NODE_SG,
-    provider: new k8s.Provider(`k8s-${Math.random().toString(36).slice(2)}`, { kubeconfig: "{}" }),
-    ...extra,
-  });
 
   before(async () => {
     setupMocks();
