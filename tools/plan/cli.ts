@@ -127,7 +127,7 @@ async function main(argv: string[]): Promise<Outcome> {
     const [
       { loadPolicyConfig },
       { formatPlan },
-      { planStack, skipSourcePositions },
+      { planStack, skipDebugInstrumentation },
       { compareWithBase, readBasePlan },
     ] = await Promise.all([
       import("../../policy/engine"),
@@ -135,7 +135,7 @@ async function main(argv: string[]): Promise<Outcome> {
       import("./run"),
       import("./compare"),
     ]);
-    if (!debug) skipSourcePositions();
+    if (!debug) skipDebugInstrumentation();
     const { parseGitOpsRepo } = await import("./gitops-preflight");
     const gitopsRepos = (values["gitops-repo"] ?? []).map((v) => parseGitOpsRepo(v));
     let policyConfig: Record<string, unknown> | undefined;

@@ -331,16 +331,17 @@ export function standInForSecrets(
 }
 
 /**
- * Stops Pulumi from recording where in the program each resource is created (the plan never shows
- * it, and the registration sends no position either way): `Resource.stackTrace` captures the whole
- * call stack per resource (with `Error.stackTraceLimit` raised to Infinity) and parses it, a few
- * per cent of a plan. For the plan process only; `--debug` keeps the positions.
+ * Turns off two pieces of Pulumi's debugging instrumentation the plan never shows, for the plan
+ * process only (`--debug` keeps them):
+ * - `Resource.stackTrace`, which captures the whole call stack of every resource (with
+ *   `Error.stackTraceLimit` raised to Infinity) and parses it into a source position;
+ * - `debuggablePromise`, which wraps every runtime promise for leak reports (a debug stack, three
+ *   property definitions, a tracking set and two more promises per call; the runtime reads it
+ *   from its module at each call).
+ * Together about a tenth of a plan. The program and its resources are unchanged.
  */
-export function skipSourcePositions(): void {
+export function skipDebugInstrumentation(): void {
   (pulumi.Resource as unknown as { stackTrace: () => unknown[] }).stackTrace = () => [];
-  // Pulumi also wraps every runtime promise for leak reports (a debug stack, three property
-  // definitions, a tracking set and two more promises per call; the runtime reads it from the
-  // module at each call): the plan reports no leaks, so the promise is used as it is.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const debuggable = require("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise: unknown };
   debuggable.debuggablePromise = <T>(promise: Promise<T>) => promise;
