@@ -14,6 +14,7 @@ import {
 import { hubPrometheusStackValues } from "../components/observability";
 import { ConfigError, loadConfig } from "../stacks/config";
 import { upstreamCharts } from "./upstream";
+import { minimalHub } from "./config-fixtures";
 
 /** Syntax errors of a PromQL expression, by the Prometheus project's own lezer grammar. */
 function promqlErrors(expr: string): string[] {
@@ -154,12 +155,7 @@ describe("alerting: receivers, routing and the platform's alert rules", () => {
   });
 
   describe("configuration", () => {
-    const hub = {
-      "aws:region": "eu-west-1",
-      "platform:role": "hub",
-      "platform:vpcCidr": "10.100.0.0/16",
-      "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
-    };
+    const hub = minimalHub;
     const error = (raw: Record<string, string>, isSecret = (_: string) => true) => {
       try {
         loadConfig(raw, "hub", "platform", { isSecret });

@@ -22,6 +22,7 @@ import {
   undeclaredValues,
   upstreamCharts,
 } from "./upstream";
+import { minimalHub } from "./config-fixtures";
 
 setupMocks({ stack: "hub" });
 
@@ -216,12 +217,7 @@ describe("add-on: AWS Load Balancer Controller", function () {
 });
 
 describe("platform:loadBalancerController config", () => {
-  const base = {
-    "aws:region": "eu-west-1",
-    "platform:role": "hub",
-    "platform:vpcCidr": "10.100.0.0/16",
-    "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
-  };
+  const base = minimalHub;
   const load = (value: unknown) =>
     loadConfig({ ...base, "platform:loadBalancerController": JSON.stringify(value) }, "hub");
   it("is on with internal load balancers only by default", () => {

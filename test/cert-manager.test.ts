@@ -18,6 +18,7 @@ import {
   upstreamValues,
   upstreamValuesSchema,
 } from "./upstream";
+import { minimalHub } from "./config-fixtures";
 
 const chartFolder = `cert-manager-${CERT_MANAGER_VERSIONS["1.35"]}`;
 const zones = [
@@ -165,12 +166,7 @@ describe("cert-manager Route 53 policy", () => {
 });
 
 describe("platform:certManager config", () => {
-  const base = {
-    "aws:region": "eu-west-1",
-    "platform:role": "hub",
-    "platform:vpcCidr": "10.100.0.0/16",
-    "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
-  };
+  const base = minimalHub;
   const load = (value: unknown) =>
     loadConfig({ ...base, "platform:certManager": JSON.stringify(value) }, "dev");
   it("takes ACME settings and rejects bad ones with one line naming the key", () => {

@@ -8,23 +8,13 @@ import { AWS_REGIONS, INSTANCE_TYPES, backupCronProblem, instanceArchitecture } 
 import { ConfigError, loadConfig, type LoadOptions } from "../stacks/config";
 import { isConfigSecret, runProgram } from "../stacks/program";
 import { PlanInputError, readProject, readStackConfig, standInForSecrets } from "../tools/plan/run";
+import { minimalHub, minimalSpoke } from "./config-fixtures";
 
 const repo = path.resolve(__dirname, "..");
 const launcher = path.join(repo, "tools/plan/launch.js");
 
-const hub = {
-  "aws:region": "eu-west-1",
-  "platform:role": "hub",
-  "platform:vpcCidr": "10.100.0.0/16",
-  "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
-};
-const spoke = {
-  "aws:region": "eu-west-1",
-  "platform:role": "spoke",
-  "platform:vpcCidr": "10.0.0.0/16",
-  "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
-  "platform:hubStackReference": "acme/platform/hub",
-};
+const hub = minimalHub;
+const spoke = minimalSpoke;
 const pool = {
   name: "general",
   instanceTypes: ["m6i.large"],
@@ -142,7 +132,6 @@ describe("configuration accepted silently no more (issue 9 B)", () => {
       {
         ...hub,
         "platform:vpcCidr": "8.8.0.0/16",
-        "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
       },
       "platform:vpcCidr",
       "8.8.0.0/16",
@@ -153,7 +142,6 @@ describe("configuration accepted silently no more (issue 9 B)", () => {
       {
         ...hub,
         "platform:vpcCidr": "52.0.0.0/16",
-        "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
       },
       "platform:vpcCidr",
       "52.0.0.0/16",
@@ -164,7 +152,6 @@ describe("configuration accepted silently no more (issue 9 B)", () => {
       {
         ...hub,
         "platform:vpcCidr": "172.32.0.0/16",
-        "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
       },
       "platform:vpcCidr",
       "172.32.0.0/16",
@@ -175,7 +162,6 @@ describe("configuration accepted silently no more (issue 9 B)", () => {
       {
         ...hub,
         "platform:vpcCidr": "100.64.0.0/16",
-        "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
       },
       "platform:vpcCidr",
       "100.64.0.0/16",
@@ -349,12 +335,10 @@ describe("configuration accepted silently no more (issue 9 B)", () => {
     ok({
       ...hub,
       "platform:vpcCidr": "172.31.0.0/16",
-      "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
     });
     ok({
       ...hub,
       "platform:vpcCidr": "192.168.0.0/16",
-      "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
     });
     ok({ ...hub, "platform:apiAccessCidrs": json(["10.100.0.0/16", "100.64.0.0/16"]) });
     ok({

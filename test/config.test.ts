@@ -11,20 +11,10 @@ import {
   platformSchema,
 } from "../stacks/config";
 import { checkAgainstHub } from "../stacks/spoke";
+import { minimalHub, minimalSpoke } from "./config-fixtures";
 
-const hub = {
-  "aws:region": "eu-west-1",
-  "platform:role": "hub",
-  "platform:vpcCidr": "10.100.0.0/16",
-  "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
-};
-const spoke = {
-  "aws:region": "eu-west-1",
-  "platform:role": "spoke",
-  "platform:vpcCidr": "10.0.0.0/16",
-  "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
-  "platform:hubStackReference": "acme/platform/hub",
-};
+const hub = minimalHub;
+const spoke = minimalSpoke;
 
 /** Asserts loadConfig rejects the raw config with a one-line message naming the key and the value. */
 function rejects(raw: Record<string, string>, key: string, valueText: string, expected: RegExp): void {
@@ -176,7 +166,6 @@ describe("configuration", () => {
       {
         ...hub,
         "platform:vpcCidr": "10.0.0.0/33",
-        "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
       },
       "platform:vpcCidr",
       '"10.0.0.0/33"',
@@ -189,7 +178,6 @@ describe("configuration", () => {
       {
         ...hub,
         "platform:vpcCidr": "10.0.1.0/16",
-        "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
       },
       "platform:vpcCidr",
       '"10.0.1.0/16"',
@@ -202,7 +190,6 @@ describe("configuration", () => {
       {
         ...hub,
         "platform:vpcCidr": "10.0.0.0/24",
-        "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
       },
       "platform:vpcCidr",
       '"10.0.0.0/24"',

@@ -11,6 +11,7 @@ import {
 import { loadConfig } from "../stacks/config";
 import { externalDnsEnabled } from "../stacks/external-dns";
 import { helmBinary, helmTemplate, undeclaredValues, upstreamValues, upstreamValuesSchema } from "./upstream";
+import { minimalHub } from "./config-fixtures";
 
 const chartFolder = `external-dns-${EXTERNAL_DNS_VERSIONS["1.35"]}`;
 const zones = [
@@ -131,12 +132,7 @@ describe("ExternalDNS Route 53 policy", () => {
 });
 
 describe("platform:externalDns config", () => {
-  const base = {
-    "aws:region": "eu-west-1",
-    "platform:role": "hub",
-    "platform:vpcCidr": "10.100.0.0/16",
-    "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
-  };
+  const base = minimalHub;
   const load = (value: unknown, environment = "production") =>
     loadConfig(
       { ...base, "platform:environment": environment, "platform:externalDns": JSON.stringify(value) },

@@ -25,6 +25,7 @@ import {
   upstreamCharts,
   upstreamValues,
 } from "./upstream";
+import { minimalHub } from "./config-fixtures";
 
 const chartFolder = `karpenter-${KARPENTER_VERSIONS["1.35"]}`;
 const policyArgs = {
@@ -307,12 +308,7 @@ describe("Karpenter controller IAM policy", () => {
 });
 
 describe("platform:karpenter config", () => {
-  const base = {
-    "aws:region": "eu-west-1",
-    "platform:role": "hub",
-    "platform:vpcCidr": "10.100.0.0/16",
-    "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
-  };
+  const base = minimalHub;
 
   it("is on by default in production only", () => {
     assert.equal(karpenterEnabled(loadConfig(base, "dev")), false);

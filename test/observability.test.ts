@@ -19,6 +19,7 @@ import {
   spokeUserScript,
 } from "../components/observability/spoke-identity";
 import { createHash } from "node:crypto";
+import { minimalHub } from "./config-fixtures";
 
 setupMocks({ stack: "hub" });
 
@@ -464,12 +465,7 @@ describe("observability: pure rules", function () {
 });
 
 describe("observability: configuration", function () {
-  const base = {
-    "aws:region": "eu-west-1",
-    "platform:role": "hub",
-    "platform:vpcCidr": "10.100.0.0/16",
-    "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
-  };
+  const base = minimalHub;
   const load = (extra: Record<string, string>) => loadConfig({ ...base, ...extra }, "hub");
   const fails = (extra: Record<string, string>, key: string) =>
     assert.throws(

@@ -21,6 +21,7 @@ import {
   upstreamCharts,
   upstreamValues,
 } from "./upstream";
+import { minimalHub } from "./config-fixtures";
 
 const CA =
   "arn:aws:acm-pca:eu-central-1:111122223333:certificate-authority/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
@@ -213,12 +214,7 @@ describe("AWS Private CA issuer against the upstream chart", function () {
 });
 
 describe("platform:certManager.privateCa config", () => {
-  const base = {
-    "aws:region": "eu-west-1",
-    "platform:role": "hub",
-    "platform:vpcCidr": "10.100.0.0/16",
-    "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
-  };
+  const base = minimalHub;
   const load = (value: unknown, environment = "development") =>
     loadConfig(
       { ...base, "platform:environment": environment, "platform:certManager": JSON.stringify(value) },

@@ -9,6 +9,7 @@ import {
 } from "../components/registry";
 import { loadConfig } from "../stacks/config";
 import { registryEnabled } from "../stacks/registry";
+import { minimalHub } from "./config-fixtures";
 
 const dockerHubSecret =
   "arn:aws:secretsmanager:eu-west-1:111122223333:secret:ecr-pullthroughcache/docker-hub-AbCdEf";
@@ -133,12 +134,7 @@ describe("registry IAM policies", () => {
 });
 
 describe("platform:registry config", () => {
-  const base = {
-    "aws:region": "eu-west-1",
-    "platform:role": "hub",
-    "platform:vpcCidr": "10.100.0.0/16",
-    "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
-  };
+  const base = minimalHub;
   const load = (value: unknown, environment = "production") =>
     loadConfig(
       { ...base, "platform:environment": environment, "platform:registry": JSON.stringify(value) },

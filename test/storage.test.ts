@@ -25,6 +25,7 @@ import { buildFoundation } from "../stacks/foundation";
 import { alertingChecks, emailReceiverAddresses } from "../stacks/alerting";
 import { buildStorage, storageSettings } from "../stacks/storage";
 import { promiseOf, recorded, resetRecorded, setupMocks, type RecordedResource } from "./mocks";
+import { minimalHub } from "./config-fixtures";
 
 const KEY_ARN = "arn:aws:kms:eu-west-1:111122223333:key/0000";
 const NODE_SG = "sg-0nodes";
@@ -218,12 +219,7 @@ describe("storage: policy documents and backup rule (pure)", () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-const RAW = {
-  "aws:region": "eu-west-1",
-  "platform:role": "hub",
-  "platform:vpcCidr": "10.100.0.0/16",
-  "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
-};
+const RAW = minimalHub;
 const load = (extra: Record<string, string> = {}) => loadConfig({ ...RAW, ...extra }, "hub");
 const rejects = (extra: Record<string, string>, key: string, expected: RegExp) =>
   assert.throws(

@@ -32,6 +32,7 @@ import { rbacPolicies } from "../policy/policies/rbac";
 import { tenancyPolicies } from "../policy/policies/tenancy";
 import { runResourcePolicy, runStackPolicy } from "../policy/testing";
 import { promiseOf, recorded, resetRecorded, setupMocks, type RecordedResource } from "./mocks";
+import { minimalSpoke } from "./config-fixtures";
 
 const NS = "kubernetes:core/v1:Namespace";
 const QUOTA = "kubernetes:core/v1:ResourceQuota";
@@ -234,13 +235,7 @@ describe("tenancy: naming and defaults", () => {
 // ---------------------------------------------------------------------------------------------
 // Configuration
 
-const spoke = {
-  "aws:region": "eu-west-1",
-  "platform:role": "spoke",
-  "platform:vpcCidr": "10.0.0.0/16",
-  "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
-  "platform:hubStackReference": "acme/platform/hub",
-};
+const spoke = minimalSpoke;
 
 const goodOrg = (name: string, extra: Obj = {}) => ({
   name,

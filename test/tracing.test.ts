@@ -19,6 +19,7 @@ import { ConfigError, loadConfig } from "../stacks/config";
 import { tracingEnabled } from "../stacks/tracing";
 import { planStack, type PlanResult } from "../tools/plan/run";
 import { helmBinary, helmTemplate, undeclaredValues, upstreamValues, upstreamValuesSchema } from "./upstream";
+import { minimalHub, minimalSpoke } from "./config-fixtures";
 
 const repo = path.resolve(__dirname, "..");
 const tempoChart = `tempo-${TRACING_CHARTS.tempo.version}`;
@@ -301,19 +302,8 @@ describe("add-on: tracing (OpenTelemetry Collector, Tempo)", function () {
   });
 
   describe("configuration", () => {
-    const hub = {
-      "aws:region": "eu-west-1",
-      "platform:role": "hub",
-      "platform:vpcCidr": "10.100.0.0/16",
-      "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
-    };
-    const spoke = {
-      "aws:region": "eu-west-1",
-      "platform:role": "spoke",
-      "platform:vpcCidr": "10.0.0.0/16",
-      "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
-      "platform:hubStackReference": "org/platform/hub",
-    };
+    const hub = minimalHub;
+    const spoke = minimalSpoke;
     it("is on in production and off elsewhere unless set", () => {
       assert.equal(tracingEnabled(loadConfig({ ...hub, "platform:environment": "production" }, "hub")), true);
       assert.equal(tracingEnabled(loadConfig(hub, "hub")), false);

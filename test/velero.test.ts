@@ -24,6 +24,7 @@ import {
   upstreamValues,
   upstreamValuesSchema,
 } from "./upstream";
+import { minimalHub } from "./config-fixtures";
 
 const chartFolder = `velero-${VELERO_VERSIONS["1.35"].chart}`;
 const key = "arn:aws:kms:eu-west-1:111122223333:key/storage";
@@ -238,12 +239,7 @@ describe("Velero IAM and bucket policies", () => {
 });
 
 describe("platform:velero config", () => {
-  const base = {
-    "aws:region": "eu-west-1",
-    "platform:role": "hub",
-    "platform:vpcCidr": "10.100.0.0/16",
-    "platform:gitops": '{"repositoryUrl":"https://github.com/acme/platform"}',
-  };
+  const base = minimalHub;
   const organizations = JSON.stringify([
     { name: "numinia", environments: [{ name: "pre" }, { name: "pro" }] },
     { name: "r3s3t", environments: [{ name: "pro", namespace: "reset" }] },
