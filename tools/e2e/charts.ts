@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as http from "node:http";
 import * as path from "node:path";
 import { parseDocument } from "yaml";
-import { repoRoot } from "./toolchain";
+import { goModuleDir, repoRoot, toolchainVersion } from "./toolchain";
 
 export const upstreamCharts = path.resolve(repoRoot, "../shared/upstream/charts");
 
@@ -31,14 +31,80 @@ function helm(args: string[]): void {
   if (r.status !== 0) throw new Error(`helm ${args.join(" ")}: ${r.stderr.trim()}`);
 }
 
+interface Dependency {
+  name: string;
+  version?: string;
+}
+
 /** Dependencies named in a chart's Chart.yaml that its charts/ folder does not hold. */
-function missingSubcharts(chart: string): string[] {
+function missingSubcharts(chart: string): Dependency[] {
   const meta = parseDocument(fs.readFileSync(path.join(chart, "Chart.yaml"), "utf8")).toJS() as {
-    dependencies?: { name: string }[];
+    dependencies?: Dependency[];
   };
-  return (meta.dependencies ?? [])
-    .map((d) => d.name)
-    .filter((name) => !fs.existsSync(path.join(chart, "charts", name)));
+  return (meta.dependencies ?? []).filter((d) => !fs.existsSync(path.join(chart, "charts", d.name)));
+}
+
+/**
+ * Where a subchart the shared copy lacks comes from instead: its chart repository's source, as a
+ * Go module the module proxy serves (versions.env names the commit; docs/e2e.md, defect 10).
+ */
+const SUBCHART_SOURCES: Record<string, { module: string; path: string }> = {
+  "kube-state-metrics": { module: "PROMETHEUS_COMMUNITY_CHARTS", path: "charts/kube-state-metrics" },
+  "prometheus-node-exporter": {
+    module: "PROMETHEUS_COMMUNITY_CHARTS",
+    path: "charts/prometheus-node-exporter",
+  },
+  "prometheus-windows-exporter": {
+    module: "PROMETHEUS_COMMUNITY_CHARTS",
+    path: "charts/prometheus-windows-exporter",
+  },
+  grafana: { module: "GRAFANA_COMMUNITY_CHARTS", path: "charts/grafana" },
+};
+
+/** The source folder of a missing subchart and its version, or undefined when there is none. */
+function subchartStandIn(dep: Dependency): { dir: string; version: string } | undefined {
+  const source = SUBCHART_SOURCES[dep.name];
+  if (!source) return undefined;
+  const dir = path.join(goModuleDir(toolchainVersion(source.module)), source.path);
+  const meta = parseDocument(fs.readFileSync(path.join(dir, "Chart.yaml"), "utf8")).toJS() as {
+    version: string;
+  };
+  return { dir, version: meta.version };
+}
+
+/**
+ * A copy of chart with its missing subcharts: each from its stand-in source where there is one
+ * (noted in `notes` when its version differs from the one Chart.yaml asks), otherwise dropped from
+ * Chart.yaml's dependencies (noted too).
+ */
+function completeChart(chart: string, missing: Dependency[], workDir: string, notes: string[]): string {
+  const copy = path.join(workDir, ".completed", path.basename(chart));
+  fs.rmSync(copy, { recursive: true, force: true });
+  fs.cpSync(chart, copy, { recursive: true });
+  const dropped: string[] = [];
+  for (const dep of missing) {
+    const standIn = subchartStandIn(dep);
+    if (!standIn) {
+      dropped.push(dep.name);
+      continue;
+    }
+    fs.cpSync(standIn.dir, path.join(copy, "charts", dep.name), { recursive: true });
+    if (dep.version !== standIn.version)
+      notes.push(`${path.basename(chart)}: ${dep.name} ${standIn.version} stands in for ${dep.version}`);
+  }
+  // Files from the module cache are read-only: the copy must be writable for the next run's rm.
+  spawnSync("chmod", ["-R", "u+w", copy]);
+  if (dropped.length > 0) {
+    const doc = parseDocument(fs.readFileSync(path.join(copy, "Chart.yaml"), "utf8"));
+    const deps = (doc.toJS() as { dependencies?: Dependency[] }).dependencies ?? [];
+    doc.set(
+      "dependencies",
+      deps.filter((d) => !dropped.includes(d.name)),
+    );
+    fs.writeFileSync(path.join(copy, "Chart.yaml"), doc.toString());
+    notes.push(`${path.basename(chart)}: packaged without ${dropped.join(", ")}`);
+  }
+  return copy;
 }
 
 /** A running mirror. */
@@ -53,32 +119,20 @@ export interface ChartMirror {
 /** Packages every upstream chart into dir, indexes it and serves it. */
 export async function startChartMirror(dir: string): Promise<ChartMirror> {
   fs.mkdirSync(dir, { recursive: true });
-  const incomplete: string[] = [];
+  const notes: string[] = [];
   for (const folder of fs.readdirSync(upstreamCharts)) {
-    let chart = path.join(upstreamCharts, folder);
+    const chart = path.join(upstreamCharts, folder);
     if (!fs.existsSync(path.join(chart, "Chart.yaml"))) continue;
     const missing = missingSubcharts(chart);
-    if (missing.length > 0) {
-      // The shared copy lacks subcharts its Chart.yaml names (SOURCES.txt says they are unpacked
-      // under charts/; for kube-prometheus-stack they are not): package a copy without them, so
-      // the release installs the chart's own templates, and say so.
-      const copy = path.join(dir, ".incomplete", folder);
-      fs.rmSync(copy, { recursive: true, force: true });
-      fs.cpSync(chart, copy, { recursive: true });
-      const doc = parseDocument(fs.readFileSync(path.join(copy, "Chart.yaml"), "utf8"));
-      const deps = (doc.toJS() as { dependencies?: { name: string }[] }).dependencies ?? [];
-      doc.set(
-        "dependencies",
-        deps.filter((d) => !missing.includes(d.name)),
-      );
-      fs.writeFileSync(path.join(copy, "Chart.yaml"), doc.toString());
-      incomplete.push(`${folder} (without ${missing.join(", ")})`);
-      chart = copy;
-    }
-    helm(["package", chart, "--destination", dir]);
+    helm([
+      "package",
+      missing.length > 0 ? completeChart(chart, missing, dir, notes) : chart,
+      "--destination",
+      dir,
+    ]);
   }
-  if (incomplete.length > 0)
-    console.log(`[e2e] chart mirror: subcharts absent upstream copy: ${incomplete.join("; ")}`);
+  if (notes.length > 0)
+    console.log(`[e2e] chart mirror: subcharts absent from the shared copy: ${notes.join("; ")}`);
   const server = http.createServer((req, res) => {
     const file = path.join(
       dir,

@@ -50,18 +50,32 @@ export function buildToolchain(names: string[] = []): void {
 }
 
 /**
+ * The directory of a Go module version in the module cache (`module@version`), downloaded from the
+ * module proxy (`go mod download`, checksums verified against the checksum database) when absent.
+ */
+export function goModuleDir(moduleAtVersion: string): string {
+  const r = spawnSync("go", ["mod", "download", "-json", moduleAtVersion], { encoding: "utf8" });
+  const dir = r.status === 0 ? (JSON.parse(r.stdout) as { Dir?: string }).Dir : undefined;
+  if (!dir || !fs.existsSync(dir))
+    throw new Error(`go mod download ${moduleAtVersion}: ${r.stderr || r.stdout}`);
+  return dir;
+}
+
+/** A pin of tools/e2e/versions.env (or package.json's Pulumi versions). */
+export function toolchainVersion(key: string): string {
+  const value = versions()[key];
+  if (!value) throw new Error(`tools/e2e/versions.env has no ${key}`);
+  return value;
+}
+
+/**
  * The snapshot.storage.k8s.io CRDs the EKS snapshot-controller add-on installs, from Kubernetes'
  * own add-on (`cluster/addons/volumesnapshots/crd` of k8s.io/kubernetes at the toolchain's
  * Kubernetes version, in the Go module cache; downloaded from the module proxy when absent).
  */
 export function snapshotCrds(): string {
-  const version = versions().KUBERNETES_VERSION;
-  const modcache = spawnSync("go", ["env", "GOMODCACHE"], { encoding: "utf8" }).stdout.trim();
-  const dir = path.join(modcache, `k8s.io/kubernetes@${version}`, "cluster/addons/volumesnapshots/crd");
-  if (!fs.existsSync(dir)) {
-    const r = spawnSync("go", ["mod", "download", `k8s.io/kubernetes@${version}`], { encoding: "utf8" });
-    if (r.status !== 0 || !fs.existsSync(dir))
-      throw new Error(`go mod download k8s.io/kubernetes@${version}: ${r.stderr}`);
-  }
-  return dir;
+  return path.join(
+    goModuleDir(`k8s.io/kubernetes@${versions().KUBERNETES_VERSION}`),
+    "cluster/addons/volumesnapshots/crd",
+  );
 }
