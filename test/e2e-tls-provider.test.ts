@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { CREATE } from "../tools/e2e/providers/tls";
+import { CREATE, revealSecrets } from "../tools/e2e/providers/tls";
 
 const create = (type: string, inputs: Record<string, unknown>): Record<string, unknown> =>
   CREATE[`tls:index/${type}`](inputs);
@@ -88,5 +88,13 @@ describe("e2e tls provider", function () {
         }),
       /unsupported allowedUses any_extended/,
     );
+  });
+
+  it("reads keys the engine passes as secrets", () => {
+    const secret = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value: "PEM" };
+    assert.deepEqual(revealSecrets({ privateKeyPem: secret, dnsNames: ["a", secret] }), {
+      privateKeyPem: "PEM",
+      dnsNames: ["a", "PEM"],
+    });
   });
 });

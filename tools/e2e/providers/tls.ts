@@ -25,6 +25,20 @@ import * as provider from "@pulumi/pulumi/provider";
 type Props = Record<string, unknown>;
 const stable = (v: unknown): string => JSON.stringify(v ?? null);
 
+/** Pulumi's signature key of a secret value in provider requests. */
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+/** The inputs with secret values (the engine passes the keys as secrets) unwrapped. */
+export function revealSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(revealSecrets);
+  if (value && typeof value === "object") {
+    const o = value as Props;
+    if (o[SECRET_SIG] === "1b47061264138c4ac30d75fd1eb44270") return revealSecrets(o.value);
+    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, revealSecrets(v)]));
+  }
+  return value;
+}
+
 interface Subject {
   commonName?: string;
   organization?: string;
@@ -239,7 +253,7 @@ class Tls implements provider.Provider {
     const type = urn.split("::")[2].split("$").pop()!;
     const create = CREATE[type];
     if (!create) throw new Error(`tls: resource type ${type} is not implemented by the e2e provider`);
-    return { id: crypto.randomUUID(), outs: { ...create(inputs), __inputs: inputs } };
+    return { id: crypto.randomUUID(), outs: { ...create(revealSecrets(inputs) as Props), __inputs: inputs } };
   }
 
   async delete(): Promise<void> {}
