@@ -6,7 +6,10 @@
  * - one Node, `e2e-node`, Ready, with the capacity of an m6i.large;
  * - every Pod without a node is bound to it (a Binding, as the scheduler would);
  * - a bound Pod is reported Running and Ready, or Succeeded when a Job owns it; it gets no IP;
- * - a LoadBalancer Service gets an NLB hostname, as the AWS Load Balancer Controller reports it.
+ * - a LoadBalancer Service gets an NLB hostname, as the AWS Load Balancer Controller reports it;
+ * - a PersistentVolumeClaim of an EBS or EFS CSI StorageClass gets a PersistentVolume, as the CSI
+ *   driver's external-provisioner creates it (the EKS add-ons are fake and their Pods never run);
+ *   kube-controller-manager's PersistentVolume controller binds the two.
  *
  * Admission webhooks would call these Pods: the e2e API server runs without the webhook admission
  * plugins (tools/e2e/cluster.ts).
@@ -111,6 +114,51 @@ function podStatus(pod: Json): Json {
   };
 }
 
+/** A CSI volume handle of the driver, as AWS names the volume. */
+function volumeHandle(driver: string, uid: string): string {
+  const hex = uid.replace(/-/g, "");
+  return driver === "efs.csi.aws.com"
+    ? `fs-${hex.slice(0, 17)}::fsap-${hex.slice(0, 17)}`
+    : `vol-${hex.slice(0, 17)}`;
+}
+
+/** PersistentVolumes for the pending claims of the AWS CSI drivers' StorageClasses. */
+async function provisionVolumes(kubeconfig: string): Promise<void> {
+  const claims = (
+    JSON.parse(await kubectl(kubeconfig, ["get", "pvc", "-A", "-o", "json"])) as { items: Json[] }
+  ).items;
+  const pending = claims.filter((c) => c.status?.phase === "Pending" && !c.spec.volumeName);
+  if (pending.length === 0) return;
+  const classes = (
+    JSON.parse(await kubectl(kubeconfig, ["get", "storageclass", "-o", "json"])) as { items: Json[] }
+  ).items;
+  const defaultClass = classes.find(
+    (c) => c.metadata.annotations?.["storageclass.kubernetes.io/is-default-class"] === "true",
+  );
+  for (const claim of pending) {
+    const cls = classes.find(
+      (c) => c.metadata.name === (claim.spec.storageClassName ?? defaultClass?.metadata.name),
+    );
+    if (!cls || !["ebs.csi.aws.com", "efs.csi.aws.com"].includes(cls.provisioner)) continue;
+    const { namespace, name, uid } = claim.metadata as { namespace: string; name: string; uid: string };
+    const volume = {
+      apiVersion: "v1",
+      kind: "PersistentVolume",
+      metadata: { name: `pvc-${uid}`, annotations: { "pv.kubernetes.io/provisioned-by": cls.provisioner } },
+      spec: {
+        capacity: { storage: claim.spec.resources?.requests?.storage ?? "1Gi" },
+        accessModes: claim.spec.accessModes,
+        volumeMode: claim.spec.volumeMode ?? "Filesystem",
+        storageClassName: cls.metadata.name,
+        persistentVolumeReclaimPolicy: cls.reclaimPolicy ?? "Delete",
+        claimRef: { apiVersion: "v1", kind: "PersistentVolumeClaim", namespace, name, uid },
+        csi: { driver: cls.provisioner, volumeHandle: volumeHandle(cls.provisioner, uid) },
+      },
+    };
+    await kubectl(kubeconfig, ["create", "-f", "-"], JSON.stringify(volume)).catch(() => undefined);
+  }
+}
+
 /** Starts the loop; returns a function that stops it. */
 export async function startKubelet(kubeconfig: string, intervalMs = 2000): Promise<() => Promise<void>> {
   await ensureNode(kubeconfig);
@@ -187,6 +235,7 @@ export async function startKubelet(kubeconfig: string, intervalMs = 2000): Promi
         JSON.stringify(status),
       ]).catch(() => undefined);
     }
+    await provisionVolumes(kubeconfig);
   };
   const loop = (async () => {
     while (!stopped) {
