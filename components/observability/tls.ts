@@ -36,13 +36,27 @@ export function elasticsearchDnsNames(loadBalancerHost: string): string[] {
   ];
 }
 
+/** RFC 5280's upper bound of a certificate's common name (ub-common-name), characters. */
+const MAX_COMMON_NAME_LENGTH = 64;
+
+/**
+ * The common name of a server certificate: its first DNS name that fits in a common name (at most
+ * 64 characters, RFC 5280 ub-common-name). An NLB's DNS name (`k8s-<ns>-<svc>-<hash>.elb.<region>.amazonaws.com`)
+ * is often longer, and OpenSSL and other X.509 encoders refuse such a subject. Clients match the
+ * subject alternative names, which keep every DNS name. `undefined` when none fits (no common name).
+ * https://www.rfc-editor.org/rfc/rfc5280#appendix-A.1
+ */
+export function serverCommonName(dnsNames: readonly string[]): string | undefined {
+  return dnsNames.find((name) => name.length <= MAX_COMMON_NAME_LENGTH);
+}
+
 /** One server certificate the CA issues into a `kubernetes.io/tls` Secret (with `ca.crt`). */
 export interface TelemetryServer {
   /** Secret name. */
   readonly secretName: string;
   /** Secret namespace. */
   readonly namespace: string;
-  /** The certificate's DNS names (the first is also its common name). */
+  /** The certificate's DNS names (the first of at most 64 characters is also its common name: {@link serverCommonName}). */
   readonly dnsNames: pulumi.Input<string[]>;
 }
 
@@ -98,7 +112,11 @@ export class TelemetryCa extends pulumi.ComponentResource {
       const dnsNames = pulumi.output(spec.dnsNames);
       const request = new tls.CertRequest(
         `${name}-${server}-tls`,
-        { privateKeyPem: key.privateKeyPem, subject: { commonName: dnsNames[0] }, dnsNames },
+        {
+          privateKeyPem: key.privateKeyPem,
+          subject: { commonName: dnsNames.apply(serverCommonName) },
+          dnsNames,
+        },
         { parent: this },
       );
       const cert = new tls.LocallySignedCert(
