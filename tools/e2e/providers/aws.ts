@@ -106,21 +106,36 @@ const ID_IS_NAME = new Set([
   "aws:kms/alias:Alias",
 ]);
 
-/** Types the AWS provider auto-names through a `name` input. */
-const AUTO_NAMED = new Set([
-  "aws:iam/role:Role",
-  "aws:iam/policy:Policy",
-  "aws:iam/rolePolicy:RolePolicy",
-  "aws:iam/instanceProfile:InstanceProfile",
-  "aws:ec2/securityGroup:SecurityGroup",
-  "aws:ec2/launchTemplate:LaunchTemplate",
-  "aws:cloudwatch/logGroup:LogGroup",
-  "aws:eks/cluster:Cluster",
-  "aws:backup/vault:Vault",
-  "aws:backup/plan:Plan",
-  "aws:backup/selection:Selection",
-  "aws:ram/resourceShare:ResourceShare",
-]);
+/** Types the AWS provider auto-names (`<resource name>-<random>`), by their naming input. */
+const AUTO_NAMED: Record<string, string> = {
+  "aws:iam/role:Role": "name",
+  "aws:iam/policy:Policy": "name",
+  "aws:iam/rolePolicy:RolePolicy": "name",
+  "aws:iam/instanceProfile:InstanceProfile": "name",
+  "aws:ec2/securityGroup:SecurityGroup": "name",
+  "aws:ec2/launchTemplate:LaunchTemplate": "name",
+  "aws:cloudwatch/logGroup:LogGroup": "name",
+  "aws:cloudwatch/eventRule:EventRule": "name",
+  "aws:eks/cluster:Cluster": "name",
+  "aws:backup/vault:Vault": "name",
+  "aws:backup/plan:Plan": "name",
+  "aws:backup/selection:Selection": "name",
+  "aws:ram/resourceShare:ResourceShare": "name",
+  "aws:sqs/queue:Queue": "name",
+  "aws:sns/topic:Topic": "name",
+  // S3 bucket names are lower case.
+  "aws:s3/bucket:Bucket": "bucket",
+};
+
+/** The id AWS gives a resource whose id is not its name or a prefixed hex id. */
+function idOf(type: string, inputs: Props): string | undefined {
+  if (type === "aws:s3/bucket:Bucket") return inputs.bucket as string;
+  if (type === "aws:sqs/queue:Queue")
+    return `https://sqs.${region}.amazonaws.com/${ACCOUNT}/${String(inputs.name)}`;
+  if (type === "aws:sns/topic:Topic") return `arn:aws:sns:${region}:${ACCOUNT}:${String(inputs.name)}`;
+  if (type === "aws:cloudwatch/eventRule:EventRule") return inputs.name as string;
+  return undefined;
+}
 
 function arnFor(type: string, id: string, props: Props): string {
   const [pkg] = type.split(":")[1].split("/");
@@ -129,6 +144,9 @@ function arnFor(type: string, id: string, props: Props): string {
   if (service === "iam") return `arn:aws:iam::${ACCOUNT}:${kind}/${String(props.name ?? id)}`;
   if (service === "logs") return `arn:aws:logs:${region}:${ACCOUNT}:log-group:${id}`;
   if (service === "kms") return `arn:aws:kms:${region}:${ACCOUNT}:key/${id}`;
+  if (service === "s3" && kind === "bucket") return `arn:aws:s3:::${String(props.bucket ?? id)}`;
+  if (service === "sqs" || service === "sns")
+    return `arn:aws:${service}:${region}:${ACCOUNT}:${String(props.name)}`;
   return `arn:aws:${service}:${region}:${ACCOUNT}:${kind}/${id}`;
 }
 
@@ -329,8 +347,10 @@ class FakeAws implements provider.Provider {
   async check(urn: string, olds: Props, news: Props): Promise<provider.CheckResult> {
     const type = typeOf(urn);
     const inputs = { ...news };
-    if (AUTO_NAMED.has(type) && inputs.name === undefined && inputs.namePrefix === undefined) {
-      inputs.name = (olds?.name as string | undefined) ?? `${nameOf(urn)}-${hex(7)}`;
+    const naming = AUTO_NAMED[type];
+    if (naming && inputs[naming] === undefined && inputs[`${naming}Prefix`] === undefined) {
+      const name = (olds?.[naming] as string | undefined) ?? `${nameOf(urn)}-${hex(7)}`;
+      inputs[naming] = naming === "bucket" ? name.toLowerCase() : name;
     }
     return { inputs };
   }
@@ -346,9 +366,10 @@ class FakeAws implements provider.Provider {
     const type = typeOf(urn);
     if (type === "aws:eks/addon:Addon") addonObjects("apply", String(inputs.addonName));
     const id =
-      ID_IS_NAME.has(type) && inputs.name
+      idOf(type, inputs) ??
+      (ID_IS_NAME.has(type) && inputs.name
         ? String(inputs.name)
-        : `${ID_PREFIX[type] ?? `${nameOf(urn)}-`}${hex(17)}`;
+        : `${ID_PREFIX[type] ?? `${nameOf(urn)}-`}${hex(17)}`);
     const outs: Props = { ...inputs, ...computed(type, id, inputs), id, __inputs: inputs };
     outs.arn ??= arnFor(type, id, inputs);
     outs.tagsAll ??= inputs.tags ?? {};

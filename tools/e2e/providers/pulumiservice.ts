@@ -9,6 +9,13 @@ import * as provider from "@pulumi/pulumi/provider";
 type Props = Record<string, unknown>;
 const stable = (v: unknown): string => JSON.stringify(v ?? null);
 
+/** What Pulumi Cloud returns for a new object, by type: an agent pool's id and its access token. */
+function computed(urn: string): Props {
+  if (urn.split("::")[2].endsWith("pulumiservice:index:AgentPool"))
+    return { agentPoolId: crypto.randomUUID(), tokenValue: `pul-${crypto.randomBytes(20).toString("hex")}` };
+  return {};
+}
+
 class FakePulumiService implements provider.Provider {
   readonly version = process.env.E2E_PULUMISERVICE_VERSION ?? "1.3.0";
 
@@ -24,11 +31,11 @@ class FakePulumiService implements provider.Provider {
 
   async create(urn: string, inputs: Props): Promise<provider.CreateResult> {
     const id = `${urn.split("::")[3]}-${crypto.randomBytes(4).toString("hex")}`;
-    return { id, outs: { ...inputs, __inputs: inputs } };
+    return { id, outs: { ...inputs, ...computed(urn), __inputs: inputs } };
   }
 
-  async update(_id: string, _urn: string, _olds: Props, news: Props): Promise<provider.UpdateResult> {
-    return { outs: { ...news, __inputs: news } };
+  async update(_id: string, _urn: string, olds: Props, news: Props): Promise<provider.UpdateResult> {
+    return { outs: { ...olds, ...news, __inputs: news } };
   }
 
   async delete(): Promise<void> {}
