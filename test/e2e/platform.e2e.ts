@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -70,11 +71,15 @@ async function prepareStacks(ws: Workspace, mirror: ChartMirror): Promise<void> 
   ]);
 }
 
+/** EKS cluster names of the stacks (Pulumi.<stack>.yaml platform:clusterName). */
+const CLUSTER_NAMES = { hub: "platform-hub", spoke: "production-numinia" } as const;
+
 describe("e2e: real engine, policy pack, Kubernetes provider and API server", function () {
-  let cluster: Cluster;
+  // One local control plane per EKS cluster, as on AWS: the hub's and the spoke's.
+  const clusters: Partial<Record<keyof typeof CLUSTER_NAMES, Cluster>> = {};
+  const kubelets: (() => Promise<void>)[] = [];
   let ws: Workspace;
   let mirror: ChartMirror;
-  let stopKubelet: (() => Promise<void>) | undefined;
   const work = process.env.E2E_WORK ?? fs.mkdtempSync(path.join(os.tmpdir(), "platform-e2e-"));
 
   before(async function () {
@@ -103,14 +108,28 @@ describe("e2e: real engine, policy pack, Kubernetes provider and API server", fu
       });
       if (r.status !== 0) throw new Error("npm ci in policy/ failed");
     }
-    cluster = await startCluster(path.join(work, "cluster"));
-    stopKubelet = await startKubelet(cluster.kubeconfig);
+    // The EKS cluster creator's token: one for both, as the fake `aws eks get-token` hands out one.
+    const token = crypto.randomBytes(16).toString("hex");
+    for (const key of Object.keys(CLUSTER_NAMES) as (keyof typeof CLUSTER_NAMES)[]) {
+      const cluster = await startCluster(path.join(work, `cluster-${key}`), { token });
+      clusters[key] = cluster;
+      kubelets.push(await startKubelet(cluster.kubeconfig));
+    }
     mirror = await startChartMirror(path.join(work, "charts"));
+    const hub = clusters.hub!;
     ws = createWorkspace(work, {
-      E2E_KUBE_ENDPOINT: cluster.endpoint,
-      E2E_KUBE_CA: cluster.caData,
-      E2E_KUBE_TOKEN: cluster.token,
-      E2E_KUBECONFIG: cluster.kubeconfig,
+      E2E_CLUSTERS: JSON.stringify(
+        Object.fromEntries(
+          Object.entries(clusters).map(([key, c]) => [
+            CLUSTER_NAMES[key as keyof typeof CLUSTER_NAMES],
+            { endpoint: c.endpoint, caData: c.caData, kubeconfig: c.kubeconfig },
+          ]),
+        ),
+      ),
+      // The OIDC issuer's TLS chain pulumi-eks reads (tools/e2e/providers/eks.ts): any local API server's.
+      E2E_KUBE_ENDPOINT: hub.endpoint,
+      E2E_KUBE_CA: hub.caData,
+      E2E_KUBE_TOKEN: token,
       E2E_SNAPSHOT_CRDS: snapshotCrds(),
       E2E_COMPONENT_MODULES: installComponentModules(),
     });
@@ -118,9 +137,9 @@ describe("e2e: real engine, policy pack, Kubernetes provider and API server", fu
   });
 
   after(async function () {
-    await stopKubelet?.();
+    for (const stop of kubelets) await stop();
     await mirror?.stop();
-    await cluster?.stop();
+    for (const cluster of Object.values(clusters)) await cluster.stop();
   });
 
   it("hub: preview with the policy pack reports no mandatory violation", async function () {
@@ -175,7 +194,7 @@ describe("e2e: real engine, policy pack, Kubernetes provider and API server", fu
     };
     const file = path.join(work, "privileged-pod.json");
     fs.writeFileSync(file, JSON.stringify(pod));
-    const r = kubectl(cluster, "apply", "-f", file);
+    const r = kubectl(clusters.spoke!, "apply", "-f", file);
     assert.notEqual(r.status, 0, "a privileged Pod was admitted");
     assert.match(r.stderr, /violates PodSecurity "(restricted|baseline):[^"]+": privileged/);
   });
@@ -190,16 +209,19 @@ describe("e2e: real engine, policy pack, Kubernetes provider and API server", fu
     const awsState = path.join(work, "aws-state");
     const left = fs.existsSync(awsState) ? fs.readdirSync(awsState).map(decodeURIComponent) : [];
     assert.deepEqual(left, [], "fake AWS resources left after destroy");
-    const namespaces = kubectl(
-      cluster,
-      "get",
-      "namespaces",
-      "-o",
-      "jsonpath={.items[*].metadata.name}",
-    ).stdout.split(" ");
-    assert.deepEqual(
-      namespaces.filter((n) => !["default", "kube-system", "kube-public", "kube-node-lease"].includes(n)),
-      [],
-    );
+    for (const [key, cluster] of Object.entries(clusters)) {
+      const namespaces = kubectl(
+        cluster,
+        "get",
+        "namespaces",
+        "-o",
+        "jsonpath={.items[*].metadata.name}",
+      ).stdout.split(" ");
+      assert.deepEqual(
+        namespaces.filter((n) => !["default", "kube-system", "kube-public", "kube-node-lease"].includes(n)),
+        [],
+        `namespaces left on the ${key} cluster`,
+      );
+    }
   });
 });

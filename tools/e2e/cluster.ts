@@ -165,7 +165,11 @@ async function waitFor(
  */
 export async function startCluster(
   dir: string,
-  options: { controllerManager?: boolean } = {},
+  options: {
+    controllerManager?: boolean;
+    /** The cluster creator's bearer token (one for several clusters: the fake `aws eks get-token` hands out one). @default random */
+    token?: string;
+  } = {},
 ): Promise<Cluster> {
   fs.mkdirSync(dir, { recursive: true });
   makeCertificates(dir);
@@ -174,7 +178,7 @@ export async function startCluster(
   const kubeconfig = writeKubeconfig(dir, endpoint);
   // The EKS cluster creator: kubeconfigs from the eks component authenticate through
   // `aws eks get-token` (tools/e2e/bin/aws), which hands out this token.
-  const token = crypto.randomBytes(16).toString("hex");
+  const token = options.token ?? crypto.randomBytes(16).toString("hex");
   fs.writeFileSync(
     path.join(dir, "tokens.csv"),
     `${token},eks-cluster-creator,eks-cluster-creator,"system:masters"\n`,

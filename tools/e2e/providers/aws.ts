@@ -10,7 +10,7 @@
  *   `<resource name>-<7 hex>` as the AWS provider does (kept stable across updates).
  * - create/update: outputs are the inputs plus the computed attributes AWS would return (`id`, `arn`
  *   and per-type extras such as an EKS cluster's endpoint and CA, which point at the local API
- *   server given in `E2E_KUBE_ENDPOINT`/`E2E_KUBE_CA`).
+ *   server of that cluster name in `E2E_CLUSTERS`).
  * - invokes (availability zones, caller identity, partition, region, AMI, route tables, ...)
  *   are answered from a table or from the resources created so far.
  * - every live resource is recorded in `E2E_AWS_STATE` (a directory, a JSON file per resource) so the run can assert that
@@ -28,6 +28,28 @@ const region = process.env.AWS_REGION ?? "eu-west-1";
 const stateDir = process.env.E2E_AWS_STATE;
 
 type Props = Record<string, unknown>;
+
+/** A local control plane standing in for an EKS cluster. */
+interface LocalCluster {
+  endpoint: string;
+  caData: string;
+  kubeconfig: string;
+}
+
+/**
+ * The local control plane of an EKS cluster name: `E2E_CLUSTERS`, a JSON object of them by EKS
+ * cluster name (each stack's cluster gets its own API server, as on AWS).
+ */
+function localCluster(name: unknown): LocalCluster {
+  const clusters = JSON.parse(process.env.E2E_CLUSTERS ?? "{}") as Record<string, LocalCluster>;
+  const cluster = clusters[String(name)];
+  if (!cluster)
+    throw new Error(
+      `the e2e run has no local API server for EKS cluster ${String(name)} (E2E_CLUSTERS has ${Object.keys(clusters).join(", ") || "none"})`,
+    );
+  return cluster;
+}
+
 interface Live {
   type: string;
   urn: string;
@@ -42,9 +64,15 @@ function readState(): Record<string, Live> {
   if (!stateDir || !fs.existsSync(stateDir)) return {};
   const state: Record<string, Live> = {};
   for (const f of fs.readdirSync(stateDir).filter((n) => n.endsWith(".json"))) {
-    state[decodeURIComponent(f.slice(0, -5))] = JSON.parse(
-      fs.readFileSync(path.join(stateDir, f), "utf8"),
-    ) as Live;
+    let text: string;
+    try {
+      text = fs.readFileSync(path.join(stateDir, f), "utf8");
+    } catch (e) {
+      // The other AWS provider process deleted it since the listing.
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") continue;
+      throw e;
+    }
+    state[decodeURIComponent(f.slice(0, -5))] = JSON.parse(text) as Live;
   }
   return state;
 }
@@ -187,8 +215,8 @@ function computed(type: string, id: string, inputs: Props): Props {
     case "aws:eks/cluster:Cluster": {
       const vpcConfig = (inputs.vpcConfig ?? {}) as Props;
       return {
-        endpoint: process.env.E2E_KUBE_ENDPOINT ?? "https://127.0.0.1:6443",
-        certificateAuthority: { data: process.env.E2E_KUBE_CA ?? "" },
+        endpoint: localCluster(inputs.name).endpoint,
+        certificateAuthority: { data: localCluster(inputs.name).caData },
         identities: [
           { oidcs: [{ issuer: `https://oidc.eks.${region}.amazonaws.com/id/${hex(32).toUpperCase()}` }] },
         ],
@@ -325,10 +353,10 @@ function invoke(token: string, args: Props): Props {
  * applies them to the local API server on create and removes them on delete, as EKS does.
  * `E2E_SNAPSHOT_CRDS`: the CRDs of Kubernetes' own add-on (cluster/addons/volumesnapshots/crd).
  */
-function addonObjects(verb: "apply" | "delete", addonName: string): void {
-  const kubeconfig = process.env.E2E_KUBECONFIG;
+function addonObjects(verb: "apply" | "delete", addonName: string, clusterName: unknown): void {
   const crds = process.env.E2E_SNAPSHOT_CRDS;
-  if (addonName !== "snapshot-controller" || !kubeconfig || !crds) return;
+  if (addonName !== "snapshot-controller" || !crds) return;
+  const { kubeconfig } = localCluster(clusterName);
   const args = [
     "--kubeconfig",
     kubeconfig,
@@ -364,7 +392,7 @@ class FakeAws implements provider.Provider {
 
   async create(urn: string, inputs: Props): Promise<provider.CreateResult> {
     const type = typeOf(urn);
-    if (type === "aws:eks/addon:Addon") addonObjects("apply", String(inputs.addonName));
+    if (type === "aws:eks/addon:Addon") addonObjects("apply", String(inputs.addonName), inputs.clusterName);
     const id =
       idOf(type, inputs) ??
       (ID_IS_NAME.has(type) && inputs.name
@@ -391,7 +419,8 @@ class FakeAws implements provider.Provider {
   }
 
   async delete(id: string, urn: string, props: Props): Promise<void> {
-    if (typeOf(urn) === "aws:eks/addon:Addon") addonObjects("delete", String(props.addonName));
+    if (typeOf(urn) === "aws:eks/addon:Addon")
+      addonObjects("delete", String(props.addonName), props.clusterName);
     record(id, undefined);
   }
 
