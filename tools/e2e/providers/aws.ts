@@ -6,8 +6,9 @@
  * provider protocol through `@pulumi/pulumi/provider` so the real engine, the real policy analyzer
  * and the real eks/awsx component code see real resource registrations:
  *
- * - check: inputs pass through; a resource with a `name` input and none given is auto-named
- *   `<resource name>-<7 hex>` as the AWS provider does (kept stable across updates).
+ * - check: inputs pass through; a resource whose naming input (`name`, a bucket's `bucket`) is not
+ *   given is auto-named as the AWS provider does, `<resource name>-<7 hex>` or `<prefix><26 digits>`
+ *   with a `namePrefix`/`bucketPrefix` (kept stable across updates).
  * - create/update: outputs are the inputs plus the computed attributes AWS would return (`id`, `arn`
  *   and per-type extras such as an EKS cluster's endpoint and CA, which point at the local API
  *   server of that cluster name in `E2E_CLUSTERS`).
@@ -376,8 +377,15 @@ class FakeAws implements provider.Provider {
     const type = typeOf(urn);
     const inputs = { ...news };
     const naming = AUTO_NAMED[type];
-    if (naming && inputs[naming] === undefined && inputs[`${naming}Prefix`] === undefined) {
-      const name = (olds?.[naming] as string | undefined) ?? `${nameOf(urn)}-${hex(7)}`;
+    if (naming && inputs[naming] === undefined) {
+      // `<x>Prefix`: the prefix and 26 digits (Terraform's PrefixedUniqueId); otherwise Pulumi's
+      // auto-name, `<resource name>-<7 hex>`.
+      const prefix = inputs[`${naming}Prefix`] as string | undefined;
+      const unique = (): string =>
+        prefix !== undefined
+          ? `${prefix}${new Date().toISOString().replace(/\D/g, "").slice(0, 17)}${String(Math.floor(Math.random() * 1e9)).padStart(9, "0")}`
+          : `${nameOf(urn)}-${hex(7)}`;
+      const name = (olds?.[naming] as string | undefined) ?? unique();
       inputs[naming] = naming === "bucket" ? name.toLowerCase() : name;
     }
     return { inputs };
