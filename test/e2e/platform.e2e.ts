@@ -180,7 +180,7 @@ describe("e2e: real engine, policy pack, Kubernetes provider and API server", fu
 
   it("a second pulumi up plans no changes (hub and spoke-prod)", async function () {
     for (const stack of ["hub", "spoke-prod"]) {
-      const r = await pulumi(ws, ["preview", "--stack", stack, "--expect-no-changes"]);
+      const r = await pulumi(ws, ["preview", "--stack", stack, "--expect-no-changes", "--diff"]);
       assert.equal(r.status, 0, `${stack}: ${r.stdout}\n${r.stderr}`);
     }
   });

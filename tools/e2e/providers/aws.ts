@@ -23,6 +23,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as provider from "@pulumi/pulumi/provider";
+import { unsetOutputs } from "./outputs";
 
 const ACCOUNT = "111122223333";
 const region = process.env.AWS_REGION ?? "eu-west-1";
@@ -203,6 +204,8 @@ function computed(type: string, id: string, inputs: Props): Props {
       return { latestVersion: 1, defaultVersion: 1 };
     case "aws:iam/role:Role":
       return { uniqueId: `AROA${hex(17).toUpperCase()}` };
+    case "aws:sqs/queue:Queue":
+      return { url: id };
     case "aws:kms/key:Key":
       return { keyId: id };
     case "aws:efs/fileSystem:FileSystem":
@@ -406,7 +409,13 @@ class FakeAws implements provider.Provider {
       (ID_IS_NAME.has(type) && inputs.name
         ? String(inputs.name)
         : `${ID_PREFIX[type] ?? `${nameOf(urn)}-`}${hex(17)}`);
-    const outs: Props = { ...inputs, ...computed(type, id, inputs), id, __inputs: inputs };
+    const outs: Props = {
+      ...unsetOutputs("aws", type),
+      ...inputs,
+      ...computed(type, id, inputs),
+      id,
+      __inputs: inputs,
+    };
     outs.arn ??= arnFor(type, id, inputs);
     outs.tagsAll ??= inputs.tags ?? {};
     record(id, { type, urn, outputs: outs });

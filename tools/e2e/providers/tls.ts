@@ -21,6 +21,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as provider from "@pulumi/pulumi/provider";
+import { unsetOutputs } from "./outputs";
 
 type Props = Record<string, unknown>;
 const stable = (v: unknown): string => JSON.stringify(v ?? null);
@@ -253,7 +254,10 @@ class Tls implements provider.Provider {
     const type = urn.split("::")[2].split("$").pop()!;
     const create = CREATE[type];
     if (!create) throw new Error(`tls: resource type ${type} is not implemented by the e2e provider`);
-    return { id: crypto.randomUUID(), outs: { ...create(revealSecrets(inputs) as Props), __inputs: inputs } };
+    return {
+      id: crypto.randomUUID(),
+      outs: { ...unsetOutputs("tls", type), ...create(revealSecrets(inputs) as Props), __inputs: inputs },
+    };
   }
 
   async delete(): Promise<void> {}
