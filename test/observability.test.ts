@@ -41,7 +41,17 @@ const byChart = (all: RecordedResource[], chart: string) => {
 };
 const values = (r: RecordedResource) => r.inputs.values as any;
 
-async function buildHub(production: boolean) {
+const SLACK_RECEIVER = {
+  name: "oncall",
+  type: "slack",
+  url: "https://hooks.slack.com/services/T/B/SECRET",
+  channel: "#alerts",
+} as const;
+
+async function buildHub(
+  production: boolean,
+  alertReceivers: ConstructorParameters<typeof ObservabilityHub>[1]["alertReceivers"] = [SLACK_RECEIVER],
+) {
   resetRecorded();
   const hub = new ObservabilityHub("hub", {
     clusterName: "platform-hub",
@@ -51,14 +61,7 @@ async function buildHub(production: boolean) {
     production,
     prometheusRetention: "21d",
     prometheusStorageGiB: 200,
-    alertReceivers: [
-      {
-        name: "oncall",
-        type: "slack",
-        url: "https://hooks.slack.com/services/T/B/SECRET",
-        channel: "#alerts",
-      },
-    ],
+    alertReceivers,
     grafanaAdminPassword: pulumi.secret(GRAFANA_PASSWORD),
     logShipperPassword: pulumi.secret(SHIPPER_PASSWORD),
     elasticsearchNodeCount: 3,
@@ -317,6 +320,33 @@ describe("observability: the hub", function () {
     assert.match(outputs.grafana, /^http:\/\/internal-hub-grafana-lb-/);
     assert.match(outputs.kibana, /^https:\/\/internal-hub-kibana-lb-.*:5601$/);
     assert.equal(outputs.shipper, SHIPPER_PASSWORD);
+  });
+});
+
+describe("observability: the receivers' Secret", function () {
+  const receiverSecret = (all: RecordedResource[]) =>
+    all.find(
+      (r) =>
+        r.type === "kubernetes:core/v1:Secret" &&
+        (r.inputs.metadata as any).name === "alertmanager-receiver-urls",
+    )!;
+
+  it("holds each receiver's credential under its key", async () => {
+    const { all } = await buildHub(true);
+    assert.deepEqual(receiverSecret(all).inputs.stringData, { "oncall-url": SLACK_RECEIVER.url });
+  });
+
+  it("has no stringData when no receiver has a credential (the Kubernetes provider drops an empty one: a replacement on every update)", async () => {
+    const { all } = await buildHub(true, [
+      {
+        name: "team",
+        type: "email",
+        to: "team@example.com",
+        from: "alerts@example.com",
+        smarthost: "smtp.example.com:587",
+      },
+    ]);
+    assert.equal("stringData" in receiverSecret(all).inputs, false);
   });
 });
 

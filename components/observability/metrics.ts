@@ -79,11 +79,14 @@ export class HubMetrics extends pulumi.ComponentResource {
       },
       inMonitoring,
     );
+    // An empty stringData is not kept by the Kubernetes provider: every later preview would
+    // replace the Secret (found by the e2e run's second, no-changes preview). No credentials, no key.
+    const receiverData = receiverSecretData(args.receivers);
     const receiverUrls = new k8s.core.v1.Secret(
       `${name}-alertmanager-receivers`,
       {
         metadata: { name: receiverUrlsSecret, namespace: namespaces.monitoring },
-        stringData: pulumi.secret(receiverSecretData(args.receivers)),
+        ...(Object.keys(receiverData).length > 0 ? { stringData: pulumi.secret(receiverData) } : {}),
       },
       inMonitoring,
     );
