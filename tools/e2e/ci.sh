@@ -4,10 +4,11 @@
 #
 # - No Go toolchain or no ../shared/upstream beside the checkout: says so and exits 0 (the suite
 #   cannot run; nothing about the product is judged).
-# - The cold build exceeds E2E_BUILD_BUDGET_MINUTES (default 45): says so, with each binary's
-#   build time, and exits 0. A later run on the same machine resumes from the Go build cache.
-# - Otherwise the suite runs (at most E2E_RUN_BUDGET_MINUTES, default 30) and its result is the
-#   stage's result.
+# - Time: E2E_TIME_LEFT_SECONDS (what CI has left, default 75 min) less the run's budget
+#   (E2E_RUN_BUDGET_MINUTES, default 20) is the toolchain build's budget. A cold build that
+#   exceeds it is stopped: the stage says so, with each binary's build time, and exits 0 (a later
+#   run on the same machine resumes from the Go build cache).
+# - Otherwise the suite runs and its result is the stage's result.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -21,12 +22,18 @@ if [[ ! -d ../shared/upstream/components ]]; then
 fi
 
 started=$SECONDS
-build_budget=$((${E2E_BUILD_BUDGET_MINUTES:-45} * 60))
+run_budget=$((${E2E_RUN_BUDGET_MINUTES:-20} * 60))
+build_budget=$((${E2E_TIME_LEFT_SECONDS:-4500} - run_budget))
+if [[ $build_budget -lt 300 ]]; then
+  echo "e2e not run: $((build_budget + run_budget)) s left, less than the run's budget and 5 minutes of build"
+  exit 0
+fi
+echo "--- e2e toolchain (budget $((build_budget / 60)) min)"
 status=0
 timeout --kill-after=30 "$build_budget" tools/e2e/build-toolchain.sh || status=$?
 echo "--- e2e toolchain: $((SECONDS - started)) s"
 if [[ $status -eq 124 || $status -eq 137 ]]; then
-  echo "e2e not run: the toolchain's cold build exceeded ${E2E_BUILD_BUDGET_MINUTES:-45} minutes (times above)"
+  echo "e2e not run: the toolchain's cold build exceeded its budget of $((build_budget / 60)) minutes (times above)"
   exit 0
 elif [[ $status -ne 0 ]]; then
   echo "e2e toolchain build failed (exit $status)"
@@ -34,5 +41,5 @@ elif [[ $status -ne 0 ]]; then
 fi
 
 run_started=$SECONDS
-timeout --kill-after=60 "$((${E2E_RUN_BUDGET_MINUTES:-30} * 60))" npm run --silent e2e
+timeout --kill-after=60 "$run_budget" npm run --silent e2e
 echo "--- e2e run: $((SECONDS - run_started)) s"
