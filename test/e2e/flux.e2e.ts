@@ -25,6 +25,7 @@ import {
 import { startGitServer, type GitServer } from "../../tools/e2e/git-server";
 import { startKubelet } from "../../tools/e2e/kubelet";
 import { BUILTIN_NAMESPACES, FLUX_INFRASTRUCTURE_SA } from "../../components/gitops/versions";
+import { tenancyDefaults, tenantSyncPatches } from "../../components/tenancy/logic";
 import { buildToolchain, repoRoot } from "../../tools/e2e/toolchain";
 
 const shared = path.resolve(repoRoot, "../shared");
@@ -105,6 +106,71 @@ function infrastructureNamespaceObjects(
       spec: { interval: "1h", url: source.url, ...(source.url.startsWith("oci://") ? { type: "oci" } : {}) },
     })),
   ]);
+}
+
+/**
+ * A tenant environment as components/tenancy syncs it (environment.ts `reconciler`, `fluxSync`):
+ * the namespace, the `flux-reconciler` account (admin in the namespace only), the organization's
+ * GitRepository and its chart sources in the namespace, and the Kustomization that impersonates
+ * the account with the tenant patches (`tenantSyncPatches`).
+ */
+function tenantEnvironmentObjects(args: {
+  namespace: string;
+  kustomization: string;
+  path: string;
+  interval: string;
+  gitRepository: string;
+  url: string;
+  chartSources: { name: string; ref: Record<string, string> }[];
+}): object[] {
+  const account = tenancyDefaults.reconcilerServiceAccount;
+  const { namespace } = args;
+  const gitRepository = (name: string, ref: Record<string, string>): object => ({
+    apiVersion: "source.toolkit.fluxcd.io/v1",
+    kind: "GitRepository",
+    metadata: { name, namespace },
+    spec: { interval: args.interval, url: args.url, ref },
+  });
+  return [
+    {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: namespace, labels: { "toolkit.fluxcd.io/tenant": namespace } },
+    },
+    { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: account, namespace } },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "RoleBinding",
+      metadata: { name: account, namespace },
+      roleRef: {
+        apiGroup: "rbac.authorization.k8s.io",
+        kind: "ClusterRole",
+        name: tenancyDefaults.reconcilerClusterRole,
+      },
+      subjects: [{ kind: "ServiceAccount", name: account, namespace }],
+    },
+    gitRepository(args.gitRepository, { branch: "main" }),
+    ...args.chartSources.map((c) => gitRepository(c.name, c.ref)),
+    {
+      apiVersion: "kustomize.toolkit.fluxcd.io/v1",
+      kind: "Kustomization",
+      metadata: { name: args.kustomization, namespace },
+      spec: {
+        interval: args.interval,
+        retryInterval: "1m",
+        timeout: "5m",
+        serviceAccountName: account,
+        targetNamespace: namespace,
+        sourceRef: { kind: "GitRepository", name: args.gitRepository },
+        path: args.path,
+        prune: true,
+        patches: tenantSyncPatches({
+          serviceAccountName: account,
+          chartSourceNamespace: args.chartSources.length > 0 ? namespace : undefined,
+        }),
+      },
+    },
+  ];
 }
 
 function find(
@@ -280,6 +346,20 @@ describe("e2e: real Flux reconciles the platform's gitops/ tree and the user's r
       const objects = [
         // Created by spoke-prod's `pulumi up` when the suite runs after it (then applied again, unchanged).
         ...infrastructureNamespaceObjects(rootSync.chartSources),
+        // numinia's production environment (Pulumi.spoke-prod.yaml), as the platform's tenancy syncs
+        // it, from the loopback server (its chart sources: the repository's main and tag v0.4.7).
+        ...tenantEnvironmentObjects({
+          namespace: "numinia",
+          kustomization: "numinia-pro",
+          path: "./clusters/prod-cluster/organizations/numinia/pro-kustomization",
+          interval: "5m",
+          gitRepository: "numinia",
+          url: run.git.url("numinia-k8s"),
+          chartSources: [
+            { name: "flux-system", ref: { branch: "main" } },
+            { name: "flux-system-v0.4.7", ref: { tag: "v0.4.7" } },
+          ],
+        }),
         {
           apiVersion: "v1",
           kind: "Namespace",
@@ -378,8 +458,36 @@ describe("e2e: real Flux reconciles the platform's gitops/ tree and the user's r
       }
     });
 
-    it("the HelmReleases wait for their chart (no artifact), none crashes a controller", function () {
-      const releases = report.filter((r) => r.kind === "HelmRelease");
+    it("a tenant environment (numinia/pro) syncs through the real lockdown as flux-reconciler", function () {
+      const tenant = find(report, "Kustomization", "numinia", "numinia-pro");
+      assert.equal(tenant.ready, "True", tenant.message);
+      for (const name of ["numinia", "flux-system", "flux-system-v0.4.7"])
+        assert.equal(find(report, "GitRepository", "numinia", name).ready, "True");
+      // Its HelmRelease runs as the tenant's account with the chart from the tenant namespace (the
+      // tenant patches), gets its chart packaged from Git, and Helm fails only on the CRDs the
+      // infrastructure layers would install (Knative, External Secrets).
+      const release = find(report, "HelmRelease", "numinia", "multiplex-pro");
+      const spec = JSON.parse(
+        kubectl(
+          run.cluster,
+          undefined,
+          "get",
+          "helmrelease",
+          "multiplex-pro",
+          "-n",
+          "numinia",
+          "-o",
+          "jsonpath={.spec}",
+        ).stdout,
+      ) as { serviceAccountName: string; chart: { spec: { sourceRef: { namespace: string } } } };
+      assert.equal(spec.serviceAccountName, "flux-reconciler");
+      assert.equal(spec.chart.spec.sourceRef.namespace, "numinia");
+      assert.equal(release.reason, "InstallFailed", release.message);
+      assert.match(release.message, /no matches for kind "Service" in version "serving\.knative\.dev\/v1"/);
+    });
+
+    it("the HelmReleases of the infrastructure wait for their chart (no artifact), none crashes a controller", function () {
+      const releases = report.filter((r) => r.kind === "HelmRelease" && r.namespace !== "numinia");
       assert.ok(releases.length > 0, formatFluxReport(report));
       for (const r of releases) {
         assert.equal(r.ready, "False", `${r.namespace}/${r.name}`);
