@@ -80,3 +80,18 @@ export function registerChartMirror(mirror: ChartMirror): void {
       : undefined,
   );
 }
+
+/**
+ * The platform facts (components/gitops/facts.ts) of the mirror, for the HelmRepositories of the
+ * platform's Git content (`${chart_mirror_url:=<upstream>}`, `${chart_mirror_type:=default}`):
+ * Flux's chart sources follow the mirror as the Pulumi releases do. Empty without a mirror (Flux
+ * then substitutes the upstream defaults).
+ * https://fluxcd.io/flux/components/source/helmrepositories/#type
+ */
+export function chartMirrorFacts(mirror: ChartMirror | undefined): {
+  chart_mirror_url: string;
+  chart_mirror_type: string;
+} {
+  if (!mirror) return { chart_mirror_url: "", chart_mirror_type: "" };
+  return { chart_mirror_url: mirror.url, chart_mirror_type: mirror.url.startsWith("oci://") ? "oci" : "" };
+}

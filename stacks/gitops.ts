@@ -31,6 +31,7 @@ import {
   type PlatformFacts,
 } from "../components/gitops";
 import type { Foundation } from "./foundation";
+import { chartMirrorFacts, type chartMirrorSchema } from "./chart-mirror";
 
 /** Git authentication modes: none (public HTTPS), SSH deploy key, GitHub App (Flux 2.5+ `provider: github`). */
 const GIT_AUTH_MODES = ["none", "ssh", "github-app"] as const;
@@ -242,7 +243,10 @@ interface TenantView {
 }
 
 /** What the gitops capability reads of a stack's configuration: the core keys, its own and the tenants. */
-type GitOpsStackConfig = CoreConfig & SectionOf<typeof gitopsSchema> & TenantView;
+type GitOpsStackConfig = CoreConfig &
+  SectionOf<typeof gitopsSchema> &
+  TenantView &
+  Partial<SectionOf<typeof chartMirrorSchema>>;
 
 /** Rules that relate the gitops settings to the tenants; throws ConfigError on bad input. */
 export function gitopsChecks(config: GitOpsStackConfig): void {
@@ -361,6 +365,7 @@ function baseFacts(
     vpc_id: foundation.network.vpcId,
     vpc_cidr: config.vpcCidr,
     hub_cluster_name: hubClusterName,
+    ...chartMirrorFacts(config.chartMirror),
     ...extra,
   };
 }

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { mirrorReleaseArgs } from "../stacks/chart-mirror";
+import { chartMirrorFacts, mirrorReleaseArgs } from "../stacks/chart-mirror";
 import { loadConfig } from "../stacks/config";
 import { ConfigError } from "../stacks/schema";
 
@@ -42,6 +42,18 @@ describe("platform:chartMirror", () => {
       ),
       { chart: "oci://registry.example.internal/charts/flux2", version: "2.18.3" },
     );
+  });
+
+  it("gives the Git content's HelmRepositories the mirror as platform facts (type oci for a registry)", () => {
+    assert.deepEqual(chartMirrorFacts(undefined), { chart_mirror_url: "", chart_mirror_type: "" });
+    assert.deepEqual(chartMirrorFacts({ url: "https://charts.internal/platform" }), {
+      chart_mirror_url: "https://charts.internal/platform",
+      chart_mirror_type: "",
+    });
+    assert.deepEqual(chartMirrorFacts({ url: "oci://registry.internal/charts" }), {
+      chart_mirror_url: "oci://registry.internal/charts",
+      chart_mirror_type: "oci",
+    });
   });
 
   it("leaves a chart from a local path alone", () => {

@@ -48,6 +48,16 @@ function modelModule(apiVersion: string): string {
   return `kubernetes-models/${apiVersion}`;
 }
 
+/**
+ * The object as Flux applies it when the facts of its `${var:=default}` variables are empty (Flux's
+ * envsubst substitutes the default for an empty value): what the schema must accept.
+ */
+function withDefaults(object: Record<string, any>): Record<string, any> {
+  return JSON.parse(
+    JSON.stringify(object).replace(/\$\{[_a-zA-Z][_a-zA-Z0-9]*:?[=-]([^}]*)\}/g, "$1"),
+  ) as Record<string, any>;
+}
+
 describe("gitops content", () => {
   it("has YAML under clusters/hub, clusters/spoke-prod, infrastructure/{controllers,configs,baseline} and organizations", () => {
     for (const dir of [
@@ -76,8 +86,22 @@ describe("gitops content", () => {
       >;
       const Model = mod[object.kind];
       assert.ok(Model, `${where}: a model for ${object.apiVersion} ${object.kind}`);
-      assert.doesNotThrow(() => new Model(object).validate(), `${where} is valid`);
+      assert.doesNotThrow(() => new Model(withDefaults(object)).validate(), `${where} is valid`);
     }
+  });
+
+  it("takes every HelmRepository from the stack's chart mirror, upstream by default (platform:chartMirror)", () => {
+    const repositories = objects.filter((d) => d.object.kind === "HelmRepository");
+    assert.ok(repositories.length > 0, "the content has HelmRepositories");
+    for (const { file, object } of repositories) {
+      const where = `${relative(ROOT, file)} HelmRepository/${object.metadata.name}`;
+      assert.match(object.spec.url, /^\$\{chart_mirror_url:=https:\/\/\S+\}$/, `${where}: url`);
+      assert.equal(object.spec.type, "${chart_mirror_type:=default}", `${where}: type`);
+    }
+    assert.equal(
+      withDefaults({ url: "${chart_mirror_url:=https://kubernetes-sigs.github.io/metrics-server/}" }).url,
+      "https://kubernetes-sigs.github.io/metrics-server/",
+    );
   });
 
   it("rejects an invalid object (the validation is real)", async () => {

@@ -41,6 +41,7 @@ const spokeRaw = {
   "platform:clusterName": "production-numinia",
   "platform:vpcCidr": "10.0.0.0/16",
   "platform:hubStackReference": "acme/platform/hub",
+  "platform:chartMirror": JSON.stringify({ url: "oci://registry.internal/charts/" }),
   "platform:gitops": JSON.stringify({
     repositoryUrl: "ssh://git@github.com/numengames/numinia-k8s",
     path: "./clusters/prod-cluster",
@@ -321,6 +322,20 @@ describe("gitops", () => {
       assert.match(data.flux_role_arn, /^arn:aws:iam::111122223333:role\//);
       assert.equal(data.grafana_url, "https://grafana.hub.internal");
       assert.equal(data.kibana_url, "");
+      // No platform:chartMirror on the hub: empty, so the Git content's HelmRepositories keep upstream.
+      assert.equal(data.chart_mirror_url, "");
+      assert.equal(data.chart_mirror_type, "");
+    });
+
+    it("writes the stack's chart mirror for the Git content's HelmRepositories (platform:chartMirror)", () => {
+      const facts = one(
+        resources,
+        "kubernetes:core/v1:ConfigMap",
+        (r) => named("spoke-prod")(r) && k8sName("platform-facts")(r),
+      );
+      const data = facts.inputs.data as Record<string, string>;
+      assert.equal(data.chart_mirror_url, "oci://registry.internal/charts");
+      assert.equal(data.chart_mirror_type, "oci");
     });
 
     it("rejects unknown fact keys and finds ${var} uses", () => {

@@ -326,8 +326,9 @@ program pulls its chart there instead of from the chart's upstream repository (o
 transform on \`kubernetes:helm.sh/v3:Release\`, stacks/chart-mirror.ts; the policy pack sees the
 rewritten release; the offline plan, under Pulumi mocks, runs no transforms and shows the upstream
 repositories). Container images are not rewritten: mirror them with the registry's pull-through
-cache or each add-on's image values. Flux \`HelmRepository\` objects in the Git repository are the
-repository's own business. Default: not set (upstream repositories). The e2e run (docs/e2e.md)
+cache or each add-on's image values. The platform's own Git content (\`gitops/\`) follows the mirror
+too: the facts \`chart_mirror_url\`/\`chart_mirror_type\` carry it to its \`HelmRepository\` objects
+(\`\${chart_mirror_url:=<upstream>}\`; a user's repository may use the same facts). Default: not set (upstream repositories). The e2e run (docs/e2e.md)
 installs every chart from a local mirror this way.
 
 ### Add-ons (all stacks)

@@ -47,6 +47,14 @@ export const PLATFORM_FACT_KEYS = [
   "grafana_url",
   /** Kibana URL on the hub. */
   "kibana_url",
+  /**
+   * The stack's Helm chart mirror (`platform:chartMirror.url`), "" without one. Git content's
+   * HelmRepositories use `${chart_mirror_url:=<upstream URL>}`: Flux substitutes the default when
+   * the value is empty. https://fluxcd.io/flux/components/kustomize/kustomizations/#post-build-variable-substitution
+   */
+  "chart_mirror_url",
+  /** `oci` for an `oci://` chart mirror, else "" (HelmRepository `spec.type: ${chart_mirror_type:=default}`). */
+  "chart_mirror_type",
 ] as const;
 
 export type PlatformFactKey = (typeof PLATFORM_FACT_KEYS)[number];

@@ -404,8 +404,12 @@ function infrastructureNamespaces(
   });
 }
 
-/** The spec of the root Kustomization (`kustomize.toolkit.fluxcd.io/v1`). */
-function rootKustomizationSpec(
+/**
+ * The spec of the root Kustomization (`kustomize.toolkit.fluxcd.io/v1`): `path` of the root
+ * GitRepository, pruned, run as kustomize-controller, with {@link rootSyncPatches} and the facts
+ * substituted. `interval` defaults to 10m.
+ */
+export function rootKustomizationSpec(
   path: string,
   interval = fluxDefaults.kustomizationInterval,
   options: {
