@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { startChartMirror, type ChartMirror } from "../../tools/e2e/charts";
+import { ensureKubectl, startChartMirror, type ChartMirror } from "../../tools/e2e/charts";
 import { startCluster, type Cluster } from "../../tools/e2e/cluster";
 import {
   applyRootSync,
@@ -225,6 +225,7 @@ describe("e2e: real Flux reconciles the platform's gitops/ tree and the user's r
       console.log(`skipping Flux e2e: ${userRepository} is absent (../shared beside the checkout)`);
       this.skip();
     }
+    ensureKubectl();
     buildToolchain(TOOLCHAIN);
   });
 

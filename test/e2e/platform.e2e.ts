@@ -11,6 +11,14 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { ensureKubectl, startChartMirror, type ChartMirror } from "../../tools/e2e/charts";
 import { startCluster, type Cluster } from "../../tools/e2e/cluster";
+import {
+  formatFluxReport,
+  redirectGitRepositories,
+  startFlux,
+  waitForFlux,
+  type FluxObjectStatus,
+} from "../../tools/e2e/flux";
+import { startGitServer, type GitServer } from "../../tools/e2e/git-server";
 import { startKubelet } from "../../tools/e2e/kubelet";
 import { createWorkspace, pulumi, pulumiOk, type Workspace } from "../../tools/e2e/pulumi";
 import { buildToolchain, cacheDir, repoRoot, snapshotCrds } from "../../tools/e2e/toolchain";
@@ -80,6 +88,7 @@ describe("e2e: real engine, policy pack, Kubernetes provider and API server", fu
   const kubelets: (() => Promise<void>)[] = [];
   let ws: Workspace;
   let mirror: ChartMirror;
+  let git: GitServer;
   const work = process.env.E2E_WORK ?? fs.mkdtempSync(path.join(os.tmpdir(), "platform-e2e-"));
 
   before(async function () {
@@ -96,6 +105,9 @@ describe("e2e: real engine, policy pack, Kubernetes provider and API server", fu
       "etcd",
       "kube-apiserver",
       "kube-controller-manager",
+      "source-controller",
+      "kustomize-controller",
+      "helm-controller",
     ]);
     console.log(
       `[e2e] toolchain ready in ${Math.round((Date.now() - started) / 1000)}s; scratch dir ${work}`,
@@ -116,6 +128,16 @@ describe("e2e: real engine, policy pack, Kubernetes provider and API server", fu
       kubelets.push(await startKubelet(cluster.kubeconfig));
     }
     mirror = await startChartMirror(path.join(work, "charts"));
+    // The repositories the stacks sync, served on the loopback address: the platform's own (its
+    // gitops/ tree, at the path the hub's root sync reads) and the first user's, as it is today.
+    git = await startGitServer(path.join(work, "git"), [
+      { name: "platform", source: path.join(repoRoot, "gitops"), prefix: "gitops" },
+      {
+        name: "numinia-k8s",
+        source: path.resolve(repoRoot, "../shared/real-users/numinia-k8s"),
+        tags: ["v0.4.7"],
+      },
+    ]);
     const hub = clusters.hub!;
     ws = createWorkspace(work, {
       E2E_CLUSTERS: JSON.stringify(
@@ -138,6 +160,7 @@ describe("e2e: real engine, policy pack, Kubernetes provider and API server", fu
 
   after(async function () {
     for (const stop of kubelets) await stop();
+    await git?.stop();
     await mirror?.stop();
     for (const cluster of Object.values(clusters)) await cluster.stop();
   });
@@ -197,6 +220,69 @@ describe("e2e: real engine, policy pack, Kubernetes provider and API server", fu
     const r = kubectl(clusters.spoke!, "apply", "-f", file);
     assert.notEqual(r.status, 0, "a privileged Pod was admitted");
     assert.match(r.stderr, /violates PodSecurity "(restricted|baseline):[^"]+": privileged/);
+  });
+
+  /**
+   * Real Flux on a cluster `pulumi up` configured: the controllers (the platform's lockdown flags)
+   * run as processes against its API server; the GitRepositories Pulumi created for the real
+   * repositories are pointed at the loopback Git server (tools/e2e/flux.ts); the report of every
+   * Flux object is printed.
+   */
+  async function reconcile(
+    key: keyof typeof CLUSTER_NAMES,
+    redirect: Record<string, string>,
+  ): Promise<FluxObjectStatus[]> {
+    const cluster = clusters[key]!;
+    const flux = await startFlux(cluster.kubeconfig, path.join(work, `flux-${key}`), {
+      requeueDependency: "5s",
+    });
+    try {
+      const changed = redirectGitRepositories(cluster.kubeconfig, redirect);
+      assert.notDeepEqual(
+        changed,
+        [],
+        `no GitRepository of ${Object.keys(redirect).join(", ")} on the ${key} cluster`,
+      );
+      const report = await waitForFlux(cluster.kubeconfig, 420);
+      console.log(`[e2e] Flux on the ${key} cluster:\n${formatFluxReport(report)}`);
+      return report;
+    } finally {
+      await flux.stop();
+    }
+  }
+  const notReady = (report: FluxObjectStatus[], kind: string, namespaces: (ns: string) => boolean) =>
+    report.filter(
+      (r) => r.kind === kind && namespaces(r.namespace) && r.ready !== "True" && r.ready !== "Suspended",
+    );
+
+  it("hub: real Flux reconciles the platform's gitops/ tree; every Kustomization becomes Ready", async function () {
+    const report = await reconcile("hub", { "https://github.com/numengames/platform": git.url("platform") });
+    const kustomizations = report.filter((r) => r.kind === "Kustomization");
+    assert.ok(kustomizations.length >= 4, formatFluxReport(report));
+    assert.deepEqual(
+      notReady(report, "Kustomization", () => true),
+      [],
+      formatFluxReport(report),
+    );
+  });
+
+  it("spoke-prod: real Flux reconciles the user's repository; every tenant Kustomization becomes Ready", async function () {
+    const report = await reconcile("spoke", {
+      "ssh://git@github.com/numengames/numinia-k8s": git.url("numinia-k8s"),
+    });
+    const root = report.find(
+      (r) => r.kind === "Kustomization" && r.namespace === "flux-system" && r.name === "flux-system",
+    );
+    assert.equal(root?.ready, "True", formatFluxReport(report));
+    // The platform's tenant environments (components/tenancy): one Kustomization per environment
+    // in the tenant's namespace, impersonating its flux-reconciler account.
+    const tenant = (ns: string) => ns !== "flux-system";
+    const tenantKustomizations = report.filter((r) => r.kind === "Kustomization" && tenant(r.namespace));
+    assert.ok(
+      tenantKustomizations.some((r) => r.namespace === "numinia" && r.ready === "True"),
+      formatFluxReport(report),
+    );
+    assert.deepEqual(notReady(report, "Kustomization", tenant), [], formatFluxReport(report));
   });
 
   it("pulumi destroy leaves nothing behind", async function () {

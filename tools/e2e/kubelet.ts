@@ -33,6 +33,8 @@ function kubectl(kubeconfig: string, args: string[], input?: string): Promise<st
     child.on("close", (code) =>
       code === 0 ? resolve(out) : reject(new Error(`kubectl ${args.join(" ")}: ${err}`)),
     );
+    // kubectl may exit before reading its input (EPIPE): its exit status tells what happened.
+    child.stdin.on("error", () => undefined);
     child.stdin.end(input ?? "");
   });
 }
