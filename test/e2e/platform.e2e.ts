@@ -17,6 +17,7 @@ import {
   startFlux,
   waitForFlux,
   type FluxObjectStatus,
+  type FluxProcesses,
 } from "../../tools/e2e/flux";
 import { startGitServer, type GitServer } from "../../tools/e2e/git-server";
 import { startKubelet } from "../../tools/e2e/kubelet";
@@ -89,6 +90,7 @@ describe("e2e: real engine, policy pack, Kubernetes provider and API server", fu
   let ws: Workspace;
   let mirror: ChartMirror;
   let git: GitServer;
+  const fluxes: FluxProcesses[] = [];
   const work = process.env.E2E_WORK ?? fs.mkdtempSync(path.join(os.tmpdir(), "platform-e2e-"));
 
   before(async function () {
@@ -159,6 +161,7 @@ describe("e2e: real engine, policy pack, Kubernetes provider and API server", fu
   });
 
   after(async function () {
+    for (const flux of fluxes) await flux.stop();
     for (const stop of kubelets) await stop();
     await git?.stop();
     await mirror?.stop();
@@ -236,39 +239,52 @@ describe("e2e: real engine, policy pack, Kubernetes provider and API server", fu
     const flux = await startFlux(cluster.kubeconfig, path.join(work, `flux-${key}`), {
       requeueDependency: "5s",
     });
-    try {
-      const changed = redirectGitRepositories(cluster.kubeconfig, redirect);
-      assert.notDeepEqual(
-        changed,
-        [],
-        `no GitRepository of ${Object.keys(redirect).join(", ")} on the ${key} cluster`,
-      );
-      const report = await waitForFlux(cluster.kubeconfig, 420);
-      console.log(`[e2e] Flux on the ${key} cluster:\n${formatFluxReport(report)}`);
-      return report;
-    } finally {
-      await flux.stop();
-    }
+    // The controllers keep running until the end: `pulumi destroy` deletes Flux objects whose
+    // finalizers only the controllers remove, as on a real cluster.
+    fluxes.push(flux);
+    const changed = redirectGitRepositories(cluster.kubeconfig, redirect);
+    assert.notDeepEqual(
+      changed,
+      [],
+      `no GitRepository of ${Object.keys(redirect).join(", ")} on the ${key} cluster`,
+    );
+    const report = await waitForFlux(cluster.kubeconfig, 420);
+    console.log(`[e2e] Flux on the ${key} cluster:\n${formatFluxReport(report)}`);
+    return report;
   }
   const notReady = (report: FluxObjectStatus[], kind: string, namespaces: (ns: string) => boolean) =>
     report.filter(
       (r) => r.kind === kind && namespaces(r.namespace) && r.ready !== "True" && r.ready !== "Suspended",
     );
 
-  it("hub: real Flux reconciles the platform's gitops/ tree; every Kustomization becomes Ready", async function () {
+  it("hub: real Flux reconciles the platform's gitops/ tree: every Kustomization on the hub Ready, the one onto the spoke waiting for an AWS identity", async function () {
     const report = await reconcile("hub", { "https://github.com/numengames/platform": git.url("platform") });
-    const kustomizations = report.filter((r) => r.kind === "Kustomization");
-    assert.ok(kustomizations.length >= 4, formatFluxReport(report));
+    // The hub's Kustomizations that reconcile onto a spoke (components/gitops/spoke-registration.ts)
+    // reach it through AWS workload identity (`spec.kubeConfig.configMapRef`, provider aws): with no
+    // AWS identity here they must fail getting the token, and say so.
+    const remote = JSON.parse(
+      kubectl(clusters.hub!, "get", "kustomizations.kustomize.toolkit.fluxcd.io", "-A", "-o", "json").stdout,
+    ) as { items: { metadata: { namespace: string; name: string }; spec: { kubeConfig?: unknown } }[] };
+    const onSpokes = new Set(
+      remote.items.filter((k) => k.spec.kubeConfig).map((k) => `${k.metadata.namespace}/${k.metadata.name}`),
+    );
+    assert.deepEqual([...onSpokes], ["flux-system/production-numinia-baseline"]);
+    const local = report.filter((r) => !onSpokes.has(`${r.namespace}/${r.name}`));
+    assert.ok(local.filter((r) => r.kind === "Kustomization").length >= 4, formatFluxReport(report));
     assert.deepEqual(
-      notReady(report, "Kustomization", () => true),
+      notReady(local, "Kustomization", () => true),
       [],
       formatFluxReport(report),
     );
+    for (const r of report.filter((r) => onSpokes.has(`${r.namespace}/${r.name}`)))
+      assert.match(r.message, /access token/, formatFluxReport([r]));
   });
 
   it("spoke-prod: real Flux reconciles the user's repository; every tenant Kustomization becomes Ready", async function () {
     const report = await reconcile("spoke", {
       "ssh://git@github.com/numengames/numinia-k8s": git.url("numinia-k8s"),
+      // The pinned chart sources (flux-system-v0.4.7) the platform copies into tenant namespaces.
+      "https://github.com/numengames/numinia-k8s.git": git.url("numinia-k8s"),
     });
     const root = report.find(
       (r) => r.kind === "Kustomization" && r.namespace === "flux-system" && r.name === "flux-system",

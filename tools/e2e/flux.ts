@@ -215,7 +215,11 @@ export async function startFlux(
   // The machine's egress proxy must not carry loopback traffic, and the run has no egress: what
   // lives on the internet fails to fetch, as it would on a cluster without egress.
   const env: NodeJS.ProcessEnv = {
-    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(https?|no|all)_proxy$/i.test(k))),
+    // AWS_CA_BUNDLE (this machine's proxy CA) too: the AWS SDK in the controllers refuses it with
+    // their own HTTP client (`unable to add custom RootCAs HTTPClient`), an error no cluster sees.
+    ...Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !/^((https?|no|all)_proxy|aws_ca_bundle)$/i.test(k)),
+    ),
     KUBECONFIG: kubeconfig,
     RUNTIME_NAMESPACE: FLUX_NAMESPACE,
   };
