@@ -11,8 +11,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { ensureKubectl, startChartMirror, type ChartMirror } from "../../tools/e2e/charts";
-import { startCluster, type Cluster } from "../../tools/e2e/cluster";
+import { CONTROL_PLANE, startCluster, type Cluster } from "../../tools/e2e/cluster";
 import {
+  FLUX_CONTROLLERS,
   applyRootSync,
   ensurePlatformFacts,
   formatFluxReport,
@@ -30,14 +31,7 @@ import { buildToolchain, repoRoot } from "../../tools/e2e/toolchain";
 
 const shared = path.resolve(repoRoot, "../shared");
 const userRepository = path.join(shared, "real-users/numinia-k8s");
-const TOOLCHAIN = [
-  "etcd",
-  "kube-apiserver",
-  "kube-controller-manager",
-  "source-controller",
-  "kustomize-controller",
-  "helm-controller",
-];
+const TOOLCHAIN = [...CONTROL_PLANE, ...FLUX_CONTROLLERS];
 
 function kubectl(
   cluster: Cluster,

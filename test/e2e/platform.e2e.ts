@@ -10,8 +10,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ensureKubectl, startChartMirror, type ChartMirror } from "../../tools/e2e/charts";
-import { startCluster, type Cluster } from "../../tools/e2e/cluster";
+import { CONTROL_PLANE, startCluster, type Cluster } from "../../tools/e2e/cluster";
 import {
+  FLUX_CONTROLLERS,
   formatFluxReport,
   redirectGitRepositories,
   startFlux,
@@ -104,12 +105,8 @@ describe("e2e: real engine, policy pack, Kubernetes provider and API server", fu
       "pulumi",
       "language-nodejs",
       "kubernetes-provider",
-      "etcd",
-      "kube-apiserver",
-      "kube-controller-manager",
-      "source-controller",
-      "kustomize-controller",
-      "helm-controller",
+      ...CONTROL_PLANE,
+      ...FLUX_CONTROLLERS,
     ]);
     console.log(
       `[e2e] toolchain ready in ${Math.round((Date.now() - started) / 1000)}s; scratch dir ${work}`,

@@ -11,6 +11,9 @@ import * as net from "node:net";
 import * as path from "node:path";
 import { toolchainBinary } from "./toolchain";
 
+/** The toolchain binaries a control plane runs (tools/e2e/build-toolchain.sh names). */
+export const CONTROL_PLANE = ["etcd", "kube-apiserver", "kube-controller-manager"];
+
 /** A running control plane. */
 export interface Cluster {
   /** https URL of the API server. */

@@ -26,6 +26,7 @@ import {
 } from "../../components/gitops/versions";
 import { helmBinary, upstreamCharts } from "./charts";
 import { freePort } from "./cluster";
+import { kubectlAsync } from "./kubelet";
 import { toolchainBinary } from "./toolchain";
 
 // Kubernetes API objects as kubectl prints them (untyped JSON).
@@ -47,23 +48,6 @@ function kubectl(kubeconfig: string, args: string[], input?: string): string {
   });
   if (r.status !== 0) throw new Error(`kubectl ${args.join(" ")}: ${r.stderr.trim() || r.error}`);
   return r.stdout;
-}
-
-/** kubectl, asynchronously (the caller's event loop keeps serving, e.g. the loopback Git server). */
-function kubectlAsync(kubeconfig: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("kubectl", ["--kubeconfig", kubeconfig, ...args], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d: Buffer) => (out += d));
-    child.stderr.on("data", (d: Buffer) => (err += d));
-    child.on("error", reject);
-    child.on("close", (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`kubectl ${args.join(" ")}: ${err.trim()}`)),
-    );
-  });
 }
 
 /**

@@ -20,7 +20,11 @@ import { spawn } from "node:child_process";
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
 
-function kubectl(kubeconfig: string, args: string[], input?: string): Promise<string> {
+/**
+ * kubectl, asynchronously (the caller's event loop keeps serving: the loopback Git server, the
+ * stand-in's own loop); resolves with stdout, rejects with stderr.
+ */
+export function kubectlAsync(kubeconfig: string, args: string[], input?: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn("kubectl", ["--kubeconfig", kubeconfig, ...args], {
       stdio: ["pipe", "pipe", "pipe"],
@@ -56,7 +60,7 @@ async function ensureNode(kubeconfig: string): Promise<void> {
       },
     },
   };
-  await kubectl(kubeconfig, ["apply", "-f", "-"], JSON.stringify(node));
+  await kubectlAsync(kubeconfig, ["apply", "-f", "-"], JSON.stringify(node));
   const now = new Date().toISOString();
   const status = {
     status: {
@@ -75,7 +79,7 @@ async function ensureNode(kubeconfig: string): Promise<void> {
       nodeInfo: { kubeletVersion: "v1.35.4", architecture: "amd64", operatingSystem: "linux" },
     },
   };
-  await kubectl(kubeconfig, [
+  await kubectlAsync(kubeconfig, [
     "patch",
     "node",
     NODE,
@@ -127,12 +131,12 @@ function volumeHandle(driver: string, uid: string): string {
 /** PersistentVolumes for the pending claims of the AWS CSI drivers' StorageClasses. */
 async function provisionVolumes(kubeconfig: string): Promise<void> {
   const claims = (
-    JSON.parse(await kubectl(kubeconfig, ["get", "pvc", "-A", "-o", "json"])) as { items: Json[] }
+    JSON.parse(await kubectlAsync(kubeconfig, ["get", "pvc", "-A", "-o", "json"])) as { items: Json[] }
   ).items;
   const pending = claims.filter((c) => c.status?.phase === "Pending" && !c.spec.volumeName);
   if (pending.length === 0) return;
   const classes = (
-    JSON.parse(await kubectl(kubeconfig, ["get", "storageclass", "-o", "json"])) as { items: Json[] }
+    JSON.parse(await kubectlAsync(kubeconfig, ["get", "storageclass", "-o", "json"])) as { items: Json[] }
   ).items;
   const defaultClass = classes.find(
     (c) => c.metadata.annotations?.["storageclass.kubernetes.io/is-default-class"] === "true",
@@ -157,7 +161,7 @@ async function provisionVolumes(kubeconfig: string): Promise<void> {
         csi: { driver: cls.provisioner, volumeHandle: volumeHandle(cls.provisioner, uid) },
       },
     };
-    await kubectl(kubeconfig, ["create", "-f", "-"], JSON.stringify(volume)).catch(() => undefined);
+    await kubectlAsync(kubeconfig, ["create", "-f", "-"], JSON.stringify(volume)).catch(() => undefined);
   }
 }
 
@@ -167,14 +171,14 @@ export async function startKubelet(kubeconfig: string, intervalMs = 2000): Promi
   let stopped = false;
   const done = new Set<string>();
   const tick = async (): Promise<void> => {
-    const pods = JSON.parse(await kubectl(kubeconfig, ["get", "pods", "-A", "-o", "json"])) as {
+    const pods = JSON.parse(await kubectlAsync(kubeconfig, ["get", "pods", "-A", "-o", "json"])) as {
       items: Json[];
     };
     for (const pod of pods.items) {
       const key = `${pod.metadata.namespace}/${pod.metadata.name}/${pod.metadata.uid}`;
       if (pod.metadata.deletionTimestamp) {
         // No kubelet confirms the containers stopped: finish the deletion as it would.
-        await kubectl(kubeconfig, [
+        await kubectlAsync(kubeconfig, [
           "delete",
           "pod",
           "-n",
@@ -193,14 +197,14 @@ export async function startKubelet(kubeconfig: string, intervalMs = 2000): Promi
           metadata: { name: pod.metadata.name, namespace: pod.metadata.namespace },
           target: { apiVersion: "v1", kind: "Node", name: NODE },
         };
-        await kubectl(kubeconfig, ["create", "-f", "-"], JSON.stringify(binding)).catch(() => undefined);
+        await kubectlAsync(kubeconfig, ["create", "-f", "-"], JSON.stringify(binding)).catch(() => undefined);
       }
       if (done.has(key)) continue;
       if (pod.status?.phase === "Running" || pod.status?.phase === "Succeeded") {
         done.add(key);
         continue;
       }
-      await kubectl(kubeconfig, [
+      await kubectlAsync(kubeconfig, [
         "patch",
         "pod",
         "-n",
@@ -216,7 +220,7 @@ export async function startKubelet(kubeconfig: string, intervalMs = 2000): Promi
     }
     // What the AWS Load Balancer Controller (installed, but its Pod does not run) reports for a
     // LoadBalancer Service once its NLB exists: the NLB's DNS name.
-    const services = JSON.parse(await kubectl(kubeconfig, ["get", "services", "-A", "-o", "json"])) as {
+    const services = JSON.parse(await kubectlAsync(kubeconfig, ["get", "services", "-A", "-o", "json"])) as {
       items: Json[];
     };
     for (const svc of services.items) {
@@ -225,7 +229,7 @@ export async function startKubelet(kubeconfig: string, intervalMs = 2000): Promi
       const hostname =
         `k8s-${namespace}-${name}`.slice(0, 32) + `-${uid.slice(0, 10)}.elb.eu-west-1.amazonaws.com`;
       const status = { status: { loadBalancer: { ingress: [{ hostname }] } } };
-      await kubectl(kubeconfig, [
+      await kubectlAsync(kubeconfig, [
         "patch",
         "service",
         "-n",
