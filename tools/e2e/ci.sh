@@ -5,7 +5,7 @@
 # - No Go toolchain, no openssl/unzip/git-http-backend, or no ../shared/upstream beside the
 #   checkout: says so and exits 0 (the suite cannot run; nothing about the product is judged).
 # - Time: E2E_TIME_LEFT_SECONDS (what CI has left, default 75 min) less the run's budget
-#   (E2E_RUN_BUDGET_MINUTES, default 20) is the toolchain build's budget. A cold build that
+#   (E2E_RUN_BUDGET_MINUTES, default 30) is the toolchain build's budget. A cold build that
 #   exceeds it is stopped: the stage says so, with each binary's build time, and exits 0 (a later
 #   run on the same machine resumes from the Go build cache).
 # - Otherwise the suite runs and its result is the stage's result.
@@ -32,7 +32,7 @@ if [[ ! -d ../shared/upstream/components ]]; then
 fi
 
 started=$SECONDS
-run_budget=$((${E2E_RUN_BUDGET_MINUTES:-20} * 60))
+run_budget=$((${E2E_RUN_BUDGET_MINUTES:-30} * 60))
 build_budget=$((${E2E_TIME_LEFT_SECONDS:-4500} - run_budget))
 if [[ $build_budget -lt 300 ]]; then
   echo "e2e not run: $((build_budget + run_budget)) s left, less than the run's budget and 5 minutes of build"
