@@ -23,7 +23,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as provider from "@pulumi/pulumi/provider";
-import { unsetOutputs } from "./outputs";
+import { changedInputs, stable, unsetOutputs } from "./outputs";
 
 const ACCOUNT = "111122223333";
 const region = process.env.AWS_REGION ?? "eu-west-1";
@@ -249,14 +249,6 @@ function computed(type: string, id: string, inputs: Props): Props {
   }
 }
 
-function stable(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) =>
-    v && typeof v === "object" && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Props).sort(([a], [b]) => a.localeCompare(b)))
-      : v,
-  );
-}
-
 function invoke(token: string, args: Props): Props {
   switch (token) {
     case "aws:index/getCallerIdentity:getCallerIdentity":
@@ -395,10 +387,7 @@ class FakeAws implements provider.Provider {
   }
 
   async diff(_id: string, _urn: string, olds: Props, news: Props): Promise<provider.DiffResult> {
-    const inputs = (olds.__inputs ?? {}) as Props;
-    const keys = new Set([...Object.keys(inputs), ...Object.keys(news)]);
-    const changed = [...keys].filter((k) => stable(inputs[k]) !== stable(news[k]));
-    return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
+    return { changes: changedInputs(olds, news).length > 0, replaces: [], deleteBeforeReplace: false };
   }
 
   async create(urn: string, inputs: Props): Promise<provider.CreateResult> {

@@ -1,5 +1,5 @@
 /**
- * What the e2e fake providers share: a real provider returns every property of a resource's state,
+ * What the e2e fake providers share. A real provider returns every property of a resource's state,
  * null when unset. A property a provider leaves out is unknown to the next preview (the SDK cannot
  * tell it from a value still to come), so every resource that reads it would show a change.
  */
@@ -24,4 +24,27 @@ export function unsetOutputs(pkg: string, type: string): Record<string, null> {
     return {};
   }
   return Object.fromEntries([...source.matchAll(/resourceInputs\["(\w+)"\]/g)].map((m) => [m[1], null]));
+}
+
+/** JSON with object keys sorted: equal values give equal text whatever their key order. */
+export function stable(value: unknown): string {
+  return JSON.stringify(value ?? null, (_k, v: unknown) =>
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)),
+        )
+      : v,
+  );
+}
+
+/**
+ * The inputs that differ between a resource's recorded inputs (`olds.__inputs`, as the fakes keep
+ * them in its outputs) and its new ones, compared by {@link stable}.
+ */
+export function changedInputs(olds: Record<string, unknown>, news: Record<string, unknown>): string[] {
+  const old = (olds.__inputs ?? {}) as Record<string, unknown>;
+  const json = (v: unknown): string => JSON.stringify(v ?? null);
+  return [...new Set([...Object.keys(old), ...Object.keys(news)])].filter(
+    (k) => json(old[k]) !== json(news[k]),
+  );
 }

@@ -5,9 +5,9 @@
  */
 import * as crypto from "node:crypto";
 import * as provider from "@pulumi/pulumi/provider";
+import { changedInputs } from "./outputs";
 
 type Props = Record<string, unknown>;
-const stable = (v: unknown): string => JSON.stringify(v ?? null);
 
 /** What Pulumi Cloud returns for a new object, by type: an agent pool's id and its access token. */
 function computed(urn: string): Props {
@@ -24,9 +24,7 @@ class FakePulumiService implements provider.Provider {
   }
 
   async diff(_id: string, _urn: string, olds: Props, news: Props): Promise<provider.DiffResult> {
-    const old = (olds.__inputs ?? {}) as Props;
-    const keys = new Set([...Object.keys(old), ...Object.keys(news)]);
-    return { changes: [...keys].some((k) => stable(old[k]) !== stable(news[k])) };
+    return { changes: changedInputs(olds, news).length > 0 };
   }
 
   async create(urn: string, inputs: Props): Promise<provider.CreateResult> {

@@ -21,10 +21,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as provider from "@pulumi/pulumi/provider";
-import { unsetOutputs } from "./outputs";
+import { changedInputs, unsetOutputs } from "./outputs";
 
 type Props = Record<string, unknown>;
-const stable = (v: unknown): string => JSON.stringify(v ?? null);
 
 /** Pulumi's signature key of a secret value in provider requests. */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -243,10 +242,7 @@ class Tls implements provider.Provider {
   }
 
   async diff(_id: string, _urn: string, olds: Props, news: Props): Promise<provider.DiffResult> {
-    const old = (olds.__inputs ?? {}) as Props;
-    const keys = [...new Set([...Object.keys(old), ...Object.keys(news)])].filter(
-      (k) => stable(old[k]) !== stable(news[k]),
-    );
+    const keys = changedInputs(olds, news);
     return { changes: keys.length > 0, replaces: keys, deleteBeforeReplace: false };
   }
 
