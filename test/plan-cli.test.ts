@@ -356,6 +356,9 @@ describe("plan command line input", function () {
       "a rebuild removes hub outputs of other sources, old parsed files and partial files",
     );
     assert.ok(existsSync(path.join(cache, recent)), "a recent parsed file stays");
+    // The launcher's rewrite of esbuild's namespace helper still applies to the bundle it built.
+    const [bundle] = bundles();
+    assert.match(readFileSync(path.join(cache, bundle), "utf8"), /^var __namespaces = /m);
     rmSync(path.join(cache, recent));
     if (/child-processes=-1/.test(run.stderr)) this.skip(); // no /proc to count them
     assert.equal(bundles().length, 1, "the bundle was rebuilt");

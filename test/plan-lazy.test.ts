@@ -41,6 +41,27 @@ describe("plan start-up: lazy SDK sub-modules", () => {
     });
   }
 
+  for (const file of ["zod/v4/core/index.cjs", "zod/v4/classic/external.cjs"]) {
+    it(`${file}: the locales namespace becomes a getter zod's export seal does not read`, () => {
+      // zod's package exports do not expose its files: from the package root (index.cjs's folder).
+      const source = readFileSync(
+        path.join(path.dirname(require.resolve("zod")), file.slice("zod/".length)),
+        "utf8",
+      );
+      const eager = 'exports.locales = __importStar(require("../locales/index.cjs"));';
+      assert.ok(source.includes(eager), "zod still imports its locales eagerly");
+      const { source: lazy, count } = lazySubmodules(source);
+      assert.ok(count >= 1 && !lazy.includes(eager));
+      assert.ok(
+        lazy.includes(
+          'Object.defineProperty(exports, "locales", { enumerable: true, configurable: false, get: () => __importStar(require("../locales/index.cjs")) });',
+        ),
+      );
+      // The seal at the end of the file reads (and so loads) configurable getters only.
+      assert.match(source, /if \(!desc \|\| !desc\.get \|\| !desc\.configurable\) continue;/);
+    });
+  }
+
   it("leaves a file without the pattern as it is", () => {
     const source = 'const x = require("./x");\nexports.x = x;\n';
     assert.deepEqual(lazySubmodules(source), { source, count: 0 });

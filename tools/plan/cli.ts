@@ -129,13 +129,16 @@ async function main(argv: string[]): Promise<Outcome> {
       { formatPlan },
       { planStack, skipDebugInstrumentation },
       { compareWithBase, readBasePlan },
+      { keepStructsAsJavaScript },
     ] = await Promise.all([
       import("../../policy/engine"),
       import("./format"),
       import("./run"),
       import("./compare"),
+      import("./mocks"),
     ]);
     if (!debug) skipDebugInstrumentation();
+    keepStructsAsJavaScript();
     const { parseGitOpsRepo } = await import("./gitops-preflight");
     const gitopsRepos = (values["gitops-repo"] ?? []).map((v) => parseGitOpsRepo(v));
     let policyConfig: Record<string, unknown> | undefined;

@@ -23,18 +23,33 @@
 import Module from "node:module";
 import { lazySubmodules } from "./lazy-index";
 
-const LAZY = new Set([
-  "typescript",
-  "@npmcli/arborist",
-  "normalize-package-data",
-  // The engine's gRPC transport and tracing: the plan's mock monitor never opens a connection.
-  "@grpc/grpc-js",
-  "@opentelemetry/api",
-]);
+/** Modules deferred (a proxy that loads on first use) when the given packages require them. */
+const DEFERRED: readonly { readonly requests: ReadonlySet<string>; readonly parents: RegExp }[] = [
+  {
+    requests: new Set([
+      "typescript",
+      "@npmcli/arborist",
+      "normalize-package-data",
+      // The engine's gRPC transport and tracing: the plan's mock monitor never opens a connection.
+      "@grpc/grpc-js",
+      "@opentelemetry/api",
+    ]),
+    // @pulumi/pulumi, and the policy SDK (its analyzer server is gRPC).
+    parents: /[\\/]@pulumi[\\/](pulumi|policy)[\\/]/,
+  },
+  // File globbing of `kubernetes.yaml.ConfigGroup` (7 modules), which the platform does not use.
+  { requests: new Set(["glob"]), parents: /[\\/]@pulumi[\\/]kubernetes[\\/]/ },
+  // Number words for cron descriptions; the platform only parses schedules and computes next runs.
+  { requests: new Set(["number-to-words"]), parents: /[\\/]aws-cron-parser[\\/]/ },
+];
 /** The generated gRPC service clients (`../proto/resource_grpc_pb`): built on @grpc/grpc-js at load. */
 const GRPC_SERVICES = /_grpc_pb$/;
-/** The SDKs whose requires are trimmed: @pulumi/pulumi, and the policy SDK (its analyzer server is gRPC). */
-const TRIMMED_PARENT = /[\\/]@pulumi[\\/](pulumi|policy)[\\/]/;
+const GRPC_PARENTS = DEFERRED[0].parents;
+
+function deferred(request: string, parentFile: string): boolean {
+  if (GRPC_SERVICES.test(request)) return GRPC_PARENTS.test(parentFile);
+  return DEFERRED.some((d) => d.requests.has(request) && d.parents.test(parentFile));
+}
 
 type Loader = (request: string, parent: { filename?: string } | undefined, isMain: boolean) => unknown;
 const moduleInternals = Module as unknown as { _load: Loader };
@@ -59,14 +74,15 @@ function lazyModule(load: () => object): object {
 }
 
 moduleInternals._load = function (request, parent, isMain) {
-  if ((LAZY.has(request) || GRPC_SERVICES.test(request)) && TRIMMED_PARENT.test(parent?.filename ?? "")) {
+  if (deferred(request, parent?.filename ?? "")) {
     return lazyModule(() => originalLoad.call(this, request, parent, isMain) as object);
   }
   return originalLoad.call(this, request, parent, isMain);
 };
 
 /** The index files {@link lazySubmodules} applies to. */
-const LAZY_INDEX = /\/node_modules\/@pulumi\/(pulumi\/index\.js|(aws|kubernetes)\/(.+\/)?index\.js)$/;
+const LAZY_INDEX =
+  /\/node_modules\/(@pulumi\/(pulumi\/index\.js|(aws|kubernetes)\/(.+\/)?index\.js)|zod\/v4\/(core\/index|classic\/external)\.cjs)$/;
 
 // Node 22.15 and later; on older Node the plan only loads more modules.
 const { registerHooks } = Module as Partial<typeof Module>;

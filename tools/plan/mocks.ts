@@ -610,6 +610,105 @@ export function recordRegistrations(sink: RecordedResource[]): void {
   };
 }
 
+/**
+ * What a JavaScript value becomes through a protobuf `Struct` and back (`Value.fromJavaScript`,
+ * then `toJavaScript()`): a deep copy whose objects have their keys in sorted order (a protobuf
+ * map iterates its keys sorted), with the same error for a value a `Struct` cannot hold.
+ */
+export function throughStruct(value: unknown): unknown {
+  if (value === null) return null;
+  switch (typeof value) {
+    case "string":
+    case "number":
+    case "boolean":
+      return value;
+    case "object": {
+      if (Array.isArray(value)) {
+        const list: unknown[] = [];
+        for (let i = 0; i < value.length; i++) list[i] = throughStruct(value[i]);
+        return list;
+      }
+      return throughStructObject(value as Record<string, unknown>);
+    }
+    default:
+      throw new Error("Unexpected struct type.");
+  }
+}
+
+function throughStructObject(value: Record<string, unknown>): Record<string, unknown> {
+  const keys: string[] = [];
+  // `for...in`, as Struct.fromJavaScript iterates (inherited enumerable keys included).
+  for (const key in value) keys.push(key);
+  keys.sort();
+  const copy: Record<string, unknown> = {};
+  for (const key of keys) copy[key] = throughStruct(value[key]);
+  return copy;
+}
+
+/**
+ * Makes `Struct.fromJavaScript` of the protobuf module `@pulumi/pulumi` uses keep a JavaScript
+ * copy of the value instead of protobuf messages, for the plan process only.
+ *
+ * Under mocks every request and response between the runtime and the monitor is a protobuf message
+ * that never leaves the process, yet the runtime converts each resource's serialized properties to
+ * a `Struct` (one `Value` message per property, nested) and the monitor converts them straight back
+ * with `toJavaScript()`. At 50 organizations those messages were a fifth of the live heap while the
+ * registrations were in flight. The `Struct` made here holds {@link throughStruct}'s copy of the
+ * value (what the round trip returns, made when the real conversion would run, with its error):
+ * `toJavaScript()` hands out that copy (a fresh one on later calls), and anything that reads the
+ * message as protobuf (`getFieldsMap()`, which binary serialization also goes through) gets the
+ * real fields, converted on that first use.
+ * @returns A function that puts the real conversion back (for tests).
+ */
+export function keepStructsAsJavaScript(): () => void {
+  // The protobuf module @pulumi/pulumi itself loads (a nested copy would be another module).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createRequire } = require("node:module") as typeof import("node:module");
+  const fromPulumi = createRequire(require.resolve("@pulumi/pulumi"));
+  const { Struct } = fromPulumi("google-protobuf/google/protobuf/struct_pb") as {
+    Struct: (new () => { getFieldsMap(noLazyCreate?: boolean): any; toJavaScript(): unknown }) & {
+      fromJavaScript(value: Record<string, unknown>): unknown;
+    };
+  };
+  const toProtobuf = Struct.fromJavaScript;
+  if ((toProtobuf as { keepsJavaScript?: boolean }).keepsJavaScript) return () => undefined;
+  class JavaScriptStruct extends Struct {
+    /** The value while the message has not been read as protobuf. */
+    private value: Record<string, unknown> | undefined;
+    private handedOut = false;
+    constructor(value: Record<string, unknown>) {
+      super();
+      this.value = value;
+    }
+    override getFieldsMap(noLazyCreate?: boolean): any {
+      if (this.value !== undefined) {
+        const fields = super.getFieldsMap();
+        (toProtobuf(this.value) as { getFieldsMap(): any })
+          .getFieldsMap()
+          .forEach((v: unknown, k: string) => {
+            fields.set(k, v);
+          });
+        this.value = undefined;
+      }
+      return super.getFieldsMap(noLazyCreate);
+    }
+    override toJavaScript(): unknown {
+      if (this.value === undefined) return super.toJavaScript();
+      if (!this.handedOut) {
+        this.handedOut = true;
+        return this.value;
+      }
+      return throughStruct(this.value);
+    }
+  }
+  const keep = (value: Record<string, unknown> | undefined) =>
+    new JavaScriptStruct(throughStructObject(value ?? {}));
+  Struct.fromJavaScript = Object.assign(keep, { keepsJavaScript: true });
+  return () => {
+    Struct.fromJavaScript = toProtobuf;
+  };
+}
+
 /** Waits until every pending resource registration of the mock runtime has settled. */
 export async function settle(): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
