@@ -346,7 +346,9 @@ export function loadConfig(
   if (!AWS_REGIONS.has(region))
     throw new ConfigError("aws:region", region, knownNameExpectation("AWS region", region, [...AWS_REGIONS]));
 
-  const result = schema.safeParse(own, { error: plainErrors });
+  // `jitless`: a stack's config is parsed a few times per process; zod's compiled fast path costs
+  // more to generate (a `new Function` per object schema) than those parses save.
+  const result = schema.safeParse(own, { error: plainErrors, jitless: true });
   if (!result.success) {
     // A misspelt field is also a missing one: report the spelling, the cause.
     const issues = result.error.issues;
