@@ -1,11 +1,13 @@
 /**
  * The plan's protobuf `Struct` stand-in (tools/plan/mocks.ts `keepStructsAsJavaScript`) against the
  * real google-protobuf module @pulumi/pulumi loads: the same JavaScript back, the same fields and
- * bytes when read as protobuf, the same error for a value a `Struct` cannot hold.
+ * bytes when read as protobuf, the same error for a value a `Struct` cannot hold. And the plain
+ * JSON the plan records of serialized properties (`plainProperties`).
  */
 import * as assert from "node:assert/strict";
 import { createRequire } from "node:module";
-import { keepStructsAsJavaScript, throughStruct } from "../tools/plan/mocks";
+import * as pulumi from "@pulumi/pulumi";
+import { keepStructsAsJavaScript, plainProperties, throughStruct } from "../tools/plan/mocks";
 
 interface StructMessage {
   toJavaScript(): unknown;
@@ -91,5 +93,69 @@ describe("plan: protobuf Struct kept as JavaScript", () => {
     assert.ok(!("keepsJavaScript" in Struct.fromJavaScript));
     restore = keepStructsAsJavaScript();
     assert.ok("keepsJavaScript" in Struct.fromJavaScript);
+  });
+});
+
+describe("plan: plain properties of serialized ones", () => {
+  const {
+    specialSigKey: SIG,
+    specialSecretSig,
+    specialResourceSig,
+    specialOutputValueSig,
+    unknownValue,
+  } = pulumi.runtime;
+
+  it("unwraps secrets (or masks them), shows resource references as their URN and output values as their value", () => {
+    const serialized = {
+      password: { [SIG]: specialSecretSig, value: "hunter2" },
+      role: { [SIG]: specialResourceSig, urn: "urn:pulumi:s::p::aws:iam/role:Role::r", id: "r" },
+      known: { [SIG]: specialOutputValueSig, value: [1, { [SIG]: specialSecretSig, value: "x" }] },
+      secretOutput: { [SIG]: specialOutputValueSig, value: "y", secret: true },
+      unknown: { [SIG]: specialOutputValueSig },
+    };
+    assert.deepEqual(plainProperties(serialized), {
+      password: "hunter2",
+      role: "urn:pulumi:s::p::aws:iam/role:Role::r",
+      known: [1, "x"],
+      secretOutput: "y",
+      unknown: unknownValue,
+    });
+    assert.deepEqual(plainProperties(serialized, true), {
+      password: "[secret]",
+      role: "urn:pulumi:s::p::aws:iam/role:Role::r",
+      known: [1, "[secret]"],
+      secretOutput: "[secret]",
+      unknown: unknownValue,
+    });
+  });
+
+  it("shares the parts with nothing to convert and copies only the paths to a conversion, leaving the input as it was", () => {
+    const untouched = { labels: { a: "1" }, ports: [80, 443] };
+    const serialized = {
+      metadata: untouched,
+      data: { token: { [SIG]: specialSecretSig, value: "t" }, plain: { b: 2 } },
+      list: [{ c: 3 }, { [SIG]: specialResourceSig, urn: "urn:x" }],
+    };
+    const before = JSON.stringify(serialized);
+    const plain = plainProperties(serialized) as typeof serialized & Record<string, any>;
+    assert.equal(plain.metadata, untouched, "an object without conversions is the same object");
+    assert.notEqual(plain, serialized);
+    assert.notEqual(plain.data, serialized.data);
+    assert.equal(plain.data.plain, serialized.data.plain);
+    assert.equal(plain.list[0], serialized.list[0]);
+    assert.equal(plain.list[1], "urn:x");
+    assert.equal(JSON.stringify(serialized), before, "the serialized properties are unchanged");
+    assert.deepEqual(Object.keys(plain), ["metadata", "data", "list"], "keys keep their order");
+    const flat = { a: 1, b: [true, null, "s"] };
+    assert.equal(plainProperties(flat), flat);
+  });
+
+  it("copies a class instance into a plain object", () => {
+    class Box {
+      constructor(readonly size: number) {}
+    }
+    const plain = plainProperties({ box: new Box(3) }) as { box: unknown };
+    assert.deepEqual(plain, { box: { size: 3 } });
+    assert.equal(Object.getPrototypeOf(plain.box), Object.prototype);
   });
 });

@@ -496,9 +496,20 @@ function hasSecrets(value: unknown): boolean {
 /**
  * Plain JSON of serialized properties: secrets unwrapped to their value, resource references as
  * their URN (what CrossGuard shows), output values as their value; unknowns stay Pulumi's sentinel.
+ * A plain object or array with nothing to convert inside is returned as it is, not copied (most of
+ * a resource's properties): the result shares those parts with `value`, and neither is changed
+ * afterwards.
  */
 export function plainProperties(value: unknown, maskSecrets = false): unknown {
-  if (Array.isArray(value)) return value.map((v) => plainProperties(v, maskSecrets));
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const plain = plainProperties(value[i], maskSecrets);
+      if (copy === undefined && plain !== value[i]) copy = value.slice(0, i);
+      copy?.push(plain);
+    }
+    return copy ?? value;
+  }
   if (value && typeof value === "object") {
     const object = value as Record<string, unknown>;
     switch (object[SIG]) {
@@ -510,9 +521,21 @@ export function plainProperties(value: unknown, maskSecrets = false): unknown {
         if (maskSecrets && object.secret === true) return "[secret]";
         return "value" in object ? plainProperties(object.value, maskSecrets) : pulumi.runtime.unknownValue;
     }
-    const plain: Record<string, unknown> = {};
-    for (const key of Object.keys(object)) plain[key] = plainProperties(object[key], maskSecrets);
-    return plain;
+    const prototype: unknown = Object.getPrototypeOf(object);
+    // Anything but a plain object (a class instance) is always copied into one.
+    let copy: Record<string, unknown> | undefined =
+      prototype === Object.prototype || prototype === null ? undefined : {};
+    const keys = Object.keys(object);
+    for (let i = 0; i < keys.length; i++) {
+      const original = object[keys[i]];
+      const plain = plainProperties(original, maskSecrets);
+      if (copy === undefined && plain !== original) {
+        copy = {};
+        for (let j = 0; j < i; j++) copy[keys[j]] = object[keys[j]];
+      }
+      if (copy !== undefined) copy[keys[i]] = plain;
+    }
+    return copy ?? object;
   }
   return value;
 }
