@@ -68,7 +68,10 @@ export function createWorkspace(dir: string, extraEnv: NodeJS.ProcessEnv = {}): 
   return { project, env, dir };
 }
 
-/** Runs `pulumi <args>` in the scratch project; output also goes to <dir>/pulumi.log. */
+/**
+ * Runs `pulumi <args>` in the scratch project; output also goes to <dir>/pulumi.log. A preview, up or
+ * destroy prints how long it took.
+ */
 export function pulumi(ws: Workspace, args: string[], options: { timeoutMs?: number } = {}): Promise<Result> {
   const log = fs.openSync(path.join(ws.dir, "pulumi.log"), "a");
   fs.writeSync(log, `\n$ pulumi ${args.join(" ")}\n`);
@@ -91,9 +94,14 @@ export function pulumi(ws: Workspace, args: string[], options: { timeoutMs?: num
     });
     const timer = setTimeout(() => child.kill("SIGINT"), options.timeoutMs ?? 15 * 60_000);
     child.on("error", reject);
+    const started = Date.now();
     child.on("close", (code) => {
       clearTimeout(timer);
       fs.closeSync(log);
+      // The slow commands, one line each: where a run's minutes go.
+      const seconds = Math.round((Date.now() - started) / 1000);
+      if (["preview", "up", "destroy"].includes(args[0]))
+        console.log(`[e2e] pulumi ${args.slice(0, 3).join(" ")}: ${seconds} s, exit ${code}`);
       resolve({ status: code ?? -1, stdout, stderr });
     });
   });
