@@ -156,7 +156,11 @@ describe("gitops", () => {
     it("hub: syncs this repository's gitops/clusters/hub over HTTPS every minute, no secret", () => {
       const repo = cr("hub", "GitRepository");
       assert.equal(repo.inputs.apiVersion, "source.toolkit.fluxcd.io/v1");
-      assert.deepEqual(repo.inputs.metadata, { name: "flux-system", namespace: "flux-system" });
+      assert.deepEqual(repo.inputs.metadata, {
+        name: "flux-system",
+        namespace: "flux-system",
+        annotations: { "pulumi.com/deletionPropagationPolicy": "background" },
+      });
       assert.deepEqual(repo.inputs.spec, {
         url: "https://github.com/acme/platform",
         ref: { branch: "main" },
@@ -422,6 +426,10 @@ describe("gitops", () => {
       );
       const spec = k.inputs.spec as any;
       assert.equal((k.inputs.metadata as any).namespace, "flux-system");
+      // Deleted by Pulumi with background propagation (components/gitops/versions.ts).
+      assert.deepEqual((k.inputs.metadata as any).annotations, {
+        "pulumi.com/deletionPropagationPolicy": "background",
+      });
       assert.deepEqual(spec.kubeConfig, { configMapRef: { name: "production-numinia-kubeconfig" } });
       assert.equal(spec.path, "./gitops/infrastructure/baseline");
       assert.equal(spec.prune, true);

@@ -190,6 +190,30 @@ describe("offline plan of the real stack files", () => {
       assert.ok(r.provider?.startsWith(`${viaHub.urn}::`), `${r.name} uses ${r.provider}`);
   });
 
+  it("has Pulumi delete every Flux object it creates with background propagation (no foregroundDeletion finalizer for Flux to trip on)", () => {
+    for (const plan of [hub, spoke]) {
+      const flux = plan.resources.filter((r) => /^kubernetes:\w+\.toolkit\.fluxcd\.io\//.test(r.type));
+      const kinds = new Set(flux.map((r) => r.type.split(":").pop()));
+      assert.ok(
+        kinds.has("GitRepository") && kinds.has("Kustomization"),
+        `${plan.stack}: ${[...kinds].join(", ")}`,
+      );
+      for (const r of flux) {
+        const annotations = (r.inputs.metadata as { annotations?: Record<string, string> } | undefined)
+          ?.annotations;
+        assert.equal(
+          annotations?.["pulumi.com/deletionPropagationPolicy"],
+          "background",
+          `${plan.stack}: ${r.name}`,
+        );
+      }
+    }
+    assert.ok(
+      spoke.resources.some((r) => r.type === "kubernetes:source.toolkit.fluxcd.io/v1:HelmRepository"),
+      "spoke-prod's infrastructure chart sources are checked too",
+    );
+  });
+
   it("protects stateful resources of production stacks", () => {
     assert.equal(byName(spoke, "aws:kms/key:Key", "spoke-prod-key").protect, true);
   });

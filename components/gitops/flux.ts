@@ -9,6 +9,7 @@ import {
   FLUX_GIT_REPOSITORY,
   FLUX_GIT_SECRET,
   FLUX_NAMESPACE,
+  FLUX_OBJECT_ANNOTATIONS,
   FLUX_ROOT_KUSTOMIZATION,
   KUSTOMIZE_CONTROLLER_SA,
   PLATFORM_FACTS_CONFIGMAP,
@@ -390,7 +391,7 @@ function infrastructureNamespaces(
           {
             apiVersion: "source.toolkit.fluxcd.io/v1",
             kind: "HelmRepository",
-            metadata: { name: source.name, namespace: ns, labels },
+            metadata: { name: source.name, namespace: ns, labels, annotations: FLUX_OBJECT_ANNOTATIONS },
             spec: {
               interval: fluxDefaults.chartSourceInterval,
               url: source.url,
@@ -545,7 +546,11 @@ export class Flux extends pulumi.ComponentResource {
       {
         apiVersion: "source.toolkit.fluxcd.io/v1",
         kind: "GitRepository",
-        metadata: { name: FLUX_GIT_REPOSITORY, namespace: FLUX_NAMESPACE },
+        metadata: {
+          name: FLUX_GIT_REPOSITORY,
+          namespace: FLUX_NAMESPACE,
+          annotations: FLUX_OBJECT_ANNOTATIONS,
+        },
         spec: gitRepositorySpec(git),
       },
       { parent: this, provider, dependsOn: [this.release, ...(secret ? [secret] : [])] },
@@ -567,7 +572,11 @@ export class Flux extends pulumi.ComponentResource {
       {
         apiVersion: "kustomize.toolkit.fluxcd.io/v1",
         kind: "Kustomization",
-        metadata: { name: FLUX_ROOT_KUSTOMIZATION, namespace: FLUX_NAMESPACE },
+        metadata: {
+          name: FLUX_ROOT_KUSTOMIZATION,
+          namespace: FLUX_NAMESPACE,
+          annotations: FLUX_OBJECT_ANNOTATIONS,
+        },
         spec: rootKustomizationSpec(args.git.path, args.kustomizationInterval, {
           supersededKustomizations: args.supersededKustomizations,
           infrastructureNamespaces: infrastructure.map((i) => i.namespace),

@@ -4,7 +4,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { awsTags } from "../shared/aws";
 import { accessPolicyArn } from "../shared/eks";
 import { factsData, type PlatformFacts } from "./facts";
-import { FLUX_GIT_REPOSITORY, FLUX_NAMESPACE, KUSTOMIZE_CONTROLLER_SA } from "./versions";
+import {
+  FLUX_GIT_REPOSITORY,
+  FLUX_NAMESPACE,
+  FLUX_OBJECT_ANNOTATIONS,
+  KUSTOMIZE_CONTROLLER_SA,
+} from "./versions";
 
 /**
  * The EKS access policy the hub's Flux gets on a spoke, and its scope. The baseline holds
@@ -168,6 +173,7 @@ export class SpokeRegistration extends pulumi.ComponentResource {
           name: names.kustomization,
           namespace: FLUX_NAMESPACE,
           labels: { "platform.io/spoke": args.spokeName },
+          annotations: FLUX_OBJECT_ANNOTATIONS,
         },
         spec: baselineKustomizationSpec({
           configMapName: names.configMap,

@@ -41,6 +41,24 @@ export const FLUX_DEFAULT_SERVICE_ACCOUNT = "default";
  * helm-controller impersonates it for the repository's platform-level HelmReleases there.
  */
 export const FLUX_INFRASTRUCTURE_SA = "flux-infrastructure";
+/**
+ * Annotations of every Flux object the platform creates with Pulumi (GitRepository,
+ * HelmRepository, Kustomization): Pulumi deletes them with background propagation.
+ *
+ * With the Kubernetes provider's default, foreground, the API server adds the `foregroundDeletion`
+ * finalizer to the object being deleted, and the Flux controller's removal of its own finalizer is
+ * refused ("no new finalizers can be added if the object is being deleted") until a later retry;
+ * for a source that had been failing, the retry waits out the controller's exponential back-off.
+ * The e2e run's `pulumi destroy` of spoke-prod waited 192 s on two HelmRepositories that way. These
+ * objects own no dependents to wait for, and Pulumi still waits until each one is gone (its Flux
+ * finalizer done: a Kustomization's prune, a source's artifacts).
+ * https://github.com/pulumi/pulumi-kubernetes/pull/3011 (`pulumi.com/deletionPropagationPolicy`),
+ * https://kubernetes.io/docs/concepts/architecture/garbage-collection/#foreground-deletion
+ */
+export const FLUX_OBJECT_ANNOTATIONS: Readonly<Record<string, string>> = {
+  "pulumi.com/deletionPropagationPolicy": "background",
+};
+
 /** Namespaces every Kubernetes cluster has from the start: the platform never creates them. */
 export const BUILTIN_NAMESPACES: readonly string[] = [
   "default",

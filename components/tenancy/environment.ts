@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { EnvironmentConfig, GitRepositoryConfig } from "../../stacks/tenancy-schema";
+import { FLUX_OBJECT_ANNOTATIONS } from "../gitops/versions";
 import { awsTags, podIdentityTrustPolicy } from "../shared/aws";
 import {
   tenancyDefaults,
@@ -286,7 +287,12 @@ export class TenantEnvironment extends pulumi.ComponentResource {
       {
         apiVersion: "kustomize.toolkit.fluxcd.io/v1",
         kind: "Kustomization",
-        metadata: { name: `${args.organization}-${env.name}`, namespace, labels },
+        metadata: {
+          name: `${args.organization}-${env.name}`,
+          namespace,
+          labels,
+          annotations: FLUX_OBJECT_ANNOTATIONS,
+        },
         spec: {
           interval: env.interval ?? args.interval,
           ...(env.suspend ? { suspend: true } : {}),
@@ -327,7 +333,12 @@ export class TenantEnvironment extends pulumi.ComponentResource {
       {
         apiVersion: "source.toolkit.fluxcd.io/v1",
         kind: "GitRepository",
-        metadata: { name: objectName, namespace: this.args.namespace, labels: this.labels },
+        metadata: {
+          name: objectName,
+          namespace: this.args.namespace,
+          labels: this.labels,
+          annotations: FLUX_OBJECT_ANNOTATIONS,
+        },
         spec: {
           interval: this.args.interval,
           url,
