@@ -23,6 +23,8 @@
 import Module from "node:module";
 import { lazySubmodules } from "./lazy-index";
 
+/** @pulumi/pulumi, and the policy SDK (its analyzer server is gRPC). */
+const PULUMI_SDKS = /[\\/]@pulumi[\\/](pulumi|policy)[\\/]/;
 /** Modules deferred (a proxy that loads on first use) when the given packages require them. */
 const DEFERRED: readonly { readonly requests: ReadonlySet<string>; readonly parents: RegExp }[] = [
   {
@@ -34,8 +36,7 @@ const DEFERRED: readonly { readonly requests: ReadonlySet<string>; readonly pare
       "@grpc/grpc-js",
       "@opentelemetry/api",
     ]),
-    // @pulumi/pulumi, and the policy SDK (its analyzer server is gRPC).
-    parents: /[\\/]@pulumi[\\/](pulumi|policy)[\\/]/,
+    parents: PULUMI_SDKS,
   },
   // File globbing of `kubernetes.yaml.ConfigGroup` (7 modules), which the platform does not use.
   { requests: new Set(["glob"]), parents: /[\\/]@pulumi[\\/]kubernetes[\\/]/ },
@@ -44,10 +45,9 @@ const DEFERRED: readonly { readonly requests: ReadonlySet<string>; readonly pare
 ];
 /** The generated gRPC service clients (`../proto/resource_grpc_pb`): built on @grpc/grpc-js at load. */
 const GRPC_SERVICES = /_grpc_pb$/;
-const GRPC_PARENTS = DEFERRED[0].parents;
 
 function deferred(request: string, parentFile: string): boolean {
-  if (GRPC_SERVICES.test(request)) return GRPC_PARENTS.test(parentFile);
+  if (GRPC_SERVICES.test(request)) return PULUMI_SDKS.test(parentFile);
   return DEFERRED.some((d) => d.requests.has(request) && d.parents.test(parentFile));
 }
 

@@ -678,7 +678,7 @@ function throughStructObject(value: Record<string, unknown>): Record<string, unk
  * with `toJavaScript()`. At 50 organizations those messages were a fifth of the live heap while the
  * registrations were in flight. The `Struct` made here holds {@link throughStruct}'s copy of the
  * value (what the round trip returns, made when the real conversion would run, with its error):
- * `toJavaScript()` hands out that copy (a fresh one on later calls), and anything that reads the
+ * `toJavaScript()` hands out a fresh copy of it, and anything that reads the
  * message as protobuf (`getFieldsMap()`, which binary serialization also goes through) gets the
  * real fields, converted on that first use.
  * @returns A function that puts the real conversion back (for tests).
@@ -698,7 +698,6 @@ export function keepStructsAsJavaScript(): () => void {
   class JavaScriptStruct extends Struct {
     /** The value while the message has not been read as protobuf. */
     private value: Record<string, unknown> | undefined;
-    private handedOut = false;
     constructor(value: Record<string, unknown>) {
       super();
       this.value = value;
@@ -716,12 +715,9 @@ export function keepStructsAsJavaScript(): () => void {
       return super.getFieldsMap(noLazyCreate);
     }
     override toJavaScript(): unknown {
-      if (this.value === undefined) return super.toJavaScript();
-      if (!this.handedOut) {
-        this.handedOut = true;
-        return this.value;
-      }
-      return throughStruct(this.value);
+      // A fresh copy on every call, as the real message gives: what a caller does with it never
+      // reaches the message.
+      return this.value === undefined ? super.toJavaScript() : throughStructObject(this.value);
     }
   }
   const keep = (value: Record<string, unknown> | undefined) =>
