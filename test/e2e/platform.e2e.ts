@@ -22,7 +22,7 @@ import {
 } from "../../tools/e2e/flux";
 import { startGitServer, type GitServer } from "../../tools/e2e/git-server";
 import { startKubelet } from "../../tools/e2e/kubelet";
-import { createWorkspace, pulumi, pulumiOk, type Workspace } from "../../tools/e2e/pulumi";
+import { createWorkspace, pulumi, pulumiOk, type Result, type Workspace } from "../../tools/e2e/pulumi";
 import { buildToolchain, cacheDir, repoRoot, snapshotCrds } from "../../tools/e2e/toolchain";
 
 const componentsDir = path.resolve(repoRoot, "../shared/upstream/components");
@@ -81,6 +81,17 @@ async function prepareStacks(ws: Workspace, mirror: ChartMirror): Promise<void> 
   ]);
 }
 
+/**
+ * Starts work now that a later test awaits: independent steps overlap (two stacks' previews, a
+ * cluster's Flux wait beside the other stack's `pulumi up`), while each test still reports its own
+ * result. A failure stays with the promise until that test awaits it.
+ */
+function background<T>(work: () => Promise<T>): Promise<T> {
+  const p = work();
+  p.catch(() => undefined);
+  return p;
+}
+
 /** EKS cluster names of the stacks (Pulumi.<stack>.yaml platform:clusterName). */
 const CLUSTER_NAMES = { hub: "platform-hub", spoke: "production-numinia" } as const;
 
@@ -94,6 +105,12 @@ describe("e2e: real engine, policy pack, Kubernetes provider and API server", fu
   const fluxes: FluxProcesses[] = [];
   const fluxReports: Partial<Record<keyof typeof CLUSTER_NAMES, FluxObjectStatus[]>> = {};
   const work = process.env.E2E_WORK ?? fs.mkdtempSync(path.join(os.tmpdir(), "platform-e2e-"));
+  // Steps started early (background()) and awaited by their own test.
+  const started: {
+    violation?: Promise<Result>;
+    noChanges?: Partial<Record<"hub" | "spoke-prod", Promise<Result>>>;
+    flux?: Partial<Record<keyof typeof CLUSTER_NAMES, Promise<FluxObjectStatus[]>>>;
+  } = { noChanges: {}, flux: {} };
 
   before(async function () {
     if (!fs.existsSync(componentsDir)) {
@@ -122,12 +139,17 @@ describe("e2e: real engine, policy pack, Kubernetes provider and API server", fu
     }
     // The EKS cluster creator's token: one for both, as the fake `aws eks get-token` hands out one.
     const token = crypto.randomBytes(16).toString("hex");
-    for (const key of Object.keys(CLUSTER_NAMES) as (keyof typeof CLUSTER_NAMES)[]) {
-      const cluster = await startCluster(path.join(work, `cluster-${key}`), { token });
-      clusters[key] = cluster;
-      kubelets.push(await startKubelet(cluster.kubeconfig));
-    }
+    // The two control planes boot side by side while the chart mirror is packaged.
+    const controlPlanes = Promise.all(
+      (Object.keys(CLUSTER_NAMES) as (keyof typeof CLUSTER_NAMES)[]).map(async (key) => {
+        const cluster = await startCluster(path.join(work, `cluster-${key}`), { token });
+        clusters[key] = cluster;
+        kubelets.push(await startKubelet(cluster.kubeconfig));
+      }),
+    );
+    controlPlanes.catch(() => undefined);
     mirror = await startChartMirror(path.join(work, "charts"));
+    await controlPlanes;
     // The repositories the stacks sync, served on the loopback address: the platform's own (its
     // gitops/ tree, at the path the hub's root sync reads) and the first user's, as it is today.
     git = await startGitServer(path.join(work, "git"), [
@@ -167,29 +189,61 @@ describe("e2e: real engine, policy pack, Kubernetes provider and API server", fu
   });
 
   it("hub: preview with the policy pack reports no mandatory violation", async function () {
+    // The violation preview (next test) runs beside it: another stack, nothing shared.
+    started.violation = background(async () => {
+      // The hub's stack file with the API endpoint opened to the world (as the plan test does).
+      const hubFile = fs.readFileSync(path.join(repoRoot, "Pulumi.hub.yaml"), "utf8");
+      const open = hubFile.replace(
+        "platform:endpointPublicAccess: false",
+        'platform:endpointPublicAccess: true\n  platform:publicAccessCidrs: ["0.0.0.0/0"]',
+      );
+      assert.notEqual(open, hubFile);
+      fs.writeFileSync(path.join(ws.project, "Pulumi.hub-open.yaml"), open);
+      await pulumiOk(ws, ["stack", "init", "hub-open"]);
+      return pulumi(ws, ["preview", "--stack", "hub-open", ...POLICY_ARGS]);
+    });
     const r = await pulumi(ws, ["preview", "--stack", "hub", ...POLICY_ARGS]);
     assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
     assert.doesNotMatch(r.stdout, /mandatory/i);
   });
 
   it("a mandatory policy violation fails the preview, naming the policy", async function () {
-    // The hub's stack file with the API endpoint opened to the world (as the plan test does).
-    const hubFile = fs.readFileSync(path.join(repoRoot, "Pulumi.hub.yaml"), "utf8");
-    const open = hubFile.replace(
-      "platform:endpointPublicAccess: false",
-      'platform:endpointPublicAccess: true\n  platform:publicAccessCidrs: ["0.0.0.0/0"]',
-    );
-    assert.notEqual(open, hubFile);
-    fs.writeFileSync(path.join(ws.project, "Pulumi.hub-open.yaml"), open);
-    await pulumiOk(ws, ["stack", "init", "hub-open"]);
-    const r = await pulumi(ws, ["preview", "--stack", "hub-open", ...POLICY_ARGS]);
+    assert.ok(started.violation, "the violation preview was not started");
+    const r = await started.violation;
     assert.notEqual(r.status, 0, "the preview passed a mandatory violation");
     assert.match(r.stdout, /eks-public-endpoint-restricted/);
     assert.match(r.stdout, /mandatory/);
   });
 
+  /** Settles when spoke-prod's `pulumi up` has ended, whatever its result. */
+  const spokeUp = (() => {
+    let end = () => undefined as void;
+    const done = new Promise<void>((resolve) => (end = resolve));
+    return { done, end: () => end() };
+  })();
+
+  /**
+   * The second preview of a stack, right after its `pulumi up`. It runs beside that cluster's Flux:
+   * the Kubernetes provider diffs the program against the checkpoint, not the live objects, so the
+   * GitRepositories the run points at the loopback server (and what Flux applies) change nothing.
+   */
+  const noChanges = (stack: "hub" | "spoke-prod") =>
+    background(() => pulumi(ws, ["preview", "--stack", stack, "--expect-no-changes", "--diff"]));
+
   it("hub: pulumi up succeeds", async function () {
     await pulumiOk(ws, ["up", "--stack", "hub", "--yes", "--skip-preview", ...POLICY_ARGS]);
+    // While the spoke is previewed and deployed: the hub's second preview and real Flux on the hub.
+    const hubNoChanges = noChanges("hub");
+    started.noChanges!.hub = hubNoChanges;
+    started.flux!.hub = background(async () => {
+      // The hub also gets a Kustomization onto the spoke (components/gitops/spoke-registration.ts)
+      // from spoke-prod's up: the wait lasts until that up has ended, too.
+      return reconcile(
+        "hub",
+        { "https://github.com/numengames/platform": git.url("platform") },
+        spokeUp.done,
+      );
+    });
   });
 
   it("spoke-prod: preview with the policy pack reports no mandatory violation (real StackReference to the hub)", async function () {
@@ -199,12 +253,27 @@ describe("e2e: real engine, policy pack, Kubernetes provider and API server", fu
   });
 
   it("spoke-prod: pulumi up succeeds", async function () {
-    await pulumiOk(ws, ["up", "--stack", "spoke-prod", "--yes", "--skip-preview", ...POLICY_ARGS]);
+    try {
+      await pulumiOk(ws, ["up", "--stack", "spoke-prod", "--yes", "--skip-preview", ...POLICY_ARGS]);
+    } finally {
+      spokeUp.end();
+    }
+    const spokeNoChanges = noChanges("spoke-prod");
+    started.noChanges!["spoke-prod"] = spokeNoChanges;
+    started.flux!.spoke = background(async () => {
+      return reconcile("spoke", {
+        "ssh://git@github.com/numengames/numinia-k8s": git.url("numinia-k8s"),
+        // The pinned chart sources (flux-system-v0.4.7) the platform copies into tenant namespaces.
+        "https://github.com/numengames/numinia-k8s.git": git.url("numinia-k8s"),
+      });
+    });
   });
 
   it("a second pulumi up plans no changes (hub and spoke-prod)", async function () {
-    for (const stack of ["hub", "spoke-prod"]) {
-      const r = await pulumi(ws, ["preview", "--stack", stack, "--expect-no-changes", "--diff"]);
+    for (const stack of ["hub", "spoke-prod"] as const) {
+      const pending = started.noChanges![stack];
+      assert.ok(pending, `${stack}: the second preview was not started (its pulumi up failed)`);
+      const r = await pending;
       assert.equal(r.status, 0, `${stack}: ${r.stdout}\n${r.stderr}`);
     }
   });
@@ -232,6 +301,7 @@ describe("e2e: real engine, policy pack, Kubernetes provider and API server", fu
   async function reconcile(
     key: keyof typeof CLUSTER_NAMES,
     redirect: Record<string, string>,
+    until?: Promise<unknown>,
   ): Promise<FluxObjectStatus[]> {
     const cluster = clusters[key]!;
     const flux = await startFlux(cluster.kubeconfig, path.join(work, `flux-${key}`), {
@@ -246,7 +316,7 @@ describe("e2e: real engine, policy pack, Kubernetes provider and API server", fu
       [],
       `no GitRepository of ${Object.keys(redirect).join(", ")} on the ${key} cluster`,
     );
-    const report = await waitForFlux(cluster.kubeconfig, 420);
+    const report = await waitForFlux(cluster.kubeconfig, 420, { until });
     fluxReports[key] = report;
     console.log(`[e2e] Flux on the ${key} cluster:\n${formatFluxReport(report)}`);
     return report;
@@ -257,7 +327,8 @@ describe("e2e: real engine, policy pack, Kubernetes provider and API server", fu
     );
 
   it("hub: real Flux reconciles the platform's gitops/ tree: every Kustomization on the hub Ready, the one onto the spoke waiting for an AWS identity", async function () {
-    const report = await reconcile("hub", { "https://github.com/numengames/platform": git.url("platform") });
+    assert.ok(started.flux!.hub, "Flux on the hub was not started (its pulumi up failed)");
+    const report = await started.flux!.hub;
     // The hub's Kustomizations that reconcile onto a spoke (components/gitops/spoke-registration.ts)
     // reach it through AWS workload identity (`spec.kubeConfig.configMapRef`, provider aws): with no
     // AWS identity here they must fail getting the token, and say so.
@@ -280,11 +351,8 @@ describe("e2e: real engine, policy pack, Kubernetes provider and API server", fu
   });
 
   it("spoke-prod: real Flux reconciles the user's repository; every tenant Kustomization becomes Ready", async function () {
-    const report = await reconcile("spoke", {
-      "ssh://git@github.com/numengames/numinia-k8s": git.url("numinia-k8s"),
-      // The pinned chart sources (flux-system-v0.4.7) the platform copies into tenant namespaces.
-      "https://github.com/numengames/numinia-k8s.git": git.url("numinia-k8s"),
-    });
+    assert.ok(started.flux!.spoke, "Flux on the spoke was not started (its pulumi up failed)");
+    const report = await started.flux!.spoke;
     const root = report.find(
       (r) => r.kind === "Kustomization" && r.namespace === "flux-system" && r.name === "flux-system",
     );

@@ -26,12 +26,8 @@ import {
 } from "../../components/gitops/versions";
 import { helmBinary, upstreamCharts } from "./charts";
 import { freePort } from "./cluster";
-import { kubectlAsync } from "./kubelet";
+import { kubeClient, type Json } from "./kube-client";
 import { toolchainBinary } from "./toolchain";
-
-// Kubernetes API objects as kubectl prints them (untyped JSON).
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = Record<string, any>;
 
 /** The controllers the e2e run starts (the platform's values also run notification-controller: its events go nowhere here). */
 export const FLUX_CONTROLLERS = ["source-controller", "kustomize-controller", "helm-controller"] as const;
@@ -267,6 +263,14 @@ export const FLUX_REPORTED_KINDS = {
   HelmRelease: "helmreleases.helm.toolkit.fluxcd.io",
 } as const;
 
+/** The API collection (all namespaces) of each reported kind, at the version the pinned Flux serves. */
+const FLUX_API_PATHS: Record<keyof typeof FLUX_REPORTED_KINDS, string> = {
+  GitRepository: "/apis/source.toolkit.fluxcd.io/v1/gitrepositories",
+  HelmRepository: "/apis/source.toolkit.fluxcd.io/v1/helmrepositories",
+  Kustomization: "/apis/kustomize.toolkit.fluxcd.io/v1/kustomizations",
+  HelmRelease: "/apis/helm.toolkit.fluxcd.io/v2/helmreleases",
+};
+
 /** The state of one Flux object. */
 export interface FluxObjectStatus {
   kind: keyof typeof FLUX_REPORTED_KINDS;
@@ -307,19 +311,18 @@ function statusOf(
 
 /** Every Flux object of the reported kinds, with its state now (not settled yet). */
 export async function fluxObjects(kubeconfig: string): Promise<ReturnType<typeof statusOf>[]> {
-  const out: ReturnType<typeof statusOf>[] = [];
-  for (const [kind, resource] of Object.entries(FLUX_REPORTED_KINDS) as [
-    keyof typeof FLUX_REPORTED_KINDS,
-    string,
-  ][]) {
-    const list = JSON.parse(
-      await kubectlAsync(kubeconfig, ["get", resource, "--all-namespaces", "-o", "json"]),
-    ) as {
-      items: Json[];
-    };
-    for (const item of list.items) out.push(statusOf(kind, item));
+  const api = kubeClient(kubeconfig);
+  try {
+    const lists = await Promise.all(
+      (Object.keys(FLUX_REPORTED_KINDS) as (keyof typeof FLUX_REPORTED_KINDS)[]).map(async (kind) => {
+        const list = await api.get(FLUX_API_PATHS[kind]);
+        return (list.items as Json[]).map((item) => statusOf(kind, item));
+      }),
+    );
+    return lists.flat().sort((a, b) => a.key.localeCompare(b.key));
+  } finally {
+    api.close();
   }
-  return out.sort((a, b) => a.key.localeCompare(b.key));
 }
 
 /**
@@ -330,17 +333,24 @@ export async function fluxObjects(kubeconfig: string): Promise<ReturnType<typeof
  * (a Kustomization applying more Flux objects) restart the wait for them. Returns the state of
  * every object when all have settled or at the timeout (then `settled: false` marks the others);
  * it does not throw on failures: the caller asserts on the report.
- * @param timeoutSeconds Overall limit, seconds.
- * @param settleSeconds How long an unchanged failure counts as settled. @default 45
+ * @param timeoutSeconds Overall limit, seconds (from when `until` settles, if given).
+ * @param settleSeconds How long an unchanged failure counts as settled. @default 30
+ * @param until Keep watching until this promise settles too (objects created meanwhile, for
+ *   instance by another stack's `pulumi up`, are watched from the moment they appear).
  */
 export async function waitForFlux(
   kubeconfig: string,
   timeoutSeconds: number,
-  options: { settleSeconds?: number; pollSeconds?: number } = {},
+  options: { settleSeconds?: number; pollSeconds?: number; until?: Promise<unknown> } = {},
 ): Promise<FluxObjectStatus[]> {
-  const settleMs = (options.settleSeconds ?? 45) * 1000;
+  const settleMs = (options.settleSeconds ?? 30) * 1000;
   const pollMs = (options.pollSeconds ?? 3) * 1000;
-  const deadline = Date.now() + timeoutSeconds * 1000;
+  let deadline = Date.now() + timeoutSeconds * 1000;
+  let waiting = options.until !== undefined;
+  void options.until?.finally(() => {
+    waiting = false;
+    deadline = Date.now() + timeoutSeconds * 1000;
+  });
   const since = new Map<string, { state: string; at: number }>();
   for (;;) {
     const now = Date.now();
@@ -357,7 +367,7 @@ export async function waitForFlux(
         (rest.ready !== "True" && rest.ready !== "Unknown" && stableFor >= settleMs);
       return { ...rest, settled };
     });
-    if (report.every((r) => r.settled) || Date.now() >= deadline) return report;
+    if (!waiting && (report.every((r) => r.settled) || Date.now() >= deadline)) return report;
     await new Promise((r) => setTimeout(r, pollMs));
   }
 }

@@ -14,38 +14,11 @@
  * Admission webhooks would call these Pods: the e2e API server runs without the webhook admission
  * plugins (tools/e2e/cluster.ts).
  */
-import { spawn } from "node:child_process";
-
-// Kubernetes API objects as kubectl prints them (untyped JSON).
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = Record<string, any>;
-
-/**
- * kubectl, asynchronously (the caller's event loop keeps serving: the loopback Git server, the
- * stand-in's own loop); resolves with stdout, rejects with stderr.
- */
-export function kubectlAsync(kubeconfig: string, args: string[], input?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("kubectl", ["--kubeconfig", kubeconfig, ...args], {
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d: Buffer) => (out += d));
-    child.stderr.on("data", (d: Buffer) => (err += d));
-    child.on("error", reject);
-    child.on("close", (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`kubectl ${args.join(" ")}: ${err}`)),
-    );
-    // kubectl may exit before reading its input (EPIPE): its exit status tells what happened.
-    child.stdin.on("error", () => undefined);
-    child.stdin.end(input ?? "");
-  });
-}
+import { kubeClient, type Json, type KubeClient } from "./kube-client";
 
 const NODE = "e2e-node";
 
-async function ensureNode(kubeconfig: string): Promise<void> {
+async function ensureNode(api: KubeClient): Promise<void> {
   const node = {
     apiVersion: "v1",
     kind: "Node",
@@ -60,7 +33,9 @@ async function ensureNode(kubeconfig: string): Promise<void> {
       },
     },
   };
-  await kubectlAsync(kubeconfig, ["apply", "-f", "-"], JSON.stringify(node));
+  await api.create("/api/v1/nodes", node).catch((e: { status?: number }) => {
+    if (e.status !== 409) throw e;
+  });
   const now = new Date().toISOString();
   const status = {
     status: {
@@ -79,15 +54,7 @@ async function ensureNode(kubeconfig: string): Promise<void> {
       nodeInfo: { kubeletVersion: "v1.35.4", architecture: "amd64", operatingSystem: "linux" },
     },
   };
-  await kubectlAsync(kubeconfig, [
-    "patch",
-    "node",
-    NODE,
-    "--subresource=status",
-    "--type=merge",
-    "-p",
-    JSON.stringify(status),
-  ]);
+  await api.mergePatch(`/api/v1/nodes/${NODE}/status`, status);
 }
 
 function podStatus(pod: Json): Json {
@@ -129,15 +96,11 @@ function volumeHandle(driver: string, uid: string): string {
 }
 
 /** PersistentVolumes for the pending claims of the AWS CSI drivers' StorageClasses. */
-async function provisionVolumes(kubeconfig: string): Promise<void> {
-  const claims = (
-    JSON.parse(await kubectlAsync(kubeconfig, ["get", "pvc", "-A", "-o", "json"])) as { items: Json[] }
-  ).items;
+async function provisionVolumes(api: KubeClient): Promise<void> {
+  const claims = (await api.get("/api/v1/persistentvolumeclaims")).items as Json[];
   const pending = claims.filter((c) => c.status?.phase === "Pending" && !c.spec.volumeName);
   if (pending.length === 0) return;
-  const classes = (
-    JSON.parse(await kubectlAsync(kubeconfig, ["get", "storageclass", "-o", "json"])) as { items: Json[] }
-  ).items;
+  const classes = (await api.get("/apis/storage.k8s.io/v1/storageclasses")).items as Json[];
   const defaultClass = classes.find(
     (c) => c.metadata.annotations?.["storageclass.kubernetes.io/is-default-class"] === "true",
   );
@@ -161,87 +124,66 @@ async function provisionVolumes(kubeconfig: string): Promise<void> {
         csi: { driver: cls.provisioner, volumeHandle: volumeHandle(cls.provisioner, uid) },
       },
     };
-    await kubectlAsync(kubeconfig, ["create", "-f", "-"], JSON.stringify(volume)).catch(() => undefined);
+    await api.create("/api/v1/persistentvolumes", volume).catch(() => undefined);
   }
 }
 
-/** Starts the loop; returns a function that stops it. */
-export async function startKubelet(kubeconfig: string, intervalMs = 2000): Promise<() => Promise<void>> {
-  await ensureNode(kubeconfig);
+/** One Pod's step: finish its deletion, bind it to the Node, report it Running (or Succeeded). */
+async function standInFor(api: KubeClient, pod: Json, done: Set<string>): Promise<void> {
+  const { namespace, name, uid } = pod.metadata as { namespace: string; name: string; uid: string };
+  const path = `/api/v1/namespaces/${namespace}/pods/${name}`;
+  if (pod.metadata.deletionTimestamp) {
+    // No kubelet confirms the containers stopped: finish the deletion as it would.
+    await api.delete(path, "gracePeriodSeconds=0").catch(() => undefined);
+    return;
+  }
+  if (!pod.spec.nodeName) {
+    const binding = {
+      apiVersion: "v1",
+      kind: "Binding",
+      metadata: { name, namespace },
+      target: { apiVersion: "v1", kind: "Node", name: NODE },
+    };
+    await api.create(`${path}/binding`, binding).catch(() => undefined);
+  }
+  const key = `${namespace}/${name}/${uid}`;
+  if (done.has(key)) return;
+  if (pod.status?.phase === "Running" || pod.status?.phase === "Succeeded") {
+    done.add(key);
+    return;
+  }
+  await api
+    .mergePatch(`${path}/status`, podStatus(pod))
+    .then(() => done.add(key))
+    .catch(() => undefined);
+}
+
+/**
+ * Starts the loop (every `intervalMs`, Pods handled concurrently, over one kept-alive connection
+ * pool: tools/e2e/kube-client.ts); returns a function that stops it.
+ */
+export async function startKubelet(kubeconfig: string, intervalMs = 1000): Promise<() => Promise<void>> {
+  const api = kubeClient(kubeconfig);
+  await ensureNode(api);
   let stopped = false;
   const done = new Set<string>();
   const tick = async (): Promise<void> => {
-    const pods = JSON.parse(await kubectlAsync(kubeconfig, ["get", "pods", "-A", "-o", "json"])) as {
-      items: Json[];
-    };
-    for (const pod of pods.items) {
-      const key = `${pod.metadata.namespace}/${pod.metadata.name}/${pod.metadata.uid}`;
-      if (pod.metadata.deletionTimestamp) {
-        // No kubelet confirms the containers stopped: finish the deletion as it would.
-        await kubectlAsync(kubeconfig, [
-          "delete",
-          "pod",
-          "-n",
-          pod.metadata.namespace,
-          pod.metadata.name,
-          "--grace-period=0",
-          "--force",
-          "--wait=false",
-        ]).catch(() => undefined);
-        continue;
-      }
-      if (!pod.spec.nodeName) {
-        const binding = {
-          apiVersion: "v1",
-          kind: "Binding",
-          metadata: { name: pod.metadata.name, namespace: pod.metadata.namespace },
-          target: { apiVersion: "v1", kind: "Node", name: NODE },
-        };
-        await kubectlAsync(kubeconfig, ["create", "-f", "-"], JSON.stringify(binding)).catch(() => undefined);
-      }
-      if (done.has(key)) continue;
-      if (pod.status?.phase === "Running" || pod.status?.phase === "Succeeded") {
-        done.add(key);
-        continue;
-      }
-      await kubectlAsync(kubeconfig, [
-        "patch",
-        "pod",
-        "-n",
-        pod.metadata.namespace,
-        pod.metadata.name,
-        "--subresource=status",
-        "--type=merge",
-        "-p",
-        JSON.stringify(podStatus(pod)),
-      ])
-        .then(() => done.add(key))
-        .catch(() => undefined);
-    }
+    const pods = (await api.get("/api/v1/pods")).items as Json[];
+    await Promise.all(pods.map((pod) => standInFor(api, pod, done)));
     // What the AWS Load Balancer Controller (installed, but its Pod does not run) reports for a
     // LoadBalancer Service once its NLB exists: the NLB's DNS name.
-    const services = JSON.parse(await kubectlAsync(kubeconfig, ["get", "services", "-A", "-o", "json"])) as {
-      items: Json[];
-    };
-    for (const svc of services.items) {
+    const services = (await api.get("/api/v1/services")).items as Json[];
+    for (const svc of services) {
       if (svc.spec.type !== "LoadBalancer" || (svc.status?.loadBalancer?.ingress ?? []).length > 0) continue;
       const { namespace, name, uid } = svc.metadata as { namespace: string; name: string; uid: string };
       const hostname =
         `k8s-${namespace}-${name}`.slice(0, 32) + `-${uid.slice(0, 10)}.elb.eu-west-1.amazonaws.com`;
       const status = { status: { loadBalancer: { ingress: [{ hostname }] } } };
-      await kubectlAsync(kubeconfig, [
-        "patch",
-        "service",
-        "-n",
-        namespace,
-        name,
-        "--subresource=status",
-        "--type=merge",
-        "-p",
-        JSON.stringify(status),
-      ]).catch(() => undefined);
+      await api
+        .mergePatch(`/api/v1/namespaces/${namespace}/services/${name}/status`, status)
+        .catch(() => undefined);
     }
-    await provisionVolumes(kubeconfig);
+    await provisionVolumes(api);
   };
   const loop = (async () => {
     while (!stopped) {
@@ -252,5 +194,6 @@ export async function startKubelet(kubeconfig: string, intervalMs = 2000): Promi
   return async () => {
     stopped = true;
     await loop;
+    api.close();
   };
 }
