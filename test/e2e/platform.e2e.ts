@@ -189,30 +189,9 @@ describe("e2e: real engine, policy pack, Kubernetes provider and API server", fu
   });
 
   it("hub: preview with the policy pack reports no mandatory violation", async function () {
-    // The violation preview (next test) runs beside it: another stack, nothing shared.
-    started.violation = background(async () => {
-      // The hub's stack file with the API endpoint opened to the world (as the plan test does).
-      const hubFile = fs.readFileSync(path.join(repoRoot, "Pulumi.hub.yaml"), "utf8");
-      const open = hubFile.replace(
-        "platform:endpointPublicAccess: false",
-        'platform:endpointPublicAccess: true\n  platform:publicAccessCidrs: ["0.0.0.0/0"]',
-      );
-      assert.notEqual(open, hubFile);
-      fs.writeFileSync(path.join(ws.project, "Pulumi.hub-open.yaml"), open);
-      await pulumiOk(ws, ["stack", "init", "hub-open"]);
-      return pulumi(ws, ["preview", "--stack", "hub-open", ...POLICY_ARGS]);
-    });
     const r = await pulumi(ws, ["preview", "--stack", "hub", ...POLICY_ARGS]);
     assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
     assert.doesNotMatch(r.stdout, /mandatory/i);
-  });
-
-  it("a mandatory policy violation fails the preview, naming the policy", async function () {
-    assert.ok(started.violation, "the violation preview was not started");
-    const r = await started.violation;
-    assert.notEqual(r.status, 0, "the preview passed a mandatory violation");
-    assert.match(r.stdout, /eks-public-endpoint-restricted/);
-    assert.match(r.stdout, /mandatory/);
   });
 
   /** Settles when spoke-prod's `pulumi up` has ended, whatever its result. */
@@ -223,7 +202,7 @@ describe("e2e: real engine, policy pack, Kubernetes provider and API server", fu
   })();
 
   /**
-   * The second preview of a stack, right after its `pulumi up`. It runs beside that cluster's Flux:
+   * The second preview of a stack, after its `pulumi up`. It runs beside Flux on the clusters:
    * the Kubernetes provider diffs the program against the checkpoint, not the live objects, so the
    * GitRepositories the run points at the loopback server (and what Flux applies) change nothing.
    */
@@ -232,9 +211,7 @@ describe("e2e: real engine, policy pack, Kubernetes provider and API server", fu
 
   it("hub: pulumi up succeeds", async function () {
     await pulumiOk(ws, ["up", "--stack", "hub", "--yes", "--skip-preview", ...POLICY_ARGS]);
-    // While the spoke is previewed and deployed: the hub's second preview and real Flux on the hub.
-    const hubNoChanges = noChanges("hub");
-    started.noChanges!.hub = hubNoChanges;
+    // Real Flux on the hub while the spoke is previewed and deployed.
     started.flux!.hub = background(async () => {
       // The hub also gets a Kustomization onto the spoke (components/gitops/spoke-registration.ts)
       // from spoke-prod's up: the wait lasts until that up has ended, too.
@@ -257,9 +234,23 @@ describe("e2e: real engine, policy pack, Kubernetes provider and API server", fu
       await pulumiOk(ws, ["up", "--stack", "spoke-prod", "--yes", "--skip-preview", ...POLICY_ARGS]);
     } finally {
       spokeUp.end();
+      // Beside Flux on the spoke (which mostly waits): the hub's second preview and the violation
+      // preview (a stack of its own), whatever became of the spoke.
+      started.noChanges!.hub = noChanges("hub");
+      started.violation = background(async () => {
+        // The hub's stack file with the API endpoint opened to the world (as the plan test does).
+        const hubFile = fs.readFileSync(path.join(repoRoot, "Pulumi.hub.yaml"), "utf8");
+        const open = hubFile.replace(
+          "platform:endpointPublicAccess: false",
+          'platform:endpointPublicAccess: true\n  platform:publicAccessCidrs: ["0.0.0.0/0"]',
+        );
+        assert.notEqual(open, hubFile);
+        fs.writeFileSync(path.join(ws.project, "Pulumi.hub-open.yaml"), open);
+        await pulumiOk(ws, ["stack", "init", "hub-open"]);
+        return pulumi(ws, ["preview", "--stack", "hub-open", ...POLICY_ARGS]);
+      });
     }
-    const spokeNoChanges = noChanges("spoke-prod");
-    started.noChanges!["spoke-prod"] = spokeNoChanges;
+    started.noChanges!["spoke-prod"] = noChanges("spoke-prod");
     started.flux!.spoke = background(async () => {
       return reconcile("spoke", {
         "ssh://git@github.com/numengames/numinia-k8s": git.url("numinia-k8s"),
@@ -267,6 +258,14 @@ describe("e2e: real engine, policy pack, Kubernetes provider and API server", fu
         "https://github.com/numengames/numinia-k8s.git": git.url("numinia-k8s"),
       });
     });
+  });
+
+  it("a mandatory policy violation fails the preview, naming the policy", async function () {
+    assert.ok(started.violation, "the violation preview was not started");
+    const r = await started.violation;
+    assert.notEqual(r.status, 0, "the preview passed a mandatory violation");
+    assert.match(r.stdout, /eks-public-endpoint-restricted/);
+    assert.match(r.stdout, /mandatory/);
   });
 
   it("a second pulumi up plans no changes (hub and spoke-prod)", async function () {
