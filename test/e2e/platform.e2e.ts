@@ -108,8 +108,8 @@ describe("e2e: real engine, policy pack, Kubernetes provider and API server", fu
   // Steps started early (background()) and awaited by their own test.
   const started: {
     violation?: Promise<Result>;
-    noChanges?: Partial<Record<"hub" | "spoke-prod", Promise<Result>>>;
-    flux?: Partial<Record<keyof typeof CLUSTER_NAMES, Promise<FluxObjectStatus[]>>>;
+    noChanges: Partial<Record<"hub" | "spoke-prod", Promise<Result>>>;
+    flux: Partial<Record<keyof typeof CLUSTER_NAMES, Promise<FluxObjectStatus[]>>>;
   } = { noChanges: {}, flux: {} };
 
   before(async function () {
@@ -210,9 +210,23 @@ describe("e2e: real engine, policy pack, Kubernetes provider and API server", fu
     background(() => pulumi(ws, ["preview", "--stack", stack, "--expect-no-changes", "--diff"]));
 
   it("hub: pulumi up succeeds", async function () {
+    // Beside the up (which also waits on the API server and Helm): the violation preview, a stack
+    // of its own.
+    started.violation = background(async () => {
+      // The hub's stack file with the API endpoint opened to the world (as the plan test does).
+      const hubFile = fs.readFileSync(path.join(repoRoot, "Pulumi.hub.yaml"), "utf8");
+      const open = hubFile.replace(
+        "platform:endpointPublicAccess: false",
+        'platform:endpointPublicAccess: true\n  platform:publicAccessCidrs: ["0.0.0.0/0"]',
+      );
+      assert.notEqual(open, hubFile);
+      fs.writeFileSync(path.join(ws.project, "Pulumi.hub-open.yaml"), open);
+      await pulumiOk(ws, ["stack", "init", "hub-open"]);
+      return pulumi(ws, ["preview", "--stack", "hub-open", ...POLICY_ARGS]);
+    });
     await pulumiOk(ws, ["up", "--stack", "hub", "--yes", "--skip-preview", ...POLICY_ARGS]);
     // Real Flux on the hub while the spoke is previewed and deployed.
-    started.flux!.hub = background(async () => {
+    started.flux.hub = background(async () => {
       // The hub also gets a Kustomization onto the spoke (components/gitops/spoke-registration.ts)
       // from spoke-prod's up: the wait lasts until that up has ended, too.
       return reconcile(
@@ -230,28 +244,15 @@ describe("e2e: real engine, policy pack, Kubernetes provider and API server", fu
   });
 
   it("spoke-prod: pulumi up succeeds", async function () {
+    // Beside the up (which also waits on the API server and Helm): the hub's second preview.
+    started.noChanges.hub = noChanges("hub");
     try {
       await pulumiOk(ws, ["up", "--stack", "spoke-prod", "--yes", "--skip-preview", ...POLICY_ARGS]);
     } finally {
       spokeUp.end();
-      // Beside Flux on the spoke (which mostly waits): the hub's second preview and the violation
-      // preview (a stack of its own), whatever became of the spoke.
-      started.noChanges!.hub = noChanges("hub");
-      started.violation = background(async () => {
-        // The hub's stack file with the API endpoint opened to the world (as the plan test does).
-        const hubFile = fs.readFileSync(path.join(repoRoot, "Pulumi.hub.yaml"), "utf8");
-        const open = hubFile.replace(
-          "platform:endpointPublicAccess: false",
-          'platform:endpointPublicAccess: true\n  platform:publicAccessCidrs: ["0.0.0.0/0"]',
-        );
-        assert.notEqual(open, hubFile);
-        fs.writeFileSync(path.join(ws.project, "Pulumi.hub-open.yaml"), open);
-        await pulumiOk(ws, ["stack", "init", "hub-open"]);
-        return pulumi(ws, ["preview", "--stack", "hub-open", ...POLICY_ARGS]);
-      });
     }
-    started.noChanges!["spoke-prod"] = noChanges("spoke-prod");
-    started.flux!.spoke = background(async () => {
+    started.noChanges["spoke-prod"] = noChanges("spoke-prod");
+    started.flux.spoke = background(async () => {
       return reconcile("spoke", {
         "ssh://git@github.com/numengames/numinia-k8s": git.url("numinia-k8s"),
         // The pinned chart sources (flux-system-v0.4.7) the platform copies into tenant namespaces.
@@ -270,7 +271,7 @@ describe("e2e: real engine, policy pack, Kubernetes provider and API server", fu
 
   it("a second pulumi up plans no changes (hub and spoke-prod)", async function () {
     for (const stack of ["hub", "spoke-prod"] as const) {
-      const pending = started.noChanges![stack];
+      const pending = started.noChanges[stack];
       assert.ok(pending, `${stack}: the second preview was not started (its pulumi up failed)`);
       const r = await pending;
       assert.equal(r.status, 0, `${stack}: ${r.stdout}\n${r.stderr}`);
@@ -326,8 +327,8 @@ describe("e2e: real engine, policy pack, Kubernetes provider and API server", fu
     );
 
   it("hub: real Flux reconciles the platform's gitops/ tree: every Kustomization on the hub Ready, the one onto the spoke waiting for an AWS identity", async function () {
-    assert.ok(started.flux!.hub, "Flux on the hub was not started (its pulumi up failed)");
-    const report = await started.flux!.hub;
+    assert.ok(started.flux.hub, "Flux on the hub was not started (its pulumi up failed)");
+    const report = await started.flux.hub;
     // The hub's Kustomizations that reconcile onto a spoke (components/gitops/spoke-registration.ts)
     // reach it through AWS workload identity (`spec.kubeConfig.configMapRef`, provider aws): with no
     // AWS identity here they must fail getting the token, and say so.
@@ -350,8 +351,8 @@ describe("e2e: real engine, policy pack, Kubernetes provider and API server", fu
   });
 
   it("spoke-prod: real Flux reconciles the user's repository; every tenant Kustomization becomes Ready", async function () {
-    assert.ok(started.flux!.spoke, "Flux on the spoke was not started (its pulumi up failed)");
-    const report = await started.flux!.spoke;
+    assert.ok(started.flux.spoke, "Flux on the spoke was not started (its pulumi up failed)");
+    const report = await started.flux.spoke;
     const root = report.find(
       (r) => r.kind === "Kustomization" && r.namespace === "flux-system" && r.name === "flux-system",
     );

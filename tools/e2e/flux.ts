@@ -347,10 +347,12 @@ export async function waitForFlux(
   const pollMs = (options.pollSeconds ?? 3) * 1000;
   let deadline = Date.now() + timeoutSeconds * 1000;
   let waiting = options.until !== undefined;
-  void options.until?.finally(() => {
-    waiting = false;
-    deadline = Date.now() + timeoutSeconds * 1000;
-  });
+  options.until
+    ?.finally(() => {
+      waiting = false;
+      deadline = Date.now() + timeoutSeconds * 1000;
+    })
+    .catch(() => undefined);
   const since = new Map<string, { state: string; at: number }>();
   for (;;) {
     const now = Date.now();
