@@ -33,27 +33,13 @@ describe("e2e Kubernetes client (tools/e2e/kube-client.ts) and waitForFlux", fun
 
   before(async function () {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "kube-client-"));
-    const r = spawnSync(
-      "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "key.pem",
-        "-out",
-        "cert.pem",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=127.0.0.1",
-        "-addext",
-        "subjectAltName=IP:127.0.0.1",
-      ],
-      { cwd: dir, encoding: "utf8" },
-    );
+    // A self-signed serving certificate for 127.0.0.1: the kubeconfig's CA.
+    const args =
+      "req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem -days 1 -subj /CN=127.0.0.1";
+    const r = spawnSync("openssl", [...args.split(" "), "-addext", "subjectAltName=IP:127.0.0.1"], {
+      cwd: dir,
+      encoding: "utf8",
+    });
     if (r.status !== 0) this.skip();
     const cert = fs.readFileSync(path.join(dir, "cert.pem"));
     server = https.createServer({ key: fs.readFileSync(path.join(dir, "key.pem")), cert }, (req, res) => {
