@@ -9,6 +9,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as https from "node:https";
 import type { AddressInfo } from "node:net";
+import type { TLSSocket } from "node:tls";
 import * as os from "node:os";
 import * as path from "node:path";
 import { waitForFlux } from "../tools/e2e/flux";
@@ -19,6 +20,8 @@ interface Seen {
   url: string;
   contentType?: string;
   authorization?: string;
+  /** The client certificate's common name, if one was presented. */
+  clientCN?: string;
   body: string;
 }
 
@@ -33,16 +36,27 @@ describe("e2e Kubernetes client (tools/e2e/kube-client.ts) and waitForFlux", fun
 
   before(async function () {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "kube-client-"));
-    // A self-signed serving certificate for 127.0.0.1: the kubeconfig's CA.
-    const args =
-      "req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem -days 1 -subj /CN=127.0.0.1";
-    const r = spawnSync("openssl", [...args.split(" "), "-addext", "subjectAltName=IP:127.0.0.1"], {
-      cwd: dir,
-      encoding: "utf8",
-    });
-    if (r.status !== 0) this.skip();
-    const cert = fs.readFileSync(path.join(dir, "cert.pem"));
-    server = https.createServer({ key: fs.readFileSync(path.join(dir, "key.pem")), cert }, (req, res) => {
+    // A self-signed serving certificate for 127.0.0.1 (the kubeconfig's CA) and a client certificate.
+    const selfSigned = (name: string, subject: string, ...extra: string[]) => {
+      const args = `req -x509 -newkey rsa:2048 -nodes -keyout ${name}.key -out ${name}.crt -days 1 -subj`;
+      return spawnSync("openssl", [...args.split(" "), subject, ...extra], { cwd: dir }).status === 0;
+    };
+    if (
+      !selfSigned("server", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1") ||
+      !selfSigned("client", "/CN=e2e-admin")
+    ) {
+      console.log("skipping the kube-client tests: openssl could not make test certificates");
+      this.skip();
+    }
+    const cert = fs.readFileSync(path.join(dir, "server.crt"));
+    const serverOptions = {
+      key: fs.readFileSync(path.join(dir, "server.key")),
+      cert,
+      // Asks for a client certificate, as the API server does; requests without one still pass.
+      requestCert: true,
+      rejectUnauthorized: false,
+    };
+    server = https.createServer(serverOptions, (req, res) => {
       let body = "";
       req.on("data", (d: Buffer) => (body += d));
       req.on("end", () => {
@@ -51,6 +65,7 @@ describe("e2e Kubernetes client (tools/e2e/kube-client.ts) and waitForFlux", fun
           url: req.url ?? "",
           contentType: req.headers["content-type"],
           authorization: req.headers.authorization,
+          clientCN: String((req.socket as TLSSocket).getPeerCertificate()?.subject?.CN ?? "") || undefined,
           body,
         });
         res.setHeader("Content-Type", "application/json");
@@ -135,6 +150,31 @@ describe("e2e Kubernetes client (tools/e2e/kube-client.ts) and waitForFlux", fun
     } finally {
       api.close();
     }
+  });
+
+  it("authenticates with the kubeconfig's client certificate (as tools/e2e/cluster.ts writes it)", async function () {
+    const b64 = (f: string) => fs.readFileSync(path.join(dir, f)).toString("base64");
+    const withCert = path.join(dir, "cert.kubeconfig");
+    fs.writeFileSync(
+      withCert,
+      fs
+        .readFileSync(kubeconfig, "utf8")
+        .replace(
+          "    token: e2e-token",
+          `    client-certificate-data: ${b64("client.crt")}\n    client-key-data: ${b64("client.key")}`,
+        ),
+    );
+    lists["/api/v1/pods"] = [];
+    const api = kubeClient(withCert);
+    try {
+      await api.get("/api/v1/pods");
+    } finally {
+      api.close();
+    }
+    assert.deepEqual(
+      seen.map((s) => [s.url, s.clientCN, s.authorization]),
+      [["/api/v1/pods", "e2e-admin", undefined]],
+    );
   });
 
   it("refuses a kubeconfig whose user has neither a client certificate nor a token", function () {

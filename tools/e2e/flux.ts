@@ -26,7 +26,7 @@ import {
 } from "../../components/gitops/versions";
 import { helmBinary, upstreamCharts } from "./charts";
 import { freePort } from "./cluster";
-import { kubeClient, type Json } from "./kube-client";
+import { kubeClient, type Json, type KubeClient } from "./kube-client";
 import { toolchainBinary } from "./toolchain";
 
 /** The controllers the e2e run starts (the platform's values also run notification-controller: its events go nowhere here). */
@@ -310,8 +310,11 @@ function statusOf(
 }
 
 /** Every Flux object of the reported kinds, with its state now (not settled yet). */
-export async function fluxObjects(kubeconfig: string): Promise<ReturnType<typeof statusOf>[]> {
-  const api = kubeClient(kubeconfig);
+export async function fluxObjects(
+  kubeconfig: string,
+  client?: KubeClient,
+): Promise<ReturnType<typeof statusOf>[]> {
+  const api = client ?? kubeClient(kubeconfig);
   try {
     const lists = await Promise.all(
       (Object.keys(FLUX_REPORTED_KINDS) as (keyof typeof FLUX_REPORTED_KINDS)[]).map(async (kind) => {
@@ -321,7 +324,7 @@ export async function fluxObjects(kubeconfig: string): Promise<ReturnType<typeof
     );
     return lists.flat().sort((a, b) => a.key.localeCompare(b.key));
   } finally {
-    api.close();
+    if (!client) api.close();
   }
 }
 
@@ -354,23 +357,29 @@ export async function waitForFlux(
     })
     .catch(() => undefined);
   const since = new Map<string, { state: string; at: number }>();
-  for (;;) {
-    const now = Date.now();
-    const objects = await fluxObjects(kubeconfig);
-    const report = objects.map(({ key, current, stalled, ...rest }) => {
-      const state = `${rest.ready}|${rest.reason}|${rest.message}|${current}`;
-      const seen = since.get(key);
-      if (!seen || seen.state !== state) since.set(key, { state, at: now });
-      const stableFor = now - (since.get(key)?.at ?? now);
-      const settled =
-        rest.ready === "Suspended" ||
-        (current && rest.ready === "True") ||
-        (current && stalled) ||
-        (rest.ready !== "True" && rest.ready !== "Unknown" && stableFor >= settleMs);
-      return { ...rest, settled };
-    });
-    if (!waiting && (report.every((r) => r.settled) || Date.now() >= deadline)) return report;
-    await new Promise((r) => setTimeout(r, pollMs));
+  // One client (kept-alive connections) for every poll of this wait.
+  const api = kubeClient(kubeconfig);
+  try {
+    for (;;) {
+      const now = Date.now();
+      const objects = await fluxObjects(kubeconfig, api);
+      const report = objects.map(({ key, current, stalled, ...rest }) => {
+        const state = `${rest.ready}|${rest.reason}|${rest.message}|${current}`;
+        const seen = since.get(key);
+        if (!seen || seen.state !== state) since.set(key, { state, at: now });
+        const stableFor = now - (since.get(key)?.at ?? now);
+        const settled =
+          rest.ready === "Suspended" ||
+          (current && rest.ready === "True") ||
+          (current && stalled) ||
+          (rest.ready !== "True" && rest.ready !== "Unknown" && stableFor >= settleMs);
+        return { ...rest, settled };
+      });
+      if (!waiting && (report.every((r) => r.settled) || Date.now() >= deadline)) return report;
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+  } finally {
+    api.close();
   }
 }
 

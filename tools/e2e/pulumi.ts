@@ -96,15 +96,13 @@ export function pulumi(ws: Workspace, args: string[], options: { timeoutMs?: num
     const events = ["preview", "up", "destroy"].includes(args[0])
       ? ["--event-log", path.join(ws.dir, `events-${++eventLogs}-${args[0]}-${stackOf(args)}.jsonl`)]
       : [];
-    const child = spawn(
-      toolchainBinary("pulumi"),
-      ["--non-interactive", "--color", "never", ...args, ...events],
-      {
-        cwd: ws.project,
-        env: ws.env,
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
+    // The flag goes right after the command: after a `--` in args everything is positional.
+    const argv = [args[0], ...events, ...args.slice(1)];
+    const child = spawn(toolchainBinary("pulumi"), ["--non-interactive", "--color", "never", ...argv], {
+      cwd: ws.project,
+      env: ws.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => {
