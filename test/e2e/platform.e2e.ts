@@ -226,15 +226,11 @@ describe("e2e: real engine, policy pack, Kubernetes provider and API server", fu
     });
     await pulumiOk(ws, ["up", "--stack", "hub", "--yes", "--skip-preview", ...POLICY_ARGS]);
     // Real Flux on the hub while the spoke is previewed and deployed.
-    started.flux.hub = background(async () => {
-      // The hub also gets a Kustomization onto the spoke (components/gitops/spoke-registration.ts)
-      // from spoke-prod's up: the wait lasts until that up has ended, too.
-      return reconcile(
-        "hub",
-        { "https://github.com/numengames/platform": git.url("platform") },
-        spokeUp.done,
-      );
-    });
+    // The hub also gets a Kustomization onto the spoke (components/gitops/spoke-registration.ts)
+    // from spoke-prod's up: the wait lasts until that up has ended, too.
+    started.flux.hub = background(() =>
+      reconcile("hub", { "https://github.com/numengames/platform": git.url("platform") }, spokeUp.done),
+    );
   });
 
   it("spoke-prod: preview with the policy pack reports no mandatory violation (real StackReference to the hub)", async function () {
@@ -252,13 +248,13 @@ describe("e2e: real engine, policy pack, Kubernetes provider and API server", fu
       spokeUp.end();
     }
     started.noChanges["spoke-prod"] = noChanges("spoke-prod");
-    started.flux.spoke = background(async () => {
-      return reconcile("spoke", {
+    started.flux.spoke = background(() =>
+      reconcile("spoke", {
         "ssh://git@github.com/numengames/numinia-k8s": git.url("numinia-k8s"),
         // The pinned chart sources (flux-system-v0.4.7) the platform copies into tenant namespaces.
         "https://github.com/numengames/numinia-k8s.git": git.url("numinia-k8s"),
-      });
-    });
+      }),
+    );
   });
 
   it("a mandatory policy violation fails the preview, naming the policy", async function () {
@@ -313,7 +309,7 @@ describe("e2e: real engine, policy pack, Kubernetes provider and API server", fu
     // The controllers keep running until the end: `pulumi destroy` deletes Flux objects whose
     // finalizers only the controllers remove, as on a real cluster.
     fluxes.push(flux);
-    const changed = redirectGitRepositories(cluster.kubeconfig, redirect);
+    const changed = await redirectGitRepositories(cluster.kubeconfig, redirect);
     assert.notDeepEqual(
       changed,
       [],

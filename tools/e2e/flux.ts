@@ -255,21 +255,16 @@ export async function startFlux(
   return { logs, args, storageUrl, stop };
 }
 
-/** The Flux kinds {@link waitForFlux} reports, with their API resource names. */
-export const FLUX_REPORTED_KINDS = {
-  GitRepository: "gitrepositories.source.toolkit.fluxcd.io",
-  HelmRepository: "helmrepositories.source.toolkit.fluxcd.io",
-  Kustomization: "kustomizations.kustomize.toolkit.fluxcd.io",
-  HelmRelease: "helmreleases.helm.toolkit.fluxcd.io",
-} as const;
-
-/** The API collection (all namespaces) of each reported kind, at the version the pinned Flux serves. */
-const FLUX_API_PATHS: Record<keyof typeof FLUX_REPORTED_KINDS, string> = {
+/**
+ * The Flux kinds {@link waitForFlux} reports, with their API collection (all namespaces) at the
+ * version the pinned Flux serves.
+ */
+const FLUX_REPORTED_KINDS = {
   GitRepository: "/apis/source.toolkit.fluxcd.io/v1/gitrepositories",
   HelmRepository: "/apis/source.toolkit.fluxcd.io/v1/helmrepositories",
   Kustomization: "/apis/kustomize.toolkit.fluxcd.io/v1/kustomizations",
   HelmRelease: "/apis/helm.toolkit.fluxcd.io/v2/helmreleases",
-};
+} as const;
 
 /** The state of one Flux object. */
 export interface FluxObjectStatus {
@@ -310,22 +305,14 @@ function statusOf(
 }
 
 /** Every Flux object of the reported kinds, with its state now (not settled yet). */
-export async function fluxObjects(
-  kubeconfig: string,
-  client?: KubeClient,
-): Promise<ReturnType<typeof statusOf>[]> {
-  const api = client ?? kubeClient(kubeconfig);
-  try {
-    const lists = await Promise.all(
-      (Object.keys(FLUX_REPORTED_KINDS) as (keyof typeof FLUX_REPORTED_KINDS)[]).map(async (kind) => {
-        const list = await api.get(FLUX_API_PATHS[kind]);
-        return (list.items as Json[]).map((item) => statusOf(kind, item));
-      }),
-    );
-    return lists.flat().sort((a, b) => a.key.localeCompare(b.key));
-  } finally {
-    if (!client) api.close();
-  }
+async function fluxObjects(api: KubeClient): Promise<ReturnType<typeof statusOf>[]> {
+  const lists = await Promise.all(
+    (Object.keys(FLUX_REPORTED_KINDS) as (keyof typeof FLUX_REPORTED_KINDS)[]).map(async (kind) => {
+      const list = await api.get(FLUX_REPORTED_KINDS[kind]);
+      return (list.items as Json[]).map((item) => statusOf(kind, item));
+    }),
+  );
+  return lists.flat().sort((a, b) => a.key.localeCompare(b.key));
 }
 
 /**
@@ -362,7 +349,7 @@ export async function waitForFlux(
   try {
     for (;;) {
       const now = Date.now();
-      const objects = await fluxObjects(kubeconfig, api);
+      const objects = await fluxObjects(api);
       const report = objects.map(({ key, current, stalled, ...rest }) => {
         const state = `${rest.ready}|${rest.reason}|${rest.message}|${current}`;
         const seen = since.get(key);
@@ -405,33 +392,27 @@ export function formatFluxReport(report: readonly FluxObjectStatus[]): string {
  * (`namespace/name`). Objects a Kustomization applies from Git get their URL back at its next
  * reconciliation; this is for the ones Pulumi creates.
  */
-export function redirectGitRepositories(
+export async function redirectGitRepositories(
   kubeconfig: string,
   urls: Readonly<Record<string, string>>,
-): string[] {
-  const list = JSON.parse(
-    kubectl(kubeconfig, ["get", FLUX_REPORTED_KINDS.GitRepository, "-A", "-o", "json"]),
-  ) as {
-    items: Json[];
-  };
-  const changed: string[] = [];
-  for (const repo of list.items) {
-    const target = urls[String(repo.spec?.url ?? "")];
-    if (target === undefined) continue;
-    const { namespace, name } = repo.metadata as { namespace: string; name: string };
-    kubectl(kubeconfig, [
-      "patch",
-      FLUX_REPORTED_KINDS.GitRepository,
-      name,
-      "-n",
-      namespace,
-      "--type=merge",
-      "-p",
-      JSON.stringify({ spec: { url: target, secretRef: null, provider: null } }),
-    ]);
-    changed.push(`${namespace}/${name}`);
+): Promise<string[]> {
+  const api = kubeClient(kubeconfig);
+  try {
+    const changed: string[] = [];
+    for (const repo of (await api.get(FLUX_REPORTED_KINDS.GitRepository)).items as Json[]) {
+      const target = urls[String(repo.spec?.url ?? "")];
+      if (target === undefined) continue;
+      const { namespace, name } = repo.metadata as { namespace: string; name: string };
+      await api.mergePatch(
+        `/apis/source.toolkit.fluxcd.io/v1/namespaces/${namespace}/gitrepositories/${name}`,
+        { spec: { url: target, secretRef: null, provider: null } },
+      );
+      changed.push(`${namespace}/${name}`);
+    }
+    return changed;
+  } finally {
+    api.close();
   }
-  return changed;
 }
 
 /** Applies objects (JSON) with server-side apply as the e2e run's field manager. */
