@@ -9,7 +9,7 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
-import { toolchainBinary } from "./toolchain";
+import { GO_RUNTIME_ENV, toolchainBinary } from "./toolchain";
 
 /** The toolchain binaries a control plane runs (tools/e2e/build-toolchain.sh names). */
 export const CONTROL_PLANE = ["etcd", "kube-apiserver", "kube-controller-manager"];
@@ -132,9 +132,10 @@ function start(dir: string, name: string, bin: string, args: string[]): ChildPro
   if (!fs.existsSync(bin)) throw new Error(`${bin} is not built: run npm run e2e:toolchain`);
   const log = fs.openSync(path.join(dir, `${name}.log`), "a");
   // The machine's egress proxy (HTTPS_PROXY) must not carry the control plane's own traffic.
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !/^(https?|no|all)_proxy$/i.test(k)),
-  );
+  const env = {
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(https?|no|all)_proxy$/i.test(k))),
+    ...GO_RUNTIME_ENV,
+  };
   const child = spawn(bin, args, { stdio: ["ignore", log, log], detached: false, env });
   child.on("exit", (code, signal) => {
     if (code !== null && code !== 0)

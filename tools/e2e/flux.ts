@@ -27,7 +27,7 @@ import {
 import { helmBinary, upstreamCharts } from "./charts";
 import { freePort } from "./cluster";
 import { kubeClient, type Json, type KubeClient } from "./kube-client";
-import { toolchainBinary } from "./toolchain";
+import { GO_RUNTIME_ENV, toolchainBinary } from "./toolchain";
 
 /** The controllers the e2e run starts (the platform's values also run notification-controller: its events go nowhere here). */
 export const FLUX_CONTROLLERS = ["source-controller", "kustomize-controller", "helm-controller"] as const;
@@ -200,6 +200,7 @@ export async function startFlux(
     ...Object.fromEntries(
       Object.entries(process.env).filter(([k]) => !/^((https?|no|all)_proxy|aws_ca_bundle)$/i.test(k)),
     ),
+    ...GO_RUNTIME_ENV,
     KUBECONFIG: kubeconfig,
     RUNTIME_NAMESPACE: FLUX_NAMESPACE,
   };
@@ -319,12 +320,14 @@ async function fluxObjects(api: KubeClient): Promise<ReturnType<typeof statusOf>
  * Waits until every GitRepository, HelmRepository, Kustomization and HelmRelease in the cluster is
  * Ready=True for its current generation, suspended, or has settled on a failure: Stalled=True, or
  * Ready=False (or no Ready condition) with the same reason and message for `settleSeconds`
- * (a retrying failure such as a fetch error or DependencyNotReady repeats itself). New objects
+ * (a retrying failure such as a fetch error or DependencyNotReady repeats itself; the Ready=Unknown
+ * of each retry in between does not restart the clock, but an object is never settled while it
+ * shows Unknown). New objects
  * (a Kustomization applying more Flux objects) restart the wait for them. Returns the state of
  * every object when all have settled or at the timeout (then `settled: false` marks the others);
  * it does not throw on failures: the caller asserts on the report.
  * @param timeoutSeconds Overall limit, seconds (from when `until` settles, if given).
- * @param settleSeconds How long an unchanged failure counts as settled. @default 30
+ * @param settleSeconds How long an unchanged failure counts as settled. @default 20
  * @param until Keep watching until this promise settles too (objects created meanwhile, for
  *   instance by another stack's `pulumi up`, are watched from the moment they appear).
  */
@@ -333,7 +336,7 @@ export async function waitForFlux(
   timeoutSeconds: number,
   options: { settleSeconds?: number; pollSeconds?: number; until?: Promise<unknown> } = {},
 ): Promise<FluxObjectStatus[]> {
-  const settleMs = (options.settleSeconds ?? 30) * 1000;
+  const settleMs = (options.settleSeconds ?? 20) * 1000;
   const pollMs = (options.pollSeconds ?? 3) * 1000;
   let deadline = Date.now() + timeoutSeconds * 1000;
   let waiting = options.until !== undefined;
@@ -353,7 +356,11 @@ export async function waitForFlux(
       const report = objects.map(({ key, current, stalled, ...rest }) => {
         const state = `${rest.ready}|${rest.reason}|${rest.message}|${current}`;
         const seen = since.get(key);
-        if (!seen || seen.state !== state) since.set(key, { state, at: now });
+        // A controller retrying a failure shows Ready=Unknown (Progressing) while the attempt runs;
+        // the same failure after it keeps its clock. With the controllers' exponential back-off
+        // (seconds, then 24, 48... between attempts), restarting the clock at every attempt kept
+        // a repeating failure from settling for minutes.
+        if (rest.ready !== "Unknown" && (!seen || seen.state !== state)) since.set(key, { state, at: now });
         const stableFor = now - (since.get(key)?.at ?? now);
         const settled =
           rest.ready === "Suspended" ||

@@ -7,7 +7,7 @@
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { cacheDir, repoRoot, toolchainBinary } from "./toolchain";
+import { cacheDir, GO_RUNTIME_ENV, repoRoot, toolchainBinary } from "./toolchain";
 
 export interface Workspace {
   /** Scratch project directory (Pulumi.yaml and the program, linked; stack files, copied). */
@@ -73,6 +73,7 @@ export function createWorkspace(dir: string, extraEnv: NodeJS.ProcessEnv = {}): 
     // reuses V8's compiled code of the packages it loads (Node 22.1+; entries are checked
     // against the source), kept beside the toolchain.
     NODE_COMPILE_CACHE: path.join(cacheDir, "node-compile-cache"),
+    ...GO_RUNTIME_ENV,
     ...extraEnv,
   };
   return { project, env, dir };
