@@ -371,11 +371,13 @@ describe("e2e: real engine, policy pack, Kubernetes provider and API server", fu
 
   it("pulumi destroy leaves nothing behind", async function () {
     // Production protects its stateful resources (KMS keys, EFS, the backup vault): tearing a
-    // production stack down is an explicit unprotect first.
-    for (const stack of ["spoke-prod", "hub"]) {
-      await pulumiOk(ws, ["state", "unprotect", "--all", "--yes", "--stack", stack]);
-      await pulumiOk(ws, ["destroy", "--stack", stack, "--yes", "--skip-preview"]);
-    }
+    // production stack down is an explicit unprotect first (both stacks' state at once), then the
+    // spoke before the hub it references.
+    const order = ["spoke-prod", "hub"];
+    await Promise.all(
+      order.map((stack) => pulumiOk(ws, ["state", "unprotect", "--all", "--yes", "--stack", stack])),
+    );
+    for (const stack of order) await pulumiOk(ws, ["destroy", "--stack", stack, "--yes", "--skip-preview"]);
     const awsState = path.join(work, "aws-state");
     const left = fs.existsSync(awsState) ? fs.readdirSync(awsState).map(decodeURIComponent) : [];
     assert.deepEqual(left, [], "fake AWS resources left after destroy");
