@@ -4,7 +4,7 @@
  * (`helm repo index`) and served over HTTP on the loopback address. The stacks point at it with
  * `platform:chartMirror` (stacks/chart-mirror.ts), as an air-gapped installation would.
  */
-import { spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as path from "node:path";
@@ -38,9 +38,13 @@ export function ensureKubectl(): void {
   process.env.PATH = `${path.dirname(layerBinary("kubectl/kubectl"))}${path.delimiter}${process.env.PATH ?? ""}`;
 }
 
-function helm(args: string[]): void {
-  const r = spawnSync(helmBinary(), args, { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`helm ${args.join(" ")}: ${r.stderr.trim()}`);
+/** Runs Helm without blocking: the mirror is packaged while the control planes start. */
+function helm(args: string[]): Promise<void> {
+  return new Promise((resolve, reject) =>
+    execFile(helmBinary(), args, { encoding: "utf8" }, (error, _stdout, stderr) =>
+      error ? reject(new Error(`helm ${args.join(" ")}: ${(stderr || String(error)).trim()}`)) : resolve(),
+    ),
+  );
 }
 
 interface Dependency {
@@ -136,7 +140,7 @@ export async function startChartMirror(dir: string): Promise<ChartMirror> {
     const chart = path.join(upstreamCharts, folder);
     if (!fs.existsSync(path.join(chart, "Chart.yaml"))) continue;
     const missing = missingSubcharts(chart);
-    helm([
+    await helm([
       "package",
       missing.length > 0 ? completeChart(chart, missing, dir, notes) : chart,
       "--destination",
@@ -159,7 +163,7 @@ export async function startChartMirror(dir: string): Promise<ChartMirror> {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  helm(["repo", "index", dir, "--url", url]);
+  await helm(["repo", "index", dir, "--url", url]);
   return {
     url,
     charts: fs.readdirSync(dir).filter((f) => f.endsWith(".tgz")),

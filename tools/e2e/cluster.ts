@@ -4,11 +4,12 @@
  * processes on the loopback address. No kubelet: Pods are admitted (Pod Security admission is
  * real) but never run.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
+import { promisify } from "node:util";
 import { GO_RUNTIME_ENV, toolchainBinary } from "./toolchain";
 
 /** The toolchain binaries a control plane runs (tools/e2e/build-toolchain.sh names). */
@@ -42,14 +43,21 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function openssl(dir: string, ...args: string[]): void {
-  const result = spawnSync("openssl", args, { cwd: dir, encoding: "utf8" });
-  if (result.status !== 0) throw new Error(`openssl ${args.join(" ")}: ${result.stderr}`);
+const execFileAsync = promisify(execFile);
+
+// Asynchronous, as every command of a control plane's start: two control planes and the chart
+// mirror start side by side in one process, and a synchronous command would hold the others up.
+async function openssl(dir: string, ...args: string[]): Promise<void> {
+  try {
+    await execFileAsync("openssl", args, { cwd: dir, encoding: "utf8" });
+  } catch (error) {
+    throw new Error(`openssl ${args.join(" ")}: ${(error as { stderr?: string }).stderr ?? String(error)}`);
+  }
 }
 
 /** CA, API server serving certificate, admin client certificate and service-account key pair. */
-function makeCertificates(dir: string): void {
-  openssl(
+async function makeCertificates(dir: string): Promise<void> {
+  await openssl(
     dir,
     "req",
     "-x509",
@@ -65,8 +73,8 @@ function makeCertificates(dir: string): void {
     "-subj",
     "/CN=e2e-ca",
   );
-  const sign = (name: string, subject: string, ext: string): void => {
-    openssl(
+  const sign = async (name: string, subject: string, ext: string): Promise<void> => {
+    await openssl(
       dir,
       "req",
       "-newkey",
@@ -80,7 +88,7 @@ function makeCertificates(dir: string): void {
       subject,
     );
     fs.writeFileSync(path.join(dir, `${name}.ext`), ext);
-    openssl(
+    await openssl(
       dir,
       "x509",
       "-req",
@@ -99,14 +107,14 @@ function makeCertificates(dir: string): void {
       `${name}.ext`,
     );
   };
-  sign(
+  await sign(
     "apiserver",
     "/CN=kube-apiserver",
     "subjectAltName=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\n",
   );
-  sign("admin", "/O=system:masters/CN=e2e-admin", "extendedKeyUsage=clientAuth\n");
-  openssl(dir, "genrsa", "-out", "sa.key", "2048");
-  openssl(dir, "rsa", "-in", "sa.key", "-pubout", "-out", "sa.pub");
+  await sign("admin", "/O=system:masters/CN=e2e-admin", "extendedKeyUsage=clientAuth\n");
+  await openssl(dir, "genrsa", "-out", "sa.key", "2048");
+  await openssl(dir, "rsa", "-in", "sa.key", "-pubout", "-out", "sa.pub");
 }
 
 function writeKubeconfig(dir: string, endpoint: string): string {
@@ -147,13 +155,13 @@ function start(dir: string, name: string, bin: string, args: string[]): ChildPro
 
 async function waitFor(
   what: string,
-  check: () => boolean,
+  check: () => Promise<boolean>,
   timeoutMs: number,
   logFile?: string,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (check()) return;
+    if (await check()) return;
     await new Promise((r) => setTimeout(r, 500));
   }
   const tail =
@@ -176,7 +184,7 @@ export async function startCluster(
   } = {},
 ): Promise<Cluster> {
   fs.mkdirSync(dir, { recursive: true });
-  makeCertificates(dir);
+  await makeCertificates(dir);
   const [etcdClient, etcdPeer, apiPort] = [await freePort(), await freePort(), await freePort()];
   const endpoint = `https://127.0.0.1:${apiPort}`;
   const kubeconfig = writeKubeconfig(dir, endpoint);
@@ -231,8 +239,12 @@ export async function startCluster(
   await waitFor(
     "kube-apiserver /readyz",
     () =>
-      spawnSync("kubectl", ["--kubeconfig", kubeconfig, "get", "--raw", "/readyz"], { encoding: "utf8" })
-        .stdout === "ok",
+      execFileAsync("kubectl", ["--kubeconfig", kubeconfig, "get", "--raw", "/readyz"], {
+        encoding: "utf8",
+      }).then(
+        (r) => r.stdout === "ok",
+        () => false,
+      ),
     180_000,
     p("kube-apiserver.log"),
   );
