@@ -5,6 +5,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "./stacks/config";
 import { runProgram } from "./stacks/program";
+import { useNodeSourceMaps } from "./stacks/source-maps";
+
+// Before any resource: the SDK records a stack trace for each (stacks/source-maps.ts).
+useNodeSourceMaps();
 
 export = async (): Promise<Record<string, unknown>> => {
   try {

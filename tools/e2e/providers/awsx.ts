@@ -7,6 +7,7 @@
  */
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { useNodeSourceMaps } from "../../../stacks/source-maps";
 import { upstream } from "./upstream";
 
 const version = process.env.E2E_AWSX_VERSION ?? "3.8.0";
@@ -35,6 +36,9 @@ class AwsxProvider implements pulumi.provider.Provider {
 }
 
 void pulumi.provider.main(new AwsxProvider(), process.argv.slice(2));
+// main() installed source-map-support, blind to tsx's source maps and slow for the stack the SDK
+// records per resource (stacks/source-maps.ts); Node.js's own source maps take over.
+useNodeSourceMaps();
 
 // Diagnosis aid (docs/e2e.md, defects): with @pulumi/pulumi 3.276 the construct response of
 // awsx:ec2:Vpc carries `undefined` values that google-protobuf's Struct.fromJavaScript rejects

@@ -10,6 +10,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import Module from "node:module";
+import { useNodeSourceMaps } from "../../../stacks/source-maps";
 import { upstream } from "./upstream";
 
 const version = process.env.E2E_EKS_VERSION ?? "4.3.0";
@@ -66,3 +67,6 @@ httpsModule.get = (options: unknown, ...rest: unknown[]) => {
 // The upstream entry point calls main(process.argv.slice(2)) when loaded.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 require(path.join(root, "cmd/provider/index.ts"));
+// main() installed source-map-support, blind to tsx's source maps and slow for the stack the SDK
+// records per resource (stacks/source-maps.ts); Node.js's own source maps take over.
+useNodeSourceMaps();
