@@ -54,6 +54,16 @@ describe("program stack traces (stacks/source-maps.ts)", function () {
     assert.match(String(r.after), /at here \(.*child\.ts:6:\d+\)$/, String(r.after));
   });
 
+  it("is the first thing the program's entry point does (index.ts, as cmd/run loads it)", function () {
+    const r =
+      runUnderTsx(`require(${JSON.stringify(path.join(repo, "node_modules/source-map-support/register"))});
+const hookBefore = typeof Error.prepareStackTrace;
+require(${JSON.stringify(path.join(repo, "index.ts"))});
+console.log(JSON.stringify({ hookBefore, hookAfter: typeof Error.prepareStackTrace }));
+`);
+    assert.deepEqual(r, { hookBefore: "function", hookAfter: "undefined" });
+  });
+
   it("leaves source-map-support in place when Node.js's own source maps are off", function () {
     const r = runUnderTsx(child(true));
     assert.equal(r.enabled, false);

@@ -51,7 +51,7 @@ async function openssl(dir: string, ...args: string[]): Promise<void> {
   try {
     await execFileAsync("openssl", args, { cwd: dir, encoding: "utf8" });
   } catch (error) {
-    throw new Error(`openssl ${args.join(" ")}: ${(error as { stderr?: string }).stderr ?? String(error)}`);
+    throw new Error(`openssl ${args.join(" ")}: ${(error as { stderr?: string }).stderr || String(error)}`);
   }
 }
 

@@ -285,7 +285,12 @@ export interface FluxObjectStatus {
 function statusOf(
   kind: keyof typeof FLUX_REPORTED_KINDS,
   o: Json,
-): Omit<FluxObjectStatus, "settled"> & { key: string; current: boolean; stalled: boolean } {
+): Omit<FluxObjectStatus, "settled"> & {
+  key: string;
+  current: boolean;
+  stalled: boolean;
+  generation: number;
+} {
   const conditions = (o.status?.conditions as Json[] | undefined) ?? [];
   const ready = conditions.find((c) => c.type === "Ready");
   const stalled = conditions.some((c) => c.type === "Stalled" && c.status === "True");
@@ -302,6 +307,7 @@ function statusOf(
     message: String(ready?.message ?? ""),
     current: (o.status?.observedGeneration ?? -1) >= (o.metadata?.generation ?? 0),
     stalled,
+    generation: Number(o.metadata?.generation ?? 0),
   };
 }
 
@@ -353,8 +359,9 @@ export async function waitForFlux(
     for (;;) {
       const now = Date.now();
       const objects = await fluxObjects(api);
-      const report = objects.map(({ key, current, stalled, ...rest }) => {
-        const state = `${rest.ready}|${rest.reason}|${rest.message}|${current}`;
+      const report = objects.map(({ key, current, stalled, generation, ...rest }) => {
+        // The generation too: the same failure for a new spec is a new failure.
+        const state = `${rest.ready}|${rest.reason}|${rest.message}|${current}|${generation}`;
         const seen = since.get(key);
         // A controller retrying a failure shows Ready=Unknown (Progressing) while the attempt runs;
         // the same failure after it keeps its clock. With the controllers' exponential back-off
