@@ -4,12 +4,12 @@
  * (`helm repo index`) and served over HTTP on the loopback address. The stacks point at it with
  * `platform:chartMirror` (stacks/chart-mirror.ts), as an air-gapped installation would.
  */
-import { execFile, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as path from "node:path";
 import { parseDocument } from "yaml";
-import { goModuleDir, repoRoot, toolchainVersion } from "./toolchain";
+import { goModuleDir, repoRoot, runAsync, toolchainVersion } from "./toolchain";
 
 export const upstreamCharts = path.resolve(repoRoot, "../shared/upstream/charts");
 
@@ -39,12 +39,8 @@ export function ensureKubectl(): void {
 }
 
 /** Runs Helm without blocking: the mirror is packaged while the control planes start. */
-function helm(args: string[]): Promise<void> {
-  return new Promise((resolve, reject) =>
-    execFile(helmBinary(), args, { encoding: "utf8" }, (error, _stdout, stderr) =>
-      error ? reject(new Error(`helm ${args.join(" ")}: ${(stderr || String(error)).trim()}`)) : resolve(),
-    ),
-  );
+async function helm(args: string[]): Promise<void> {
+  await runAsync(helmBinary(), args);
 }
 
 interface Dependency {

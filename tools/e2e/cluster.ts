@@ -4,13 +4,12 @@
  * processes on the loopback address. No kubelet: Pods are admitted (Pod Security admission is
  * real) but never run.
  */
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
-import { promisify } from "node:util";
-import { GO_RUNTIME_ENV, toolchainBinary } from "./toolchain";
+import { runAsync, serverEnv, toolchainBinary } from "./toolchain";
 
 /** The toolchain binaries a control plane runs (tools/e2e/build-toolchain.sh names). */
 export const CONTROL_PLANE = ["etcd", "kube-apiserver", "kube-controller-manager"];
@@ -43,16 +42,8 @@ export async function freePort(): Promise<number> {
   });
 }
 
-const execFileAsync = promisify(execFile);
-
-// Asynchronous, as every command of a control plane's start: two control planes and the chart
-// mirror start side by side in one process, and a synchronous command would hold the others up.
 async function openssl(dir: string, ...args: string[]): Promise<void> {
-  try {
-    await execFileAsync("openssl", args, { cwd: dir, encoding: "utf8" });
-  } catch (error) {
-    throw new Error(`openssl ${args.join(" ")}: ${(error as { stderr?: string }).stderr || String(error)}`);
-  }
+  await runAsync("openssl", args, { cwd: dir });
 }
 
 /** CA, API server serving certificate, admin client certificate and service-account key pair. */
@@ -140,10 +131,7 @@ function start(dir: string, name: string, bin: string, args: string[]): ChildPro
   if (!fs.existsSync(bin)) throw new Error(`${bin} is not built: run npm run e2e:toolchain`);
   const log = fs.openSync(path.join(dir, `${name}.log`), "a");
   // The machine's egress proxy (HTTPS_PROXY) must not carry the control plane's own traffic.
-  const env = {
-    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(https?|no|all)_proxy$/i.test(k))),
-    ...GO_RUNTIME_ENV,
-  };
+  const env = serverEnv(/^(https?|no|all)_proxy$/i);
   const child = spawn(bin, args, { stdio: ["ignore", log, log], detached: false, env });
   child.on("exit", (code, signal) => {
     if (code !== null && code !== 0)
@@ -239,10 +227,8 @@ export async function startCluster(
   await waitFor(
     "kube-apiserver /readyz",
     () =>
-      execFileAsync("kubectl", ["--kubeconfig", kubeconfig, "get", "--raw", "/readyz"], {
-        encoding: "utf8",
-      }).then(
-        (r) => r.stdout === "ok",
+      runAsync("kubectl", ["--kubeconfig", kubeconfig, "get", "--raw", "/readyz"]).then(
+        (out) => out === "ok",
         () => false,
       ),
     180_000,

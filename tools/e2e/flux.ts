@@ -27,7 +27,7 @@ import {
 import { helmBinary, upstreamCharts } from "./charts";
 import { freePort } from "./cluster";
 import { kubeClient, type Json, type KubeClient } from "./kube-client";
-import { GO_RUNTIME_ENV, toolchainBinary } from "./toolchain";
+import { serverEnv, toolchainBinary } from "./toolchain";
 
 /** The controllers the e2e run starts (the platform's values also run notification-controller: its events go nowhere here). */
 export const FLUX_CONTROLLERS = ["source-controller", "kustomize-controller", "helm-controller"] as const;
@@ -197,10 +197,7 @@ export async function startFlux(
   const env: NodeJS.ProcessEnv = {
     // AWS_CA_BUNDLE (this machine's proxy CA) too: the AWS SDK in the controllers refuses it with
     // their own HTTP client (`unable to add custom RootCAs HTTPClient`), an error no cluster sees.
-    ...Object.fromEntries(
-      Object.entries(process.env).filter(([k]) => !/^((https?|no|all)_proxy|aws_ca_bundle)$/i.test(k)),
-    ),
-    ...GO_RUNTIME_ENV,
+    ...serverEnv(/^((https?|no|all)_proxy|aws_ca_bundle)$/i),
     KUBECONFIG: kubeconfig,
     RUNTIME_NAMESPACE: FLUX_NAMESPACE,
   };

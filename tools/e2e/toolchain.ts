@@ -1,7 +1,7 @@
 /**
  * Where the e2e toolchain (tools/e2e/build-toolchain.sh) put its binaries, and building it.
  */
-import { spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -44,6 +44,42 @@ const BINARIES: Record<string, [dir: string, version: string]> = {
  * https://go.dev/doc/gc-guide#GOGC
  */
 export const GO_RUNTIME_ENV: Readonly<NodeJS.ProcessEnv> = { GOGC: process.env.GOGC ?? "400" };
+
+/**
+ * The environment of a long-running server the run starts (a control plane process, a Flux
+ * controller): this process's, without the variables `drop` matches (the machine's egress proxy
+ * must not carry loopback traffic), plus {@link GO_RUNTIME_ENV}.
+ */
+export function serverEnv(drop: RegExp): NodeJS.ProcessEnv {
+  return {
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !drop.test(k))),
+    ...GO_RUNTIME_ENV,
+  };
+}
+
+/**
+ * Runs a command without blocking this process (two control planes and the chart mirror start
+ * side by side in it: a synchronous command would hold the others up).
+ * @returns its standard output.
+ * @throws Error naming the command, with its standard error (or why it could not start).
+ */
+export function runAsync(
+  file: string,
+  args: readonly string[],
+  options: { cwd?: string } = {},
+): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile(
+      file,
+      args,
+      { cwd: options.cwd, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) =>
+        error
+          ? reject(new Error(`${path.basename(file)} ${args.join(" ")}: ${(stderr || String(error)).trim()}`))
+          : resolve(stdout),
+    ),
+  );
+}
 
 /** Absolute path of a toolchain binary (built or not). */
 export function toolchainBinary(name: string): string {
