@@ -9,6 +9,7 @@ import { Network } from "../components/networking";
 import type { CoreConfig } from "./core";
 import { karpenterEnabled, type karpenterSchema } from "./karpenter";
 import type { SectionOf } from "./schema";
+import { nextTurn } from "./turn";
 
 /** What the foundation reads of a stack's configuration: the core keys and whether Karpenter runs. */
 type FoundationConfig = CoreConfig & SectionOf<typeof karpenterSchema>;
@@ -89,6 +90,7 @@ export async function buildFoundation(config: FoundationConfig): Promise<Foundat
     },
     providers,
   );
+  await nextTurn(); // stacks/turn.ts
   const cluster = new Cluster(
     config.stack,
     {

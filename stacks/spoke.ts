@@ -22,6 +22,7 @@ import { buildGitOpsSpoke, capabilityFacts, gitSource } from "./gitops";
 import { buildObservabilitySpoke } from "./observability";
 import { buildStorage } from "./storage";
 import { buildTenancy } from "./tenancy";
+import { nextTurn } from "./turn";
 import { buildTransitSpoke } from "./transit";
 
 /**
@@ -75,8 +76,10 @@ export async function spokeStack(config: PlatformConfig): Promise<SpokeOutputs> 
   const tracingHub = await readTracingHub(config, hubRef);
   const hub = readHubOutputs(hubRef);
 
+  // One turn of the event loop after each capability (stacks/turn.ts).
   const base = await buildFoundation(config);
   const { transit: attachment, ...transit } = buildTransitSpoke(config, base, hub, hubPrivateRouteTableCount);
+  await nextTurn();
   // The deployment runner lives in the hub VPC (docs/operations.md): every spoke Kubernetes object
   // waits for the attachment, the routes both ways and the 443 rule that lead it to the spoke API.
   const foundation: Foundation = {
@@ -86,16 +89,24 @@ export async function spokeStack(config: PlatformConfig): Promise<SpokeOutputs> 
     }),
   };
   const karpenter = buildKarpenter(config, foundation);
+  await nextTurn();
   buildRegistry(config, foundation, karpenter);
+  await nextTurn();
   buildExternalDns(config, foundation);
+  await nextTurn();
   buildLoadBalancerController(config, foundation);
+  await nextTurn();
   const { storage: storageInstall, ...storage } = buildStorage(config, foundation);
+  await nextTurn();
   const { prometheusStack, ...observability } = buildObservabilitySpoke(config, foundation, hub, [
     storageInstall,
   ]);
+  await nextTurn();
   // Add-ons with a ServiceMonitor/PodMonitor come after the Prometheus agent (its CRDs define them).
   buildCertManager(config, foundation, prometheusStack);
+  await nextTurn();
   buildTracingSpoke(config, foundation, hub, tracingHub);
+  await nextTurn();
   const { flux, ...gitops } = buildGitOpsSpoke(
     config,
     foundation,
@@ -103,11 +114,13 @@ export async function spokeStack(config: PlatformConfig): Promise<SpokeOutputs> 
     capabilityFacts(storage.efsFileSystemId, hub),
     prometheusStack,
   );
-  const { organizations, ...tenancy } = buildTenancy(config, foundation, {
+  await nextTurn();
+  const { organizations, ...tenancy } = await buildTenancy(config, foundation, {
     fluxDependsOn: [flux],
     traceCollector: tracingEnabled(config) ? traceCollectorPeer : undefined,
   });
   buildExternalSecrets(config, foundation, organizations);
+  await nextTurn();
   buildVelero(config, foundation, storageInstall.key.arn, organizations, prometheusStack);
   return {
     role: "spoke",

@@ -22,6 +22,7 @@ import type { TraceCollectorPeer } from "../components/tenancy/logic";
 import { gitSecretData } from "../components/gitops";
 import type { Foundation } from "./foundation";
 import { gitSource, type gitopsSchema } from "./gitops";
+import { nextTurn } from "./turn";
 
 /** The `platform:tenancy` object: what every tenant environment of the stack shares. */
 const tenancySettingsSchema = z.strictObject({
@@ -163,11 +164,11 @@ export interface BuildTenancyOptions {
 }
 
 /** The Organization components of a stack, by organization name. */
-function buildOrganizations(
+async function buildOrganizations(
   config: TenancyStackConfig & SectionOf<typeof gitopsSchema>,
   foundation: Foundation,
   options: BuildTenancyOptions = {},
-): Organization[] {
+): Promise<Organization[]> {
   const { cluster, tags } = foundation;
   // An organization syncing the cluster's own repository reuses the cluster's Git credentials
   // (numinia: one repository, one deploy key); other repositories bring their own Secret.
@@ -175,8 +176,11 @@ function buildOrganizations(
   const clusterCredentials = clusterGit.auth ? gitSecretData(clusterGit.auth) : undefined;
   const sameRepository = (url: string | undefined) =>
     url !== undefined && url.replace(/\.git$/, "") === clusterGit.url.replace(/\.git$/, "");
-  return config.organizations.map(
-    (org) =>
+  // One turn after each organization: its registrations finish before the next one's start
+  // (stacks/turn.ts), so the memory in flight does not grow with the number of organizations.
+  const organizations: Organization[] = [];
+  for (const org of config.organizations) {
+    organizations.push(
       new Organization(`tenant-${org.name}`, {
         ...org,
         gitCredentials:
@@ -193,19 +197,22 @@ function buildOrganizations(
         traceCollector: options.traceCollector,
         tags,
       }),
-  );
+    );
+    await nextTurn();
+  }
+  return organizations;
 }
 
 /**
  * Builds the tenant organizations of a stack and returns the outputs tenancy adds, and the
  * Organization components (what per-namespace add-ons wait for; not a stack output).
  */
-export function buildTenancy(
+export async function buildTenancy(
   config: TenancyStackConfig & SectionOf<typeof gitopsSchema>,
   foundation: Foundation,
   options: BuildTenancyOptions = {},
-): TenancyOutputs & { organizations: Organization[] } {
-  const organizations = buildOrganizations(config, foundation, options);
+): Promise<TenancyOutputs & { organizations: Organization[] }> {
+  const organizations = await buildOrganizations(config, foundation, options);
   const roles: Record<string, pulumi.Output<string>> = {};
   for (const org of organizations) if (org.secretsRoleArn) roles[org.organization] = org.secretsRoleArn;
   return {

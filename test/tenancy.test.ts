@@ -921,7 +921,7 @@ describe("tenancy: numinia's production spoke (Pulumi.spoke-prod.yaml)", () => {
       provider,
       tags: { owner: "numinia-platform" },
     } as unknown as Foundation;
-    const outputs = buildTenancy(config, foundation);
+    const outputs = await buildTenancy(config, foundation);
     assert.deepEqual(outputs.organizationNamespaces, [
       "active-inference-pre",
       "active-inference",
@@ -946,6 +946,40 @@ describe("tenancy: numinia's production spoke (Pulumi.spoke-prod.yaml)", () => {
     assert.deepEqual(Object.keys(roles), ["active-inference", "numen-games", "numinia", "r3s3t"]);
   });
 
+  it("registers each organization's resources before the next organization constructs any (stacks/turn.ts)", async () => {
+    setupMocks({ region: "eu-west-1", stack: "spoke-prod" });
+    resetRecorded();
+    const provider = new k8s.Provider("spoke-k8s", { kubeconfig: "{}" });
+    const config = { ...c, kubernetesVersion: "1.35", gitops: fileGitops } as unknown as Parameters<
+      typeof buildTenancy
+    >[0];
+    const foundation = {
+      cluster: { clusterName: pulumi.output("production-numinia"), provider },
+      provider,
+      tags: { owner: "numinia-platform" },
+    } as unknown as Foundation;
+    await buildTenancy(config, foundation);
+    const rs = await recorded();
+    // The organization each registration belongs to: its Organization component ancestor.
+    const byUrn = new Map(rs.map((r) => [r.urn, r]));
+    const organizationOf = (r: (typeof rs)[number]): string | undefined => {
+      for (let at: (typeof rs)[number] | undefined = r; at; at = at.parent ? byUrn.get(at.parent) : undefined)
+        if (at.type === "platform:tenancy:Organization") return at.name;
+      return undefined;
+    };
+    const order = rs.map(organizationOf).filter((o): o is string => o !== undefined);
+    assert.ok(order.length > 4 * 20, `expected the organizations' resources, got ${order.length}`);
+    // Registration order, one run per organization: no organization's registrations interleave
+    // with another's.
+    const runs = order.filter((o, i) => i === 0 || o !== order[i - 1]);
+    assert.deepEqual(runs, [
+      "tenant-active-inference",
+      "tenant-numen-games",
+      "tenant-numinia",
+      "tenant-r3s3t",
+    ]);
+  });
+
   it("gives each tenant Kustomization the repository's interval, suspension and the platform's patches", async () => {
     setupMocks({ region: "eu-west-1", stack: "spoke-prod" });
     resetRecorded();
@@ -958,7 +992,7 @@ describe("tenancy: numinia's production spoke (Pulumi.spoke-prod.yaml)", () => {
       provider,
       tags: {},
     } as unknown as Foundation;
-    buildTenancy(config, foundation);
+    await buildTenancy(config, foundation);
     const rs = await recorded();
     const spec = (ns: string) =>
       rs.find((r) => r.type === KUSTOMIZATION && (r.inputs.metadata as Obj).namespace === ns)!.inputs
