@@ -318,7 +318,7 @@ describe("npm run plan", () => {
     // A first old-space size large enough for a plan (no full garbage collection of a growing heap
     // before the policies run) and a smaller young generation (less peak memory, no slower).
     assert.match(scripts.plan, / --initial-old-space-size=256 /);
-    assert.match(scripts.plan, / --max-semi-space-size=16 /);
+    assert.match(scripts.plan, / --max-semi-space-size=8 /);
   });
 });
 
