@@ -17,6 +17,8 @@ describe("plan start-up: lazy SDK sub-modules", () => {
     ["@pulumi/aws", 200],
     ["@pulumi/kubernetes", 25],
     ["@pulumi/pulumi", 8],
+    ["@pulumi/pulumiservice", 3],
+    ["@pulumi/tls", 2],
   ] as const) {
     it(`${pkg}: every eagerly imported sub-module becomes a getter (at least ${atLeast})`, () => {
       const source = index(pkg);

@@ -2,10 +2,11 @@
  * Start-up trim for the plan process only (imported first by tools/plan/cli.ts; the real program
  * and the tests never load it).
  *
- * 1. The index files of `@pulumi/pulumi`, `@pulumi/aws` and `@pulumi/kubernetes` (and of their
- *    sub-modules) require every sub-module eagerly: `@pulumi/aws` alone loads its ~260 service
- *    modules, `@pulumi/pulumi` its Automation API and process-spawning libraries, a third of the
- *    modules of a plan. In the plan, those namespaces load when first read instead
+ * 1. The index files of `@pulumi/pulumi`, `@pulumi/aws`, `@pulumi/kubernetes`, `@pulumi/tls` and
+ *    `@pulumi/pulumiservice` (and of their sub-modules) require every sub-module eagerly:
+ *    `@pulumi/aws` alone loads its ~260 service modules, `@pulumi/pulumi` its Automation API and
+ *    process-spawning libraries, `@pulumi/pulumiservice` the 16 modules of its `api` namespace
+ *    (the platform uses one resource of its root), a third of the modules of a plan. In the plan, those namespaces load when first read instead
  *    ({@link lazySubmodules}, applied by a `module.registerHooks` load hook). What the program
  *    reads is the same module object; a service it never reads is never loaded. The one difference
  *    is that an unread service does not register its resource module, which only matters when
@@ -82,7 +83,7 @@ moduleInternals._load = function (request, parent, isMain) {
 
 /** The index files {@link lazySubmodules} applies to. */
 const LAZY_INDEX =
-  /\/node_modules\/(@pulumi\/(pulumi\/index\.js|(aws|kubernetes)\/(.+\/)?index\.js)|zod\/v4\/(core\/index|classic\/external)\.cjs)$/;
+  /\/node_modules\/(@pulumi\/(pulumi\/index\.js|(aws|kubernetes|pulumiservice|tls)\/(.+\/)?index\.js)|zod\/v4\/(core\/index|classic\/external)\.cjs)$/;
 
 // Node 22.15 and later; on older Node the plan only loads more modules.
 const { registerHooks } = Module as Partial<typeof Module>;
