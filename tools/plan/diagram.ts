@@ -7,6 +7,7 @@
  */
 import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+import type * as Dagre from "@dagrejs/dagre";
 import type { CostEstimate } from "./cost";
 import type { DeployEstimate } from "./deploy-time";
 import { formatDuration } from "./deploy-time";
@@ -285,7 +286,10 @@ export interface TopologyLayout {
 
 /** Places the topology with dagre (left to right, stacks as clusters). Loads dagre on first use. */
 async function layoutTopology(topology: Topology): Promise<TopologyLayout> {
-  const dagre = (await import("@dagrejs/dagre")).default;
+  // Its CommonJS build, required on first use: a dynamic `import()` would keep the plan's bundle out
+  // of the plan's code cache (tools/plan/code-cache.js).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const dagre = (require("@dagrejs/dagre") as typeof Dagre).default;
   const graph = new dagre.graphlib.Graph({ compound: true, multigraph: true });
   graph.setGraph({ rankdir: "LR", nodesep: 24, ranksep: 70, edgesep: 14, marginx: 20, marginy: 20 });
   graph.setDefaultEdgeLabel(() => ({}));

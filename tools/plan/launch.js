@@ -150,8 +150,23 @@ function enableCompileCache() {
     nodeModule.enableCompileCache(path.join(cacheDir, "v8"));
 }
 
+/**
+ * The code cache of tools/plan/code-cache.js: the functions a plan runs, compiled once, not on
+ * every plan. Not with `--debug` (everything loads through Node as it is). Written only by a plan
+ * that ran to the end (status 0 or 1), not by `--help`.
+ */
+function installPlanCodeCache() {
+  const args = process.argv.slice(2);
+  if (args.includes("--debug") || args.includes("--help") || args.includes("-h")) return;
+  require("./code-cache").installCodeCache({
+    file: path.join(cacheDir, "code.v8cache"),
+    save: (status) => status === 0 || status === 1,
+  });
+}
+
 function launch() {
   enableCompileCache();
+  installPlanCodeCache();
   try {
     if (!fs.existsSync(bundle)) build();
   } catch (error) {

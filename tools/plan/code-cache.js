@@ -1,0 +1,144 @@
+/**
+ * A V8 code cache for the plan process that also holds the functions a plan ran (the launcher
+ * installs it; the real `pulumi up` path never loads this file).
+ *
+ * Node's compile cache (`module.enableCompileCache`) stores each module's code as V8 compiled it
+ * when the module loaded: its top-level code only. V8 compiles a function's body the first time
+ * the function runs, so every plan compiled again the bodies of the thousands of functions of the
+ * bundle and of the SDKs it ran (the resource constructors, the runtime's registration path, the
+ * policies). A code cache V8 creates after those functions ran holds them too (`vm.Script`'s
+ * `createCachedData`: "functions that have been compiled lazily will be included").
+ *
+ * So, in the plan process, CommonJS modules compile through `vm.Script` with such a cache: one
+ * file, `node_modules/.cache/platform-plan/code.v8cache`, holding an entry per module file
+ * (path, CRC-32 of the source as loaded, V8's cached data). An entry is used only for the same
+ * path and source (V8 itself only compares the source's length) and V8 rejects one made by another
+ * V8 version or with other flags: that module compiles as before and gets a new entry. The file is
+ * written (under a temporary name, then renamed) at the exit of a plan that ran to the end
+ * (exit status 0 or 1) when a module it loaded had no usable entry; entries of modules that run
+ * did not load are kept while their file exists.
+ *
+ * What a module sees is what Node's loader gives it: the same wrapper arguments (`exports`,
+ * `require`, `module`, `__filename`, `__dirname`), a `require` with `resolve`, `resolve.paths`,
+ * `main`, `extensions` and `cache`. ES modules, CommonJS modules with a dynamic `import()`, and every
+ * module when the plan runs with `--debug`, load through Node as before (with Node's compile cache).
+ */
+"use strict";
+const fs = require("node:fs");
+const path = require("node:path");
+const vm = require("node:vm");
+const zlib = require("node:zlib");
+const Module = require("node:module");
+
+const FORMAT_VERSION = 1;
+/**
+ * A dynamic `import()` (or text that looks like one): such a module loads through Node as before,
+ * since a `vm.Script` needs an import callback that Node only offers as an experimental feature.
+ */
+const DYNAMIC_IMPORT = /\bimport\s*\(/;
+
+/**
+ * Reads a cache file: a little-endian uint32 header length, the header (JSON:
+ * `{ version, entries: [[file, crc32, length], ...] }`) and the entries' data one after another.
+ * @returns Entries by file; empty when the file is missing, of another format or damaged.
+ */
+function readCacheFile(file) {
+  const entries = new Map();
+  let buffer;
+  try {
+    buffer = fs.readFileSync(file);
+  } catch {
+    return entries;
+  }
+  try {
+    const headerLength = buffer.readUInt32LE(0);
+    const header = JSON.parse(buffer.subarray(4, 4 + headerLength).toString("utf8"));
+    if (header.version !== FORMAT_VERSION || !Array.isArray(header.entries)) return new Map();
+    let offset = 4 + headerLength;
+    for (const [source, crc, length] of header.entries) {
+      if (offset + length > buffer.length) return new Map();
+      entries.set(source, { crc, data: buffer.subarray(offset, offset + length) });
+      offset += length;
+    }
+  } catch {
+    return new Map();
+  }
+  return entries;
+}
+
+/** Writes entries (`Map<file, { crc, data }>`) in {@link readCacheFile}'s format, atomically. */
+function writeCacheFile(file, entries) {
+  const list = [...entries];
+  const header = Buffer.from(
+    JSON.stringify({ version: FORMAT_VERSION, entries: list.map(([f, e]) => [f, e.crc, e.data.length]) }),
+  );
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(header.length);
+  const partial = `${file}.${process.pid}.tmp`;
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(partial, Buffer.concat([length, header, ...list.map(([, e]) => e.data)]));
+  fs.renameSync(partial, file);
+}
+
+/** The `require` Node's loader hands a module (lib/internal/modules/helpers.js makeRequireFunction). */
+function requireFor(mod) {
+  const require = (id) => mod.require(id);
+  require.resolve = (request, options) => Module._resolveFilename(request, mod, false, options);
+  require.resolve.paths = (request) => Module._resolveLookupPaths(request, mod);
+  require.main = process.mainModule;
+  require.extensions = Module._extensions;
+  require.cache = Module._cache;
+  return require;
+}
+
+/**
+ * Compiles this process's CommonJS modules with the cache file, from now on.
+ * @param {{ file: string, save: (exitCode: number) => boolean }} options `file`: the cache file;
+ *   `save`: whether a process ending with this status may write it (a run that ended early has
+ *   compiled few functions).
+ * @returns Counts of this process's modules so far, updated as they load (`fromCache`: compiled from
+ *   an entry V8 accepted; `compiled`: without one), or false when this Node.js cannot (no
+ *   `zlib.crc32`, before Node 22.2): then nothing changes.
+ */
+function installCodeCache({ file, save }) {
+  if (typeof zlib.crc32 !== "function" || typeof Module.prototype._compile !== "function") return false;
+  const entries = readCacheFile(file);
+  const stats = { fromCache: 0, compiled: 0 };
+  /** Modules compiled without a usable entry: their cache is created at exit. */
+  const fresh = [];
+  const compile = Module.prototype._compile;
+  Module.prototype._compile = function (content, filename, format) {
+    if (
+      (format !== undefined && format !== "commonjs") ||
+      typeof content !== "string" ||
+      DYNAMIC_IMPORT.test(content)
+    )
+      return compile.call(this, content, filename, format);
+    const crc = zlib.crc32(content);
+    const entry = entries.get(filename);
+    const script = new vm.Script(Module.wrap(content), {
+      filename,
+      cachedData: entry && entry.crc === crc ? entry.data : undefined,
+    });
+    if (!entry || entry.crc !== crc || script.cachedDataRejected) {
+      fresh.push({ filename, crc, script });
+      stats.compiled++;
+    } else stats.fromCache++;
+    const wrapper = script.runInThisContext({ displayErrors: true });
+    return wrapper.call(this.exports, this.exports, requireFor(this), this, filename, path.dirname(filename));
+  };
+  process.on("exit", (code) => {
+    if (fresh.length === 0 || !save(code)) return;
+    try {
+      for (const [source] of entries) if (!fs.existsSync(source)) entries.delete(source);
+      for (const { filename, crc, script } of fresh)
+        entries.set(filename, { crc, data: script.createCachedData() });
+      writeCacheFile(file, entries);
+    } catch {
+      // A cache that cannot be written only costs the speed-up.
+    }
+  });
+  return stats;
+}
+
+module.exports = { installCodeCache, readCacheFile, writeCacheFile };
