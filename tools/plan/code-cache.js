@@ -108,14 +108,13 @@ function installCodeCache({ file, save }) {
   const fresh = [];
   const compile = Module.prototype._compile;
   Module.prototype._compile = function (content, filename, format) {
-    if (
-      (format !== undefined && format !== "commonjs") ||
-      typeof content !== "string" ||
-      DYNAMIC_IMPORT.test(content)
-    )
+    if ((format !== undefined && format !== "commonjs") || typeof content !== "string")
       return compile.call(this, content, filename, format);
     const crc = zlib.crc32(content);
     const entry = entries.get(filename);
+    // A source with an entry was checked when the entry was made.
+    if (!(entry && entry.crc === crc) && DYNAMIC_IMPORT.test(content))
+      return compile.call(this, content, filename, format);
     const script = new vm.Script(Module.wrap(content), {
       filename,
       cachedData: entry && entry.crc === crc ? entry.data : undefined,
