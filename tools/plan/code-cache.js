@@ -10,10 +10,11 @@
  * `createCachedData`: "functions that have been compiled lazily will be included").
  *
  * So, in the plan process, CommonJS modules compile through `vm.Script` with such a cache: one
- * file, `node_modules/.cache/platform-plan/code.v8cache`, holding an entry per module file
- * (path, CRC-32 of the source as loaded, V8's cached data). An entry is used only for the same
- * path and source (V8 itself only compares the source's length) and V8 rejects one made by another
- * V8 version or with other flags: that module compiles as before and gets a new entry. The file is
+ * file (the launcher's: `node_modules/.cache/platform-plan/code-<hash of the Node.js version and
+ * options>.v8cache`), holding an entry per module file (path, CRC-32 of the source as loaded, V8's
+ * cached data). An entry is used only for the same path and source (V8 itself only compares the
+ * source's length) and V8 rejects one made by another V8 version or with other flags: that module
+ * compiles as before and gets a new entry. The file is
  * written (under a temporary name, then renamed) at the exit of a plan that ran to the end
  * (exit status 0 or 1) when a module it loaded had no usable entry; entries of modules that run
  * did not load are kept while their file exists.

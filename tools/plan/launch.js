@@ -55,14 +55,16 @@ function build() {
   }
   fs.mkdirSync(cacheDir, { recursive: true });
   // Bundles and hub outputs (`outputs-<source hash>-...`) of other sources, which nothing reads any
-  // more, parsed stack files (`yaml-...`) older than a week, which are cheap to parse again, and
+  // more, parsed stack files (`yaml-...`) and code caches (`code-...`, written when they change)
+  // older than a week, which are cheap to make again, and
   // partial files a killed run left: the cache does not grow. This bundle is replaced by rename.
   const weekAgo = Date.now() - 7 * 24 * 3600 * 1000;
   const keep = (file) =>
     file === path.basename(bundle) ||
     file.startsWith(`outputs-${sourceHash.slice(0, 16)}-`) ||
-    (/^yaml-[0-9a-f]+\.json$/.test(file) && fs.statSync(path.join(cacheDir, file)).mtimeMs > weekAgo);
-  for (const old of fs.readdirSync(cacheDir).filter((f) => /\.(js|json|tmp)$/.test(f)))
+    (/^(yaml-[0-9a-f]+\.json|code-[0-9a-f]+\.v8cache)$/.test(file) &&
+      fs.statSync(path.join(cacheDir, file)).mtimeMs > weekAgo);
+  for (const old of fs.readdirSync(cacheDir).filter((f) => /\.(js|json|tmp|v8cache)$/.test(f)))
     if (!keep(old)) fs.rmSync(path.join(cacheDir, old), { force: true });
   let result;
   try {
@@ -158,8 +160,11 @@ function enableCompileCache() {
 function installPlanCodeCache() {
   const args = process.argv.slice(2);
   if (args.includes("--debug") || args.includes("--help") || args.includes("-h")) return;
+  // V8 rejects cached data made by another V8 or with other flags: one file per Node.js version and
+  // Node options (`npm run plan`'s, the tests' plain `node`), so that they do not replace each other.
+  const runtime = createHash("sha256").update(`${process.version} ${process.execArgv.join(" ")}`);
   require("./code-cache").installCodeCache({
-    file: path.join(cacheDir, "code.v8cache"),
+    file: path.join(cacheDir, `code-${runtime.digest("hex").slice(0, 16)}.v8cache`),
     save: (status) => status === 0 || status === 1,
   });
 }
