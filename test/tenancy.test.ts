@@ -909,7 +909,8 @@ describe("tenancy: numinia's production spoke (Pulumi.spoke-prod.yaml)", () => {
     });
   });
 
-  it("builds 8 tenant namespaces through the wiring", async () => {
+  /** Builds the tenancy of the stack file's organizations under fresh mocks, on a stand-in foundation. */
+  const buildSpokeTenancy = (tags: Record<string, string>) => {
     setupMocks({ region: "eu-west-1", stack: "spoke-prod" });
     resetRecorded();
     const provider = new k8s.Provider("spoke-k8s", { kubeconfig: "{}" });
@@ -919,9 +920,13 @@ describe("tenancy: numinia's production spoke (Pulumi.spoke-prod.yaml)", () => {
     const foundation = {
       cluster: { clusterName: pulumi.output("production-numinia"), provider },
       provider,
-      tags: { owner: "numinia-platform" },
+      tags,
     } as unknown as Foundation;
-    const outputs = await buildTenancy(config, foundation);
+    return buildTenancy(config, foundation);
+  };
+
+  it("builds 8 tenant namespaces through the wiring", async () => {
+    const outputs = await buildSpokeTenancy({ owner: "numinia-platform" });
     assert.deepEqual(outputs.organizationNamespaces, [
       "active-inference-pre",
       "active-inference",
@@ -947,18 +952,7 @@ describe("tenancy: numinia's production spoke (Pulumi.spoke-prod.yaml)", () => {
   });
 
   it("registers each organization's resources before the next organization constructs any (stacks/turn.ts)", async () => {
-    setupMocks({ region: "eu-west-1", stack: "spoke-prod" });
-    resetRecorded();
-    const provider = new k8s.Provider("spoke-k8s", { kubeconfig: "{}" });
-    const config = { ...c, kubernetesVersion: "1.35", gitops: fileGitops } as unknown as Parameters<
-      typeof buildTenancy
-    >[0];
-    const foundation = {
-      cluster: { clusterName: pulumi.output("production-numinia"), provider },
-      provider,
-      tags: { owner: "numinia-platform" },
-    } as unknown as Foundation;
-    await buildTenancy(config, foundation);
+    await buildSpokeTenancy({ owner: "numinia-platform" });
     const rs = await recorded();
     // The organization each registration belongs to: its Organization component ancestor.
     const byUrn = new Map(rs.map((r) => [r.urn, r]));
@@ -981,18 +975,7 @@ describe("tenancy: numinia's production spoke (Pulumi.spoke-prod.yaml)", () => {
   });
 
   it("gives each tenant Kustomization the repository's interval, suspension and the platform's patches", async () => {
-    setupMocks({ region: "eu-west-1", stack: "spoke-prod" });
-    resetRecorded();
-    const provider = new k8s.Provider("spoke-k8s", { kubeconfig: "{}" });
-    const config = { ...c, kubernetesVersion: "1.35", gitops: fileGitops } as unknown as Parameters<
-      typeof buildTenancy
-    >[0];
-    const foundation = {
-      cluster: { clusterName: pulumi.output("production-numinia"), provider },
-      provider,
-      tags: {},
-    } as unknown as Foundation;
-    await buildTenancy(config, foundation);
+    await buildSpokeTenancy({});
     const rs = await recorded();
     const spec = (ns: string) =>
       rs.find((r) => r.type === KUSTOMIZATION && (r.inputs.metadata as Obj).namespace === ns)!.inputs
