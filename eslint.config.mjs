@@ -23,7 +23,8 @@ export default tseslint.config(
     rules: {
       "@pulumi/no-output-in-template-literal": "error",
       "@pulumi/no-output-instance-in-template-literal": "error",
-      // A stack builder is async (stacks/turn.ts): one not awaited would drop its resources silently.
+      // A stack builder is async (stacks/turn.ts): one not awaited would register its resources late
+      // or not at all.
       "@typescript-eslint/no-floating-promises": "error",
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
     },

@@ -329,6 +329,21 @@ describe("plan command line input", function () {
     }
   });
 
+  it("takes every module of a repeated plan from its code cache (tools/plan/code-cache.js), and none with --debug", async () => {
+    const codeCache = (stderr: string) => /^code-cache=(\d+)\/(\d+)$/m.exec(stderr);
+    const first = await runPiped(["--stack", "hub", "--json"], { PLAN_BENCH: "1" });
+    assert.equal(first.status, 0, first.stderr);
+    const second = await runPiped(["--stack", "hub", "--json"], { PLAN_BENCH: "1" });
+    assert.equal(second.stdout, first.stdout, "the same plan");
+    const [, fromCache, compiled] = codeCache(second.stderr) ?? [];
+    assert.ok(Number(fromCache) > 200, `${fromCache} modules from the cache (the bundle and the SDKs)`);
+    assert.equal(Number(compiled), 0, "nothing compiled again");
+    const debug = await runPiped(["--stack", "hub", "--json", "--debug"], { PLAN_BENCH: "1" });
+    // (--debug's plan may number two made-up ids the other way: docs/plan.md#speed.)
+    assert.equal(debug.status, 0, debug.stderr);
+    assert.equal(codeCache(debug.stderr), null, "--debug loads everything through Node");
+  });
+
   it("a cold plan (bundle rebuilt) leaves no esbuild process behind", async function () {
     const cache = path.join(repo, "node_modules", ".cache", "platform-plan");
     const bundles = () =>
@@ -342,18 +357,20 @@ describe("plan command line input", function () {
       "hub-0123456789abcdef0123456789abcdef.json",
       "yaml-00000000000000000000000000000000.json",
       "yaml-11111111111111111111111111111111.json.123.tmp",
+      "code-0000000000000000.v8cache",
     ];
     const recent = "yaml-22222222222222222222222222222222.json";
     for (const file of [...stale, recent]) writeFileSync(path.join(cache, file), "{}");
     const eightDaysAgo = new Date(Date.now() - 8 * 24 * 3600 * 1000);
     utimesSync(path.join(cache, stale[2]), eightDaysAgo, eightDaysAgo);
+    utimesSync(path.join(cache, stale[4]), eightDaysAgo, eightDaysAgo);
     // --help ends right after the build: an esbuild process left behind would still be there.
     const run = await runPiped(["--help"], { PLAN_BENCH: "1" });
     assert.equal(run.status, 0, run.stderr);
     assert.deepEqual(
       stale.filter((file) => existsSync(path.join(cache, file))),
       [],
-      "a rebuild removes hub outputs of other sources, old parsed files and partial files",
+      "a rebuild removes hub outputs of other sources, old parsed files and code caches, and partial files",
     );
     assert.ok(existsSync(path.join(cache, recent)), "a recent parsed file stays");
     // The launcher's rewrite of esbuild's namespace helper still applies to the bundle it built.

@@ -116,6 +116,41 @@ describe("plan: code cache of the functions a plan runs (tools/plan/code-cache.j
     assert.deepEqual([...readCacheFile(cacheFile).keys()], [pkgFile]);
   });
 
+  it("leaves what vm.Script cannot compile as a function body to Node: a #! line, ES module syntax in a .js file", () => {
+    const shebang = path.join(dir, "node_modules", "pkg", "cli.js");
+    writeFileSync(shebang, '#!/usr/bin/env node\nexports.name = "cli";\n');
+    const esm = path.join(dir, "node_modules", "pkg", "esm.js"); // no "type" in any package.json
+    writeFileSync(esm, "export const answer = 42;\n");
+    const script = `
+      const { installCodeCache } = require(${JSON.stringify(codeCache)});
+      const stats = installCodeCache({ file: ${JSON.stringify(cacheFile)}, save: () => true });
+      const cli = require(${JSON.stringify(shebang)});
+      const esm = require(${JSON.stringify(esm)});
+      process.stdout.write(JSON.stringify({ out: cli.name + "|" + esm.answer, stats }));`;
+    const r = spawnSync(process.execPath, ["-e", script], { cwd: dir, encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    // Node may warn that it loaded esm.js as an ES module; nothing else reaches stderr.
+    assert.doesNotMatch(r.stderr, /Error/);
+    assert.deepEqual(JSON.parse(r.stdout), { out: "cli|42", stats: { fromCache: 0, compiled: 0 } });
+  });
+
+  it("does not hand V8 damaged cached data: the entry is left out and the module compiles again", () => {
+    parse(run());
+    const entries = readCacheFile(cacheFile);
+    const data = Buffer.from(entries.get(pkgFile)!.data);
+    for (let i = 64; i < data.length; i += 97) data[i] ^= 0xff; // damage, same length
+    // Written as it is read, with the CRC-32 of the data as it was.
+    const damaged = readFileSync(cacheFile);
+    const at = damaged.indexOf(entries.get(pkgFile)!.data);
+    data.copy(damaged, at);
+    writeFileSync(cacheFile, damaged);
+    assert.equal(readCacheFile(cacheFile).size, 0, "the damaged entry is not read");
+    const again = parse(run());
+    assert.equal(again.out, "hello, plan|pkg|other.js|function");
+    assert.deepEqual(again.stats, { fromCache: 0, compiled: 1 });
+    assert.deepEqual(parse(run()).stats, { fromCache: 1, compiled: 0 }, "rewritten whole");
+  });
+
   it("reads a missing, damaged or foreign file as empty", () => {
     assert.equal(readCacheFile(path.join(dir, "absent")).size, 0);
     mkdirSync(path.dirname(cacheFile), { recursive: true });

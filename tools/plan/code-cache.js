@@ -11,18 +11,24 @@
  *
  * So, in the plan process, CommonJS modules compile through `vm.Script` with such a cache: one
  * file (the launcher's: `node_modules/.cache/platform-plan/code-<hash of the Node.js version and
- * options>.v8cache`), holding an entry per module file (path, CRC-32 of the source as loaded, V8's
+ * V8's cached-data version tag, which covers V8's flags>.v8cache`), holding an entry per module file (path, CRC-32 of the source as loaded, V8's
  * cached data). An entry is used only for the same path and source (V8 itself only compares the
  * source's length) and V8 rejects one made by another V8 version or with other flags: that module
- * compiles as before and gets a new entry. The file is
+ * compiles as before and gets a new entry; so does one whose data does not match the CRC-32 stored
+ * with it (V8 does not check its cached data, and damaged data can crash it). The file is
  * written (under a temporary name, then renamed) at the exit of a plan that ran to the end
  * (exit status 0 or 1) when a module it loaded had no usable entry; entries of modules that run
- * did not load are kept while their file exists.
+ * did not load are kept while their file exists. An entry holds the functions that had run when it
+ * was made: a function a later plan runs first compiles on each run until the module's source
+ * changes (rewriting the file on every plan would cost more).
  *
  * What a module sees is what Node's loader gives it: the same wrapper arguments (`exports`,
  * `require`, `module`, `__filename`, `__dirname`), a `require` with `resolve`, `resolve.paths`,
- * `main`, `extensions` and `cache`. ES modules, CommonJS modules with a dynamic `import()`, and every
- * module when the plan runs with `--debug`, load through Node as before (with Node's compile cache).
+ * `main`, `extensions` and `cache`. ES modules, CommonJS modules with a dynamic `import()`, sources
+ * `vm.Script` cannot compile as a function body (a `#!` line, ES module syntax in a `.js` file), and
+ * every module when the plan runs with `--debug`, load through Node as before (with Node's compile
+ * cache). What is not done: Node's tracking of a module being executed for its error on a require
+ * cycle between ES modules and CommonJS (`ERR_REQUIRE_CYCLE_MODULE`).
  */
 "use strict";
 const fs = require("node:fs");
@@ -31,17 +37,23 @@ const vm = require("node:vm");
 const zlib = require("node:zlib");
 const Module = require("node:module");
 
-const FORMAT_VERSION = 1;
+const FORMAT_VERSION = 2;
 /**
  * A dynamic `import()` (or text that looks like one): such a module loads through Node as before,
- * since a `vm.Script` needs an import callback that Node only offers as an experimental feature.
+ * since a `vm.Script` needs an import callback Node only offers as an experimental feature (which
+ * prints a warning when used; it stays as a safety net for forms this misses). A module with an
+ * entry was checked when the entry was made: a change here needs a new {@link FORMAT_VERSION}.
  */
 const DYNAMIC_IMPORT = /\bimport\s*\(/;
+const DEFAULT_LOADER = vm.constants && vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER;
 
 /**
  * Reads a cache file: a little-endian uint32 header length, the header (JSON:
- * `{ version, entries: [[file, crc32, length], ...] }`) and the entries' data one after another.
- * @returns Entries by file; empty when the file is missing, of another format or damaged.
+ * `{ version, entries: [[file, source crc32, length, data crc32], ...] }`) and the entries' data
+ * one after another.
+ * @returns Entries (`{ crc, data }`, `crc` of the source) by file; an entry whose data does not
+ *   match its CRC-32 is left out (V8 does not check cached data, and damaged data can crash it);
+ *   empty when the file is missing, of another format or cut short.
  */
 function readCacheFile(file) {
   const entries = new Map();
@@ -56,9 +68,10 @@ function readCacheFile(file) {
     const header = JSON.parse(buffer.subarray(4, 4 + headerLength).toString("utf8"));
     if (header.version !== FORMAT_VERSION || !Array.isArray(header.entries)) return new Map();
     let offset = 4 + headerLength;
-    for (const [source, crc, length] of header.entries) {
+    for (const [source, crc, length, dataCrc] of header.entries) {
       if (offset + length > buffer.length) return new Map();
-      entries.set(source, { crc, data: buffer.subarray(offset, offset + length) });
+      const data = buffer.subarray(offset, offset + length);
+      if (zlib.crc32(data) === dataCrc) entries.set(source, { crc, data });
       offset += length;
     }
   } catch {
@@ -71,7 +84,10 @@ function readCacheFile(file) {
 function writeCacheFile(file, entries) {
   const list = [...entries];
   const header = Buffer.from(
-    JSON.stringify({ version: FORMAT_VERSION, entries: list.map(([f, e]) => [f, e.crc, e.data.length]) }),
+    JSON.stringify({
+      version: FORMAT_VERSION,
+      entries: list.map(([f, e]) => [f, e.crc, e.data.length, zlib.crc32(e.data)]),
+    }),
   );
   const length = Buffer.alloc(4);
   length.writeUInt32LE(header.length);
@@ -81,11 +97,29 @@ function writeCacheFile(file, entries) {
   fs.renameSync(partial, file);
 }
 
+function checkRequest(request) {
+  if (typeof request !== "string") {
+    const error = new TypeError(`The "request" argument must be of type string. Received ${typeof request}`);
+    error.code = "ERR_INVALID_ARG_TYPE";
+    throw error;
+  }
+}
+
 /** The `require` Node's loader hands a module (lib/internal/modules/helpers.js makeRequireFunction). */
 function requireFor(mod) {
-  const require = (id) => mod.require(id);
-  require.resolve = (request, options) => Module._resolveFilename(request, mod, false, options);
-  require.resolve.paths = (request) => Module._resolveLookupPaths(request, mod);
+  const require = function require(id) {
+    return mod.require(id);
+  };
+  function resolve(request, options) {
+    checkRequest(request);
+    return Module._resolveFilename(request, mod, false, options);
+  }
+  function paths(request) {
+    checkRequest(request);
+    return Module._resolveLookupPaths(request, mod);
+  }
+  resolve.paths = paths;
+  require.resolve = resolve;
   require.main = process.mainModule;
   require.extensions = Module._extensions;
   require.cache = Module._cache;
@@ -113,14 +147,21 @@ function installCodeCache({ file, save }) {
       return compile.call(this, content, filename, format);
     const crc = zlib.crc32(content);
     const entry = entries.get(filename);
-    // A source with an entry was checked when the entry was made.
-    if (!(entry && entry.crc === crc) && DYNAMIC_IMPORT.test(content))
+    const usable = entry !== undefined && entry.crc === crc;
+    if (!usable && DYNAMIC_IMPORT.test(content)) return compile.call(this, content, filename, format);
+    let script;
+    try {
+      script = new vm.Script(Module.wrap(content), {
+        filename,
+        cachedData: usable ? entry.data : undefined,
+        ...(DEFAULT_LOADER ? { importModuleDynamically: DEFAULT_LOADER } : {}),
+      });
+    } catch {
+      // What does not compile as a CommonJS function body (a `#!` line, ES module syntax Node
+      // detects in a `.js` file, a syntax error): Node's loader, which loads it or reports it.
       return compile.call(this, content, filename, format);
-    const script = new vm.Script(Module.wrap(content), {
-      filename,
-      cachedData: entry && entry.crc === crc ? entry.data : undefined,
-    });
-    if (!entry || entry.crc !== crc || script.cachedDataRejected) {
+    }
+    if (!usable || script.cachedDataRejected) {
       fresh.push({ filename, crc, script });
       stats.compiled++;
     } else stats.fromCache++;

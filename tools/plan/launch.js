@@ -161,12 +161,17 @@ function installPlanCodeCache() {
   const args = process.argv.slice(2);
   if (args.includes("--debug") || args.includes("--help") || args.includes("-h")) return;
   // V8 rejects cached data made by another V8 or with other flags: one file per Node.js version and
-  // Node options (`npm run plan`'s, the tests' plain `node`), so that they do not replace each other.
-  const runtime = createHash("sha256").update(`${process.version} ${process.execArgv.join(" ")}`);
-  require("./code-cache").installCodeCache({
+  // V8 flags (`npm run plan`'s options, the tests' plain `node`, NODE_OPTIONS; V8's version tag
+  // covers its flags), so that they do not replace each other.
+  const tag = require("node:v8").cachedDataVersionTag();
+  const runtime = createHash("sha256").update(`${process.version} ${tag}`);
+  const stats = require("./code-cache").installCodeCache({
     file: path.join(cacheDir, `code-${runtime.digest("hex").slice(0, 16)}.v8cache`),
     save: (status) => status === 0 || status === 1,
   });
+  // For `npm run bench` and the tests: modules compiled from the cache / without it.
+  if (stats && process.env.PLAN_BENCH === "1")
+    process.on("exit", () => process.stderr.write(`code-cache=${stats.fromCache}/${stats.compiled}\n`));
 }
 
 function launch() {
