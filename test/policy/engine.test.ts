@@ -137,6 +137,58 @@ describe("policy engine", () => {
     ]);
   });
 
+  it("awaits a validation that returns a promise, in pack order, and judges how it settles", async () => {
+    const policy = (
+      name: string,
+      validateResource: ResourceValidationPolicy["validateResource"],
+    ): ResourceValidationPolicy => ({
+      name,
+      description: `${name} description`,
+      enforcementLevel: "mandatory",
+      validateResource,
+    });
+    const later = () => new Promise((resolve) => setTimeout(resolve, 5));
+    const cluster = res("eks:index:Cluster", "c", { endpointPrivateAccess: UNKNOWN, version: "1.35" });
+    const verdicts = await evaluatePolicies([cluster], {
+      ...opts,
+      policies: [
+        policy("async-first", async (_args, report) => {
+          await later();
+          report("late");
+        }),
+        policy("sync-second", (_args, report) => report("at once")),
+        policy("async-unknown", async (args) => {
+          await later();
+          if (args.props.endpointPrivateAccess) return;
+        }),
+      ],
+    });
+    assert.deepStrictEqual(
+      verdicts.map((v) => [v.policy, v.enforcementLevel, v.message.split("\n").pop()]),
+      [
+        ["async-first", "mandatory", "late"],
+        ["sync-second", "mandatory", "at once"],
+        [
+          "async-unknown",
+          "advisory",
+          "can't run policy 'async-unknown' from policy pack 'platform-guardrails@v0.1.0' during preview: string value at .endpointPrivateAccess can't be known during preview",
+        ],
+      ],
+    );
+    await assert.rejects(
+      evaluatePolicies([cluster], {
+        ...opts,
+        policies: [
+          policy("async-broken", async () => {
+            await later();
+            throw new Error("boom");
+          }),
+        ],
+      }),
+      /^Error: Error validating resource urn:pulumi:spoke-prod::platform::eks:index:Cluster::c with policy 'async-broken' from policy pack 'platform-guardrails@v0\.1\.0': boom$/,
+    );
+  });
+
   it("runs remediations before validations when the level is remediate", async () => {
     const fixer: ResourceValidationPolicy = {
       ...tgwNoAutoAccept(),
