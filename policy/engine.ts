@@ -16,7 +16,12 @@
  * - violation messages are the engine's: the policy description, a newline, the reported detail.
  */
 import * as fs from "fs";
-import type { ResourceValidation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import type {
+  PolicyResource,
+  ResourceValidation,
+  ResourceValidationPolicy,
+  StackValidationPolicy,
+} from "@pulumi/policy";
 import { validateJsonSchema } from "./config-schema";
 import packageJson from "./package.json";
 import { packEnforcementLevel, packName, policies as packPolicies, type PackPolicy } from "./policies";
@@ -413,21 +418,21 @@ export async function evaluatePolicies(
     let applicable = byType.get(r.type);
     if (!applicable) byType.set(r.type, (applicable = validationsFor(r.type, pack)));
     const subject = { ...raw, props };
+    // The unknown-checking proxies keep no state, so a resource's validations share one of its
+    // props and one of its provider's (server.js makes new ones per validation; 11,088 of them).
+    let shared: { props: Record<string, unknown>; provider: PolicyResource["provider"] } | undefined;
     for (const { policy: p, validations } of applicable) {
       const cfg = effective.get(p.name)!;
       if (cfg.enforcementLevel === "disabled") continue;
       const level = cfg.enforcementLevel === "remediate" ? "mandatory" : cfg.enforcementLevel;
       for (const validate of validations) {
-        const provider = r.provider
-          ? providerOf(r.provider, unknownCheckingProxy(plainProvider(r.provider)))
-          : undefined;
-        const args = makeResourceArgs(
-          subject,
-          cfg.properties,
-          stackTags,
-          unknownCheckingProxy(props),
-          provider,
-        );
+        shared ??= {
+          props: unknownCheckingProxy(props),
+          provider: r.provider
+            ? providerOf(r.provider, unknownCheckingProxy(plainProvider(r.provider)))
+            : undefined,
+        };
+        const args = makeResourceArgs(subject, cfg.properties, stackTags, shared.props, shared.provider);
         const pending = guarded(
           verdicts,
           { kind: "policy", policy: p.name, urn: r.urn, target: `resource ${r.urn}` },
