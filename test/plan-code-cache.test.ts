@@ -12,11 +12,15 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 
 const codeCache = path.resolve(__dirname, "..", "tools", "plan", "code-cache.js");
+type Entries = Map<string, { crc: number; data: Buffer }>;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { readCacheFile, writeCacheFile } = require(codeCache) as {
-  readCacheFile: (file: string) => Map<string, { crc: number; data: Buffer }>;
-  writeCacheFile: (file: string, entries: Map<string, { crc: number; data: Buffer }>) => void;
+const cacheFileApi = require(codeCache) as {
+  readCacheFile: (file: string) => { entries: Entries; contributors: string[] };
+  writeCacheFile: (file: string, entries: Entries, contributors?: string[]) => void;
 };
+const readCacheFile = (file: string): Entries => cacheFileApi.readCacheFile(file).entries;
+const contributorsOf = (file: string): string[] => cacheFileApi.readCacheFile(file).contributors;
+const { writeCacheFile } = cacheFileApi;
 
 /** A package whose function body (a long one) only compiles when it runs. */
 const pkgSource = (greeting: string) => `"use strict";
@@ -42,10 +46,16 @@ describe("plan: code cache of the functions a plan runs (tools/plan/code-cache.j
   let pkgFile: string;
 
   /** Runs a process that installs the cache, loads the package and calls it (unless `call` is false). */
-  const run = (options: { exitCode?: number; save?: boolean; call?: boolean } = {}): RunResult => {
+  const run = (
+    options: { exitCode?: number; save?: boolean; call?: boolean; contributor?: string } = {},
+  ): RunResult => {
     const script = `
       const { installCodeCache } = require(${JSON.stringify(codeCache)});
-      const stats = installCodeCache({ file: ${JSON.stringify(cacheFile)}, save: () => ${options.save ?? true} });
+      const stats = installCodeCache({
+        file: ${JSON.stringify(cacheFile)},
+        save: () => ${options.save ?? true},
+        contributor: ${JSON.stringify(options.contributor ?? "plan")},
+      });
       const pkg = require(${JSON.stringify(path.join(dir, "node_modules", "pkg"))});
       (async () => {
         const out = ${options.call === false} ? "not called" : pkg.greet("plan") + "|" + (await pkg.loadFs());
@@ -95,6 +105,31 @@ describe("plan: code cache of the functions a plan runs (tools/plan/code-cache.j
     parse(run());
     const after = readCacheFile(cacheFile).get(pkgFile)!.data.length;
     assert.ok(after > before, `${after} bytes after calling greet, ${before} without`);
+  });
+
+  it("adds the functions of each kind of run once: another contributor makes the entries again, a superset", () => {
+    parse(run({ call: false, contributor: "hub" }));
+    const hubOnly = readCacheFile(cacheFile).get(pkgFile)!.data.length;
+    assert.deepEqual(contributorsOf(cacheFile), ["hub"]);
+    const written = statSync(cacheFile).mtimeMs;
+    parse(run({ call: false, contributor: "hub" }));
+    assert.equal(statSync(cacheFile).mtimeMs, written, "the same kind of run writes nothing");
+
+    // A spoke runs greet, which the hub never did: its run makes the entry again, with greet.
+    const spoke = parse(run({ contributor: "spoke" }));
+    assert.deepEqual(spoke.stats, { fromCache: 1, compiled: 0 });
+    assert.deepEqual(contributorsOf(cacheFile), ["hub", "spoke"]);
+    const both = readCacheFile(cacheFile).get(pkgFile)!.data.length;
+    assert.ok(both > hubOnly, `${both} bytes with the spoke's functions, ${hubOnly} without`);
+    const again = statSync(cacheFile).mtimeMs;
+    parse(run({ call: false, contributor: "hub" }));
+    parse(run({ contributor: "spoke" }));
+    assert.equal(statSync(cacheFile).mtimeMs, again, "every kind of run has contributed");
+
+    // A changed source: its new entry holds one run's functions, so the others contribute again.
+    writeFileSync(pkgFile, pkgSource("howdy"));
+    parse(run({ contributor: "spoke" }));
+    assert.deepEqual(contributorsOf(cacheFile), ["spoke"]);
   });
 
   it("compiles a changed source again, even one of the same length, and replaces its entry", () => {

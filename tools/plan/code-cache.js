@@ -18,9 +18,8 @@
  * with it (V8 does not check its cached data, and damaged data can crash it). The file is
  * written (under a temporary name, then renamed) at the exit of a plan that ran to the end
  * (exit status 0 or 1) when a module it loaded had no usable entry; entries of modules that run
- * did not load are kept while their file exists. An entry holds the functions that had run when it
- * was made: a function a later plan runs first compiles on each run until the module's source
- * changes (rewriting the file on every plan would cost more).
+ * did not load are kept while their file exists. A kind of run that has not contributed its
+ * functions yet (another stack) makes the entries of what it loaded again ({@link installCodeCache}).
  *
  * What a module sees is what Node's loader gives it: the same wrapper arguments (`exports`,
  * `require`, `module`, `__filename`, `__dirname`), a `require` with `resolve`, `resolve.paths`,
@@ -37,7 +36,7 @@ const vm = require("node:vm");
 const zlib = require("node:zlib");
 const Module = require("node:module");
 
-const FORMAT_VERSION = 2;
+const FORMAT_VERSION = 3;
 /**
  * A dynamic `import()` (or text that looks like one): such a module loads through Node as before,
  * since a `vm.Script` needs an import callback Node only offers as an experimental feature (which
@@ -49,43 +48,50 @@ const DEFAULT_LOADER = vm.constants && vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOA
 
 /**
  * Reads a cache file: a little-endian uint32 header length, the header (JSON:
- * `{ version, entries: [[file, source crc32, length, data crc32], ...] }`) and the entries' data
- * one after another.
- * @returns Entries (`{ crc, data }`, `crc` of the source) by file; an entry whose data does not
- *   match its CRC-32 is left out (V8 does not check cached data, and damaged data can crash it);
- *   empty when the file is missing, of another format or cut short.
+ * `{ version, contributors, entries: [[file, source crc32, length, data crc32], ...] }`) and the
+ * entries' data one after another.
+ * @returns `entries` (`{ crc, data }`, `crc` of the source) by file, an entry whose data does not
+ *   match its CRC-32 left out (V8 does not check cached data, and damaged data can crash it), and
+ *   `contributors` (the runs whose functions the entries hold, see {@link installCodeCache}); none
+ *   when the file is missing, of another format or cut short.
  */
 function readCacheFile(file) {
-  const entries = new Map();
+  const empty = () => ({ entries: new Map(), contributors: [] });
   let buffer;
   try {
     buffer = fs.readFileSync(file);
   } catch {
-    return entries;
+    return empty();
   }
   try {
     const headerLength = buffer.readUInt32LE(0);
     const header = JSON.parse(buffer.subarray(4, 4 + headerLength).toString("utf8"));
-    if (header.version !== FORMAT_VERSION || !Array.isArray(header.entries)) return new Map();
+    if (header.version !== FORMAT_VERSION || !Array.isArray(header.entries)) return empty();
+    const entries = new Map();
     let offset = 4 + headerLength;
     for (const [source, crc, length, dataCrc] of header.entries) {
-      if (offset + length > buffer.length) return new Map();
+      if (offset + length > buffer.length) return empty();
       const data = buffer.subarray(offset, offset + length);
       if (zlib.crc32(data) === dataCrc) entries.set(source, { crc, data });
       offset += length;
     }
+    const contributors = Array.isArray(header.contributors) ? header.contributors.map(String) : [];
+    return { entries, contributors };
   } catch {
-    return new Map();
+    return empty();
   }
-  return entries;
 }
 
-/** Writes entries (`Map<file, { crc, data }>`) in {@link readCacheFile}'s format, atomically. */
-function writeCacheFile(file, entries) {
+/**
+ * Writes entries (`Map<file, { crc, data }>`) and contributors in {@link readCacheFile}'s format,
+ * atomically.
+ */
+function writeCacheFile(file, entries, contributors = []) {
   const list = [...entries];
   const header = Buffer.from(
     JSON.stringify({
       version: FORMAT_VERSION,
+      contributors,
       entries: list.map(([f, e]) => [f, e.crc, e.data.length, zlib.crc32(e.data)]),
     }),
   );
@@ -128,19 +134,29 @@ function requireFor(mod) {
 
 /**
  * Compiles this process's CommonJS modules with the cache file, from now on.
- * @param {{ file: string, save: (exitCode: number) => boolean }} options `file`: the cache file;
- *   `save`: whether a process ending with this status may write it (a run that ended early has
- *   compiled few functions).
+ *
+ * When the file is written: an entry holds the functions that had run when V8 made it, so entries
+ * made by one kind of run (a hub's plan) lack what another runs (a spoke's builders). Each kind of
+ * run is a `contributor` (the launcher: the stack and the project directory). At the exit of a run
+ * that may save, when a module it loaded had no usable entry or this run has not contributed since
+ * the last such change, the entries of every module it loaded are made again (a superset: V8
+ * includes the functions that came from the cache and those this run compiled) and this run joins
+ * the contributors (after a changed module, they start again from this run, since that module's
+ * new entry holds only this run's functions; a module merely new to the cache changes nothing for
+ * the others); otherwise nothing is written.
+ * @param {{ file: string, save: (exitCode: number) => boolean, contributor?: string }} options
+ *   `file`: the cache file; `save`: whether a process ending with this status may write it (a run
+ *   that ended early has compiled few functions); `contributor`: this kind of run. @default ""
  * @returns Counts of this process's modules so far, updated as they load (`fromCache`: compiled from
  *   an entry V8 accepted; `compiled`: without one), or false when this Node.js cannot (no
  *   `zlib.crc32`, before Node 22.2): then nothing changes.
  */
-function installCodeCache({ file, save }) {
+function installCodeCache({ file, save, contributor = "" }) {
   if (typeof zlib.crc32 !== "function" || typeof Module.prototype._compile !== "function") return false;
-  const entries = readCacheFile(file);
+  const { entries, contributors } = readCacheFile(file);
   const stats = { fromCache: 0, compiled: 0 };
-  /** Modules compiled without a usable entry: their cache is created at exit. */
-  const fresh = [];
+  /** Every module compiled through the cache, and whether it had no usable entry. */
+  const loaded = [];
   const compile = Module.prototype._compile;
   Module.prototype._compile = function (content, filename, format) {
     if ((format !== undefined && format !== "commonjs") || typeof content !== "string")
@@ -161,20 +177,25 @@ function installCodeCache({ file, save }) {
       // detects in a `.js` file, a syntax error): Node's loader, which loads it or reports it.
       return compile.call(this, content, filename, format);
     }
-    if (!usable || script.cachedDataRejected) {
-      fresh.push({ filename, crc, script });
-      stats.compiled++;
-    } else stats.fromCache++;
+    const fresh = !usable || script.cachedDataRejected === true;
+    // An entry that no longer fits (changed source, rejected data), not merely a module new here.
+    loaded.push({ filename, crc, script, fresh, changed: fresh && entry !== undefined });
+    if (fresh) stats.compiled++;
+    else stats.fromCache++;
     const wrapper = script.runInThisContext({ displayErrors: true });
     return wrapper.call(this.exports, this.exports, requireFor(this), this, filename, path.dirname(filename));
   };
   process.on("exit", (code) => {
-    if (fresh.length === 0 || !save(code)) return;
+    if (loaded.length === 0 || !save(code)) return;
+    const anyFresh = loaded.some((m) => m.fresh);
+    const anyChanged = loaded.some((m) => m.changed);
+    if (!anyFresh && contributors.includes(contributor)) return;
     try {
       for (const [source] of entries) if (!fs.existsSync(source)) entries.delete(source);
-      for (const { filename, crc, script } of fresh)
+      for (const { filename, crc, script } of loaded)
         entries.set(filename, { crc, data: script.createCachedData() });
-      writeCacheFile(file, entries);
+      const others = anyChanged ? [] : contributors.filter((c) => c !== contributor);
+      writeCacheFile(file, entries, [...others, contributor]);
     } catch {
       // A cache that cannot be written only costs the speed-up.
     }

@@ -165,9 +165,17 @@ function installPlanCodeCache() {
   // covers its flags), so that they do not replace each other.
   const tag = require("node:v8").cachedDataVersionTag();
   const runtime = createHash("sha256").update(`${process.version} ${tag}`);
+  // A stack of a project is one kind of run: each adds the functions it runs once (code-cache.js).
+  const valueOf = (option) => {
+    const at = args.indexOf(option);
+    if (at >= 0) return args[at + 1];
+    const inline = args.find((a) => a.startsWith(`${option}=`));
+    return inline === undefined ? undefined : inline.slice(option.length + 1);
+  };
   const stats = require("./code-cache").installCodeCache({
     file: path.join(cacheDir, `code-${runtime.digest("hex").slice(0, 16)}.v8cache`),
     save: (status) => status === 0 || status === 1,
+    contributor: `${path.resolve(valueOf("--root") ?? ".")} ${valueOf("--stack") ?? ""}`,
   });
   // For `npm run bench` and the tests: modules compiled from the cache / without it.
   if (stats && process.env.PLAN_BENCH === "1")
