@@ -12,15 +12,12 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 
 const codeCache = path.resolve(__dirname, "..", "tools", "plan", "code-cache.js");
-type Entries = Map<string, { crc: number; data: Buffer }>;
+type Entries = Map<string, { crc: number; data: Buffer; contributors?: string[] }>;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const cacheFileApi = require(codeCache) as {
-  readCacheFile: (file: string) => { entries: Entries; contributors: string[] };
-  writeCacheFile: (file: string, entries: Entries, contributors?: string[]) => void;
+const { readCacheFile, writeCacheFile } = require(codeCache) as {
+  readCacheFile: (file: string) => Entries;
+  writeCacheFile: (file: string, entries: Entries) => void;
 };
-const readCacheFile = (file: string): Entries => cacheFileApi.readCacheFile(file).entries;
-const contributorsOf = (file: string): string[] => cacheFileApi.readCacheFile(file).contributors;
-const { writeCacheFile } = cacheFileApi;
 
 /** A package whose function body (a long one) only compiles when it runs. */
 const pkgSource = (greeting: string) => `"use strict";
@@ -110,7 +107,7 @@ describe("plan: code cache of the functions a plan runs (tools/plan/code-cache.j
   it("adds the functions of each kind of run once: another contributor makes the entries again, a superset", () => {
     parse(run({ call: false, contributor: "hub" }));
     const hubOnly = readCacheFile(cacheFile).get(pkgFile)!.data.length;
-    assert.deepEqual(contributorsOf(cacheFile), ["hub"]);
+    assert.deepEqual(readCacheFile(cacheFile).get(pkgFile)!.contributors, ["hub"]);
     const written = statSync(cacheFile).mtimeMs;
     parse(run({ call: false, contributor: "hub" }));
     assert.equal(statSync(cacheFile).mtimeMs, written, "the same kind of run writes nothing");
@@ -118,7 +115,7 @@ describe("plan: code cache of the functions a plan runs (tools/plan/code-cache.j
     // A spoke runs greet, which the hub never did: its run makes the entry again, with greet.
     const spoke = parse(run({ contributor: "spoke" }));
     assert.deepEqual(spoke.stats, { fromCache: 1, compiled: 0 });
-    assert.deepEqual(contributorsOf(cacheFile), ["hub", "spoke"]);
+    assert.deepEqual(readCacheFile(cacheFile).get(pkgFile)!.contributors, ["hub", "spoke"]);
     const both = readCacheFile(cacheFile).get(pkgFile)!.data.length;
     assert.ok(both > hubOnly, `${both} bytes with the spoke's functions, ${hubOnly} without`);
     const again = statSync(cacheFile).mtimeMs;
@@ -129,7 +126,11 @@ describe("plan: code cache of the functions a plan runs (tools/plan/code-cache.j
     // A changed source: its new entry holds one run's functions, so the others contribute again.
     writeFileSync(pkgFile, pkgSource("howdy"));
     parse(run({ contributor: "spoke" }));
-    assert.deepEqual(contributorsOf(cacheFile), ["spoke"]);
+    assert.deepEqual(readCacheFile(cacheFile).get(pkgFile)!.contributors, ["spoke"]);
+    const changed = statSync(cacheFile).mtimeMs;
+    parse(run({ call: false, contributor: "hub" }));
+    assert.deepEqual(readCacheFile(cacheFile).get(pkgFile)!.contributors, ["spoke", "hub"]);
+    assert.notEqual(statSync(cacheFile).mtimeMs, changed);
   });
 
   it("compiles a changed source again, even one of the same length, and replaces its entry", () => {

@@ -19,7 +19,7 @@
  * written (under a temporary name, then renamed) at the exit of a plan that ran to the end
  * (exit status 0 or 1) when a module it loaded had no usable entry; entries of modules that run
  * did not load are kept while their file exists. A kind of run that has not contributed its
- * functions yet (another stack) makes the entries of what it loaded again ({@link installCodeCache}).
+ * functions to an entry yet (another stack) makes that entry again ({@link installCodeCache}).
  *
  * What a module sees is what Node's loader gives it: the same wrapper arguments (`exports`,
  * `require`, `module`, `__filename`, `__dirname`), a `require` with `resolve`, `resolve.paths`,
@@ -36,7 +36,7 @@ const vm = require("node:vm");
 const zlib = require("node:zlib");
 const Module = require("node:module");
 
-const FORMAT_VERSION = 3;
+const FORMAT_VERSION = 4;
 /**
  * A dynamic `import()` (or text that looks like one): such a module loads through Node as before,
  * since a `vm.Script` needs an import callback Node only offers as an experimental feature (which
@@ -47,52 +47,57 @@ const DYNAMIC_IMPORT = /\bimport\s*\(/;
 const DEFAULT_LOADER = vm.constants && vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER;
 
 /**
- * Reads a cache file: a little-endian uint32 header length, the header (JSON:
- * `{ version, contributors, entries: [[file, source crc32, length, data crc32], ...] }`) and the
- * entries' data one after another.
- * @returns `entries` (`{ crc, data }`, `crc` of the source) by file, an entry whose data does not
- *   match its CRC-32 left out (V8 does not check cached data, and damaged data can crash it), and
- *   `contributors` (the runs whose functions the entries hold, see {@link installCodeCache}); none
- *   when the file is missing, of another format or cut short.
+ * Reads a cache file: a little-endian uint32 header length, the header (JSON: `{ version,
+ * contributors: [name, ...], entries: [[file, source crc32, length, data crc32, [contributor
+ * index, ...]], ...] }`) and the entries' data one after another.
+ * @returns Entries by file: `{ crc, data, contributors }` (`crc` of the source; the kinds of run
+ *   whose functions the data holds, see {@link installCodeCache}). An entry whose data does not
+ *   match its CRC-32 is left out (V8 does not check cached data, and damaged data can crash it);
+ *   none when the file is missing, of another format or cut short.
  */
 function readCacheFile(file) {
-  const empty = () => ({ entries: new Map(), contributors: [] });
   let buffer;
   try {
     buffer = fs.readFileSync(file);
   } catch {
-    return empty();
+    return new Map();
   }
   try {
     const headerLength = buffer.readUInt32LE(0);
     const header = JSON.parse(buffer.subarray(4, 4 + headerLength).toString("utf8"));
-    if (header.version !== FORMAT_VERSION || !Array.isArray(header.entries)) return empty();
+    if (header.version !== FORMAT_VERSION || !Array.isArray(header.entries)) return new Map();
+    const names = Array.isArray(header.contributors) ? header.contributors.map(String) : [];
     const entries = new Map();
     let offset = 4 + headerLength;
-    for (const [source, crc, length, dataCrc] of header.entries) {
-      if (offset + length > buffer.length) return empty();
+    for (const [source, crc, length, dataCrc, indexes] of header.entries) {
+      if (offset + length > buffer.length) return new Map();
       const data = buffer.subarray(offset, offset + length);
-      if (zlib.crc32(data) === dataCrc) entries.set(source, { crc, data });
+      const contributors = (Array.isArray(indexes) ? indexes : []).map((i) => names[i] ?? "");
+      if (zlib.crc32(data) === dataCrc) entries.set(source, { crc, data, contributors });
       offset += length;
     }
-    const contributors = Array.isArray(header.contributors) ? header.contributors.map(String) : [];
-    return { entries, contributors };
+    return entries;
   } catch {
-    return empty();
+    return new Map();
   }
 }
 
-/**
- * Writes entries (`Map<file, { crc, data }>`) and contributors in {@link readCacheFile}'s format,
- * atomically.
- */
-function writeCacheFile(file, entries, contributors = []) {
+/** Writes entries (`Map<file, { crc, data, contributors? }>`) in {@link readCacheFile}'s format, atomically. */
+function writeCacheFile(file, entries) {
   const list = [...entries];
+  const names = [...new Set(list.flatMap(([, e]) => e.contributors ?? []))];
+  const index = new Map(names.map((name, i) => [name, i]));
   const header = Buffer.from(
     JSON.stringify({
       version: FORMAT_VERSION,
-      contributors,
-      entries: list.map(([f, e]) => [f, e.crc, e.data.length, zlib.crc32(e.data)]),
+      contributors: names,
+      entries: list.map(([f, e]) => [
+        f,
+        e.crc,
+        e.data.length,
+        zlib.crc32(e.data),
+        (e.contributors ?? []).map((c) => index.get(c)),
+      ]),
     }),
   );
   const length = Buffer.alloc(4);
@@ -135,15 +140,13 @@ function requireFor(mod) {
 /**
  * Compiles this process's CommonJS modules with the cache file, from now on.
  *
- * When the file is written: an entry holds the functions that had run when V8 made it, so entries
- * made by one kind of run (a hub's plan) lack what another runs (a spoke's builders). Each kind of
- * run is a `contributor` (the launcher: the stack and the project directory). At the exit of a run
- * that may save, when a module it loaded had no usable entry or this run has not contributed since
- * the last such change, the entries of every module it loaded are made again (a superset: V8
- * includes the functions that came from the cache and those this run compiled) and this run joins
- * the contributors (after a changed module, they start again from this run, since that module's
- * new entry holds only this run's functions; a module merely new to the cache changes nothing for
- * the others); otherwise nothing is written.
+ * When the file is written: an entry holds the functions that had run when V8 made it, so an entry
+ * made by one kind of run (a hub's plan) lacks what another runs (a spoke's builders). Each kind of
+ * run is a `contributor` (the launcher: the stack and the project directory), and each entry lists
+ * the contributors whose functions it holds. At the exit of a run that may save, the entry of every
+ * module it loaded without a usable entry is made, and so is the entry of every module it loaded
+ * whose contributors do not include this run (a superset: V8 includes the functions that came from
+ * the cache and those this run compiled); the file is written when any entry was made.
  * @param {{ file: string, save: (exitCode: number) => boolean, contributor?: string }} options
  *   `file`: the cache file; `save`: whether a process ending with this status may write it (a run
  *   that ended early has compiled few functions); `contributor`: this kind of run. @default ""
@@ -153,7 +156,7 @@ function requireFor(mod) {
  */
 function installCodeCache({ file, save, contributor = "" }) {
   if (typeof zlib.crc32 !== "function" || typeof Module.prototype._compile !== "function") return false;
-  const { entries, contributors } = readCacheFile(file);
+  const entries = readCacheFile(file);
   const stats = { fromCache: 0, compiled: 0 };
   /** Every module compiled through the cache, and whether it had no usable entry. */
   const loaded = [];
@@ -178,8 +181,7 @@ function installCodeCache({ file, save, contributor = "" }) {
       return compile.call(this, content, filename, format);
     }
     const fresh = !usable || script.cachedDataRejected === true;
-    // An entry that no longer fits (changed source, rejected data), not merely a module new here.
-    loaded.push({ filename, crc, script, fresh, changed: fresh && entry !== undefined });
+    loaded.push({ filename, crc, script, fresh });
     if (fresh) stats.compiled++;
     else stats.fromCache++;
     const wrapper = script.runInThisContext({ displayErrors: true });
@@ -187,15 +189,21 @@ function installCodeCache({ file, save, contributor = "" }) {
   };
   process.on("exit", (code) => {
     if (loaded.length === 0 || !save(code)) return;
-    const anyFresh = loaded.some((m) => m.fresh);
-    const anyChanged = loaded.some((m) => m.changed);
-    if (!anyFresh && contributors.includes(contributor)) return;
     try {
+      let made = false;
+      for (const { filename, crc, script, fresh } of loaded) {
+        const before = fresh ? [] : (entries.get(filename)?.contributors ?? []);
+        if (!fresh && before.includes(contributor)) continue;
+        entries.set(filename, {
+          crc,
+          data: script.createCachedData(),
+          contributors: [...before, contributor],
+        });
+        made = true;
+      }
+      if (!made) return;
       for (const [source] of entries) if (!fs.existsSync(source)) entries.delete(source);
-      for (const { filename, crc, script } of loaded)
-        entries.set(filename, { crc, data: script.createCachedData() });
-      const others = anyChanged ? [] : contributors.filter((c) => c !== contributor);
-      writeCacheFile(file, entries, [...others, contributor]);
+      writeCacheFile(file, entries);
     } catch {
       // A cache that cannot be written only costs the speed-up.
     }
