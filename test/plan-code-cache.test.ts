@@ -1,9 +1,9 @@
 /**
  * The plan's code cache (tools/plan/code-cache.js), in child processes: modules load as through
  * Node (same results, `require.resolve`, `__dirname`; one with a dynamic `import()` through Node
- * itself), a second run takes every
- * module from the cache and writes nothing, a changed source (even of the same length) compiles
- * again and is not served stale code, and only a run that ended as told writes the file.
+ * itself), a second run takes every module from the cache and writes nothing, a changed source
+ * (even of the same length) compiles again and is not served stale code, and only a run that ended
+ * as told writes the file.
  */
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -42,10 +42,11 @@ describe("plan: code cache of the functions a plan runs (tools/plan/code-cache.j
   let cacheFile: string;
   let pkgFile: string;
 
-  /** Runs a process that installs the cache, loads the package and calls it (unless `call` is false). */
-  const run = (
-    options: { exitCode?: number; save?: boolean; call?: boolean; contributor?: string } = {},
-  ): RunResult => {
+  /**
+   * Runs a process that installs the cache and then `body`, which writes `{ out, stats }` (the
+   * cache's counts are `stats`) to standard output.
+   */
+  const runWithCache = (body: string, options: { save?: boolean; contributor?: string } = {}): RunResult => {
     const script = `
       const { installCodeCache } = require(${JSON.stringify(codeCache)});
       const stats = installCodeCache({
@@ -53,15 +54,24 @@ describe("plan: code cache of the functions a plan runs (tools/plan/code-cache.j
         save: () => ${options.save ?? true},
         contributor: ${JSON.stringify(options.contributor ?? "plan")},
       });
-      const pkg = require(${JSON.stringify(path.join(dir, "node_modules", "pkg"))});
+      ${body}`;
+    const r = spawnSync(process.execPath, ["-e", script], { cwd: dir, encoding: "utf8" });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+
+  /** Loads the package and calls it (unless `call` is false). */
+  const run = (
+    options: { exitCode?: number; save?: boolean; call?: boolean; contributor?: string } = {},
+  ): RunResult =>
+    runWithCache(
+      `const pkg = require(${JSON.stringify(path.join(dir, "node_modules", "pkg"))});
       (async () => {
         const out = ${options.call === false} ? "not called" : pkg.greet("plan") + "|" + (await pkg.loadFs());
         process.stdout.write(JSON.stringify({ out, stats }));
         process.exitCode = ${options.exitCode ?? 0};
-      })();`;
-    const r = spawnSync(process.execPath, ["-e", script], { cwd: dir, encoding: "utf8" });
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-  };
+      })();`,
+      options,
+    );
   const parse = (r: RunResult) => {
     assert.equal(r.stderr, "");
     return JSON.parse(r.stdout) as { out: string; stats: { fromCache: number; compiled: number } };
@@ -157,13 +167,10 @@ describe("plan: code cache of the functions a plan runs (tools/plan/code-cache.j
     writeFileSync(shebang, '#!/usr/bin/env node\nexports.name = "cli";\n');
     const esm = path.join(dir, "node_modules", "pkg", "esm.js"); // no "type" in any package.json
     writeFileSync(esm, "export const answer = 42;\n");
-    const script = `
-      const { installCodeCache } = require(${JSON.stringify(codeCache)});
-      const stats = installCodeCache({ file: ${JSON.stringify(cacheFile)}, save: () => true });
+    const r = runWithCache(`
       const cli = require(${JSON.stringify(shebang)});
       const esm = require(${JSON.stringify(esm)});
-      process.stdout.write(JSON.stringify({ out: cli.name + "|" + esm.answer, stats }));`;
-    const r = spawnSync(process.execPath, ["-e", script], { cwd: dir, encoding: "utf8" });
+      process.stdout.write(JSON.stringify({ out: cli.name + "|" + esm.answer, stats }));`);
     assert.equal(r.status, 0, r.stderr);
     // Node may warn that it loaded esm.js as an ES module; nothing else reaches stderr.
     assert.doesNotMatch(r.stderr, /Error/);

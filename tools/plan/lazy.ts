@@ -6,11 +6,12 @@
  *    `@pulumi/pulumiservice` (and of their sub-modules) require every sub-module eagerly:
  *    `@pulumi/aws` alone loads its ~260 service modules, `@pulumi/pulumi` its Automation API and
  *    process-spawning libraries, `@pulumi/pulumiservice` the 16 modules of its `api` namespace
- *    (the platform uses one resource of its root), a third of the modules of a plan. In the plan, those namespaces load when first read instead
- *    ({@link lazySubmodules}, applied by a `module.registerHooks` load hook). What the program
- *    reads is the same module object; a service it never reads is never loaded. The one difference
- *    is that an unread service does not register its resource module, which only matters when
- *    deserializing a reference to a resource of a type the program never constructs.
+ *    (the platform uses one resource of its root), a third of the modules of a plan. In the plan,
+ *    those namespaces load when first read instead ({@link lazySubmodules}, applied by a
+ *    `module.registerHooks` load hook). What the program reads is the same module object; a
+ *    service it never reads is never loaded. The one difference is that an unread service does not
+ *    register its resource module, which only matters when deserializing a reference to a resource
+ *    of a type the program never constructs.
  *
  * 2. `@pulumi/pulumi` and the policy SDK also load, eagerly, code the plan never runs: the
  *    function-serialization machinery (the TypeScript compiler, npm's arborist,
